@@ -1,0 +1,57 @@
+"""The JSON API under /api/v1: bearer-token authentication and the helpers every endpoint shares."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from flask import Blueprint, g, request
+
+from webapp.auth.models import User
+from webapp.auth.services import user_for_token
+from webapp.exceptions import Unauthorized, ValidationError
+from webapp.validation import parse_int
+
+api = Blueprint("api", __name__, url_prefix="/api/v1")
+
+PUBLIC_ENDPOINTS = frozenset({"api.health", "api.ca_certificate"})
+MAX_PER_PAGE = 200
+T = TypeVar("T")
+
+
+@api.before_request
+def _authenticate() -> None:
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("Нужен заголовок Authorization: Bearer <токен>", code="missing_token")
+    g.actor = user_for_token(token.strip())
+
+
+def actor() -> User:
+    user: User = g.actor
+    return user
+
+
+def json_body() -> dict[str, Any]:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ValidationError("Тело запроса должно быть JSON-объектом", code="invalid_body")
+    return data
+
+
+def page_params() -> tuple[int, int]:
+    page = parse_int(request.args.get("page"), "page", default=1)
+    per_page = parse_int(request.args.get("per_page"), "per_page", default=50, maximum=MAX_PER_PAGE)
+    return page, per_page
+
+
+def paginated(items: Sequence[T], total: int, serialize: Callable[[T], dict[str, Any]]) -> dict[str, Any]:
+    return {"items": [serialize(item) for item in items], "total": total}
+
+
+@api.get("/health")
+def health() -> dict[str, str]:
+    return {"status": "ok"}

@@ -1,0 +1,73 @@
+"""JSON shapes of the API's objects (see API.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from webapp.cases.models import Case
+from webapp.documents.models import Document, DocumentVersion
+from webapp.nomenclature.models import NomenclatureEntry
+
+
+def entry_json(entry: NomenclatureEntry) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "index": entry.index,
+        "title": entry.title,
+        "year": entry.year,
+        "retention_years": entry.retention_years,
+        "permanent": entry.is_permanent,
+        "epk": entry.is_epk,
+        "article": entry.article,
+        "note": entry.note,
+    }
+
+
+def case_json(case: Case) -> dict[str, Any]:
+    return {
+        "id": case.id,
+        "number": case.number,
+        "nomenclature_index": case.entry.index,
+        "nomenclature_title": case.entry.title,
+        "year": case.year,
+        "title": case.title,
+        "district": case.district.code,
+        "subject": case.subject,
+        "status": case.status,
+        "opened_on": _iso(case.opened_on),
+        "closed_on": _iso(case.closed_on),
+        "retention_until": _iso(case.retention_until),
+    }
+
+
+def case_with_documents_json(case: Case, documents: list[Document]) -> dict[str, Any]:
+    return {**case_json(case), "documents": [document_json(document) for document in documents]}
+
+
+def document_json(document: Document) -> dict[str, Any]:
+    return {
+        "id": document.id,
+        "case_id": document.case_id,
+        "title": document.title,
+        "type": document.type,
+        "date": _iso(document.dated_on),
+        "versions": [version_json(version) for version in document.versions],
+    }
+
+
+def version_json(version: DocumentVersion) -> dict[str, Any]:
+    return {
+        "number": version.number,
+        "sha256": version.sha256,
+        "size": version.size,
+        "media_type": version.media_type,
+        "created_at": version.created_at.isoformat(),
+        "author": version.author.username,
+        "author_name": version.author.full_name,
+        "comment": version.comment,
+        "signatures": [],
+    }
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None

@@ -1,0 +1,41 @@
+"""Case endpoints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+
+from webapp.api import actor, api, json_body, page_params, paginated
+from webapp.api.serializers import case_json, case_with_documents_json
+from webapp.cases import services
+from webapp.cases.schemas import CaseFilters, CaseInput
+from webapp.documents.services import documents_of_case
+from webapp.uow import commit
+from webapp.validation import parse_input, parse_optional_int
+
+
+@api.post("/cases")
+def create_case() -> tuple[dict[str, Any], int]:
+    case = services.open_case(actor(), parse_input(CaseInput, json_body()))
+    commit()
+    return case_json(case), 201
+
+
+@api.get("/cases")
+def list_cases() -> dict[str, Any]:
+    filters = CaseFilters(
+        district=request.args.get("district") or None,
+        status=request.args.get("status") or None,
+        year=parse_optional_int(request.args.get("year"), "year", minimum=1990, maximum=2100),
+        nomenclature=request.args.get("nomenclature") or None,
+    )
+    page, per_page = page_params()
+    items, total = services.list_cases(actor(), filters, page=page, per_page=per_page)
+    return paginated(items, total, case_json)
+
+
+@api.get("/cases/<int:case_id>")
+def get_case(case_id: int) -> dict[str, Any]:
+    case, documents = documents_of_case(actor(), case_id)
+    return case_with_documents_json(case, documents)

@@ -1,0 +1,45 @@
+"""Case files: folders filed under one nomenclature entry for one year."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.auth.models import District, User
+from webapp.dbtypes import UTCDateTime, utcnow
+from webapp.extensions import Base
+from webapp.nomenclature.models import NomenclatureEntry
+
+CASE_STATUSES = ("open", "closed")
+STATUS_LABELS = {"open": "Открыто", "closed": "Закрыто"}
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    __table_args__ = (UniqueConstraint("entry_id", "sequence"), {"sqlite_autoincrement": True})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("nomenclature_entries.id"), index=True)
+    year: Mapped[int]
+    sequence: Mapped[int]
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    title: Mapped[str] = mapped_column(String(500))
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"), index=True)
+    subject: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(20), default="open", index=True)
+    opened_on: Mapped[dt.date]
+    closed_on: Mapped[dt.date | None]
+    retention_until: Mapped[dt.date | None]
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    entry: Mapped[NomenclatureEntry] = relationship(lazy="joined")
+    district: Mapped[District] = relationship(lazy="joined")
+    created_by: Mapped[User] = relationship()
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)

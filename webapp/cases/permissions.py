@@ -1,0 +1,45 @@
+"""Who may see and do what with case files. The one place these rules live."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, false
+
+from webapp.auth.models import District, User
+from webapp.cases.models import Case
+
+# Roles that see every case of the department.
+DEPARTMENT_WIDE_ROLES = frozenset({"head", "archivist", "admin"})
+CASE_OPENING_ROLES = frozenset({"specialist", "head", "archivist"})
+
+
+def sees_all_cases(user: User) -> bool:
+    return user.role in DEPARTMENT_WIDE_ROLES
+
+
+def can_read_case(user: User, case: Case) -> bool:
+    return sees_all_cases(user) or case.district.code in user.district_codes
+
+
+def can_write_case(user: User, case: Case) -> bool:
+    return user.role != "admin" and can_read_case(user, case)
+
+
+def can_open_case_in(user: User, district: District) -> bool:
+    if user.role not in CASE_OPENING_ROLES:
+        return False
+    return sees_all_cases(user) or district.code in user.district_codes
+
+
+def readable_cases_clause(user: User) -> ColumnElement[bool] | None:
+    """A WHERE clause limiting a Case query to what the user may read (None: no limit)."""
+    if sees_all_cases(user):
+        return None
+    district_ids = [d.id for d in user.districts]
+    if not district_ids:
+        return false()
+    return Case.district_id.in_(district_ids)
+
+
+def search_scope(user: User) -> frozenset[str] | None:
+    """Districts whose documents the user may find (None: all)."""
+    return None if sees_all_cases(user) else user.district_codes

@@ -1,0 +1,96 @@
+"""Opening and finding case files."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy import func, select, update
+
+from webapp.audit.services import record_event
+from webapp.auth.models import District, User
+from webapp.auth.services import find_district
+from webapp.cases.models import CASE_STATUSES, Case
+from webapp.cases.permissions import can_open_case_in, can_read_case, readable_cases_clause
+from webapp.cases.schemas import CaseFilters, CaseInput
+from webapp.exceptions import Forbidden, NotFound, ValidationError
+from webapp.extensions import db
+from webapp.nomenclature.models import NomenclatureEntry
+from webapp.nomenclature.services import find_entry
+
+
+def open_case(actor: User, data: CaseInput, *, today: dt.date | None = None) -> Case:
+    entry = find_entry(data.nomenclature_index, data.year)
+    district = find_district(data.district)
+    if not can_open_case_in(actor, district):
+        raise Forbidden("Нельзя открыть дело на чужом участке", code="district_forbidden")
+    opened_on = data.opened_on or today or dt.date.today()
+    if opened_on.year < data.year:
+        raise ValidationError("Дело нельзя открыть раньше года номенклатуры", code="invalid_opened_on")
+    sequence = _next_case_sequence(entry)
+    case = Case(
+        entry_id=entry.id,
+        year=entry.year,
+        sequence=sequence,
+        number=format_case_number(entry.index, entry.year, sequence),
+        title=data.title,
+        district_id=district.id,
+        subject=data.subject.model_dump() if data.subject else {},
+        status="open",
+        opened_on=opened_on,
+        created_by_id=actor.id,
+    )
+    db.session.add(case)
+    db.session.flush()
+    record_event(actor, "case.open", "case", case.id)
+    return case
+
+
+def format_case_number(index: str, year: int, sequence: int) -> str:
+    return f"{index}/{year}/{sequence:03d}"
+
+
+def _next_case_sequence(entry: NomenclatureEntry) -> int:
+    """Atomic increment: the row lock serialises concurrent openings on PostgreSQL; SQLite locks the file."""
+    statement = (
+        update(NomenclatureEntry)
+        .where(NomenclatureEntry.id == entry.id)
+        .values(last_case_sequence=NomenclatureEntry.last_case_sequence + 1)
+        .returning(NomenclatureEntry.last_case_sequence)
+        .execution_options(synchronize_session=False)
+    )
+    sequence = db.session.execute(statement).scalar_one()
+    db.session.expire(entry, ["last_case_sequence"])
+    return sequence
+
+
+def get_case(actor: User, case_id: int) -> Case:
+    """A case the actor may not read is reported as missing, so its existence does not leak."""
+    case = db.session.get(Case, case_id)
+    if case is None or not can_read_case(actor, case):
+        raise NotFound("Дело не найдено")
+    return case
+
+
+def list_cases(actor: User, filters: CaseFilters, *, page: int, per_page: int) -> tuple[Sequence[Case], int]:
+    query = select(Case).join(Case.entry).join(Case.district)
+    clause = readable_cases_clause(actor)
+    if clause is not None:
+        query = query.where(clause)
+    if filters.status is not None:
+        if filters.status not in CASE_STATUSES:
+            raise ValidationError("status: допустимо " + ", ".join(CASE_STATUSES), code="invalid_parameter")
+        query = query.where(Case.status == filters.status)
+    if filters.district is not None:
+        query = query.where(District.code == filters.district)
+    if filters.year is not None:
+        query = query.where(Case.year == filters.year)
+    if filters.nomenclature is not None:
+        query = query.where(NomenclatureEntry.index == filters.nomenclature)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    items = db.session.scalars(
+        query.order_by(Case.year.desc(), NomenclatureEntry.index, Case.sequence)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    ).all()
+    return items, total

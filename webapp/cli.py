@@ -1,0 +1,161 @@
+"""The `casefiles` command line (a Flask CLI group: `casefiles run`, `casefiles routes` work too)."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, FlaskGroup
+
+from webapp import create_app
+from webapp.auth import services as auth_services
+from webapp.exceptions import DomainError
+from webapp.extensions import db
+from webapp.uow import commit
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _app_factory() -> Flask:
+    try:
+        return create_app()
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+
+
+def domain_errors(func: F) -> F:
+    """Show a domain error as a one-line message and exit 1, with the transaction rolled back."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except DomainError as exc:
+            db.session.rollback()
+            lines = [exc.message] + [_detail_line(detail) for detail in exc.details]
+            raise click.ClickException("\n".join(lines)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _detail_line(detail: Any) -> str:
+    if isinstance(detail, dict):
+        where = f"строка {detail['line']}: " if "line" in detail else ""
+        return f"  {where}{detail.get('field', '')}: {detail.get('message', '')}"
+    return f"  {detail}"
+
+
+main = FlaskGroup(create_app=_app_factory, add_version_option=False, help="casefiles: электронный архив дел.")
+
+
+@main.command("init")
+@domain_errors
+def init_command() -> None:
+    """Create or upgrade the schema, the search index and the storage; safe to run again."""
+    from webapp.schema import current_revision, upgrade_to_head
+
+    before = current_revision(db.engine)
+    upgrade_to_head(db.engine)
+    after = current_revision(db.engine)
+    settings = current_app.config["CASEFILES"]
+    state = "up to date" if before == after else f"upgraded {before or 'empty'} -> {after}"
+    click.echo(f"database: {state}")
+    click.echo(f"storage: {settings.storage} ({settings.blob_dir if settings.storage == 'local' else 's3'})")
+    click.echo(f"search index: {settings.index_dir}")
+
+
+user_group = AppGroup("user", help="Manage users.")
+main.add_command(user_group)
+
+
+@user_group.command("add")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(["specialist", "head", "archivist", "admin"]))
+@click.option("--district", "districts", multiple=True, help="District code; repeat for several.")
+@click.option("--full-name", default="", help="Full name (ФИО) shown in the interface and signatures.")
+@domain_errors
+def user_add(username: str, role: str, districts: tuple[str, ...], full_name: str) -> None:
+    """Add a user; the password is read from standard input."""
+    password = _read_password()
+    user = auth_services.create_user(
+        username, role=role, password=password, full_name=full_name, district_codes=districts
+    )
+    commit()
+    click.echo(f"user {user.username} added ({user.role})")
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        value: str = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        return value
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+token_group = AppGroup("token", help="Manage API tokens.")
+main.add_command(token_group)
+
+
+@token_group.command("create")
+@click.argument("username")
+@click.option("--expires-days", type=click.IntRange(1, 3650), default=None, help="Expire after N days.")
+@domain_errors
+def token_create(username: str, expires_days: int | None) -> None:
+    """Print a new API token for USERNAME, alone on one line."""
+    token = auth_services.create_api_token(auth_services.find_user(username), expires_in_days=expires_days)
+    commit()
+    click.echo(token)
+
+
+nomenclature_group = AppGroup("nomenclature", help="Manage the file nomenclature.")
+main.add_command(nomenclature_group)
+
+
+@nomenclature_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--year", required=True, type=click.IntRange(1990, 2100))
+@domain_errors
+def nomenclature_import(file: Path, year: int) -> None:
+    """Load entries from CSV (index,title,retention,article,note): all lines or none."""
+    from webapp.nomenclature.services import import_csv
+
+    with file.open("rb") as raw:
+        entries = import_csv(None, raw, year)
+    commit()
+    click.echo(f"imported {len(entries)} nomenclature entries for {year}")
+
+
+@main.command("demo")
+@click.option("--password", default="demo-2026", show_default=True, help="Password of every demo user.")
+@click.option("--skip-if-loaded", is_flag=True, help="Exit quietly when the demo is already there.")
+@domain_errors
+def demo_command(password: str, skip_if_loaded: bool) -> None:
+    """Load a realistic demo institution (users, nomenclature, cases, documents)."""
+    from webapp.demo.loader import demo_is_loaded, load_demo
+
+    if skip_if_loaded and demo_is_loaded():
+        click.echo("demo data already loaded")
+        return
+    click.echo(load_demo(password=password))
+
+
+@main.command("reindex")
+@domain_errors
+def reindex_command() -> None:
+    """Rebuild the search index from the database and storage."""
+    from webapp.search.services import reindex_all
+
+    click.echo(f"indexed {reindex_all()} documents")
+
+
+@main.command("make-migration", hidden=True)
+@click.option("-m", "--message", required=True)
+def make_migration(message: str) -> None:
+    """Developers: autogenerate an Alembic migration from the models."""
+    from webapp.schema import make_revision
+
+    make_revision(db.engine, message)

@@ -1,0 +1,89 @@
+"""Configuration from the CASEFILES_* environment variables (see README.md for each one)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from webapp.exceptions import ConfigurationError
+
+STORAGE_KINDS = ("local", "s3")
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    storage: str
+    s3_endpoint_url: str | None
+    s3_bucket: str | None
+    secret_key: str
+    max_upload_bytes: int
+    institution_name: str
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "blobs"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    env = dict(os.environ if environ is None else environ)
+    data_dir = Path(env.get("CASEFILES_DATA_DIR") or "./instance").resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    storage = env.get("CASEFILES_STORAGE", "local").strip().lower()
+    if storage not in STORAGE_KINDS:
+        raise ConfigurationError(f"CASEFILES_STORAGE must be one of {', '.join(STORAGE_KINDS)}")
+    return Settings(
+        data_dir=data_dir,
+        database_url=env.get("CASEFILES_DATABASE_URL") or f"sqlite:///{data_dir / 'casefiles.db'}",
+        storage=storage,
+        s3_endpoint_url=env.get("CASEFILES_S3_ENDPOINT_URL") or None,
+        s3_bucket=env.get("CASEFILES_S3_BUCKET") or None,
+        secret_key=env.get("CASEFILES_SECRET_KEY") or _stored_secret_key(data_dir),
+        max_upload_bytes=_positive_int(env, "CASEFILES_MAX_UPLOAD_MB", 200) * 1024 * 1024,
+        institution_name=env.get("CASEFILES_INSTITUTION_NAME", "").strip(),
+    )
+
+
+def flask_config(settings: Settings) -> dict[str, Any]:
+    return {
+        "SECRET_KEY": settings.secret_key,
+        "SQLALCHEMY_DATABASE_URI": settings.database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "MAX_CONTENT_LENGTH": settings.max_upload_bytes,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "JSON_AS_ASCII": False,
+        "CASEFILES": settings,
+    }
+
+
+def _positive_int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise ConfigurationError(f"{name} must be a positive whole number")
+    return value
+
+
+def _stored_secret_key(data_dir: Path) -> str:
+    """Generate the session key once and keep it beside the data, readable by the owner only."""
+    path = data_dir / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip()

@@ -1,0 +1,79 @@
+"""Recognising what an upload is from its bytes, never from its name."""
+
+from __future__ import annotations
+
+import zipfile
+from typing import BinaryIO
+
+from webapp.exceptions import UnsupportedMediaType, ValidationError
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ODT = "application/vnd.oasis.opendocument.text"
+PDF = "application/pdf"
+TEXT = "text/plain; charset=utf-8"
+
+_MAGIC = (
+    (b"%PDF-", PDF),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"II*\x00", "image/tiff"),
+    (b"MM\x00*", "image/tiff"),
+)
+_HEAD_SIZE = 8192
+
+EXTENSIONS = {
+    DOCX: ".docx",
+    XLSX: ".xlsx",
+    ODT: ".odt",
+    PDF: ".pdf",
+    TEXT: ".txt",
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+    "image/tiff": ".tif",
+}
+
+
+def sniff_media_type(stream: BinaryIO) -> str:
+    """Return the media type of a seekable stream and rewind it; refuse what we do not keep."""
+    head = stream.read(_HEAD_SIZE)
+    stream.seek(0)
+    if not head:
+        raise ValidationError("Файл пуст", code="empty_file")
+    for magic, media_type in _MAGIC:
+        if head.startswith(magic):
+            return media_type
+    if head.startswith(b"PK\x03\x04"):
+        return _office_type(stream)
+    if _looks_like_text(head):
+        return TEXT
+    raise UnsupportedMediaType("Формат файла не поддерживается: загрузите PDF, DOCX, XLSX, ODT, текст или изображение")
+
+
+def _office_type(stream: BinaryIO) -> str:
+    try:
+        with zipfile.ZipFile(stream) as archive:
+            names = set(archive.namelist())
+            mimetype = archive.read("mimetype").decode("ascii", "replace") if "mimetype" in names else ""
+    except (zipfile.BadZipFile, OSError, KeyError):
+        raise UnsupportedMediaType("Повреждённый архив или неизвестный формат файла") from None
+    finally:
+        stream.seek(0)
+    if "word/document.xml" in names:
+        return DOCX
+    if "xl/workbook.xml" in names:
+        return XLSX
+    if mimetype.strip() == ODT:
+        return ODT
+    raise UnsupportedMediaType("Архивы не принимаются: загрузите документ или скан")
+
+
+def _looks_like_text(head: bytes) -> bool:
+    if b"\x00" in head:
+        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # The head may cut a multi-byte character in two at its very end.
+        return exc.start >= len(head) - 3 and exc.reason == "unexpected end of data"
+    return True

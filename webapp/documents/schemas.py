@@ -1,0 +1,52 @@
+"""Input of the document endpoints."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import BinaryIO
+
+import pydantic
+
+from webapp.documents.models import DOCUMENT_TYPES
+from webapp.exceptions import ValidationError
+from webapp.validation import StrictInput
+
+_FORBIDDEN_NAME_CHARS = frozenset("/\\") | {chr(code) for code in range(32)} | {"\x7f"}
+
+
+@dataclass(frozen=True)
+class Upload:
+    """An uploaded file: a seekable stream (Werkzeug spools large ones to disk) and the client's file name."""
+
+    stream: BinaryIO
+    filename: str
+
+
+class DocumentMeta(StrictInput):
+    title: str | None = pydantic.Field(default=None, max_length=500)
+    type: str = "scan"
+    date: dt.date | None = None
+    comment: str = pydantic.Field(default="", max_length=2000)
+
+    @pydantic.field_validator("type")
+    @classmethod
+    def _known_type(cls, value: str) -> str:
+        if value not in DOCUMENT_TYPES:
+            raise ValueError("неизвестный тип документа; допустимы: " + ", ".join(DOCUMENT_TYPES))
+        return value
+
+
+class VersionMeta(StrictInput):
+    base_version: int = pydantic.Field(ge=1)
+    comment: str = pydantic.Field(default="", max_length=2000)
+
+
+def title_from_filename(filename: str) -> str:
+    """A default title from the client's file name. The name is never used for storage."""
+    if not filename or any(char in _FORBIDDEN_NAME_CHARS for char in filename):
+        raise ValidationError("Недопустимое имя файла", code="invalid_filename")
+    stem = filename.rsplit(".", 1)[0].strip(" .")
+    if not stem:
+        raise ValidationError("Недопустимое имя файла", code="invalid_filename")
+    return stem[:500]

@@ -1,0 +1,126 @@
+"""Documents and their versions: upload, new versions, reading content."""
+
+from __future__ import annotations
+
+import secrets
+from typing import BinaryIO
+
+from sqlalchemy import select
+
+from storage import BlobExists, BlobNotFound, StorageError, version_key
+from webapp.audit.services import record_event
+from webapp.auth.models import User
+from webapp.cases.models import Case
+from webapp.cases.permissions import can_read_case, can_write_case
+from webapp.cases.services import get_case
+from webapp.documents.media import sniff_media_type
+from webapp.documents.models import Document, DocumentVersion
+from webapp.documents.schemas import DocumentMeta, Upload, VersionMeta, title_from_filename
+from webapp.exceptions import Conflict, Forbidden, NotFound, StorageUnavailable
+from webapp.extensions import db
+from webapp.runtime import blob_store
+from webapp.search.services import enqueue_index
+
+
+def add_document(actor: User, case_id: int, meta: DocumentMeta, upload: Upload) -> Document:
+    case = get_case(actor, case_id)
+    _require_writable(actor, case)
+    title = meta.title or title_from_filename(upload.filename)
+    media_type = sniff_media_type(upload.stream)
+    document = Document(case_id=case.id, type=meta.type, title=title, dated_on=meta.date, created_by_id=actor.id)
+    db.session.add(document)
+    db.session.flush()
+    _store_version(actor, document, upload.stream, media_type, comment=meta.comment)
+    record_event(actor, "document.create", "document", document.id, case_id=case.id)
+    return document
+
+
+def add_version(actor: User, document_id: int, meta: VersionMeta, upload: Upload) -> DocumentVersion:
+    document = get_document(actor, document_id)
+    _require_writable(actor, document.case)
+    latest = document.latest_version
+    if latest is None or meta.base_version != latest.number:
+        raise Conflict(
+            f"Версия {meta.base_version} не последняя: документ уже изменён (последняя версия "
+            f"{latest.number if latest else 0}). Откройте последнюю версию и внесите изменения в неё.",
+            code="stale_base_version",
+        )
+    media_type = sniff_media_type(upload.stream)
+    version = _store_version(actor, document, upload.stream, media_type, comment=meta.comment)
+    record_event(actor, "version.create", "document", document.id, version=version.number)
+    return version
+
+
+def get_document(actor: User, document_id: int) -> Document:
+    document = db.session.get(Document, document_id)
+    if document is None or not can_read_case(actor, document.case):
+        raise NotFound("Документ не найден")
+    return document
+
+
+def get_version(actor: User, document_id: int, number: int) -> DocumentVersion:
+    document = get_document(actor, document_id)
+    for version in document.versions:
+        if version.number == number:
+            return version
+    raise NotFound("Версия не найдена")
+
+
+def open_version_content(actor: User, document_id: int, number: int) -> tuple[DocumentVersion, BinaryIO]:
+    """Open the stored bytes for reading; every read is an audit event in the caller's transaction."""
+    version = get_version(actor, document_id, number)
+    try:
+        stream = blob_store().open(version.blob_key)
+    except BlobNotFound:
+        raise StorageUnavailable("Содержимое версии недоступно в хранилище", code="blob_missing") from None
+    except StorageError:
+        raise StorageUnavailable("Хранилище недоступно, повторите позже") from None
+    record_event(actor, "version.read", "document", document_id, version=number)
+    return version, stream
+
+
+def _store_version(
+    actor: User, document: Document, stream: BinaryIO, media_type: str, *, comment: str
+) -> DocumentVersion:
+    """Write the blob first, then the row: a failed write leaves no row; a failed commit leaves an orphan blob
+    that storage gc collects. The random suffix keeps a retry from colliding with such an orphan."""
+    number = (document.latest_version.number if document.latest_version else 0) + 1
+    case = document.case
+    key = version_key(case.year, case.entry.index, case.sequence, document.id, number)
+    key = f"{key}-{secrets.token_hex(4)}"
+    try:
+        stored = blob_store().put(key, stream, media_type=media_type)
+    except BlobExists:
+        raise Conflict("Версия уже записывается, повторите позже", code="version_conflict") from None
+    except StorageError:
+        raise StorageUnavailable("Хранилище недоступно, повторите позже") from None
+    version = DocumentVersion(
+        document_id=document.id,
+        number=number,
+        blob_key=stored.key,
+        sha256=stored.sha256,
+        size=stored.size,
+        media_type=media_type,
+        author_id=actor.id,
+        comment=comment,
+    )
+    db.session.add(version)
+    db.session.flush()
+    db.session.refresh(document, ["versions"])
+    enqueue_index(document.id)
+    return version
+
+
+def _require_writable(actor: User, case: Case) -> None:
+    if not can_write_case(actor, case):
+        raise Forbidden("Нет права изменять документы этого дела")
+    if case.status != "open":
+        raise Conflict("Дело закрыто: новые документы и версии не принимаются", code="case_closed")
+
+
+def documents_of_case(actor: User, case_id: int) -> tuple[Case, list[Document]]:
+    case = get_case(actor, case_id)
+    documents = db.session.scalars(
+        select(Document).where(Document.case_id == case.id).order_by(Document.dated_on, Document.id)
+    ).all()
+    return case, list(documents)

@@ -1,0 +1,113 @@
+"""Mapping domain errors and HTTP errors to responses, in one place.
+
+The API (/api/...) always answers JSON {"error": {"code", "message"}}; pages get a Russian error page.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from webapp.exceptions import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    NotFound,
+    StorageUnavailable,
+    Unauthorized,
+    UnsupportedMediaType,
+    ValidationError,
+)
+from webapp.extensions import db
+
+log = logging.getLogger(__name__)
+
+STATUS_BY_ERROR: dict[type[DomainError], int] = {
+    ValidationError: 400,
+    Unauthorized: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    UnsupportedMediaType: 415,
+    StorageUnavailable: 503,
+}
+
+HTTP_MESSAGES = {
+    400: "Некорректный запрос",
+    401: "Требуется вход",
+    403: "Доступ запрещён",
+    404: "Не найдено",
+    405: "Метод не поддерживается",
+    413: "Файл слишком большой",
+    415: "Неподдерживаемый тип содержимого",
+    429: "Слишком много запросов",
+    500: "Внутренняя ошибка сервера",
+    503: "Сервис временно недоступен",
+}
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(DomainError, _domain_error)
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(IntegrityError, _integrity_error)
+    app.register_error_handler(OperationalError, _database_unavailable)
+    app.register_error_handler(Exception, _unexpected_error)
+
+
+def error_response(status: int, code: str, message: str, details: list[Any] | None = None) -> Response:
+    db.session.rollback()  # nothing half-written survives an error
+    if _wants_json():
+        body: dict[str, Any] = {"code": code, "message": message}
+        if details:
+            body["details"] = details
+        response = jsonify(error=body)
+    else:
+        response = Response(render_template("error.html", status=status, message=message), mimetype="text/html")
+    response.status_code = status
+    if status == 401 and _wants_json():
+        response.headers["WWW-Authenticate"] = 'Bearer realm="casefiles"'
+    return response
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _domain_error(exc: DomainError) -> Response:
+    status = next((s for cls, s in STATUS_BY_ERROR.items() if isinstance(exc, cls)), 400)
+    return error_response(status, exc.code, exc.message, exc.details)
+
+
+def _csrf_error(exc: CSRFError) -> Response:
+    message = "Форма устарела или отправлена не с этой страницы: обновите страницу и повторите"
+    return error_response(400, "csrf_failed", message)
+
+
+def _http_error(exc: HTTPException) -> Response:
+    status = exc.code or 500
+    code = (exc.name or "error").lower().replace(" ", "_")
+    return error_response(status, code, HTTP_MESSAGES.get(status, exc.name or "Ошибка"))
+
+
+def _integrity_error(exc: IntegrityError) -> Response:
+    log.info("integrity conflict on %s %s", request.method, request.url_rule)
+    return error_response(409, "conflict", "Данные изменены одновременно другим пользователем, повторите")
+
+
+def _database_unavailable(exc: OperationalError) -> Response:
+    log.error("database error on %s %s: %s", request.method, request.url_rule, type(exc.orig).__name__)
+    return error_response(503, "database_unavailable", "База данных недоступна, повторите позже")
+
+
+def _unexpected_error(exc: Exception) -> Response:
+    # Log the type and place only: exception text may quote user data.
+    frames = "".join(traceback.format_tb(exc.__traceback__))
+    log.error("unhandled %s on %s %s\n%s", type(exc).__name__, request.method, request.url_rule, frames)
+    return error_response(500, "internal", HTTP_MESSAGES[500])

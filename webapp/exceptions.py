@@ -1,0 +1,51 @@
+"""Domain errors raised by services; webapp.errors maps them to HTTP in one place.
+
+Messages are shown to users: they never contain personal data (names, addresses, document text).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    code = "error"
+
+    def __init__(self, message: str, *, code: str | None = None, details: list[Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details or []
+        if code:
+            self.code = code
+
+
+class ValidationError(DomainError):
+    code = "invalid"
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+
+
+class Unauthorized(DomainError):
+    code = "unauthorized"
+
+
+class Conflict(DomainError):
+    code = "conflict"
+
+
+class UnsupportedMediaType(DomainError):
+    code = "unsupported_media_type"
+
+
+class StorageUnavailable(DomainError):
+    code = "storage_unavailable"
+
+
+class ConfigurationError(DomainError):
+    code = "configuration"

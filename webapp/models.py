@@ -1,0 +1,23 @@
+"""Imports every area's models so the metadata is complete (Alembic, create_app)."""
+
+from webapp.audit.models import AuditEvent
+from webapp.auth.models import ApiToken, District, User, user_districts
+from webapp.cases.models import Case
+from webapp.documents.models import Document, DocumentVersion
+from webapp.extensions import Base
+from webapp.nomenclature.models import NomenclatureEntry
+from webapp.search.models import IndexOutbox
+
+__all__ = [
+    "ApiToken",
+    "AuditEvent",
+    "Base",
+    "Case",
+    "District",
+    "Document",
+    "DocumentVersion",
+    "IndexOutbox",
+    "NomenclatureEntry",
+    "User",
+    "user_districts",
+]

@@ -1,0 +1,29 @@
+"""Nomenclature endpoints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+
+from webapp.api import actor, api, json_body, page_params, paginated
+from webapp.api.serializers import entry_json
+from webapp.nomenclature import services
+from webapp.nomenclature.schemas import EntryInput
+from webapp.uow import commit
+from webapp.validation import parse_input, parse_optional_int
+
+
+@api.get("/nomenclature")
+def list_nomenclature() -> dict[str, Any]:
+    year = parse_optional_int(request.args.get("year"), "year", minimum=1990, maximum=2100)
+    page, per_page = page_params()
+    items, total = services.list_entries(year, page=page, per_page=per_page)
+    return paginated(items, total, entry_json)
+
+
+@api.post("/nomenclature")
+def create_nomenclature_entry() -> tuple[dict[str, Any], int]:
+    entry = services.create_entry(actor(), parse_input(EntryInput, json_body()))
+    commit()
+    return entry_json(entry), 201

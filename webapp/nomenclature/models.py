@@ -1,0 +1,34 @@
+"""The institution's yearly file nomenclature."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from webapp.dbtypes import UTCDateTime, utcnow
+from webapp.extensions import Base
+
+
+class NomenclatureEntry(Base):
+    __tablename__ = "nomenclature_entries"
+    __table_args__ = (UniqueConstraint("year", "index"), {"sqlite_autoincrement": True})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int]
+    index: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(500))
+    retention_years: Mapped[int | None]
+    is_permanent: Mapped[bool] = mapped_column(default=False)
+    is_epk: Mapped[bool] = mapped_column(default=False)
+    article: Mapped[str] = mapped_column(String(100), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    # Case numbers are drawn from this counter with an atomic UPDATE, so concurrent openings never collide.
+    last_case_sequence: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def retention_label(self) -> str:
+        base = "постоянно" if self.is_permanent else f"{self.retention_years} лет"
+        return f"{base} ЭПК" if self.is_epk else base

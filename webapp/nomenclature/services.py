@@ -1,0 +1,134 @@
+"""Keeping the yearly file nomenclature."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Sequence
+from typing import IO, Any
+
+from sqlalchemy import func, select
+
+from webapp.audit.services import record_event
+from webapp.auth.models import User
+from webapp.exceptions import Conflict, Forbidden, ValidationError
+from webapp.extensions import db
+from webapp.nomenclature.models import NomenclatureEntry
+from webapp.nomenclature.schemas import EntryInput
+from webapp.validation import parse_input
+
+NOMENCLATURE_KEEPERS = frozenset({"archivist", "admin"})
+CSV_COLUMNS = ("index", "title", "retention", "article", "note")
+_RETENTION_RE = re.compile(r"^(?:(?P<years>\d{1,3})\s*(?:лет|года|год|л\.)?|(?P<permanent>постоянно))\s*(?P<epk>эпк)?$")
+
+
+def list_entries(year: int | None, *, page: int, per_page: int) -> tuple[Sequence[NomenclatureEntry], int]:
+    query = select(NomenclatureEntry)
+    if year is not None:
+        query = query.where(NomenclatureEntry.year == year)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    items = db.session.scalars(
+        query.order_by(NomenclatureEntry.year.desc(), NomenclatureEntry.index)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    ).all()
+    return items, total
+
+
+def find_entry(index: str, year: int) -> NomenclatureEntry:
+    entry = db.session.scalar(
+        select(NomenclatureEntry).where(NomenclatureEntry.index == index, NomenclatureEntry.year == year)
+    )
+    if entry is None:
+        raise ValidationError("Нет такой статьи номенклатуры за этот год", code="unknown_nomenclature")
+    return entry
+
+
+def create_entry(actor: User | None, data: EntryInput) -> NomenclatureEntry:
+    """actor None means the command line, which runs with the operator's authority."""
+    if actor is not None and actor.role not in NOMENCLATURE_KEEPERS:
+        raise Forbidden("Номенклатуру ведёт архивариус")
+    if _entry_exists(data.index, data.year):
+        raise Conflict("Статья номенклатуры с таким индексом за этот год уже есть", code="duplicate_index")
+    entry = NomenclatureEntry(
+        year=data.year,
+        index=data.index,
+        title=data.title,
+        retention_years=data.retention_years,
+        is_permanent=data.permanent,
+        is_epk=data.epk,
+        article=data.article,
+        note=data.note,
+    )
+    db.session.add(entry)
+    db.session.flush()
+    record_event(actor, "nomenclature.create", "nomenclature_entry", entry.id)
+    return entry
+
+
+def import_csv(actor: User | None, raw: IO[bytes], year: int) -> list[NomenclatureEntry]:
+    """Validate every line first, then import all of them or none."""
+    rows = _read_csv_rows(raw)
+    inputs: list[EntryInput] = []
+    errors: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for line_number, row in rows:
+        try:
+            data = parse_input(EntryInput, _row_to_input(row, year))
+        except ValidationError as exc:
+            errors.extend({"line": line_number, **detail} for detail in exc.details or [{"message": exc.message}])
+            continue
+        if data.index in seen or _entry_exists(data.index, year):
+            errors.append({"line": line_number, "field": "index", "message": "индекс повторяется"})
+        seen.add(data.index)
+        inputs.append(data)
+    if errors:
+        first = errors[0]
+        raise ValidationError(
+            f"Файл не загружен: ошибок {len(errors)}; строка {first['line']}: {first['message']}",
+            code="invalid_csv",
+            details=errors,
+        )
+    if not inputs:
+        raise ValidationError("В файле нет ни одной статьи номенклатуры", code="invalid_csv")
+    return [create_entry(actor, data) for data in inputs]
+
+
+def _entry_exists(index: str, year: int) -> bool:
+    query = select(NomenclatureEntry.id).where(NomenclatureEntry.index == index, NomenclatureEntry.year == year)
+    return db.session.scalar(query) is not None
+
+
+def _read_csv_rows(raw: IO[bytes]) -> list[tuple[int, dict[str, str]]]:
+    try:
+        text = raw.read().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationError("Файл должен быть в кодировке UTF-8", code="invalid_csv") from None
+    delimiter = ";" if text.split("\n", 1)[0].count(";") > text.split("\n", 1)[0].count(",") else ","
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    header = tuple((name or "").strip().lower() for name in reader.fieldnames or ())
+    if header[: len(CSV_COLUMNS)] != CSV_COLUMNS:
+        raise ValidationError(f"Первая строка должна быть заголовком: {','.join(CSV_COLUMNS)}", code="invalid_csv")
+    reader.fieldnames = list(header)
+    return [(reader.line_num, row) for row in reader if any((value or "").strip() for value in row.values())]
+
+
+def _row_to_input(row: dict[str, Any], year: int) -> dict[str, Any]:
+    if None in row:
+        raise ValidationError("лишние столбцы", details=[{"field": "row", "message": "лишние столбцы"}])
+    retention = (row.get("retention") or "").strip().lower()
+    match = _RETENTION_RE.match(retention)
+    if match is None:
+        message = "срок хранения: число лет (можно с «ЭПК») или «постоянно»"
+        raise ValidationError(message, details=[{"field": "retention", "message": message}])
+    return {
+        "index": (row.get("index") or "").strip(),
+        "title": (row.get("title") or "").strip(),
+        "year": year,
+        "retention_years": int(match["years"]) if match["years"] else None,
+        "permanent": match["permanent"] is not None,
+        "epk": match["epk"] is not None,
+        "article": (row.get("article") or "").strip(),
+        "note": (row.get("note") or "").strip(),
+    }

@@ -1,0 +1,22 @@
+"""The search outbox: index changes queued in the same transaction as the change itself."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from webapp.dbtypes import UTCDateTime, utcnow
+from webapp.extensions import Base
+
+
+class IndexOutbox(Base):
+    __tablename__ = "index_outbox"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(index=True)
+    operation: Mapped[str] = mapped_column(String(10))  # "index" or "remove"
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    attempts: Mapped[int] = mapped_column(default=0)

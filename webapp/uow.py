@@ -1,0 +1,11 @@
+"""The end of a unit of work: commit, then the side effects that must follow the commit."""
+
+from __future__ import annotations
+
+from webapp.extensions import db
+from webapp.search.services import drain_outbox
+
+
+def commit() -> None:
+    db.session.commit()
+    drain_outbox()
