@@ -1,0 +1,102 @@
+"""Loading the demo institution through the same services the API uses."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from sqlalchemy import select
+
+from webapp.auth.models import User
+from webapp.auth.services import create_user, ensure_district
+from webapp.cases.schemas import CaseInput, SubjectInput
+from webapp.cases.services import open_case
+from webapp.demo.content import DemoCase, DemoInstitution, build_demo, nomenclature_csv_path
+from webapp.demo.people import STAFF
+from webapp.documents.media import EXTENSIONS
+from webapp.documents.schemas import DocumentMeta, Upload, VersionMeta
+from webapp.documents.services import add_document, add_version
+from webapp.exceptions import Conflict
+from webapp.extensions import db
+from webapp.nomenclature.models import NomenclatureEntry
+from webapp.nomenclature.services import import_csv
+from webapp.uow import commit
+
+
+def load_demo(*, password: str, today: dt.date | None = None) -> str:
+    """Load everything in one transaction and return a summary with the demo logins."""
+    year = (today or dt.date.today()).year
+    institution = build_demo(year)
+    if demo_is_loaded():
+        raise Conflict("Демонстрационные данные уже загружены", code="demo_loaded")
+    users = _load_people(institution, password)
+    for nomenclature_year in sorted({case.opened_on.year for case in institution.cases} | {year}):
+        if not _has_nomenclature(nomenclature_year):
+            with nomenclature_csv_path().open("rb") as raw:
+                import_csv(None, raw, nomenclature_year)
+    documents = sum(_load_case(case, users) for case in institution.cases)
+    commit()
+    logins = "\n".join(f"  {u.username:<12} {u.full_name} ({u.role})" for u in institution.users)
+    return (
+        f"demo: {len(institution.cases)} cases, {documents} documents loaded for {institution.name}\n"
+        f"logins (password: {password}):\n{logins}"
+    )
+
+
+def demo_is_loaded() -> bool:
+    return db.session.scalar(select(User.id).where(User.username == STAFF[0].username)) is not None
+
+
+def _load_people(institution: DemoInstitution, password: str) -> dict[str, User]:
+    for district in institution.districts:
+        ensure_district(district.code, district.name)
+    return {
+        person.username: create_user(
+            person.username,
+            role=person.role,
+            password=password,
+            full_name=person.full_name,
+            district_codes=person.districts,
+        )
+        for person in institution.users
+    }
+
+
+def _has_nomenclature(year: int) -> bool:
+    return db.session.scalar(select(NomenclatureEntry.id).where(NomenclatureEntry.year == year)) is not None
+
+
+def _load_case(demo: DemoCase, users: dict[str, User]) -> int:
+    case = open_case(
+        users[demo.created_by],
+        CaseInput(
+            nomenclature_index=demo.nomenclature_index,
+            year=demo.opened_on.year,
+            title=demo.title,
+            district=demo.district,
+            subject=SubjectInput.model_validate(demo.subject) if demo.subject else None,
+            opened_on=demo.opened_on,
+        ),
+    )
+    for demo_document in demo.documents:
+        first, *later = demo_document.versions
+        document = add_document(
+            users[first.author],
+            case.id,
+            DocumentMeta(
+                title=demo_document.title, type=demo_document.type, date=demo_document.date, comment=first.comment
+            ),
+            _upload(first.content, first.media_type),
+        )
+        for number, version in enumerate(later, start=1):
+            add_version(
+                users[version.author],
+                document.id,
+                VersionMeta(base_version=number, comment=version.comment),
+                _upload(version.content, version.media_type),
+            )
+    return len(demo.documents)
+
+
+def _upload(content: bytes, media_type: str) -> Upload:
+    return Upload(stream=io.BytesIO(content), filename="demo" + EXTENSIONS.get(media_type, ".bin"))
