@@ -1,0 +1,5 @@
+.PHONY: run test
+run:
+	./scripts/dev.sh
+test:
+	./scripts/test.sh

@@ -1,0 +1,165 @@
+"""Shared fixtures: an application on a fresh database per test (SQLite by default, PostgreSQL when
+CASEFILES_TEST_DATABASE_URL is set), users of every role with API tokens, and a JSON client."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
+
+from webapp import create_app
+from webapp.config import Settings
+from webapp.extensions import db
+from webapp.models import Base
+from webapp.schema import upgrade_to_head
+
+POSTGRES_URL = os.environ.get("CASEFILES_TEST_DATABASE_URL", "")
+
+
+def _drop_everything(engine: Engine) -> None:
+    with engine.begin() as connection:
+        Base.metadata.drop_all(connection)
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Migrate once per session: a template SQLite file to copy, or the PostgreSQL database itself."""
+    if POSTGRES_URL:
+        engine = create_engine(POSTGRES_URL)
+        _drop_everything(engine)
+        upgrade_to_head(engine)
+        engine.dispose()
+        yield POSTGRES_URL
+        return
+    template = tmp_path_factory.mktemp("template") / "casefiles.db"
+    engine = create_engine(f"sqlite:///{template}")
+    upgrade_to_head(engine)
+    engine.dispose()
+    yield str(template)
+
+
+def _fresh_database_url(migrated_database: str, data_dir: Path) -> str:
+    if POSTGRES_URL:
+        engine = create_engine(POSTGRES_URL)
+        tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+        with engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        engine.dispose()
+        return POSTGRES_URL
+    target = data_dir / "casefiles.db"
+    shutil.copyfile(migrated_database, target)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture
+def settings(tmp_path: Path, migrated_database: str) -> Settings:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    return Settings(
+        data_dir=data_dir,
+        database_url=_fresh_database_url(migrated_database, data_dir),
+        storage="local",
+        s3_endpoint_url=None,
+        s3_bucket=None,
+        secret_key="test-secret-key",
+        max_upload_bytes=5 * 1024 * 1024,
+        institution_name="Тестовый центр",
+    )
+
+
+@pytest.fixture
+def app(settings: Settings) -> Iterator[Flask]:
+    app = create_app({"TESTING": True}, settings=settings)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@dataclasses.dataclass
+class ApiClient:
+    """A JSON client acting as one user."""
+
+    client: FlaskClient
+    token: str
+
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def get(self, path: str, **kwargs: Any) -> Any:
+        return self.client.get(path, headers=self._headers(), **kwargs)
+
+    def post(self, path: str, json: Any = None, **kwargs: Any) -> Any:
+        return self.client.post(path, headers=self._headers(), json=json, **kwargs)
+
+    def upload(self, path: str, content: bytes, filename: str = "act.txt", **fields: str) -> Any:
+        data: dict[str, Any] = {"file": (io.BytesIO(content), filename), **fields}
+        return self.client.post(path, headers=self._headers(), data=data, content_type="multipart/form-data")
+
+
+@dataclasses.dataclass
+class World:
+    """Users of every role (specialists on districts u1 and u2), a nomenclature entry, API clients."""
+
+    clients: dict[str, ApiClient]
+    year: int = 2026
+
+    def __getitem__(self, username: str) -> ApiClient:
+        return self.clients[username]
+
+    def open_case(self, username: str = "spec1", district: str = "u1", **extra: Any) -> dict[str, Any]:
+        body = {"nomenclature_index": "04-05", "year": self.year, "title": "Личное дело", "district": district}
+        response = self.clients[username].post("/api/v1/cases", json={**body, **extra})
+        assert response.status_code == 201, response.get_json()
+        result: dict[str, Any] = response.get_json()
+        return result
+
+    def upload(self, case_id: int, content: bytes = b"Act text", username: str = "spec1", **fields: str) -> Any:
+        response = self.clients[username].upload(f"/api/v1/cases/{case_id}/documents", content, **fields)
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()
+
+
+USERS = {
+    "spec1": ("specialist", ("u1",)),
+    "spec2": ("specialist", ("u2",)),
+    "head": ("head", ()),
+    "archivist": ("archivist", ()),
+    "admin": ("admin", ()),
+}
+PASSWORD = "correct-horse-42"
+
+
+@pytest.fixture
+def world(app: Flask, client: FlaskClient) -> World:
+    from webapp.auth.services import create_api_token, create_user, ensure_district
+    from webapp.nomenclature.schemas import EntryInput
+    from webapp.nomenclature.services import create_entry
+
+    ensure_district("u1", "Участок № 1")
+    ensure_district("u2", "Участок № 2")
+    tokens = {}
+    for username, (role, districts) in USERS.items():
+        user = create_user(
+            username, role=role, password=PASSWORD, full_name=f"Тест {username}", district_codes=districts
+        )
+        tokens[username] = create_api_token(user)
+    create_entry(None, EntryInput(index="04-05", title="Личные дела семей", year=2026, retention_years=75, epk=True))
+    db.session.commit()
+    return World({name: ApiClient(client, token) for name, token in tokens.items()})

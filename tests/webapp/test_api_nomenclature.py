@@ -1,0 +1,130 @@
+"""Nomenclature endpoints and the CSV import."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from flask import Flask
+
+from tests.conftest import World
+from webapp.exceptions import ValidationError
+from webapp.extensions import db
+from webapp.nomenclature.models import NomenclatureEntry
+from webapp.nomenclature.services import import_csv
+
+ENTRY = {"index": "04-07", "title": "Акты обследования", "year": 2026, "retention_years": 5, "epk": False}
+
+
+def test_list_is_paginated_and_filtered_by_year(world: World) -> None:
+    response = world["spec1"].get("/api/v1/nomenclature?year=2026")
+    body = response.get_json()
+    assert response.status_code == 200
+    assert body["total"] == 1
+    assert body["items"][0] == {
+        "id": body["items"][0]["id"],
+        "index": "04-05",
+        "title": "Личные дела семей",
+        "year": 2026,
+        "retention_years": 75,
+        "permanent": False,
+        "epk": True,
+        "article": "",
+        "note": "",
+    }
+    assert world["spec1"].get("/api/v1/nomenclature?year=2025").get_json() == {"items": [], "total": 0}
+
+
+def test_archivist_creates_entry(world: World) -> None:
+    response = world["archivist"].post("/api/v1/nomenclature", json={**ENTRY, "article": "ст. 19а"})
+    assert response.status_code == 201
+    assert response.get_json()["index"] == "04-07"
+    assert response.get_json()["article"] == "ст. 19а"
+
+
+def test_permanent_entry(world: World) -> None:
+    body = {**ENTRY, "retention_years": None, "permanent": True}
+    response = world["archivist"].post("/api/v1/nomenclature", json=body)
+    assert response.status_code == 201
+    assert response.get_json()["retention_years"] is None
+    assert response.get_json()["permanent"] is True
+
+
+def test_specialist_may_not_edit_nomenclature(world: World) -> None:
+    response = world["spec1"].post("/api/v1/nomenclature", json=ENTRY)
+    assert response.status_code == 403
+
+
+def test_duplicate_index_is_409(world: World) -> None:
+    response = world["archivist"].post("/api/v1/nomenclature", json={**ENTRY, "index": "04-05"})
+    assert response.status_code == 409
+    assert response.get_json()["error"]["code"] == "duplicate_index"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"index": "../x"}, "index"),
+        ({"index": "04/05"}, "index"),
+        ({"title": ""}, "title"),
+        ({"year": "next"}, "year"),
+        ({"retention_years": None}, "body"),
+        ({"permanent": True}, "body"),
+        ({"colour": "red"}, "colour"),
+    ],
+)
+def test_invalid_entry_is_400_with_the_field(world: World, change: dict[str, object], field: str) -> None:
+    response = world["archivist"].post("/api/v1/nomenclature", json={**ENTRY, **change})
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert error["details"][0]["field"] == field
+    assert db.session.scalar(db.select(db.func.count(NomenclatureEntry.id))) == 1
+
+
+def _csv(text: str) -> io.BytesIO:
+    return io.BytesIO(text.encode("utf-8"))
+
+
+def test_csv_import_reads_retention_forms(app: Flask) -> None:
+    rows = (
+        "index,title,retention,article,note\n"
+        "01-01,Положение об отделении,постоянно,ст. 55,\n"
+        "04-05,Личные дела,75 ЭПК,ст. 448,Ведутся по участкам\n"
+        "04-06,Журнал учёта,5 лет,ст. 258г,\n"
+    )
+    entries = import_csv(None, _csv(rows), 2026)
+    assert [(e.index, e.retention_years, e.is_permanent, e.is_epk) for e in entries] == [
+        ("01-01", None, True, False),
+        ("04-05", 75, False, True),
+        ("04-06", 5, False, False),
+    ]
+    assert entries[1].note == "Ведутся по участкам"
+
+
+def test_csv_import_accepts_semicolons_and_bom(app: Flask) -> None:
+    rows = "\ufeffindex;title;retention;article;note\n04-05;Личные дела;75 ЭПК;ст. 448;\n"
+    assert [e.index for e in import_csv(None, _csv(rows), 2026)] == ["04-05"]
+
+
+def test_csv_import_is_all_or_nothing_with_line_numbers(app: Flask) -> None:
+    rows = (
+        "index,title,retention,article,note\n"
+        "01-01,Положение,постоянно,,\n"
+        "01-02,,5,,\n"
+        "bad index,Планы,5,,\n"
+        "01-04,Отчёты,когда-нибудь,,\n"
+        "01-01,Повтор,5,,\n"
+    )
+    with pytest.raises(ValidationError) as caught:
+        import_csv(None, _csv(rows), 2026)
+    lines = [(detail["line"], detail["field"]) for detail in caught.value.details]
+    assert lines == [(3, "title"), (4, "index"), (5, "retention"), (6, "index")]
+    db.session.rollback()
+    assert db.session.scalar(db.select(db.func.count(NomenclatureEntry.id))) == 0
+
+
+def test_csv_import_refuses_wrong_header_and_encoding(app: Flask) -> None:
+    with pytest.raises(ValidationError, match="заголовком"):
+        import_csv(None, _csv("a,b,c\n1,2,3\n"), 2026)
+    with pytest.raises(ValidationError, match="UTF-8"):
+        import_csv(None, io.BytesIO("index,title,retention,article,note\n".encode("cp1251") + b"\xe0\n"), 2026)
