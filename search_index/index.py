@@ -104,7 +104,7 @@ class SearchIndex:
         parser = qparser.MultifieldParser(list(SEARCH_FIELDS), self._index.schema, group=qparser.AndGroup)
         parser.remove_plugin_class(qparser.FieldsPlugin)  # users may not address internal fields
         parser.remove_plugin_class(qparser.BoostPlugin)
-        parser.add_plugin(qparser.PlusMinusPlugin())
+        parser.add_plugin(qparser.PlusMinusPlugin(plusexpr=r"(?:(?<=\s)|^)\+(?=\S)", minusexpr=r"(?:(?<=\s)|^)-(?=\S)"))
         try:
             return parser.parse(cleaned)
         except Exception:

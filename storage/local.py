@@ -34,7 +34,7 @@ class LocalBlobStore(BlobStore):
                 raise BlobExists(f"blob {key} already exists")
             return self._write(key, stream, final)
         except OSError as exc:
-            raise StorageError(f"cannot write blob {key}: {exc.strerror}") from exc
+            raise StorageError(f"cannot write blob {key}: {exc.strerror or type(exc).__name__}") from exc
 
     def _write(self, key: str, stream: BinaryIO, final: Path) -> StoredBlob:
         digest = hashlib.sha256()
@@ -68,7 +68,7 @@ class LocalBlobStore(BlobStore):
         except FileNotFoundError:
             raise BlobNotFound(f"blob {key} not found") from None
         except OSError as exc:
-            raise StorageError(f"cannot read blob {key}: {exc.strerror}") from exc
+            raise StorageError(f"cannot read blob {key}: {exc.strerror or type(exc).__name__}") from exc
 
     def exists(self, key: str) -> bool:
         path = self._path(key)
@@ -84,7 +84,7 @@ class LocalBlobStore(BlobStore):
         except FileNotFoundError:
             return
         except OSError as exc:
-            raise StorageError(f"cannot delete blob {key}: {exc.strerror}") from exc
+            raise StorageError(f"cannot delete blob {key}: {exc.strerror or type(exc).__name__}") from exc
 
     def iter_keys(self, prefix: str = "") -> Iterator[str]:
         keys = []
