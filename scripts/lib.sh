@@ -26,6 +26,12 @@ ensure_debian_packages() {
 ensure_venv() {
   local extras="${1:-}"
   [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
-  "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
-  "$VENV/bin/python" -m pip install -q -e "$ROOT${extras:+[$extras]}"
+  local log="$VENV/pip-install.log"
+  echo "installing Python packages into $VENV"
+  if ! { "$VENV/bin/python" -m pip install -q --upgrade pip &&
+         "$VENV/bin/python" -m pip install -q -e "$ROOT${extras:+[$extras]}"; } >"$log" 2>&1; then
+    cat "$log" >&2
+    echo "pip install failed (log above, also in $log)" >&2
+    return 1
+  fi
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from flask import Flask
@@ -12,13 +13,16 @@ from sqlalchemy.engine import Engine
 from webapp.config import Settings, flask_config, load_settings
 from webapp.extensions import csrf, db, login_manager
 
+_QUERY_STRING = re.compile(r"\?[^ ]*")
+
 
 def create_app(overrides: dict[str, Any] | None = None, *, settings: Settings | None = None) -> Flask:
     settings = settings or load_settings()
     app = Flask(__name__)
     app.config.update(flask_config(settings))
     app.config.update(overrides or {})
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Russian text stays readable in JSON
+    _configure_logging()
 
     db.init_app(app)
     csrf.init_app(app)
@@ -32,6 +36,20 @@ def create_app(overrides: dict[str, Any] | None = None, *, settings: Settings | 
     register_error_handlers(app)
     register_filters(app)
     return app
+
+
+def _configure_logging() -> None:
+    """Our own events at INFO, libraries only when they warn (they can be chatty: alembic, fontTools)."""
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("webapp").setLevel(logging.INFO)
+    logging.getLogger("werkzeug").addFilter(_redact_query_strings)
+
+
+def _redact_query_strings(record: logging.LogRecord) -> bool:
+    """Access logs keep paths (ids only) but never query strings: a search query can name a family."""
+    if isinstance(record.args, tuple) and record.args and isinstance(record.args[0], str):
+        record.args = (_QUERY_STRING.sub("?…", record.args[0]), *record.args[1:])
+    return True
 
 
 def _setup_storage_and_index(app: Flask, settings: Settings) -> None:

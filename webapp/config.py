@@ -61,7 +61,6 @@ def flask_config(settings: Settings) -> dict[str, Any]:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,
-        "JSON_AS_ASCII": False,
         "CASEFILES": settings,
     }
 

@@ -227,3 +227,10 @@ def test_failed_commit_leaves_no_row_pointing_at_a_missing_blob(
     assert _counts() == (1, 1)
     keys = {v.blob_key for v in db.session.scalars(db.select(DocumentVersion))}
     assert all(app.extensions["casefiles.blob_store"].exists(key) for key in keys)
+
+
+def test_document_date_defaults_to_registration_day(world: World) -> None:
+    import datetime as dt
+
+    document = world.upload(world.open_case()["id"], b"x")
+    assert document["date"] == dt.date.today().isoformat()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from typing import BinaryIO
 
@@ -22,7 +23,10 @@ from webapp.runtime import blob_store
 from webapp.search.services import enqueue_index
 
 
-def add_document(actor: User, case_id: int, meta: DocumentMeta, upload: Upload) -> Document:
+def add_document(
+    actor: User, case_id: int, meta: DocumentMeta, upload: Upload, *, today: dt.date | None = None
+) -> Document:
+    """File a new document in a case; its date defaults to the day it is registered."""
     case = get_case(actor, case_id)
     _require_writable(actor, case)
     title = meta.title or title_from_filename(upload.filename)
