@@ -80,7 +80,8 @@ def settings(tmp_path: Path, migrated_database: str) -> Settings:
 
 @pytest.fixture
 def app(settings: Settings) -> Iterator[Flask]:
-    app = create_app({"TESTING": True}, settings=settings)
+    # Jobs run at once in the request; PDF renditions only where a test asks for one (LibreOffice is slow).
+    app = create_app({"TESTING": True, "JOBS_IMMEDIATE": True, "AUTO_PDF": False}, settings=settings)
     with app.app_context():
         yield app
         db.session.remove()
@@ -149,6 +150,7 @@ PASSWORD = "correct-horse-42"
 @pytest.fixture
 def world(app: Flask, client: FlaskClient) -> World:
     from webapp.auth.services import create_api_token, create_user, ensure_district
+    from webapp.forms.services import sync_builtin_templates
     from webapp.nomenclature.schemas import EntryInput
     from webapp.nomenclature.services import create_entry
 
@@ -161,5 +163,6 @@ def world(app: Flask, client: FlaskClient) -> World:
         )
         tokens[username] = create_api_token(user)
     create_entry(None, EntryInput(index="04-05", title="Личные дела семей", year=2026, retention_years=75, epk=True))
+    sync_builtin_templates()
     db.session.commit()
     return World({name: ApiClient(client, token) for name, token in tokens.items()})

@@ -54,10 +54,12 @@ def _redact_query_strings(record: logging.LogRecord) -> bool:
 
 def _setup_storage_and_index(app: Flask, settings: Settings) -> None:
     from search_index import SearchIndex
+    from webapp.jobs.queue import setup_queue
     from webapp.storage_setup import build_blob_store
 
     app.extensions["casefiles.blob_store"] = build_blob_store(settings)
     app.extensions["casefiles.search_index"] = SearchIndex(settings.index_dir)
+    setup_queue(app, settings)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -67,7 +69,10 @@ def _register_blueprints(app: Flask) -> None:
     import webapp.cases.views
     import webapp.documents.api
     import webapp.documents.views
+    import webapp.forms.api
+    import webapp.jobs.api
     import webapp.nomenclature.api
+    import webapp.renditions.api
     import webapp.search.api  # noqa: F401
     from webapp.api import api
     from webapp.ui import ui

@@ -57,16 +57,20 @@ main = FlaskGroup(create_app=_app_factory, add_version_option=False, help="casef
 @domain_errors
 def init_command() -> None:
     """Create or upgrade the schema, the search index and the storage; safe to run again."""
+    from webapp.forms.services import sync_builtin_templates
     from webapp.schema import current_revision, upgrade_to_head
 
     before = current_revision(db.engine)
     upgrade_to_head(db.engine)
     after = current_revision(db.engine)
+    updated = sync_builtin_templates()
+    commit()
     settings = current_app.config["CASEFILES"]
     state = "up to date" if before == after else f"upgraded {before or 'empty'} -> {after}"
     click.echo(f"database: {state}")
     click.echo(f"storage: {settings.storage} ({settings.blob_dir if settings.storage == 'local' else 's3'})")
     click.echo(f"search index: {settings.index_dir}")
+    click.echo(f"form templates: {', '.join(updated) + ' registered' if updated else 'up to date'}")
 
 
 user_group = AppGroup("user", help="Manage users.")
@@ -150,6 +154,17 @@ def reindex_command() -> None:
     from webapp.search.services import reindex_all
 
     click.echo(f"indexed {reindex_all()} documents")
+
+
+@main.command("worker")
+@click.option("--threads", type=click.IntRange(1, 32), default=2, show_default=True)
+def worker_command(threads: int) -> None:
+    """Run background jobs (PDF renditions, exports) until stopped; requeues jobs left waiting."""
+    from webapp.jobs.services import requeue_waiting_jobs
+
+    click.echo(f"requeued {requeue_waiting_jobs()} waiting jobs")
+    consumer = current_app.extensions["casefiles.queue"].create_consumer(workers=threads, worker_type="thread")
+    consumer.run()
 
 
 @main.command("make-migration", hidden=True)

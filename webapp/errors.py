@@ -18,6 +18,7 @@ from webapp.exceptions import (
     Conflict,
     DomainError,
     Forbidden,
+    InvalidForm,
     NotFound,
     StorageUnavailable,
     Unauthorized,
@@ -25,6 +26,7 @@ from webapp.exceptions import (
     ValidationError,
 )
 from webapp.extensions import db
+from webapp.jobs.services import discard_uncommitted_jobs
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,7 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
     Forbidden: 403,
     NotFound: 404,
     Conflict: 409,
+    InvalidForm: 422,
     UnsupportedMediaType: 415,
     StorageUnavailable: 503,
 }
@@ -63,6 +66,7 @@ def register_error_handlers(app: Flask) -> None:
 
 def error_response(status: int, code: str, message: str, details: list[Any] | None = None) -> Response:
     db.session.rollback()  # nothing half-written survives an error
+    discard_uncommitted_jobs()
     if _wants_json():
         body: dict[str, Any] = {"code": code, "message": message}
         if details:

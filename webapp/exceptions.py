@@ -35,6 +35,12 @@ class Unauthorized(DomainError):
     code = "unauthorized"
 
 
+class InvalidForm(DomainError):
+    """Form values that do not fit the template: `details` lists every field with its Russian message."""
+
+    code = "invalid_form"
+
+
 class Conflict(DomainError):
     code = "conflict"
 

@@ -5,7 +5,10 @@ from webapp.auth.models import ApiToken, District, User, user_districts
 from webapp.cases.models import Case
 from webapp.documents.models import Document, DocumentVersion
 from webapp.extensions import Base
+from webapp.forms.models import FormTemplate, FormTemplateVersion
+from webapp.jobs.models import Job
 from webapp.nomenclature.models import NomenclatureEntry
+from webapp.renditions.models import Rendition
 from webapp.search.models import IndexOutbox
 
 __all__ = [
@@ -16,8 +19,12 @@ __all__ = [
     "District",
     "Document",
     "DocumentVersion",
+    "FormTemplate",
+    "FormTemplateVersion",
     "IndexOutbox",
+    "Job",
     "NomenclatureEntry",
+    "Rendition",
     "User",
     "user_districts",
 ]

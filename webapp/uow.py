@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from webapp.extensions import db
+from webapp.jobs.services import enqueue_committed_jobs
 from webapp.search.services import drain_outbox
 
 
 def commit() -> None:
     db.session.commit()
+    enqueue_committed_jobs()
     drain_outbox()

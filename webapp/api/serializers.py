@@ -65,6 +65,11 @@ def version_json(version: DocumentVersion) -> dict[str, Any]:
         "author": version.author.username,
         "author_name": version.author.full_name,
         "comment": version.comment,
+        "template": (
+            {"id": version.template_version.template.code, "version": version.template_version.number}
+            if version.template_version
+            else None
+        ),
         "signatures": [],
     }
 

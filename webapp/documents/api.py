@@ -6,25 +6,29 @@ from typing import Any, BinaryIO, cast
 
 from flask import Response, request
 
-from webapp.api import actor, api
+from webapp.api import actor, api, json_body
 from webapp.api.serializers import document_json, version_json
 from webapp.documents import services
 from webapp.documents.download import stream_version
 from webapp.documents.schemas import DocumentMeta, Upload, VersionMeta
 from webapp.exceptions import ValidationError
+from webapp.forms import services as forms
+from webapp.forms.schemas import FormDocumentInput, FormVersionInput
 from webapp.uow import commit
-from webapp.validation import parse_input
+from webapp.validation import parse_input, parse_int
 
 
 @api.post("/cases/<int:case_id>/documents")
 def create_document(case_id: int) -> tuple[dict[str, Any], int]:
+    """JSON {template, fields} fills a form; multipart {file} files an upload."""
     if request.is_json:
-        raise ValidationError(
-            "Создание документа по шаблону пока недоступно: загрузите файл (multipart, поле file)",
-            code="templates_unavailable",
+        data = parse_input(FormDocumentInput, json_body())
+        document = forms.create_form_document(
+            actor(), case_id, data.template, data.fields, title=data.title, dated_on=data.date
         )
-    meta = parse_input(DocumentMeta, _form_fields("title", "type", "date", "comment"))
-    document = services.add_document(actor(), case_id, meta, _upload())
+    else:
+        meta = parse_input(DocumentMeta, _form_fields("title", "type", "date", "comment"))
+        document = services.add_document(actor(), case_id, meta, _upload())
     commit()
     return document_json(document), 201
 
@@ -32,11 +36,33 @@ def create_document(case_id: int) -> tuple[dict[str, Any], int]:
 @api.post("/documents/<int:document_id>/versions")
 def create_version(document_id: int) -> tuple[dict[str, Any], int]:
     if request.is_json:
-        raise ValidationError("Новая версия по шаблону пока недоступна: загрузите файл", code="templates_unavailable")
-    meta = parse_input(VersionMeta, _form_fields("base_version", "comment"))
-    version = services.add_version(actor(), document_id, meta, _upload())
+        data = parse_input(FormVersionInput, json_body())
+        version = forms.add_form_version(actor(), document_id, data.base_version, data.fields, data.comment)
+    else:
+        meta = parse_input(VersionMeta, _form_fields("base_version", "comment"))
+        version = services.add_version(actor(), document_id, meta, _upload())
     commit()
     return version_json(version), 201
+
+
+@api.get("/documents/<int:document_id>/versions/<int:number>/fields")
+def version_fields(document_id: int, number: int) -> dict[str, Any]:
+    """The field values of a form version: content, so the read is audited like a download."""
+    values = forms.read_form_values(actor(), document_id, number)
+    commit()
+    return {"fields": values}
+
+
+@api.get("/documents/<int:document_id>/versions/<int:number>/diff")
+def version_diff(document_id: int, number: int) -> dict[str, Any]:
+    against = parse_int(request.args.get("against"), "against", default=max(number - 1, 1))
+    changes = forms.version_diff(actor(), document_id, number, against)
+    commit()
+    return {
+        "version": number,
+        "against": against,
+        "changes": [{"field": c.field, "label": c.label, "before": c.before, "after": c.after} for c in changes],
+    }
 
 
 @api.get("/documents/<int:document_id>")

@@ -1,4 +1,4 @@
-"""Streaming a version's stored bytes to the client (API and pages alike)."""
+"""Streaming stored bytes to the client (API and pages alike)."""
 
 from __future__ import annotations
 
@@ -20,11 +20,16 @@ def stream_version(actor: User, document_id: int, number: int, *, as_attachment:
     commit()  # the read is on record before the first byte leaves
     # The file name is generic on purpose: titles may carry personal data.
     filename = f"document-{document_id}-v{number}{EXTENSIONS.get(version.media_type, '')}"
-    disposition = "attachment" if as_attachment else "inline"
-    response = Response(_chunks(stream), mimetype=version.media_type, direct_passthrough=True)
+    response = stream_blob(stream, version.media_type, filename, as_attachment=as_attachment)
     response.headers["Content-Length"] = str(version.size)
-    response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
     response.headers["ETag"] = f'"{version.sha256}"'
+    return response
+
+
+def stream_blob(stream: BinaryIO, media_type: str, filename: str, *, as_attachment: bool = True) -> Response:
+    disposition = "attachment" if as_attachment else "inline"
+    response = Response(_chunks(stream), mimetype=media_type, direct_passthrough=True)
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

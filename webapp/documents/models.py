@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, event
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.auth.models import User
 from webapp.cases.models import Case
 from webapp.dbtypes import UTCDateTime, utcnow
 from webapp.extensions import Base
+from webapp.forms.models import FormTemplateVersion
 
 DOCUMENT_TYPES = {
     "inspection_act": "Акт обследования материально-бытовых условий",
@@ -67,9 +68,13 @@ class DocumentVersion(Base):
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     comment: Mapped[str] = mapped_column(Text, default="")
+    # Form documents: the template version that rendered this version, and the field values it was filled with.
+    template_version_id: Mapped[int | None] = mapped_column(ForeignKey("form_template_versions.id"))
+    form_data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     document: Mapped[Document] = relationship(back_populates="versions")
     author: Mapped[User] = relationship(lazy="joined")
+    template_version: Mapped[FormTemplateVersion | None] = relationship(lazy="joined")
 
 
 @event.listens_for(DocumentVersion, "before_update")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import secrets
-from typing import BinaryIO
+from dataclasses import dataclass
+from typing import Any, BinaryIO
 
 from sqlalchemy import select
 
@@ -14,11 +16,12 @@ from webapp.auth.models import User
 from webapp.cases.models import Case
 from webapp.cases.permissions import can_read_case, can_write_case
 from webapp.cases.services import get_case
-from webapp.documents.media import sniff_media_type
+from webapp.documents.media import DOCX, sniff_media_type
 from webapp.documents.models import Document, DocumentVersion
 from webapp.documents.schemas import DocumentMeta, Upload, VersionMeta, title_from_filename
 from webapp.exceptions import Conflict, Forbidden, NotFound, StorageUnavailable
 from webapp.extensions import db
+from webapp.renditions.services import request_rendition
 from webapp.runtime import blob_store
 from webapp.search.services import enqueue_index
 
@@ -26,34 +29,78 @@ from webapp.search.services import enqueue_index
 def add_document(
     actor: User, case_id: int, meta: DocumentMeta, upload: Upload, *, today: dt.date | None = None
 ) -> Document:
-    """File a new document in a case; its date defaults to the day it is registered."""
-    case = get_case(actor, case_id)
-    _require_writable(actor, case)
+    """File an uploaded file as a new document of a case."""
     title = meta.title or title_from_filename(upload.filename)
     media_type = sniff_media_type(upload.stream)
-    dated_on = meta.date or today or dt.date.today()
-    document = Document(case_id=case.id, type=meta.type, title=title, dated_on=dated_on, created_by_id=actor.id)
+    document = _new_document(actor, case_id, meta.type, title, meta.date or today)
+    _store_version(actor, document, upload.stream, media_type, comment=meta.comment)
+    return document
+
+
+def _new_document(actor: User, case_id: int, document_type: str, title: str, dated_on: dt.date | None) -> Document:
+    """The document row, audited; its date defaults to the day it is registered."""
+    case = get_case(actor, case_id)
+    _require_writable(actor, case)
+    document = Document(
+        case_id=case.id, type=document_type, title=title, dated_on=dated_on or dt.date.today(), created_by_id=actor.id
+    )
     db.session.add(document)
     db.session.flush()
-    _store_version(actor, document, upload.stream, media_type, comment=meta.comment)
     record_event(actor, "document.create", "document", document.id, case_id=case.id)
     return document
 
 
 def add_version(actor: User, document_id: int, meta: VersionMeta, upload: Upload) -> DocumentVersion:
     document = get_document(actor, document_id)
-    _require_writable(actor, document.case)
-    latest = document.latest_version
-    if latest is None or meta.base_version != latest.number:
-        raise Conflict(
-            f"Версия {meta.base_version} не последняя: документ уже изменён (последняя версия "
-            f"{latest.number if latest else 0}). Откройте последнюю версию и внесите изменения в неё.",
-            code="stale_base_version",
-        )
+    _require_next_version(actor, document, meta.base_version)
     media_type = sniff_media_type(upload.stream)
     version = _store_version(actor, document, upload.stream, media_type, comment=meta.comment)
     record_event(actor, "version.create", "document", document.id, version=version.number)
     return version
+
+
+@dataclass(frozen=True)
+class RenderedForm:
+    """A filled form: its rendered DOCX, the template version that rendered it, the values."""
+
+    docx: bytes
+    template_version_id: int
+    values: dict[str, Any]
+
+
+def add_rendered_document(
+    actor: User,
+    case_id: int,
+    form: RenderedForm,
+    *,
+    document_type: str,
+    title: str,
+    dated_on: dt.date | None,
+) -> Document:
+    document = _new_document(actor, case_id, document_type, title, dated_on)
+    _store_version(actor, document, io.BytesIO(form.docx), DOCX, comment="", form=form)
+    return document
+
+
+def add_rendered_version(
+    actor: User, document: Document, base_version: int, form: RenderedForm, *, comment: str
+) -> DocumentVersion:
+    _require_next_version(actor, document, base_version)
+    version = _store_version(actor, document, io.BytesIO(form.docx), DOCX, comment=comment, form=form)
+    record_event(actor, "version.create", "document", document.id, version=version.number)
+    return version
+
+
+def _require_next_version(actor: User, document: Document, base_version: int) -> None:
+    """Optimistic concurrency: a new version must be based on the latest one."""
+    _require_writable(actor, document.case)
+    latest = document.latest_version
+    if latest is None or base_version != latest.number:
+        raise Conflict(
+            f"Версия {base_version} не последняя: документ уже изменён (последняя версия "
+            f"{latest.number if latest else 0}). Откройте последнюю версию и внесите изменения в неё.",
+            code="stale_base_version",
+        )
 
 
 def get_document(actor: User, document_id: int) -> Document:
@@ -85,7 +132,13 @@ def open_version_content(actor: User, document_id: int, number: int) -> tuple[Do
 
 
 def _store_version(
-    actor: User, document: Document, stream: BinaryIO, media_type: str, *, comment: str
+    actor: User,
+    document: Document,
+    stream: BinaryIO,
+    media_type: str,
+    *,
+    comment: str,
+    form: RenderedForm | None = None,
 ) -> DocumentVersion:
     """Write the blob first, then the row: a failed write leaves no row; a failed commit leaves an orphan blob
     that storage gc collects. The random suffix keeps a retry from colliding with such an orphan."""
@@ -108,11 +161,14 @@ def _store_version(
         media_type=media_type,
         author_id=actor.id,
         comment=comment,
+        template_version_id=form.template_version_id if form else None,
+        form_data=form.values if form else None,
     )
     db.session.add(version)
     db.session.flush()
     db.session.refresh(document, ["versions"])
     enqueue_index(document.id)
+    request_rendition(version, actor)
     return version
 
 

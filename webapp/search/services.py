@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from sqlalchemy import delete, select
 
+from document_templates import Manifest, form_text
 from search_index import IndexedDocument, QueryError, SearchQuery, SearchResult, extract_text
 from webapp.auth.models import User
 from webapp.cases.permissions import search_scope
@@ -97,8 +98,11 @@ def _to_indexed(document: Document) -> IndexedDocument:
     version = document.latest_version
     assert version is not None
     case = document.case
-    with blob_store().open(version.blob_key) as stream:
-        text = extract_text(stream, version.media_type)
+    if version.template_version is not None and version.form_data is not None:
+        text = form_text(Manifest.model_validate(version.template_version.manifest), version.form_data)
+    else:
+        with blob_store().open(version.blob_key) as stream:
+            text = extract_text(stream, version.media_type)
     return IndexedDocument(
         document_id=document.id,
         version=version.number,
