@@ -70,9 +70,11 @@ def _register_blueprints(app: Flask) -> None:
     import webapp.documents.api
     import webapp.documents.views
     import webapp.forms.api
+    import webapp.forms.views
     import webapp.jobs.api
     import webapp.nomenclature.api
     import webapp.renditions.api
+    import webapp.renditions.views
     import webapp.search.api  # noqa: F401
     from webapp.api import api
     from webapp.ui import ui

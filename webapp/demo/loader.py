@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from typing import Any
 
 from sqlalchemy import select
 
+import document_templates as forms
+from document_templates.manifest import STAGES
 from webapp.auth.models import User
 from webapp.auth.services import create_user, ensure_district
+from webapp.cases.models import Case
 from webapp.cases.schemas import CaseInput, SubjectInput
 from webapp.cases.services import open_case
 from webapp.demo.content import DemoCase, DemoInstitution, build_demo, nomenclature_csv_path
@@ -18,6 +22,7 @@ from webapp.documents.schemas import DocumentMeta, Upload, VersionMeta
 from webapp.documents.services import add_document, add_version
 from webapp.exceptions import Conflict
 from webapp.extensions import db
+from webapp.forms.services import add_form_version, create_form_document, sync_builtin_templates
 from webapp.nomenclature.models import NomenclatureEntry
 from webapp.nomenclature.services import import_csv
 from webapp.uow import commit
@@ -34,7 +39,8 @@ def load_demo(*, password: str, today: dt.date | None = None) -> str:
         if not _has_nomenclature(nomenclature_year):
             with nomenclature_csv_path().open("rb") as raw:
                 import_csv(None, raw, nomenclature_year)
-    documents = sum(_load_case(case, users) for case in institution.cases)
+    cases = [(_load_case(case, users), case) for case in institution.cases]
+    documents = sum(len(demo.documents) for _, demo in cases) + _load_forms(cases, users)
     commit()
     logins = "\n".join(f"  {u.username:<12} {u.full_name} ({u.role})" for u in institution.users)
     return (
@@ -66,7 +72,7 @@ def _has_nomenclature(year: int) -> bool:
     return db.session.scalar(select(NomenclatureEntry.id).where(NomenclatureEntry.year == year)) is not None
 
 
-def _load_case(demo: DemoCase, users: dict[str, User]) -> int:
+def _load_case(demo: DemoCase, users: dict[str, User]) -> Case:
     case = open_case(
         users[demo.created_by],
         CaseInput(
@@ -95,7 +101,45 @@ def _load_case(demo: DemoCase, users: dict[str, User]) -> int:
                 VersionMeta(base_version=number, comment=version.comment),
                 _upload(version.content, version.media_type),
             )
-    return len(demo.documents)
+    return case
+
+
+# Which demo case receives the filled example of each built-in form.
+FORM_HOMES = {
+    "inspection_act": "04-05",
+    "family_passport": "04-05",
+    "cooperation_agreement": "04-05",
+    "ippsu_conclusion": "04-07",
+    "district_passport": "04-09",
+    "statistical_report": "04-04",
+}
+
+
+def _load_forms(cases: list[tuple[Case, DemoCase]], users: dict[str, User]) -> int:
+    """A filled document of every form; the family passport grows over its three diagnostic stages."""
+    sync_builtin_templates()
+    for code, index in FORM_HOMES.items():
+        case, demo = next((case, demo) for case, demo in cases if demo.nomenclature_index == index)
+        author = users[demo.created_by]
+        example = forms.example_values(code)
+        if code != "family_passport":
+            create_form_document(author, case.id, code, example)
+            continue
+        manifest = forms.load_manifest(code)
+        document = create_form_document(author, case.id, code, _up_to_stage(manifest, example, 1))
+        for number, comment in ((2, "Промежуточная диагностика"), (3, "Заключительная диагностика")):
+            add_form_version(author, document.id, number - 1, _up_to_stage(manifest, example, number), comment)
+    return len(FORM_HOMES)
+
+
+def _up_to_stage(manifest: forms.Manifest, values: dict[str, Any], stages: int) -> dict[str, Any]:
+    """The passport as filled after `stages` diagnostics: later stages still blank."""
+    kept = STAGES[:stages]
+    staged = dict(values)
+    for spec in manifest.fields:
+        if spec.type == "diagnostic" and values.get(spec.name):
+            staged[spec.name] = {stage: values[spec.name].get(stage) if stage in kept else None for stage in STAGES}
+    return staged
 
 
 def _upload(content: bytes, media_type: str) -> Upload:
