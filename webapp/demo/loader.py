@@ -118,8 +118,9 @@ FORM_HOMES = {
 def _load_forms(cases: list[tuple[Case, DemoCase]], users: dict[str, User]) -> int:
     """A filled document of every form; the family passport grows over its three diagnostic stages."""
     sync_builtin_templates()
-    for code, index in FORM_HOMES.items():
-        case, demo = next((case, demo) for case, demo in cases if demo.nomenclature_index == index)
+    codes = [code for code in forms.builtin_ids() if code in FORM_HOMES]
+    for code in codes:
+        case, demo = next((case, demo) for case, demo in cases if demo.nomenclature_index == FORM_HOMES[code])
         author = users[demo.created_by]
         example = forms.example_values(code)
         if code != "family_passport":
@@ -129,7 +130,7 @@ def _load_forms(cases: list[tuple[Case, DemoCase]], users: dict[str, User]) -> i
         document = create_form_document(author, case.id, code, _up_to_stage(manifest, example, 1))
         for number, comment in ((2, "Промежуточная диагностика"), (3, "Заключительная диагностика")):
             add_form_version(author, document.id, number - 1, _up_to_stage(manifest, example, number), comment)
-    return len(FORM_HOMES)
+    return len(codes)
 
 
 def _up_to_stage(manifest: forms.Manifest, values: dict[str, Any], stages: int) -> dict[str, Any]:
