@@ -3,7 +3,7 @@
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
-ensure_debian_packages fonts-dejavu-core
+ensure_debian_packages fonts-dejavu-core libreoffice-writer-nogui fonts-liberation2
 ensure_venv ""
 export CASEFILES_DATA_DIR="${CASEFILES_DATA_DIR:-$ROOT/instance}"
 HOST="${HOST:-127.0.0.1}"
@@ -12,11 +12,16 @@ PORT="${PORT:-5000}"
 "$VENV/bin/casefiles" init
 "$VENV/bin/casefiles" demo --skip-if-loaded
 
+# Background jobs (PDF renditions) run beside the web server and stop with it.
+"$VENV/bin/casefiles" worker >"$CASEFILES_DATA_DIR/worker.log" 2>&1 &
+WORKER_PID=$!
+trap 'kill $WORKER_PID 2>/dev/null' EXIT
+
 cat <<MSG
 
   casefiles is running at http://$HOST:$PORT/
   demo login: sokolova (specialist), or any login listed above; password: demo-2026
-  data: $CASEFILES_DATA_DIR   (stop with Ctrl+C)
+  data: $CASEFILES_DATA_DIR   (stop with Ctrl+C; job log: worker.log there)
 
 MSG
-exec "$VENV/bin/casefiles" run --host "$HOST" --port "$PORT"
+"$VENV/bin/casefiles" run --host "$HOST" --port "$PORT"
