@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import sys
+import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -42,7 +43,18 @@ def build_template(manifest: Manifest) -> bytes:
     buffer = io.BytesIO()
     _fix_metadata(document)
     document.save(buffer)
-    return buffer.getvalue()
+    return _stable_zip(buffer.getvalue())
+
+
+def _stable_zip(data: bytes) -> bytes:
+    """Re-pack with fixed timestamps: the same manifest always builds the same bytes."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(fixed, source.read(info.filename))
+    return out.getvalue()
 
 
 def _page_setup(document: docx.document.Document) -> None:
