@@ -16,7 +16,7 @@ def setup_queue(app: Flask, settings: Settings) -> Huey:
         results=False,
     )
 
-    @huey.task(retries=1, retry_delay=30)
+    @huey.task()
     def run_job(job_id: int) -> None:
         from webapp.jobs.services import execute_job
 

@@ -6,6 +6,7 @@ are registered per kind and report progress; a runner's JobFailed says why in wo
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 
@@ -13,6 +14,7 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from webapp.auth.models import User
+from webapp.dbtypes import utcnow
 from webapp.exceptions import NotFound
 from webapp.extensions import db
 from webapp.jobs.models import Job
@@ -21,6 +23,7 @@ log = logging.getLogger(__name__)
 Runner = Callable[[Job], None]
 _RUNNERS: dict[str, Runner] = {}
 _PENDING_KEY = "casefiles.jobs_to_enqueue"
+STALE_AFTER = dt.timedelta(minutes=30)
 
 
 class JobFailed(Exception):
@@ -57,10 +60,12 @@ def discard_uncommitted_jobs() -> None:
     db.session.info.pop(_PENDING_KEY, None)
 
 
-def requeue_waiting_jobs() -> int:
-    """Queue again every job still waiting (the worker does this on start, so no job is lost)."""
-    ids = db.session.scalars(select(Job.id).where(Job.status.in_(("queued", "running")))).all()
-    db.session.execute(update(Job).where(Job.id.in_(ids)).values(status="queued"))
+def requeue_waiting_jobs(stale_after: dt.timedelta = STALE_AFTER) -> int:
+    """Queue again every job still waiting, and jobs stuck running (their worker died). Queueing twice is
+    harmless: a job runs only once it is claimed."""
+    stale = utcnow() - stale_after
+    db.session.execute(update(Job).where(Job.status == "running", Job.updated_at < stale).values(status="queued"))
+    ids = db.session.scalars(select(Job.id).where(Job.status == "queued").order_by(Job.id)).all()
     db.session.commit()
     for job_id in ids:
         current_app.extensions["casefiles.run_job"](job_id)
@@ -68,24 +73,32 @@ def requeue_waiting_jobs() -> int:
 
 
 def execute_job(job_id: int) -> None:
-    job = db.session.get(Job, job_id)
-    if job is None or job.status == "done":
-        return
-    job.status, job.progress, job.error = "running", 0.0, ""
-    db.session.commit()
+    if not _claim(job_id):
+        return  # done, failed, or taken by another worker
     try:
+        job = db.session.get(Job, job_id)
+        assert job is not None
         _RUNNERS[job.kind](job)
+        job = db.session.get(Job, job_id)
+        assert job is not None
+        job.status, job.progress = "done", 1.0
+        db.session.commit()
     except JobFailed as exc:
         _fail(job_id, str(exc))
-        return
-    except Exception as exc:
-        log.error("job %s (%s) failed: %s", job_id, job.kind, type(exc).__name__)
+    except Exception as exc:  # the message of an arbitrary error may quote data: log its type only
+        log.error("job %s failed: %s", job_id, type(exc).__name__)
         _fail(job_id, "Внутренняя ошибка при выполнении задачи")
-        return
-    job = db.session.get(Job, job_id)
-    assert job is not None
-    job.status, job.progress = "done", 1.0
+
+
+def _claim(job_id: int) -> bool:
+    """Atomically move a queued job to running, so a job queued twice still runs once."""
+    claimed = db.session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.status == "queued")
+        .values(status="running", progress=0.0, error="", updated_at=utcnow())
+    )
     db.session.commit()
+    return bool(getattr(claimed, "rowcount", 0) == 1)
 
 
 def _fail(job_id: int, message: str) -> None:

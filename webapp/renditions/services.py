@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from document_templates.pdf import ConversionFailed, ConversionUnavailable, convert_to_pdf, soffice_path
+from storage import StoredBlob
 from webapp.audit.services import record_event
 from webapp.auth.models import User
 from webapp.documents.media import DOCX, ODT, PDF, TEXT, XLSX
@@ -76,12 +77,19 @@ def make_rendition(job: Job) -> None:
     version = db.session.get(DocumentVersion, job.params["version_id"])
     if version is None:
         raise JobFailed("Версия документа не найдена")
-    job.result = {"document_id": version.document_id, "version": version.number}
-    if rendition_of(version) is not None:
-        return
+    result = {"document_id": version.document_id, "version": version.number}
+    if rendition_of(version) is None:
+        blob_key, media_type, version_id = version.blob_key, version.media_type, version.id
+        db.session.commit()  # hold no database lock during the slow conversion
+        stored = _convert_and_store(blob_key, media_type)
+        db.session.add(Rendition(version_id=version_id, blob_key=stored.key, sha256=stored.sha256, size=stored.size))
+    job.result = result
+
+
+def _convert_and_store(blob_key: str, media_type: str) -> StoredBlob:
     with tempfile.TemporaryDirectory(prefix="casefiles-pdf-") as work:
-        source = Path(work) / f"source{CONVERTIBLE.get(version.media_type, '.bin')}"
-        with blob_store().open(version.blob_key) as stream, source.open("wb") as out:
+        source = Path(work) / f"source{CONVERTIBLE.get(media_type, '.bin')}"
+        with blob_store().open(blob_key) as stream, source.open("wb") as out:
             shutil.copyfileobj(stream, out)
         try:
             pdf_path = convert_to_pdf(source, Path(work))
@@ -90,5 +98,4 @@ def make_rendition(job: Job) -> None:
         except ConversionFailed:
             raise JobFailed("Не удалось преобразовать документ в PDF") from None
         with pdf_path.open("rb") as pdf:
-            stored = blob_store().put(f"{version.blob_key}.{secrets.token_hex(4)}.pdf", pdf, media_type=PDF)
-    db.session.add(Rendition(version_id=version.id, blob_key=stored.key, sha256=stored.sha256, size=stored.size))
+            return blob_store().put(f"{blob_key}.{secrets.token_hex(4)}.pdf", pdf, media_type=PDF)
