@@ -138,7 +138,7 @@ def test_admin_uploads_a_checked_template(world: World) -> None:
     assert kept.get_json()["template"]["version"] == 1  # existing documents keep rendering as they were
 
 
-@pytest.mark.parametrize("form_id", ["inspection_act", "family_passport", "statistical_report"])
+@pytest.mark.parametrize("form_id", sorted(builtin_ids()))
 def test_pdf_rendition_holds_every_value(app: Flask, world: World, form_id: str) -> None:
     case = world.open_case()
     document = fill(world, case["id"], form_id).get_json()
