@@ -27,6 +27,9 @@ SCALAR_TYPES = frozenset(
     {"text", "long_text", "address", "person", "date", "number", "money", "choice", "multi_choice", "yes_no"}
 )
 FIXED_TIMESTAMP = "2026-01-01T00:00:00"
+TEXT_WIDTH = 17.0  # cm: A4 less the margins
+NUMBER_COLUMN_WIDTH = 1.0
+FIXED_ROW_LABEL_WIDTH = 5.0
 
 
 def build_template(manifest: Manifest) -> bytes:
@@ -187,6 +190,17 @@ def _data_table(document: docx.document.Document, spec: FieldSpec) -> None:
     table = _table(document, len(labels))
     _row(table, labels, bold=True)
     _loop_rows(table, spec.name, cells)
+    first = FIXED_ROW_LABEL_WIDTH if spec.rows else NUMBER_COLUMN_WIDTH
+    _set_widths(table, [first] + [(TEXT_WIDTH - first) / len(spec.columns)] * len(spec.columns))
+
+
+def _set_widths(table: Table, widths_cm: list[float]) -> None:
+    """Word and LibreOffice read cell widths, not column widths: set both, and a narrow № column."""
+    table.autofit = False
+    for column, width in zip(table.columns, widths_cm, strict=True):
+        column.width = Cm(width)
+        for cell in column.cells:
+            cell.width = Cm(width)
 
 
 def _loop_rows(table: Table, name: str, cells: list[str]) -> None:
