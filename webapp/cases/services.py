@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from webapp.audit.services import record_event
 from webapp.auth.models import District, User
@@ -17,6 +17,7 @@ from webapp.exceptions import Forbidden, NotFound, ValidationError
 from webapp.extensions import db
 from webapp.nomenclature.models import NomenclatureEntry
 from webapp.nomenclature.services import find_entry
+from webapp.pagination import paginate
 
 
 def open_case(actor: User, data: CaseInput, *, today: dt.date | None = None) -> Case:
@@ -87,10 +88,4 @@ def list_cases(actor: User, filters: CaseFilters, *, page: int, per_page: int) -
         query = query.where(Case.year == filters.year)
     if filters.nomenclature is not None:
         query = query.where(NomenclatureEntry.index == filters.nomenclature)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    items = db.session.scalars(
-        query.order_by(Case.year.desc(), NomenclatureEntry.index, Case.sequence)
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-    ).all()
-    return items, total
+    return paginate(query, Case.year.desc(), NomenclatureEntry.index, Case.sequence, page=page, per_page=per_page)

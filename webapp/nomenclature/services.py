@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 from typing import IO, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from webapp.audit.services import record_event
 from webapp.auth.models import User
@@ -16,6 +16,7 @@ from webapp.exceptions import Conflict, Forbidden, ValidationError
 from webapp.extensions import db
 from webapp.nomenclature.models import NomenclatureEntry
 from webapp.nomenclature.schemas import EntryInput
+from webapp.pagination import paginate
 from webapp.validation import parse_input
 
 NOMENCLATURE_KEEPERS = frozenset({"archivist", "admin"})
@@ -27,13 +28,7 @@ def list_entries(year: int | None, *, page: int, per_page: int) -> tuple[Sequenc
     query = select(NomenclatureEntry)
     if year is not None:
         query = query.where(NomenclatureEntry.year == year)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    items = db.session.scalars(
-        query.order_by(NomenclatureEntry.year.desc(), NomenclatureEntry.index)
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-    ).all()
-    return items, total
+    return paginate(query, NomenclatureEntry.year.desc(), NomenclatureEntry.index, page=page, per_page=per_page)
 
 
 def find_entry(index: str, year: int) -> NomenclatureEntry:
