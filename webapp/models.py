@@ -2,7 +2,7 @@
 
 from webapp.audit.models import AuditEvent
 from webapp.auth.models import ApiToken, District, User, user_districts
-from webapp.cases.models import Case
+from webapp.cases.models import Case, CaseEvent
 from webapp.documents.models import Document, DocumentVersion
 from webapp.extensions import Base
 from webapp.forms.models import FormTemplate, FormTemplateVersion
@@ -16,6 +16,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Case",
+    "CaseEvent",
     "District",
     "Document",
     "DocumentVersion",

@@ -126,5 +126,11 @@ def test_csv_import_is_all_or_nothing_with_line_numbers(app: Flask) -> None:
 def test_csv_import_refuses_wrong_header_and_encoding(app: Flask) -> None:
     with pytest.raises(ValidationError, match="заголовком"):
         import_csv(None, _csv("a,b,c\n1,2,3\n"), 2026)
-    with pytest.raises(ValidationError, match="UTF-8"):
-        import_csv(None, io.BytesIO("index,title,retention,article,note\n".encode("cp1251") + b"\xe0\n"), 2026)
+    with pytest.raises(ValidationError, match="UTF-8 или Windows-1251"):
+        import_csv(None, io.BytesIO(b"index,title,retention,article,note\n" + b"\x98\xff\n"), 2026)
+
+
+def test_csv_import_accepts_windows_1251(app: Flask) -> None:
+    rows = "index;title;retention;article;note\n04-05;Личные дела семей;75 ЭПК;ст. 448;примечание\n"
+    [entry] = import_csv(None, io.BytesIO(rows.encode("cp1251")), 2026)
+    assert (entry.title, entry.note, entry.is_epk) == ("Личные дела семей", "примечание", True)

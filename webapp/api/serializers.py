@@ -37,6 +37,9 @@ def case_json(case: Case) -> dict[str, Any]:
         "opened_on": _iso(case.opened_on),
         "closed_on": _iso(case.closed_on),
         "retention_until": _iso(case.retention_until),
+        "permanent": case.entry.is_permanent,
+        "legal_hold": case.is_on_hold,
+        "legal_hold_since": _iso(case.legal_hold_since),
     }
 
 

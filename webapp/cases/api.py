@@ -8,8 +8,8 @@ from flask import request
 
 from webapp.api import actor, api, json_body, page_params, paginated
 from webapp.api.serializers import case_json, case_with_documents_json
-from webapp.cases import services
-from webapp.cases.schemas import CaseFilters, CaseInput
+from webapp.cases import lifecycle, services
+from webapp.cases.schemas import CaseFilters, CaseInput, CloseInput, ReasonInput
 from webapp.documents.services import documents_of_case
 from webapp.uow import commit
 from webapp.validation import parse_input, parse_optional_int
@@ -39,3 +39,31 @@ def list_cases() -> dict[str, Any]:
 def get_case(case_id: int) -> dict[str, Any]:
     case, documents = documents_of_case(actor(), case_id)
     return case_with_documents_json(case, documents)
+
+
+@api.post("/cases/<int:case_id>/close")
+def close_case(case_id: int) -> dict[str, Any]:
+    case = lifecycle.close_case(actor(), case_id, parse_input(CloseInput, json_body()).closed_on)
+    commit()
+    return case_json(case)
+
+
+@api.post("/cases/<int:case_id>/reopen")
+def reopen_case(case_id: int) -> dict[str, Any]:
+    case = lifecycle.reopen_case(actor(), case_id, parse_input(ReasonInput, json_body()).reason)
+    commit()
+    return case_json(case)
+
+
+@api.post("/cases/<int:case_id>/hold")
+def set_hold(case_id: int) -> dict[str, Any]:
+    case = lifecycle.set_legal_hold(actor(), case_id, parse_input(ReasonInput, json_body()).reason)
+    commit()
+    return case_json(case)
+
+
+@api.post("/cases/<int:case_id>/hold/release")
+def release_hold(case_id: int) -> dict[str, Any]:
+    case = lifecycle.release_legal_hold(actor(), case_id, parse_input(ReasonInput, json_body()).reason)
+    commit()
+    return case_json(case)

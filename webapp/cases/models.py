@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.auth.models import District, User
@@ -14,6 +14,7 @@ from webapp.extensions import Base
 from webapp.nomenclature.models import NomenclatureEntry
 
 CASE_STATUSES = ("open", "closed")
+CASE_EVENT_ACTIONS = ("close", "reopen", "hold", "release")
 STATUS_LABELS = {"open": "Открыто", "closed": "Закрыто"}
 
 
@@ -33,6 +34,7 @@ class Case(Base):
     opened_on: Mapped[dt.date]
     closed_on: Mapped[dt.date | None]
     retention_until: Mapped[dt.date | None]
+    legal_hold_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -43,3 +45,23 @@ class Case(Base):
     @property
     def status_label(self) -> str:
         return STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def is_on_hold(self) -> bool:
+        return self.legal_hold_since is not None
+
+
+class CaseEvent(Base):
+    """The archival history of a case: closing, reopening, legal holds, with the reason given.
+    Reasons are case data (they may name people), so they live here, not in the audit log."""
+
+    __tablename__ = "case_events"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    action: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor: Mapped[User] = relationship(lazy="joined")

@@ -43,3 +43,15 @@ def readable_cases_clause(user: User) -> ColumnElement[bool] | None:
 def search_scope(user: User) -> frozenset[str] | None:
     """Districts whose documents the user may find (None: all)."""
     return None if sees_all_cases(user) else user.district_codes
+
+
+CLOSING_ROLES = frozenset({"archivist", "head"})
+ARCHIVIST_ROLES = frozenset({"archivist"})
+
+
+def can_close_case(user: User) -> bool:
+    return user.role in CLOSING_ROLES
+
+
+def can_reopen_or_hold(user: User) -> bool:
+    return user.role in ARCHIVIST_ROLES

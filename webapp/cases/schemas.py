@@ -36,3 +36,11 @@ class CaseFilters(pydantic.BaseModel):
     status: str | None = None
     year: int | None = None
     nomenclature: str | None = None
+
+
+class CloseInput(StrictInput):
+    closed_on: dt.date
+
+
+class ReasonInput(StrictInput):
+    reason: str = pydantic.Field(min_length=1, max_length=2000)

@@ -6,12 +6,19 @@ from flask import render_template, request
 from flask_login import login_required
 
 from webapp.cases import services
+from webapp.cases.lifecycle import case_history
 from webapp.cases.schemas import CaseFilters
 from webapp.documents.services import documents_of_case
 from webapp.ui import current_actor, ui
 from webapp.validation import parse_int
 
 PER_PAGE = 50
+EVENT_LABELS = {
+    "close": "Закрыто",
+    "reopen": "Открыто повторно",
+    "hold": "Установлено удержание",
+    "release": "Удержание снято",
+}
 
 
 @ui.get("/")
@@ -29,4 +36,6 @@ def cases() -> str:
 @login_required
 def case(case_id: int) -> str:
     case, documents = documents_of_case(current_actor(), case_id)
-    return render_template("cases/detail.html", case=case, documents=documents)
+    return render_template(
+        "cases/detail.html", case=case, documents=documents, history=case_history(case), event_labels=EVENT_LABELS
+    )

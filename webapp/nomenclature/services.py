@@ -96,10 +96,7 @@ def _entry_exists(index: str, year: int) -> bool:
 
 
 def _read_csv_rows(raw: IO[bytes]) -> list[tuple[int, dict[str, str]]]:
-    try:
-        text = raw.read().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ValidationError("Файл должен быть в кодировке UTF-8", code="invalid_csv") from None
+    text = _decode(raw.read())
     delimiter = ";" if text.split("\n", 1)[0].count(";") > text.split("\n", 1)[0].count(",") else ","
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
     header = tuple((name or "").strip().lower() for name in reader.fieldnames or ())
@@ -107,6 +104,16 @@ def _read_csv_rows(raw: IO[bytes]) -> list[tuple[int, dict[str, str]]]:
         raise ValidationError(f"Первая строка должна быть заголовком: {','.join(CSV_COLUMNS)}", code="invalid_csv")
     reader.fieldnames = list(header)
     return [(reader.line_num, row) for row in reader if any((value or "").strip() for value in row.values())]
+
+
+def _decode(data: bytes) -> str:
+    """UTF-8 (with or without BOM), or Windows-1251 as Excel saves CSV on Russian systems."""
+    for encoding in ("utf-8-sig", "cp1251"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ValidationError("Файл должен быть в кодировке UTF-8 или Windows-1251", code="invalid_csv")
 
 
 def _row_to_input(row: dict[str, Any], year: int) -> dict[str, Any]:
