@@ -133,6 +133,19 @@ def nomenclature_import(file: Path, year: int) -> None:
     click.echo(f"imported {len(entries)} nomenclature entries for {year}")
 
 
+@nomenclature_group.command("copy")
+@click.option("--from", "from_year", required=True, type=click.IntRange(1990, 2100))
+@click.option("--to", "to_year", required=True, type=click.IntRange(1990, 2100))
+@domain_errors
+def nomenclature_copy(from_year: int, to_year: int) -> None:
+    """Start next year's nomenclature as a copy of another year's."""
+    from webapp.nomenclature.services import copy_year
+
+    entries = copy_year(None, from_year, to_year)
+    commit()
+    click.echo(f"copied {len(entries)} nomenclature entries from {from_year} to {to_year}")
+
+
 @main.command("demo")
 @click.option("--password", default="demo-2026", show_default=True, help="Password of every demo user.")
 @click.option("--skip-if-loaded", is_flag=True, help="Exit quietly when the demo is already there.")

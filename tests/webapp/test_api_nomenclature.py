@@ -134,3 +134,34 @@ def test_csv_import_accepts_windows_1251(app: Flask) -> None:
     rows = "index;title;retention;article;note\n04-05;Личные дела семей;75 ЭПК;ст. 448;примечание\n"
     [entry] = import_csv(None, io.BytesIO(rows.encode("cp1251")), 2026)
     assert (entry.title, entry.note, entry.is_epk) == ("Личные дела семей", "примечание", True)
+
+
+def test_copy_a_year_then_edit(world: World) -> None:
+    archivist = world["archivist"]
+    assert (
+        world["spec1"].post("/api/v1/nomenclature/copy", json={"from_year": 2026, "to_year": 2027}).status_code == 403
+    )
+    copied = archivist.post("/api/v1/nomenclature/copy", json={"from_year": 2026, "to_year": 2027})
+    assert copied.status_code == 201
+    [entry] = copied.get_json()["items"]
+    assert (entry["index"], entry["year"], entry["retention_years"], entry["epk"]) == ("04-05", 2027, 75, True)
+    again = archivist.post("/api/v1/nomenclature/copy", json={"from_year": 2026, "to_year": 2027})
+    assert again.status_code == 409
+    empty = archivist.post("/api/v1/nomenclature/copy", json={"from_year": 2019, "to_year": 2028})
+    assert empty.status_code == 400
+
+
+def test_entries_used_by_cases_cannot_be_deleted(world: World) -> None:
+    used = world["archivist"].get("/api/v1/nomenclature?year=2026").get_json()["items"][0]
+    world.open_case()
+    refused = world["archivist"].client.delete(
+        f"/api/v1/nomenclature/{used['id']}", headers={"Authorization": f"Bearer {world['archivist'].token}"}
+    )
+    assert refused.status_code == 409
+    assert refused.get_json()["error"]["code"] == "entry_in_use"
+    spare = world["archivist"].post("/api/v1/nomenclature", json=ENTRY).get_json()
+    headers = {"Authorization": f"Bearer {world['spec1'].token}"}
+    assert world["spec1"].client.delete(f"/api/v1/nomenclature/{spare['id']}", headers=headers).status_code == 403
+    headers = {"Authorization": f"Bearer {world['archivist'].token}"}
+    assert world["archivist"].client.delete(f"/api/v1/nomenclature/{spare['id']}", headers=headers).status_code == 204
+    assert world["archivist"].client.delete(f"/api/v1/nomenclature/{spare['id']}", headers=headers).status_code == 404

@@ -9,7 +9,7 @@ from flask import request
 from webapp.api import actor, api, json_body, page_params, paginated
 from webapp.api.serializers import entry_json
 from webapp.nomenclature import services
-from webapp.nomenclature.schemas import EntryInput
+from webapp.nomenclature.schemas import CopyYearInput, EntryInput
 from webapp.uow import commit
 from webapp.validation import parse_input, parse_optional_int
 
@@ -27,3 +27,18 @@ def create_nomenclature_entry() -> tuple[dict[str, Any], int]:
     entry = services.create_entry(actor(), parse_input(EntryInput, json_body()))
     commit()
     return entry_json(entry), 201
+
+
+@api.post("/nomenclature/copy")
+def copy_nomenclature_year() -> tuple[dict[str, Any], int]:
+    data = parse_input(CopyYearInput, json_body())
+    entries = services.copy_year(actor(), data.from_year, data.to_year)
+    commit()
+    return paginated(entries, len(entries), entry_json), 201
+
+
+@api.delete("/nomenclature/<int:entry_id>")
+def delete_nomenclature_entry(entry_id: int) -> tuple[str, int]:
+    services.delete_entry(actor(), entry_id)
+    commit()
+    return "", 204

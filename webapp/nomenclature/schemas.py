@@ -26,3 +26,8 @@ class EntryInput(StrictInput):
         if self.permanent == (self.retention_years is not None):
             raise ValueError("укажите либо срок хранения в годах (retention_years), либо permanent: true")
         return self
+
+
+class CopyYearInput(StrictInput):
+    from_year: Year
+    to_year: Year

@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from webapp.audit.services import record_event
 from webapp.auth.models import User
-from webapp.exceptions import Conflict, Forbidden, ValidationError
+from webapp.cases.models import Case
+from webapp.exceptions import Conflict, Forbidden, NotFound, ValidationError
 from webapp.extensions import db
 from webapp.nomenclature.models import NomenclatureEntry
 from webapp.nomenclature.schemas import EntryInput
@@ -134,3 +135,45 @@ def _row_to_input(row: dict[str, Any], year: int) -> dict[str, Any]:
         "article": (row.get("article") or "").strip(),
         "note": (row.get("note") or "").strip(),
     }
+
+
+def copy_year(actor: User | None, from_year: int, to_year: int) -> list[NomenclatureEntry]:
+    """Next year's nomenclature starts as a copy of this year's, to be edited; nothing is copied over
+    entries the target year already has, so the copy is all or nothing."""
+    if actor is not None and actor.role not in NOMENCLATURE_KEEPERS:
+        raise Forbidden("Номенклатуру ведёт архивариус")
+    if from_year == to_year:
+        raise ValidationError("Годы должны различаться", code="same_year")
+    source = db.session.scalars(select(NomenclatureEntry).where(NomenclatureEntry.year == from_year)).all()
+    if not source:
+        raise ValidationError(f"Номенклатуры за {from_year} год нет", code="empty_year")
+    if db.session.scalar(select(NomenclatureEntry.id).where(NomenclatureEntry.year == to_year)) is not None:
+        raise Conflict(f"Номенклатура за {to_year} год уже есть", code="year_exists")
+    return [
+        create_entry(
+            actor,
+            EntryInput(
+                index=entry.index,
+                title=entry.title,
+                year=to_year,
+                retention_years=entry.retention_years,
+                permanent=entry.is_permanent,
+                epk=entry.is_epk,
+                article=entry.article,
+                note=entry.note,
+            ),
+        )
+        for entry in sorted(source, key=lambda e: e.index)
+    ]
+
+
+def delete_entry(actor: User, entry_id: int) -> None:
+    if actor.role not in NOMENCLATURE_KEEPERS:
+        raise Forbidden("Номенклатуру ведёт архивариус")
+    entry = db.session.get(NomenclatureEntry, entry_id)
+    if entry is None:
+        raise NotFound("Статья номенклатуры не найдена")
+    if db.session.scalar(select(Case.id).where(Case.entry_id == entry.id).limit(1)) is not None:
+        raise Conflict("По этой статье уже заведены дела: удалить её нельзя", code="entry_in_use")
+    record_event(actor, "nomenclature.delete", "nomenclature_entry", entry.id)
+    db.session.delete(entry)
