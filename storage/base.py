@@ -1,4 +1,8 @@
-"""The blob storage interface: immutable blobs under nomenclature keys, hashed while streaming."""
+"""The blob storage interface: immutable blobs under nomenclature keys, hashed while streaming.
+
+Implementations (a local folder now, S3-compatible storage later) must keep these semantics identical,
+so that callers never need to know which one they talk to.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,8 @@ HASH_CHUNK = 1024 * 1024
 
 @dataclass(frozen=True)
 class StoredBlob:
+    """What put() wrote; the hash is computed from the bytes as they were streamed, not re-read."""
+
     key: str
     size: int
     sha256: str  # lowercase hex
@@ -31,13 +37,18 @@ class BlobExists(StorageError):
 
 
 class InvalidKey(ValueError):
-    pass
+    """The key breaks the key rules (see storage.keys) or would resolve outside the store."""
 
 
 class BlobStore(abc.ABC):
     @abc.abstractmethod
     def put(self, key: str, stream: BinaryIO, *, media_type: str = "application/octet-stream") -> StoredBlob:
-        """Stream `stream` into a new blob at `key`; BlobExists if the key is taken."""
+        """Stream `stream` into a new blob at `key` and return its size and SHA-256.
+
+        Reads in bounded chunks (documents can be large scans), never the whole stream at once.
+        Never overwrites: BlobExists if the key is taken, and of two concurrent puts of one key exactly
+        one succeeds. On failure nothing is left under `key`.
+        """
 
     @abc.abstractmethod
     def open(self, key: str) -> BinaryIO:
@@ -48,14 +59,14 @@ class BlobStore(abc.ABC):
 
     @abc.abstractmethod
     def delete(self, key: str) -> None:
-        """Remove the blob; a missing key is not an error."""
+        """Remove the blob; a missing key is not an error (gc and retries may delete twice)."""
 
     @abc.abstractmethod
     def iter_keys(self, prefix: str = "") -> Iterator[str]:
-        """Every key under `prefix`, sorted."""
+        """Every key starting with `prefix` (a plain string prefix, not only whole segments), sorted."""
 
     def sha256_of(self, key: str) -> str:
-        """Re-read the blob and hash it (fixity checks)."""
+        """Re-read the stored bytes and hash them, so fixity checks catch corruption after the write."""
         digest = hashlib.sha256()
         with self.open(key) as stream:
             while chunk := stream.read(HASH_CHUNK):

@@ -7,13 +7,21 @@ import re
 from storage.base import InvalidKey
 
 MAX_KEY_LENGTH = 512
-_SEGMENT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-_INDEX_RE = re.compile(r"^\d{1,3}(?:[-.]\d{1,3}){0,3}$")
+# Always used with fullmatch(): with match() and "$" a trailing "\n" would slip through.
+_SEGMENT_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+# re.ASCII: plain \d also accepts other scripts' digits ("٠٤-٠٥"), which are not nomenclature indexes.
+_INDEX_RE = re.compile(r"\d{1,3}(?:[-.]\d{1,3}){0,3}", re.ASCII)
 
 
-def version_key(year: int, nomenclature_index: str, case_sequence: int, document_id: int, version: int) -> str:
+def version_key(
+    year: int,
+    nomenclature_index: str,
+    case_sequence: int,
+    document_id: int,
+    version: int,
+) -> str:
     """`2026/04-05/017/123/v3`: year / entry index / case sequence / document id / version."""
-    if not _INDEX_RE.match(nomenclature_index):
+    if not isinstance(nomenclature_index, str) or not _INDEX_RE.fullmatch(nomenclature_index):
         raise InvalidKey("nomenclature index must look like 04-05")
     if min(year, case_sequence, document_id, version) < 1:
         raise InvalidKey("key numbers must be positive")
@@ -21,10 +29,19 @@ def version_key(year: int, nomenclature_index: str, case_sequence: int, document
 
 
 def validate_key(key: str) -> str:
+    """Return `key` unchanged if it is a safe storage key, else raise InvalidKey.
+
+    The rules are strict enough that a key maps to a path under the root on any filesystem and to an
+    S3 object name without escaping: ASCII only, no separators other than "/", no "." or ".." tricks.
+    """
     if not isinstance(key, str) or not key or len(key) > MAX_KEY_LENGTH:
-        raise InvalidKey("a key is a non-empty string of at most 512 characters")
-    segments = key.split("/")
-    for segment in segments:
-        if not _SEGMENT_RE.match(segment) or segment in (".", ".."):
-            raise InvalidKey("key segments are [A-Za-z0-9][A-Za-z0-9._-]*, separated by single slashes")
+        raise InvalidKey(f"a key is a non-empty string of at most {MAX_KEY_LENGTH} characters")
+    # ".." is refused anywhere, not only as a whole segment: no legitimate key needs it.
+    if ".." in key or not all(is_key_segment(segment) for segment in key.split("/")):
+        raise InvalidKey("key segments are [A-Za-z0-9][A-Za-z0-9._-]*, separated by single slashes")
     return key
+
+
+def is_key_segment(name: str) -> bool:
+    """Whether `name` may be one "/"-separated part of a key (stores also use it to skip foreign files)."""
+    return _SEGMENT_RE.fullmatch(name) is not None
