@@ -83,7 +83,7 @@ def edit_form(document_id: int) -> str | Response:
             flash(f"Сохранена версия {version.number}", "success")
             return redirect(url_for("ui.form_diff", document_id=document.id, number=version.number))
     else:
-        services.read_form_values(current_actor(), document.id, latest.number)  # an audited read
+        values = services.read_form_values(current_actor(), document.id, latest.number)  # audited
         commit()
     return _form_page(
         manifest, values, errors, case=document.case, template=None, document=document, base_version=base_version
