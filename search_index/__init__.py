@@ -1,6 +1,13 @@
 """Full-text search over whoosh with a Russian analyzer. Plain dataclasses in and out; no Flask here."""
 
-from search_index.documents import IndexBusy, IndexedDocument, QueryError, SearchHit, SearchQuery, SearchResult
+from search_index.documents import (
+    IndexBusy,
+    IndexedDocument,
+    QueryError,
+    SearchHit,
+    SearchQuery,
+    SearchResult,
+)
 from search_index.extract import extract_text
 from search_index.index import SearchIndex
 

@@ -2,29 +2,38 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import html
 import re
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from whoosh import highlight, index, qparser, sorting
+from whoosh import highlight, index, sorting
 from whoosh.fields import DATETIME, ID, NUMERIC, STORED, TEXT, Schema
-from whoosh.index import LockError
-from whoosh.query import And, DateRange, Every, NullQuery, Or, Query, Term
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import EmptyIndexError, LockError
+from whoosh.query import Every, NullQuery, Query
+from whoosh.util.filelock import try_for
 from whoosh.writing import CLEAR
 
 from search_index.analysis import russian_analyzer
-from search_index.documents import IndexBusy, IndexedDocument, QueryError, SearchHit, SearchQuery, SearchResult
+from search_index.documents import IndexBusy, IndexedDocument, SearchHit, SearchQuery, SearchResult
+from search_index.querying import combined_filter, parse_text
 
-MAX_QUERY_CHARS = 1000
+T = TypeVar("T")
+
 MAX_PER_PAGE = 100
+MAX_HIGHLIGHTS = 3
 WRITE_TIMEOUT = 30.0
+READ_ATTEMPTS = 10
 FACET_FIELDS = ("type", "year", "district", "nomenclature")
-SEARCH_FIELDS = ("title", "text", "case_number_text", "nomenclature_title", "author")
+# whoosh's writers lock "<index name>_WRITELOCK"; the default index name is MAIN.
+_WRITE_LOCK = "MAIN_WRITELOCK"
 _FRAGMENT_SEPARATOR = "\x1f"
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def build_schema() -> Schema:
@@ -50,21 +59,29 @@ def build_schema() -> Schema:
 
 
 class SearchIndex:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, write_timeout: float = WRITE_TIMEOUT) -> None:
         self.path = Path(path)
+        self.write_timeout = write_timeout
+        # The schema (and with it the analyzer) always comes from this code, never from the pickle whoosh
+        # keeps in the folder: an analyzer change then takes effect everywhere, and `rebuild` re-indexes.
+        self.schema = build_schema()
         self.path.mkdir(parents=True, exist_ok=True)
-        if index.exists_in(str(self.path)):
-            self._index = index.open_dir(str(self.path))
-        else:
-            self._index = index.create_in(str(self.path), build_schema())
+        self._index = _reading(self._open_or_create)
 
     def index(self, docs: Iterable[IndexedDocument]) -> None:
+        """Add or replace documents by document_id in one commit; the last copy of a repeated id wins.
+
+        The batch is read before the lock is taken, so slow text extraction in the caller's generator does not
+        hold back other writers (and whoosh cannot replace a document added earlier in the same writer)."""
+        latest = {doc.document_id: doc for doc in docs}
+        if not latest:
+            return
         with self._writer() as writer:
-            for doc in docs:
+            for doc in latest.values():
                 writer.update_document(**_fields(doc))
 
     def remove(self, document_ids: Iterable[int]) -> None:
-        ids = list(document_ids)
+        ids = sorted(set(document_ids))
         if not ids:
             return
         with self._writer() as writer:
@@ -72,73 +89,91 @@ class SearchIndex:
                 writer.delete_by_term("doc_key", str(document_id))
 
     def rebuild(self, docs: Iterable[IndexedDocument]) -> int:
-        """Replace the whole index in one commit: readers see the old index until the new one is complete."""
-        count = 0
+        """Replace the whole index in one commit: readers see the old index until the new one is complete.
+
+        Documents are streamed (all of them need not fit in memory), so the write lock is held throughout;
+        a repeated document_id keeps its first copy."""
+        seen: set[int] = set()
         with self._writer(mergetype=CLEAR) as writer:
             for doc in docs:
-                writer.add_document(**_fields(doc))
-                count += 1
-        return count
+                if doc.document_id not in seen:
+                    seen.add(doc.document_id)
+                    writer.add_document(**_fields(doc))
+        return len(seen)
 
     def count(self) -> int:
-        self._index = self._index.refresh()
-        return int(self._index.doc_count())
+        return _reading(self._count)
 
     def search(self, query: SearchQuery) -> SearchResult:
-        allowed = _permission_filter(query)
-        if allowed is None:
+        parsed = parse_text(query.text, self.schema)
+        visible = combined_filter(query)
+        if visible is None or parsed is NullQuery:  # nothing may be seen, or every word was a stop word
             return SearchResult(total=0, hits=[], facets={name: {} for name in FACET_FIELDS})
-        parsed = self._parse(query.text)
-        if parsed is NullQuery and _clean(query.text).strip():
-            return SearchResult(total=0, hits=[], facets={name: {} for name in FACET_FIELDS})
-        filters = And([allowed, *_filters(query)]) if _filters(query) else allowed
-        by_date = query.sort == "date" or isinstance(parsed, Every)
-        self._index = self._index.refresh()
+        return _reading(lambda: self._search(parsed, visible, query))
+
+    def _count(self) -> int:
+        with self._index.searcher() as searcher:  # a new searcher reads the latest commit of any process
+            return int(searcher.doc_count())
+
+    def _search(self, parsed: Query, visible: Query, query: SearchQuery) -> SearchResult:
         with self._index.searcher() as searcher:
-            return _run(searcher, parsed, filters, query, by_date)
+            return _run(searcher, parsed, visible, query)
 
-    def _parse(self, text: str) -> Query:
-        cleaned = _clean(text)
-        if not cleaned.strip():
-            return Every()
-        parser = qparser.MultifieldParser(list(SEARCH_FIELDS), self._index.schema, group=qparser.AndGroup)
-        parser.remove_plugin_class(qparser.FieldsPlugin)  # users may not address internal fields
-        parser.remove_plugin_class(qparser.BoostPlugin)
-        parser.add_plugin(qparser.PlusMinusPlugin(plusexpr=r"(?:(?<=\s)|^)\+(?=\S)", minusexpr=r"(?:(?<=\s)|^)-(?=\S)"))
+    def _open_or_create(self) -> Any:
+        """Processes starting together on an empty folder must not both create: whoosh's create wipes it."""
+        existing = self._open_existing()
+        if existing is not None:
+            return existing
+        lock = FileStorage(str(self.path)).lock(_WRITE_LOCK)
+        if not try_for(lock.acquire, timeout=self.write_timeout):
+            raise IndexBusy("the search index is being created by another process")
         try:
-            return parser.parse(cleaned)
-        except Exception:
-            try:  # fall back to the words alone
-                return parser.parse(re.sub(r"[^\w\s*-]", " ", cleaned))
-            except Exception as exc:
-                raise QueryError("the query cannot be understood") from exc
+            existing = self._open_existing()
+            return existing if existing is not None else index.create_in(str(self.path), self.schema)
+        finally:
+            lock.release()
 
-    def _writer(self, **commit_options: Any) -> _WriterContext:
-        return _WriterContext(self, commit_options)
-
-
-class _WriterContext:
-    def __init__(self, owner: SearchIndex, commit_options: dict[str, Any]) -> None:
-        self.owner = owner
-        self.commit_options = commit_options
-        self.writer: Any = None
-
-    def __enter__(self) -> Any:
+    def _open_existing(self) -> Any | None:
+        # Not index.exists_in: it unpickles the stored schema, which fails once an analyzer class it names
+        # has been renamed or removed.
         try:
-            self.writer = self.owner._index.writer(timeout=WRITE_TIMEOUT)
+            return index.open_dir(str(self.path), schema=self.schema)
+        except EmptyIndexError:
+            return None
+
+    @contextlib.contextmanager
+    def _writer(self, **commit_options: Any) -> Iterator[Any]:
+        """A writer that waits up to write_timeout for other processes' writers, then raises IndexBusy."""
+        try:
+            writer = self._index.writer(timeout=self.write_timeout)
         except LockError as exc:
-            raise IndexBusy("the search index is locked by another writer") from exc
-        return self.writer
+            busy = f"the search index is locked by another writer for over {self.write_timeout:g}s"
+            raise IndexBusy(busy) from exc
+        try:
+            yield writer
+            writer.commit(**commit_options)
+        except BaseException:
+            # The lock must go; cancel fails harmlessly when a late commit failure already closed the writer.
+            with contextlib.suppress(Exception):
+                writer.cancel()
+            raise
 
-    def __exit__(self, exc_type: object, exc: object, traceback: object) -> None:
-        if exc_type is None:
-            self.writer.commit(**self.commit_options)
-        else:
-            self.writer.cancel()
+
+def _reading(action: Callable[[], T]) -> T:
+    """Run a read again when a commit by another process deleted the files it was about to open.
+
+    whoosh finds the newest commit by listing the folder and only then opens its files; a commit in between
+    removes the older ones. Writers hold the lock, so only reads need this; the next attempt sees the new
+    commit."""
+    for attempt in range(1, READ_ATTEMPTS):
+        try:
+            return action()
+        except FileNotFoundError:
+            time.sleep(0.005 * attempt)
+    return action()
 
 
 def _fields(doc: IndexedDocument) -> dict[str, Any]:
-    date = dt.datetime.combine(doc.date, dt.time()) if doc.date else None
     fields: dict[str, Any] = {
         "doc_key": str(doc.document_id),
         "document_id": doc.document_id,
@@ -154,66 +189,45 @@ def _fields(doc: IndexedDocument) -> dict[str, Any]:
         "year": str(doc.year),
         "district": doc.district,
         "nomenclature": doc.nomenclature,
+        # Undated documents sort after every dated one in "newest first".
         "sort_date": doc.date.toordinal() if doc.date else 0,
     }
-    if date is not None:
-        fields["date"] = date
+    if doc.date is not None:  # whoosh's DATETIME has no empty value
+        fields["date"] = dt.datetime.combine(doc.date, dt.time())
     return fields
 
 
-def _clean(text: str) -> str:
-    return _CONTROL_CHARS.sub(" ", text)[:MAX_QUERY_CHARS]
-
-
-def _permission_filter(query: SearchQuery) -> Query | None:
-    """What the caller may see, as a query; None when that is nothing at all."""
-    if query.allowed_districts is None:
-        return Every()
-    terms: list[Query] = [Term("district", code) for code in sorted(query.allowed_districts)]
-    terms += [Term("case_id", str(case_id)) for case_id in sorted(query.allowed_case_ids)]
-    return Or(terms) if terms else None
-
-
-def _filters(query: SearchQuery) -> list[Query]:
-    filters: list[Query] = []
-    for name in ("type", "nomenclature", "district"):
-        value = getattr(query, name)
-        if value:
-            filters.append(Term(name, value))
-    if query.year is not None:
-        filters.append(Term("year", str(query.year)))
-    if query.case_id is not None:
-        filters.append(Term("case_id", str(query.case_id)))
-    if query.date_from or query.date_to:
-        start = dt.datetime.combine(query.date_from, dt.time()) if query.date_from else None
-        end = dt.datetime.combine(query.date_to, dt.time.max) if query.date_to else None
-        filters.append(DateRange("date", start, end))
-    return filters
-
-
-def _run(searcher: Any, parsed: Query, filters: Query, query: SearchQuery, by_date: bool) -> SearchResult:
+def _run(searcher: Any, parsed: Query, visible: Query, query: SearchQuery) -> SearchResult:
     per_page = max(1, min(query.per_page, MAX_PER_PAGE))
     page = max(1, query.page)
+    listing = isinstance(parsed, Every)  # no words: list by date, nothing to highlight
     facets = sorting.Facets()
     for name in FACET_FIELDS:
         facets.add_field(name, maptype=sorting.Count)
-    options: dict[str, Any] = {"filter": filters, "groupedby": facets, "terms": True}
+    # terms=True records which terms matched each hit, which highlighting needs.
+    options: dict[str, Any] = {"filter": visible, "groupedby": facets, "terms": not listing}
+    by_date = listing or query.sort == "date"
     if by_date:
         options.update(sortedby="sort_date", reverse=True)
     results = searcher.search(parsed, limit=page * per_page, **options)
-    results.fragmenter = highlight.ContextFragmenter(maxchars=200, surround=60)
-    results.formatter = _MarkFormatter()
-    hits = [_hit(hit) for hit in results[(page - 1) * per_page : page * per_page]]
-    facet_counts = {name: {str(k): int(v) for k, v in sorted(results.groups(name).items())} for name in FACET_FIELDS}
-    return SearchResult(total=len(results), hits=hits, facets=facet_counts)
+    hits = [
+        _hit(hit, highlights=[] if listing else _highlights(hit), score=0.0 if by_date else float(hit.score))
+        for hit in results[(page - 1) * per_page : page * per_page]
+    ]
+    return SearchResult(total=len(results), hits=hits, facets=_facet_counts(results))
 
 
-def _hit(hit: Any) -> SearchHit:
+def _facet_counts(results: Any) -> dict[str, dict[str, int]]:
+    return {
+        name: {str(key): int(count) for key, count in sorted(results.groups(name).items()) if key}
+        for name in FACET_FIELDS
+    }
+
+
+def _hit(hit: Any, *, highlights: list[str], score: float) -> SearchHit:
+    """score is whoosh's relevance; 0.0 in date order, where whoosh reports the sort key instead."""
     stored = hit.fields()
     date = stored.get("date")
-    fragments = [fragment for fragment in (hit.highlights("text", top=3) or "").split(_FRAGMENT_SEPARATOR) if fragment]
-    if not fragments:
-        fragments = [f for f in (hit.highlights("title") or "").split(_FRAGMENT_SEPARATOR) if f]
     return SearchHit(
         document_id=int(stored["document_id"]),
         version=int(stored["version"]),
@@ -222,18 +236,37 @@ def _hit(hit: Any) -> SearchHit:
         title=str(stored["title"]),
         type=str(stored["type"]),
         date=date.date() if isinstance(date, dt.datetime) else None,
-        highlights=fragments,
-        score=float(hit.score or 0.0),
+        highlights=highlights,
+        score=score,
     )
 
 
+def _highlights(hit: Any) -> list[str]:
+    """Fragments of the body where the query matched; the whole title when only the title did."""
+    for highlighter, field in ((_BODY_HIGHLIGHTER, "text"), (_TITLE_HIGHLIGHTER, "title")):
+        formatted = highlighter.highlight_hit(hit, field, top=MAX_HIGHLIGHTS) or ""
+        fragments = [part for part in formatted.split(_FRAGMENT_SEPARATOR) if part]
+        if fragments:
+            return fragments[:MAX_HIGHLIGHTS]
+    return []
+
+
 class _MarkFormatter(highlight.Formatter):  # type: ignore[misc]
-    """Matched words in <mark>, everything else HTML-escaped: document text never reaches a page raw."""
+    """Matched words in <mark>, everything else HTML-escaped: document text never reaches a page raw.
+
+    Control characters go too, so the one separating fragments can only come from here."""
 
     between = _FRAGMENT_SEPARATOR
 
     def _text(self, text: str) -> str:
-        return html.escape(text)
+        return html.escape(_CONTROL_CHARS.sub(" ", text))
 
     def format_token(self, text: str, token: Any, replace: bool = False) -> str:
-        return f"<mark>{html.escape(highlight.get_text(text, token, replace))}</mark>"
+        return f"<mark>{self._text(highlight.get_text(text, token, replace))}</mark>"
+
+
+# Stateless, so shared by all searches.
+_BODY_HIGHLIGHTER = highlight.Highlighter(
+    fragmenter=highlight.ContextFragmenter(maxchars=200, surround=60), formatter=_MarkFormatter()
+)
+_TITLE_HIGHLIGHTER = highlight.Highlighter(fragmenter=highlight.WholeFragmenter(), formatter=_MarkFormatter())

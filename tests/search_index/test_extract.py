@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import logging
+import zipfile
 from pathlib import Path
 
 import docx
@@ -12,32 +14,57 @@ from fpdf import FPDF
 from search_index import extract_text
 from search_index.extract import DOCX, PDF
 
-FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")  # fonts-dejavu-core, installed by scripts/test.sh
+# fonts-dejavu-core, installed by scripts/test.sh
+FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+ROWS = [("Иванова Анна", "пособие", "12 500"), ("Иванов Пётр", "", "нет")]
 
 
-def test_docx_paragraphs_and_tables() -> None:
+def docx_bytes() -> io.BytesIO:
     document = docx.Document()
     document.add_paragraph("Акт обследования материально-бытовых условий")
-    table = document.add_table(rows=1, cols=3)
-    for cell, text in zip(table.rows[0].cells, ("Иванова Анна", "пособие", "12 500"), strict=True):
-        cell.text = text
+    document.add_paragraph("   ")
+    document.add_paragraph("Семья проживает в квартире")
+    table = document.add_table(rows=2, cols=3)
+    for row, texts in zip(table.rows, ROWS, strict=True):
+        for cell, text in zip(row.cells, texts, strict=True):
+            cell.text = text
     buffer = io.BytesIO()
     document.save(buffer)
     buffer.seek(0)
-    text = extract_text(buffer, DOCX)
-    assert "Акт обследования материально-бытовых условий" in text
-    assert "Иванова Анна | пособие | 12 500" in text
+    return buffer
 
 
-def test_pdf_with_cyrillic() -> None:
+def pdf_bytes(*pages: str) -> io.BytesIO:
     pdf = FPDF()
     pdf.add_font("DejaVu", fname=str(FONT))
-    pdf.add_page()
     pdf.set_font("DejaVu", size=12)
-    pdf.multi_cell(0, 8, "Социальный паспорт семьи\nЗаключение совета профилактики")
-    text = extract_text(io.BytesIO(bytes(pdf.output())), PDF)
-    assert "Социальный паспорт семьи" in text
-    assert "Заключение совета профилактики" in text
+    for page in pages:
+        pdf.add_page()
+        pdf.multi_cell(0, 8, page)
+    return io.BytesIO(bytes(pdf.output()))
+
+
+def test_docx_paragraphs_and_table_cells() -> None:
+    assert extract_text(docx_bytes(), DOCX) == (
+        "Акт обследования материально-бытовых условий\n"
+        "Семья проживает в квартире\n"
+        "Иванова Анна | пособие | 12 500\n"
+        "Иванов Пётр | нет"
+    )
+
+
+def test_docx_stops_at_max_chars() -> None:
+    assert extract_text(docx_bytes(), DOCX, max_chars=20) == "Акт обследования мат"
+
+
+def test_pdf_with_cyrillic_page_by_page() -> None:
+    text = extract_text(pdf_bytes("Социальный паспорт семьи", "Заключение совета профилактики"), PDF)
+    assert text.split() == ["Социальный", "паспорт", "семьи", "Заключение", "совета", "профилактики"]
+
+
+def test_pdf_stops_at_max_chars() -> None:
+    pdf = pdf_bytes("Социальный паспорт семьи", "Заключение")
+    assert extract_text(pdf, PDF, max_chars=10) == "Социальный"
 
 
 class Unseekable(io.RawIOBase):
@@ -61,13 +88,44 @@ def test_plain_text_and_unseekable_streams() -> None:
     assert extract_text(Unseekable(text.encode()), "text/plain; charset=utf-8") == text.strip()  # type: ignore[arg-type]
 
 
+def test_plain_text_is_utf8_with_bad_bytes_replaced() -> None:
+    data = "Семья".encode() + b" \xff\xfe " + "Ивановых".encode()[:-1]
+    text = extract_text(io.BytesIO(data), "Text/Plain; charset=windows-1251")
+    assert text == "Семья \ufffd\ufffd Ивановы\ufffd"
+
+
 def test_limits_and_unknown_types() -> None:
     assert extract_text(io.BytesIO(b"a" * 5000), "text/plain", max_chars=100) == "a" * 100
     assert extract_text(io.BytesIO(b"\x89PNG..."), "image/png") == ""
+    assert extract_text(io.BytesIO("Семья".encode()), "text/html") == ""
+    assert extract_text(io.BytesIO(b""), "text/plain") == ""
 
 
-def test_corrupt_files_give_empty_text_and_no_content_in_the_log(caplog: pytest.LogCaptureFixture) -> None:
-    assert extract_text(io.BytesIO(b"PK\x03\x04 " + "Иванов".encode()), DOCX) == ""
-    assert extract_text(io.BytesIO(b"%PDF-1.4 " + "Иванов".encode()), PDF) == ""
+def zip_without_document() -> io.BytesIO:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("notes.txt", "Иванов")
+    buffer.seek(0)
+    return buffer
+
+
+@pytest.mark.parametrize(
+    ("stream", "media_type", "error"),
+    [
+        (io.BytesIO(b"PK\x03\x04 " + "Иванов".encode()), DOCX, "BadZipFile"),
+        (zip_without_document(), DOCX, "KeyError"),
+        (io.BytesIO(b"%PDF-1.4 " + "Иванов".encode()), PDF, "PdfStreamError"),
+        (io.BytesIO(b""), PDF, "EmptyFileError"),
+    ],
+)
+def test_corrupt_files_give_empty_text_and_no_content_in_the_log(
+    caplog: pytest.LogCaptureFixture, stream: io.BytesIO, media_type: str, error: str
+) -> None:
+    with caplog.at_level(logging.WARNING):
+        assert extract_text(stream, media_type) == ""
     assert "Иванов" not in caplog.text
-    assert "extraction failed" in caplog.text
+    [record] = [r for r in caplog.records if r.name == "search_index.extract"]
+    assert (record.levelno, record.getMessage()) == (
+        logging.WARNING,
+        f"text extraction failed for a {media_type} file: {error}",
+    )

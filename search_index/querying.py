@@ -1,0 +1,100 @@
+"""From a SearchQuery to whoosh queries: the user's words, the filters and the permission scope.
+
+User input reaches whoosh only through `parse_text`, which accepts words, "phrases", -exclusions, prefix*
+and AND/OR/NOT with parentheses, and nothing that addresses fields, boosts or term ranges."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from whoosh import qparser
+from whoosh.query import And, DateRange, Every, Or, Query, Term
+
+from search_index.documents import QueryError, SearchQuery
+
+MAX_QUERY_CHARS = 1000
+SEARCH_FIELDS = ("title", "text", "case_number_text", "nomenclature_title", "author")
+
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Whoosh reads these as single-letter wildcards; "где семья?" should not become one.
+_QUESTION_MARKS = re.compile("[?\u055e\u061f\u1367]")
+# Only a star ending a word of two or more characters is a prefix: leading and inner stars, like very short
+# prefixes, make whoosh walk the whole vocabulary.
+_LOOSE_STAR = re.compile(r"(?<!\w\w)\*|\*(?![\s)\"]|$)")
+_WORD = re.compile(r"\w")
+_NOT_WORDS = re.compile(r"[^\w\s*-]")
+# Minus and plus only as the first character of a word: "пособие -назначено", never "04-05".
+_PLUS = r"(?:(?<=\s)|^)\+(?=\S)"
+_MINUS = r"(?:(?<=\s)|^)-(?=\S)"
+# Fields ("district:u2"), boosts, ranges, 'raw terms' and *:* only give ways to reach fields users may not
+# address, to bypass the analyzer or to scan the whole vocabulary.
+_UNSAFE_PLUGINS = (
+    qparser.FieldsPlugin,
+    qparser.BoostPlugin,
+    qparser.RangePlugin,
+    qparser.SingleQuotePlugin,
+    qparser.EveryPlugin,
+)
+
+
+def clean_query_text(text: str) -> str:
+    text = _CONTROL_CHARS.sub(" ", text[:MAX_QUERY_CHARS])
+    return _LOOSE_STAR.sub(" ", _QUESTION_MARKS.sub(" ", text)).strip()
+
+
+def parse_text(text: str, schema: Any) -> Query:
+    """The user's words as a query: Every() when there are none (only spaces or punctuation), NullQuery when
+    every word was a stop word."""
+    cleaned = clean_query_text(text)
+    if not _WORD.search(cleaned):
+        return Every()
+    parser = _parser(schema)
+    try:
+        return parser.parse(cleaned)
+    except Exception:  # whoosh parses almost anything; should it not, the bare words still make a query
+        try:
+            return parser.parse(_NOT_WORDS.sub(" ", cleaned))
+        except Exception as exc:
+            raise QueryError("the query cannot be understood") from exc
+
+
+def _parser(schema: Any) -> Any:
+    parser = qparser.MultifieldParser(list(SEARCH_FIELDS), schema, group=qparser.AndGroup)
+    for plugin in _UNSAFE_PLUGINS:
+        parser.remove_plugin_class(plugin)
+    parser.add_plugin(qparser.PlusMinusPlugin(plusexpr=_PLUS, minusexpr=_MINUS))
+    return parser
+
+
+def permission_filter(query: SearchQuery) -> Query | None:
+    """What the caller may see, as a query; None when that is nothing at all."""
+    if query.allowed_districts is None:
+        return Every()
+    terms: list[Query] = [Term("district", code) for code in sorted(query.allowed_districts)]
+    terms += [Term("case_id", str(case_id)) for case_id in sorted(query.allowed_case_ids)]
+    return Or(terms) if terms else None
+
+
+def field_filters(query: SearchQuery) -> list[Query]:
+    chosen = {"type": query.type, "nomenclature": query.nomenclature, "district": query.district}
+    filters: list[Query] = [Term(name, value) for name, value in chosen.items() if value]
+    if query.year is not None:
+        filters.append(Term("year", str(query.year)))
+    if query.case_id is not None:
+        filters.append(Term("case_id", str(query.case_id)))
+    if query.date_from or query.date_to:
+        start = dt.datetime.combine(query.date_from, dt.time()) if query.date_from else None
+        end = dt.datetime.combine(query.date_to, dt.time.max) if query.date_to else None
+        filters.append(DateRange("date", start, end))
+    return filters
+
+
+def combined_filter(query: SearchQuery) -> Query | None:
+    """Permissions and the chosen filters as one whoosh filter; None when nothing can be visible."""
+    allowed = permission_filter(query)
+    if allowed is None:
+        return None
+    filters = field_filters(query)
+    return And([allowed, *filters]) if filters else allowed
