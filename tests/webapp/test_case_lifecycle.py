@@ -135,3 +135,34 @@ def test_concurrent_openings_get_gapless_unique_numbers(app: Flask, world: World
         thread.join()
     assert errors == []
     assert sorted(numbers) == [f"04-05/2026/{n:03d}" for n in range(1, 41)]
+
+
+def test_archivist_pages_close_hold_reopen(client: FlaskClient, world: World) -> None:
+    from tests.webapp.test_pages import _csrf
+
+    case = world.open_case(opened_on="2026-02-01")
+    login(client, "spec1")
+    assert "Действия архивариуса" not in client.get(f"/cases/{case['id']}").get_data(as_text=True)
+    client.post("/logout", data={"csrf_token": _csrf(client.get("/").get_data(as_text=True))})
+    login(client, "archivist")
+    page = client.get(f"/cases/{case['id']}").get_data(as_text=True)
+    token = _csrf(page)
+    url = f"/cases/{case['id']}/lifecycle"
+    early = client.post(
+        url, data={"csrf_token": token, "action": "close", "closed_on": "2026-01-01"}, follow_redirects=True
+    )
+    assert "Дата закрытия раньше даты открытия" in early.get_data(as_text=True)
+    closed = client.post(
+        url, data={"csrf_token": token, "action": "close", "closed_on": "2026-03-01"}, follow_redirects=True
+    )
+    assert "Дело закрыто" in closed.get_data(as_text=True)
+    held = client.post(
+        url, data={"csrf_token": token, "action": "hold", "reason": "запрос прокуратуры"}, follow_redirects=True
+    )
+    assert "Уничтожение и удаление запрещены" in held.get_data(as_text=True)
+    reopened = client.post(
+        url, data={"csrf_token": token, "action": "reopen", "reason": "новые сведения"}, follow_redirects=True
+    )
+    assert "Дело открыто повторно" in reopened.get_data(as_text=True)
+    body = world["head"].get(f"/api/v1/cases/{case['id']}").get_json()
+    assert (body["status"], body["legal_hold"]) == ("open", True)

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from flask import render_template, request
-from flask_login import login_required
+import datetime as dt
 
-from webapp.cases import services
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import login_required
+from werkzeug.wrappers import Response
+
+from webapp.cases import lifecycle, services
 from webapp.cases.lifecycle import case_history
+from webapp.cases.permissions import can_close_case, can_reopen_or_hold
 from webapp.cases.schemas import CaseFilters
 from webapp.documents.services import documents_of_case
+from webapp.exceptions import Conflict, Forbidden, ValidationError
 from webapp.ui import current_actor, ui
-from webapp.validation import parse_int
+from webapp.uow import commit
+from webapp.validation import parse_int, parse_optional_date
 
 PER_PAGE = 50
 EVENT_LABELS = {
@@ -37,5 +43,46 @@ def cases() -> str:
 def case(case_id: int) -> str:
     case, documents = documents_of_case(current_actor(), case_id)
     return render_template(
-        "cases/detail.html", case=case, documents=documents, history=case_history(case), event_labels=EVENT_LABELS
+        "cases/detail.html",
+        case=case,
+        documents=documents,
+        history=case_history(case),
+        event_labels=EVENT_LABELS,
+        may_close=can_close_case(current_actor()),
+        may_archive=can_reopen_or_hold(current_actor()),
     )
+
+
+@ui.post("/cases/<int:case_id>/lifecycle")
+@login_required
+def case_lifecycle(case_id: int) -> Response:
+    """The archivist's and head's buttons on the case page: close, reopen, hold, release."""
+    action = request.form.get("action", "")
+    reason = request.form.get("reason", "")
+    try:
+        if action == "close":
+            closed_on = parse_optional_date(request.form.get("closed_on"), "closed_on") or dt.date.today()
+            lifecycle.close_case(current_actor(), case_id, closed_on)
+        elif action in LIFECYCLE_ACTIONS:
+            LIFECYCLE_ACTIONS[action](current_actor(), case_id, reason)
+        else:
+            raise ValidationError("Неизвестное действие", code="invalid_action")
+        commit()
+    except (ValidationError, Conflict, Forbidden) as exc:
+        flash(exc.message, "error")
+    else:
+        flash(ACTION_DONE.get(action, "Готово"), "success")
+    return redirect(url_for("ui.case", case_id=case_id))
+
+
+LIFECYCLE_ACTIONS = {
+    "reopen": lifecycle.reopen_case,
+    "hold": lifecycle.set_legal_hold,
+    "release": lifecycle.release_legal_hold,
+}
+ACTION_DONE = {
+    "close": "Дело закрыто",
+    "reopen": "Дело открыто повторно",
+    "hold": "Удержание установлено",
+    "release": "Удержание снято",
+}
