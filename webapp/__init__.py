@@ -73,6 +73,7 @@ def _register_blueprints(app: Flask) -> None:
     import webapp.forms.views
     import webapp.jobs.api
     import webapp.nomenclature.api
+    import webapp.nomenclature.views
     import webapp.renditions.api
     import webapp.renditions.views
     import webapp.search.api  # noqa: F401

@@ -7,7 +7,7 @@ from webapp.documents.models import Document, DocumentVersion
 from webapp.extensions import Base
 from webapp.forms.models import FormTemplate, FormTemplateVersion
 from webapp.jobs.models import Job
-from webapp.nomenclature.models import NomenclatureEntry
+from webapp.nomenclature.models import NomenclatureEntry, NomenclatureSection
 from webapp.renditions.models import Rendition
 from webapp.search.models import IndexOutbox
 
@@ -25,6 +25,7 @@ __all__ = [
     "IndexOutbox",
     "Job",
     "NomenclatureEntry",
+    "NomenclatureSection",
     "Rendition",
     "User",
     "user_districts",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -165,3 +166,38 @@ def test_entries_used_by_cases_cannot_be_deleted(world: World) -> None:
     headers = {"Authorization": f"Bearer {world['archivist'].token}"}
     assert world["archivist"].client.delete(f"/api/v1/nomenclature/{spare['id']}", headers=headers).status_code == 204
     assert world["archivist"].client.delete(f"/api/v1/nomenclature/{spare['id']}", headers=headers).status_code == 404
+
+
+def test_sections_and_the_tree_page(app: Flask, world: World, client: Any) -> None:
+    from tests.webapp.test_pages import _csrf, login
+    from webapp.nomenclature.services import nomenclature_tree
+
+    rows = (
+        "index,title,retention,article,note\n"
+        "05,Отделение психологической помощи,,,\n"
+        "05-01,Журнал консультаций,5,ст. 258,\n"
+    )
+    import_csv(None, _csv(rows), 2026)
+    world.open_case()
+    db.session.commit()
+    tree = {section.code: section for section in nomenclature_tree(2026)}
+    assert tree["05"].title == "Отделение психологической помощи"
+    assert [(entry.index, count) for entry, count in tree["04"].entries] == [("04-05", 1)]
+    login(client, "archivist")
+    page = client.get("/nomenclature?year=2026").get_data(as_text=True)
+    assert "Отделение психологической помощи" in page
+    assert "Журнал консультаций" in page
+    bad = "index,title,retention,article,note\n06-01,Журнал,никогда,,\n".encode("cp1251")
+    response = client.post(
+        "/nomenclature/import",
+        data={"csrf_token": _csrf(page), "year": "2026", "file": (io.BytesIO(bad), "n.csv")},
+        follow_redirects=True,
+    )
+    assert "Строка 2: retention" in response.get_data(as_text=True)
+
+
+def test_duplicate_sections_are_refused(app: Flask) -> None:
+    rows = "index,title,retention,article,note\n04,Отделение,,,\n04,Ещё раз,,,\n04-01,Дела,5,,\n"
+    with pytest.raises(ValidationError) as caught:
+        import_csv(None, _csv(rows), 2026)
+    assert [(d["line"], d["field"]) for d in caught.value.details] == [(3, "index")]

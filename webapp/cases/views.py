@@ -16,7 +16,7 @@ from webapp.documents.services import documents_of_case
 from webapp.exceptions import Conflict, Forbidden, ValidationError
 from webapp.ui import current_actor, ui
 from webapp.uow import commit
-from webapp.validation import parse_int, parse_optional_date
+from webapp.validation import parse_int, parse_optional_date, parse_optional_int
 
 PER_PAGE = 50
 EVENT_LABELS = {
@@ -32,7 +32,11 @@ EVENT_LABELS = {
 def cases() -> str:
     page = parse_int(request.args.get("page"), "page", default=1)
     status = request.args.get("status") or None
-    filters = CaseFilters(status=status if status in ("open", "closed") else None)
+    filters = CaseFilters(
+        status=status if status in ("open", "closed") else None,
+        nomenclature=request.args.get("nomenclature") or None,
+        year=parse_optional_int(request.args.get("year"), "year", minimum=1990, maximum=2100),
+    )
     items, total = services.list_cases(current_actor(), filters, page=page, per_page=PER_PAGE)
     pages = max(1, -(-total // PER_PAGE))
     return render_template("cases/list.html", cases=items, total=total, page=page, pages=pages, status=status)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from sqlalchemy import String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -29,6 +30,23 @@ class NomenclatureEntry(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property
+    def section_code(self) -> str:
+        """The department code the entry belongs to: "04" for "04-05"."""
+        return re.split(r"[-.]", self.index, maxsplit=1)[0]
+
+    @property
     def retention_label(self) -> str:
         base = "постоянно" if self.is_permanent else f"{self.retention_years} лет"
         return f"{base} ЭПК" if self.is_epk else base
+
+
+class NomenclatureSection(Base):
+    """A section of the yearly nomenclature: a department code and its name ("04" — отделение ...)."""
+
+    __tablename__ = "nomenclature_sections"
+    __table_args__ = (UniqueConstraint("year", "code"), {"sqlite_autoincrement": True})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int]
+    code: Mapped[str] = mapped_column(String(10))
+    title: Mapped[str] = mapped_column(String(500))

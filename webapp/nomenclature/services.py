@@ -6,22 +6,24 @@ import csv
 import io
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import IO, Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from webapp.audit.services import record_event
 from webapp.auth.models import User
 from webapp.cases.models import Case
 from webapp.exceptions import Conflict, Forbidden, NotFound, ValidationError
 from webapp.extensions import db
-from webapp.nomenclature.models import NomenclatureEntry
+from webapp.nomenclature.models import NomenclatureEntry, NomenclatureSection
 from webapp.nomenclature.schemas import EntryInput
 from webapp.pagination import paginate
 from webapp.validation import parse_input
 
 NOMENCLATURE_KEEPERS = frozenset({"archivist", "admin"})
 CSV_COLUMNS = ("index", "title", "retention", "article", "note")
+_SECTION_CODE_RE = re.compile(r"^\d{1,3}$")
 _RETENTION_RE = re.compile(r"^(?:(?P<years>\d{1,3})\s*(?:лет|года|год|л\.)?|(?P<permanent>постоянно))\s*(?P<epk>эпк)?$")
 
 
@@ -69,7 +71,11 @@ def import_csv(actor: User | None, raw: IO[bytes], year: int) -> list[Nomenclatu
     inputs: list[EntryInput] = []
     errors: list[dict[str, Any]] = []
     seen: set[str] = set()
+    sections: dict[str, str] = {}
     for line_number, row in rows:
+        if _is_section_row(row):
+            _collect_section(row, line_number, year, sections, errors)
+            continue
         try:
             data = parse_input(EntryInput, _row_to_input(row, year))
         except ValidationError as exc:
@@ -88,7 +94,58 @@ def import_csv(actor: User | None, raw: IO[bytes], year: int) -> list[Nomenclatu
         )
     if not inputs:
         raise ValidationError("В файле нет ни одной статьи номенклатуры", code="invalid_csv")
+    db.session.add_all(NomenclatureSection(year=year, code=code, title=title) for code, title in sections.items())
     return [create_entry(actor, data) for data in inputs]
+
+
+def _is_section_row(row: dict[str, Any]) -> bool:
+    """A line with a bare department code and no retention names a section: "04,Отделение ...,,,"."""
+    return bool(_SECTION_CODE_RE.match((row.get("index") or "").strip())) and not (row.get("retention") or "").strip()
+
+
+def _collect_section(
+    row: dict[str, Any], line_number: int, year: int, sections: dict[str, str], errors: list[dict[str, Any]]
+) -> None:
+    code, title = (row.get("index") or "").strip(), (row.get("title") or "").strip()
+    if not title:
+        errors.append({"line": line_number, "field": "title", "message": "у раздела нет названия"})
+    elif code in sections or _section_exists(code, year):
+        errors.append({"line": line_number, "field": "index", "message": "раздел повторяется"})
+    sections[code] = title
+
+
+def _section_exists(code: str, year: int) -> bool:
+    query = select(NomenclatureSection.id).where(NomenclatureSection.code == code, NomenclatureSection.year == year)
+    return db.session.scalar(query) is not None
+
+
+@dataclass(frozen=True)
+class TreeSection:
+    code: str
+    title: str
+    entries: list[tuple[NomenclatureEntry, int]]  # each entry with its number of cases
+
+
+def nomenclature_tree(year: int) -> list[TreeSection]:
+    """The year's nomenclature by section, each entry with how many cases are filed under it."""
+    counts: dict[int, int] = dict(
+        db.session.execute(
+            select(Case.entry_id, func.count(Case.id))
+            .join(Case.entry)
+            .where(NomenclatureEntry.year == year)
+            .group_by(Case.entry_id)
+        ).all()
+    )
+    titles: dict[str, str] = dict(
+        db.session.execute(
+            select(NomenclatureSection.code, NomenclatureSection.title).where(NomenclatureSection.year == year)
+        ).all()
+    )
+    entries = db.session.scalars(select(NomenclatureEntry).where(NomenclatureEntry.year == year)).all()
+    grouped: dict[str, list[tuple[NomenclatureEntry, int]]] = {}
+    for entry in sorted(entries, key=lambda e: [int(part) for part in re.split(r"[-.]", e.index)]):
+        grouped.setdefault(entry.section_code, []).append((entry, counts.get(entry.id, 0)))
+    return [TreeSection(code, titles.get(code, ""), grouped[code]) for code in sorted(grouped, key=int)]
 
 
 def _entry_exists(index: str, year: int) -> bool:
@@ -149,6 +206,8 @@ def copy_year(actor: User | None, from_year: int, to_year: int) -> list[Nomencla
         raise ValidationError(f"Номенклатуры за {from_year} год нет", code="empty_year")
     if db.session.scalar(select(NomenclatureEntry.id).where(NomenclatureEntry.year == to_year)) is not None:
         raise Conflict(f"Номенклатура за {to_year} год уже есть", code="year_exists")
+    sections = db.session.scalars(select(NomenclatureSection).where(NomenclatureSection.year == from_year)).all()
+    db.session.add_all(NomenclatureSection(year=to_year, code=s.code, title=s.title) for s in sections)
     return [
         create_entry(
             actor,
