@@ -201,3 +201,12 @@ def test_duplicate_sections_are_refused(app: Flask) -> None:
     with pytest.raises(ValidationError) as caught:
         import_csv(None, _csv(rows), 2026)
     assert [(d["line"], d["field"]) for d in caught.value.details] == [(3, "index")]
+
+
+@pytest.mark.parametrize(
+    ("count", "text"), [(1, "1 год"), (3, "3 года"), (5, "5 лет"), (11, "11 лет"), (21, "21 год"), (75, "75 лет")]
+)
+def test_retention_years_in_russian(count: int, text: str) -> None:
+    from webapp.nomenclature.models import years_ru
+
+    assert years_ru(count) == text

@@ -36,7 +36,7 @@ class NomenclatureEntry(Base):
 
     @property
     def retention_label(self) -> str:
-        base = "постоянно" if self.is_permanent else f"{self.retention_years} лет"
+        base = "постоянно" if self.is_permanent else years_ru(self.retention_years or 0)
         return f"{base} ЭПК" if self.is_epk else base
 
 
@@ -50,3 +50,14 @@ class NomenclatureSection(Base):
     year: Mapped[int]
     code: Mapped[str] = mapped_column(String(10))
     title: Mapped[str] = mapped_column(String(500))
+
+
+def years_ru(count: int) -> str:
+    """1 год, 3 года, 5 лет, 21 год, 75 лет."""
+    if count % 10 == 1 and count % 100 != 11:
+        word = "год"
+    elif count % 10 in (2, 3, 4) and count % 100 not in (12, 13, 14):
+        word = "года"
+    else:
+        word = "лет"
+    return f"{count} {word}"
