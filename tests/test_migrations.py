@@ -32,3 +32,29 @@ def test_postgres_schema_matches_the_models(migrated_database: str) -> None:
         diff = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), Base.metadata)
     engine.dispose()
     assert diff == []
+
+
+def test_init_upgrades_an_older_schema_keeping_its_data(tmp_path: Path) -> None:
+    from alembic import command
+    from sqlalchemy import text
+
+    from webapp.schema import alembic_config
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+        connection.execute(
+            text(
+                "INSERT INTO users (username, full_name, role, password_hash, is_active, created_at) "
+                "VALUES ('old', 'Старый пользователь', 'head', 'x', 1, '2026-01-01 00:00:00')"
+            )
+        )
+    assert current_revision(engine) == "0001"
+    upgrade_to_head(engine)
+    assert current_revision(engine) == head_revision()
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT full_name FROM users")).scalar_one() == "Старый пользователь"
+        diff = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), Base.metadata)
+    assert diff == []
