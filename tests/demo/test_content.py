@@ -73,8 +73,8 @@ def test_people_and_districts(demo: DemoInstitution) -> None:
 
 
 def test_counts(demo: DemoInstitution) -> None:
-    assert 9 <= len(demo.cases) <= 12
-    assert 35 <= len(_documents(demo)) <= 45
+    assert 9 <= len([case for case in demo.cases if case.closed_on is None]) <= 12
+    assert 40 <= len(_documents(demo)) <= 55
     assert {case.district for case in demo.cases} == {"u1", "u2"}
     revised = [
         document
@@ -84,6 +84,22 @@ def test_counts(demo: DemoInstitution) -> None:
     ]
     assert len(revised) >= 5
     assert {"family_passport", "inspection_act", "district_passport"} <= {document.type for document in revised}
+
+
+def test_past_files_make_an_inventory_and_a_destruction_round(demo: DemoInstitution) -> None:
+    """Closed last year: files of several retention classes to inventory. Closed long ago: expired files,
+    among them an ЭПК one (needs expert review) and a held one; every closing date follows the file's documents."""
+    _, rows = _nomenclature()
+    retention = {row["index"]: row["retention"] for row in rows}
+    closed = [case for case in demo.cases if case.closed_on is not None]
+    last_year = [case for case in closed if case.closed_on and case.closed_on.year == 2025]
+    assert {retention[case.nomenclature_index].split()[0] for case in last_year} >= {"постоянно", "3", "5"}
+    expired = [case for case in closed if case.closed_on and case.closed_on.year <= 2020]
+    assert len(expired) >= 4
+    assert any("ЭПК" in retention[case.nomenclature_index] and not case.hold_reason for case in expired)
+    assert any(case.hold_reason for case in expired)
+    for case in closed:
+        assert case.closed_on and all(case.opened_on <= document.date <= case.closed_on for document in case.documents)
 
 
 def test_cases_are_filed_under_the_nomenclature(demo: DemoInstitution) -> None:
@@ -96,7 +112,10 @@ def test_cases_fit_the_input_rules(demo: DemoInstitution) -> None:
     usernames = {user.username for user in demo.users}
     latest = dt.date(YEAR, 12, 1)
     for case in demo.cases:
-        assert case.opened_on.year == YEAR
+        if case.closed_on is None:
+            assert case.opened_on.year == YEAR
+        else:  # files of past years, closed before this year began
+            assert case.opened_on.year < YEAR and case.closed_on < dt.date(YEAR, 1, 1)
         assert case.created_by in usernames
         assert 0 < len(case.title) <= 500
         assert set(case.subject) <= {"kind", "name", "address", "note"}
@@ -199,8 +218,9 @@ def test_other_years_move_every_date() -> None:
     year = YEAR + 1
     later = build_demo(year)
     for case in later.cases:
-        assert case.opened_on.year == year
-        assert all(case.opened_on <= d.date <= dt.date(year, 12, 1) for d in case.documents)
+        assert case.opened_on.year == year or (case.closed_on and case.closed_on.year < year)
+        assert all(case.opened_on <= d.date <= (case.closed_on or dt.date(year, 12, 1)) for d in case.documents)
+    assert {c.opened_on.year + 1 for c in build_demo(YEAR).cases} == {c.opened_on.year for c in later.cases}
 
 
 def test_missing_font_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -54,6 +54,8 @@ class DemoCase:
     opened_on: dt.date
     created_by: str  # username
     documents: tuple[DemoDocument, ...]
+    closed_on: dt.date | None = None  # closed by the archivist on that day
+    hold_reason: str = ""  # under a legal hold for that reason
 
 
 @dataclass(frozen=True)
@@ -81,10 +83,11 @@ def document(type_: str, title: str, date: dt.date, *versions: DemoVersion) -> D
 
 def build_demo(year: int) -> DemoInstitution:
     """The whole demo for `year`; equal years give equal data (and equal bytes)."""
+    from webapp.demo.cases_archive import archive_cases
     from webapp.demo.cases_families import family_cases
     from webapp.demo.cases_office import office_cases
 
-    cases = (*family_cases(year), *office_cases(year))
+    cases = (*family_cases(year), *office_cases(year), *archive_cases(year))
     return DemoInstitution(
         name=INSTITUTION_SHORT,
         districts=tuple(DemoDistrict(item.code, item.name) for item in DISTRICTS),

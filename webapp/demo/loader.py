@@ -12,11 +12,12 @@ import document_templates as forms
 from document_templates.manifest import STAGES
 from webapp.auth.models import User
 from webapp.auth.services import create_user, ensure_district
+from webapp.cases.lifecycle import close_case, set_legal_hold
 from webapp.cases.models import Case
 from webapp.cases.schemas import CaseInput, SubjectInput
 from webapp.cases.services import open_case
 from webapp.demo.content import DemoCase, DemoInstitution, build_demo, nomenclature_csv_path
-from webapp.demo.people import STAFF
+from webapp.demo.people import BELOVA, STAFF
 from webapp.documents.media import EXTENSIONS
 from webapp.documents.schemas import DocumentMeta, Upload, VersionMeta
 from webapp.documents.services import add_document, add_version
@@ -41,6 +42,7 @@ def load_demo(*, password: str, today: dt.date | None = None) -> str:
                 import_csv(None, raw, nomenclature_year)
     cases = [(_load_case(case, users), case) for case in institution.cases]
     documents = sum(len(demo.documents) for _, demo in cases) + _load_forms(cases, users)
+    _close_past_cases(cases, users[BELOVA.username], today or dt.date.today())
     commit()
     logins = "\n".join(f"  {u.username:<12} {u.full_name} ({u.role})" for u in institution.users)
     return (
@@ -102,6 +104,14 @@ def _load_case(demo: DemoCase, users: dict[str, User]) -> Case:
                 _upload(version.content, version.media_type),
             )
     return case
+
+
+def _close_past_cases(cases: list[tuple[Case, DemoCase]], archivist: User, today: dt.date) -> None:
+    for case, demo in cases:
+        if demo.closed_on is not None:
+            close_case(archivist, case.id, demo.closed_on, today=today)
+        if demo.hold_reason:
+            set_legal_hold(archivist, case.id, demo.hold_reason)
 
 
 # Which demo case receives the filled example of each built-in form.
