@@ -97,8 +97,11 @@ def test_demo_loads_once_and_is_searchable(app: Flask, run) -> None:  # type: ig
     cases = db.session.scalar(db.select(db.func.count(Case.id)))
     documents = db.session.scalar(db.select(db.func.count(Document.id)))
     versions = db.session.scalar(db.select(db.func.count(DocumentVersion.id)))
-    assert 9 <= cases <= 12
-    assert 35 <= documents <= 45
+    assert 15 <= cases <= 22
+    assert 45 <= documents <= 60
+    closed = db.session.scalar(db.select(db.func.count(Case.id)).where(Case.status == "closed"))
+    assert closed == db.session.scalar(db.select(db.func.count(Case.id)).where(Case.closed_on.is_not(None))) >= 6
+    assert db.session.scalar(db.select(db.func.count(Case.id)).where(Case.legal_hold_since.is_not(None))) == 1
     assert versions > documents
     assert app.extensions["casefiles.search_index"].count() == documents
     again = run("demo")
