@@ -6,6 +6,8 @@ cd "$ROOT"
 ensure_debian_packages fonts-dejavu-core libreoffice-writer-nogui fonts-liberation2
 ensure_venv ""
 export CASEFILES_DATA_DIR="${CASEFILES_DATA_DIR:-$ROOT/instance}"
+# The demo institution's name, printed on inventories and destruction acts.
+export CASEFILES_INSTITUTION_NAME="${CASEFILES_INSTITUTION_NAME:-БУ «Кедровогорский комплексный центр социального обслуживания населения»}"
 HOST="${HOST:-127.0.0.1}"
 PORT="${PORT:-5000}"
 
@@ -20,7 +22,8 @@ trap 'kill $WORKER_PID 2>/dev/null' EXIT
 cat <<MSG
 
   casefiles is running at http://$HOST:$PORT/
-  demo login: sokolova (specialist), or any login listed above; password: demo-2026
+  demo login: sokolova (specialist), belova (archivist), orlova (head), or any login listed above;
+  password: demo-2026
   data: $CASEFILES_DATA_DIR   (stop with Ctrl+C; job log: worker.log there)
 
 MSG

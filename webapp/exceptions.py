@@ -45,6 +45,12 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class Gone(DomainError):
+    """The thing existed but its content was destroyed (by an approved destruction act)."""
+
+    code = "gone"
+
+
 class UnsupportedMediaType(DomainError):
     code = "unsupported_media_type"
 

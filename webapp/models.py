@@ -1,5 +1,6 @@
 """Imports every area's models so the metadata is complete (Alembic, create_app)."""
 
+from webapp.archive.models import ArchiveInventory, DestructionAct
 from webapp.audit.models import AuditEvent
 from webapp.auth.models import ApiToken, District, User, user_districts
 from webapp.cases.models import Case, CaseEvent
@@ -13,10 +14,12 @@ from webapp.search.models import IndexOutbox
 
 __all__ = [
     "ApiToken",
+    "ArchiveInventory",
     "AuditEvent",
     "Base",
     "Case",
     "CaseEvent",
+    "DestructionAct",
     "District",
     "Document",
     "DocumentVersion",

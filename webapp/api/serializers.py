@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from webapp.archive.models import ArchiveInventory, DestructionAct
 from webapp.cases.models import Case
 from webapp.documents.models import Document, DocumentVersion
 from webapp.nomenclature.models import NomenclatureEntry
@@ -40,6 +41,40 @@ def case_json(case: Case) -> dict[str, Any]:
         "permanent": case.entry.is_permanent,
         "legal_hold": case.is_on_hold,
         "legal_hold_since": _iso(case.legal_hold_since),
+        "epk": case.entry.is_epk,
+        "expert_review_on": _iso(case.expert_review_on),
+        "inventory_id": case.inventory_id,
+        "transferred_on": _iso(case.transferred_on),
+        "destruction_act_id": case.destruction_act_id,
+        "destroyed_on": _iso(case.destroyed_on),
+    }
+
+
+def inventory_json(inventory: ArchiveInventory) -> dict[str, Any]:
+    return {
+        "id": inventory.id,
+        "year": inventory.year,
+        "number": inventory.number,
+        "retention_class": inventory.retention_class,
+        "case_count": inventory.case_count,
+        "compiled_on": _iso(inventory.compiled_on),
+        "compiled_by": inventory.compiled_by.username,
+        "docx_sha256": inventory.docx_sha256,
+    }
+
+
+def act_json(act: DestructionAct) -> dict[str, Any]:
+    return {
+        "id": act.id,
+        "year": act.year,
+        "number": act.number,
+        "status": act.status,
+        "drafted_on": _iso(act.drafted_on),
+        "drafted_by": act.drafted_by.username,
+        "approved_on": _iso(act.approved_on),
+        "approved_by": act.approved_by.username if act.approved_by else None,
+        "executed_at": _iso(act.executed_at),
+        "docx_sha256": act.docx_sha256,
     }
 
 

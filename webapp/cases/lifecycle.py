@@ -15,6 +15,7 @@ from webapp.dbtypes import utcnow
 from webapp.documents.models import Document
 from webapp.exceptions import Conflict, Forbidden, ValidationError
 from webapp.extensions import db
+from webapp.nomenclature.models import years_ru
 
 MIN_REASON_LENGTH = 5
 
@@ -37,7 +38,7 @@ def close_case(actor: User, case_id: int, closed_on: dt.date, *, today: dt.date 
     case.closed_on = closed_on
     entry = case.entry
     case.retention_until = retention_until(closed_on, None if entry.is_permanent else entry.retention_years)
-    _event(actor, case, "close", "")
+    record_case_event(actor, case, "close", "")
     return case
 
 
@@ -58,10 +59,14 @@ def reopen_case(actor: User, case_id: int, reason: str) -> Case:
     case = get_case(actor, case_id)
     if not can_reopen_or_hold(actor):
         raise Forbidden("Открыть закрытое дело может только архивариус")
+    if case.status == "transferred":
+        raise Conflict("Дело передано в архив по описи: открыть его нельзя", code="case_transferred")
     if case.status != "closed":
         raise Conflict("Дело не закрыто", code="case_open")
+    if case.destruction_act_id is not None:
+        raise Conflict("Дело включено в акт о выделении к уничтожению", code="case_in_destruction_act")
     case.status, case.closed_on, case.retention_until = "open", None, None
-    _event(actor, case, "reopen", _reason(reason))
+    record_case_event(actor, case, "reopen", _reason(reason))
     return case
 
 
@@ -71,8 +76,10 @@ def set_legal_hold(actor: User, case_id: int, reason: str) -> Case:
         raise Forbidden("Приостановку уничтожения (legal hold) устанавливает архивариус")
     if case.is_on_hold:
         raise Conflict("Дело уже на удержании", code="already_on_hold")
+    if case.status == "destroyed":
+        raise Conflict("Дело уже уничтожено", code="case_destroyed")
     case.legal_hold_since = utcnow()
-    _event(actor, case, "hold", _reason(reason))
+    record_case_event(actor, case, "hold", _reason(reason))
     return case
 
 
@@ -83,7 +90,7 @@ def release_legal_hold(actor: User, case_id: int, reason: str) -> Case:
     if not case.is_on_hold:
         raise Conflict("Дело не на удержании", code="not_on_hold")
     case.legal_hold_since = None
-    _event(actor, case, "release", _reason(reason))
+    record_case_event(actor, case, "release", _reason(reason))
     return case
 
 
@@ -107,8 +114,40 @@ def _reason(reason: str) -> str:
     return reason
 
 
-def _event(actor: User, case: Case, action: str, reason: str) -> None:
+def record_case_event(actor: User, case: Case, action: str, reason: str) -> None:
     event = CaseEvent(case_id=case.id, action=action, reason=reason, actor_id=actor.id)
     db.session.add(event)
     db.session.flush()
     record_event(actor, f"case.{action}", "case", case.id, case_event_id=event.id)
+
+
+EXPERT_DECISIONS = ("destroy", "extend")
+
+
+def record_expert_review(
+    actor: User, case_id: int, decision: str, protocol: str, *, extend_years: int | None = None, today: dt.date
+) -> Case:
+    """The expert commission's (ЭК) decision on a closed ЭПК file: it may be destroyed, or it is kept longer.
+    `protocol` cites the commission's minutes; it is kept in the case history."""
+    case = get_case(actor, case_id)
+    if not can_reopen_or_hold(actor):
+        raise Forbidden("Отметку экспертной комиссии вносит архивариус")
+    if case.status not in ("closed", "transferred"):
+        raise Conflict("Экспертиза ценности проводится для закрытых дел", code="case_not_closed")
+    if case.retention_until is None:
+        raise Conflict("Дело постоянного хранения не уничтожается", code="case_permanent")
+    if decision not in EXPERT_DECISIONS:
+        raise ValidationError("decision: destroy или extend", code="invalid_decision")
+    protocol = _reason(protocol)
+    if decision == "destroy":
+        case.expert_review_on = today
+        record_case_event(actor, case, "expert_review", f"Уничтожить. {protocol}")
+        return case
+    if extend_years is None or not 1 <= extend_years <= 50:
+        raise ValidationError("Укажите, на сколько лет продлить хранение (1–50)", code="invalid_extend_years")
+    if case.destruction_act_id is not None:
+        raise Conflict("Дело включено в акт о выделении к уничтожению", code="case_in_destruction_act")
+    case.retention_until = case.retention_until.replace(year=case.retention_until.year + extend_years)
+    case.expert_review_on = None
+    record_case_event(actor, case, "expert_review", f"Продлить хранение на {years_ru(extend_years)}. {protocol}")
+    return case

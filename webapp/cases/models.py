@@ -13,9 +13,9 @@ from webapp.dbtypes import UTCDateTime, utcnow
 from webapp.extensions import Base
 from webapp.nomenclature.models import NomenclatureEntry
 
-CASE_STATUSES = ("open", "closed")
-CASE_EVENT_ACTIONS = ("close", "reopen", "hold", "release")
-STATUS_LABELS = {"open": "Открыто", "closed": "Закрыто"}
+CASE_STATUSES = ("open", "closed", "transferred", "destroyed")
+CASE_EVENT_ACTIONS = ("close", "reopen", "hold", "release", "expert_review", "transfer", "destroy")
+STATUS_LABELS = {"open": "Открыто", "closed": "Закрыто", "transferred": "Передано в архив", "destroyed": "Уничтожено"}
 
 
 class Case(Base):
@@ -35,6 +35,12 @@ class Case(Base):
     closed_on: Mapped[dt.date | None]
     retention_until: Mapped[dt.date | None]
     legal_hold_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # ЭПК: the expert commission's decision that the file may be destroyed (entries marked ЭПК need it first).
+    expert_review_on: Mapped[dt.date | None]
+    inventory_id: Mapped[int | None] = mapped_column(ForeignKey("archive_inventories.id"), index=True)
+    transferred_on: Mapped[dt.date | None]
+    destruction_act_id: Mapped[int | None] = mapped_column(ForeignKey("destruction_acts.id"), index=True)
+    destroyed_on: Mapped[dt.date | None]
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -49,6 +55,15 @@ class Case(Base):
     @property
     def is_on_hold(self) -> bool:
         return self.legal_hold_since is not None
+
+    @property
+    def is_closed(self) -> bool:
+        """Closed in the wide sense: closed, handed to the archive or destroyed; no new documents."""
+        return self.status != "open"
+
+    @property
+    def needs_expert_review(self) -> bool:
+        return self.entry.is_epk and self.expert_review_on is None
 
 
 class CaseEvent(Base):

@@ -55,3 +55,12 @@ def can_close_case(user: User) -> bool:
 
 def can_reopen_or_hold(user: User) -> bool:
     return user.role in ARCHIVIST_ROLES
+
+
+def can_keep_archive(user: User) -> bool:
+    """Inventories, expert review marks, destruction lists and acts."""
+    return user.role in ARCHIVIST_ROLES
+
+
+def can_approve_destruction(user: User) -> bool:
+    return user.role == "head"

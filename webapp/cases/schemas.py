@@ -44,3 +44,9 @@ class CloseInput(StrictInput):
 
 class ReasonInput(StrictInput):
     reason: str = pydantic.Field(min_length=1, max_length=2000)
+
+
+class ExpertReviewInput(StrictInput):
+    decision: Literal["destroy", "extend"]
+    protocol: str = pydantic.Field(min_length=1, max_length=500)
+    extend_years: int | None = pydantic.Field(default=None, ge=1, le=50)

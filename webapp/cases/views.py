@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 
 from webapp.cases import lifecycle, services
 from webapp.cases.lifecycle import case_history
+from webapp.cases.models import CASE_STATUSES
 from webapp.cases.permissions import can_close_case, can_reopen_or_hold
 from webapp.cases.schemas import CaseFilters
 from webapp.documents.services import documents_of_case
@@ -24,6 +25,9 @@ EVENT_LABELS = {
     "reopen": "Открыто повторно",
     "hold": "Установлено удержание",
     "release": "Удержание снято",
+    "expert_review": "Экспертиза ценности (ЭК)",
+    "transfer": "Передано в архив",
+    "destroy": "Уничтожение",
 }
 
 
@@ -33,13 +37,16 @@ def cases() -> str:
     page = parse_int(request.args.get("page"), "page", default=1)
     status = request.args.get("status") or None
     filters = CaseFilters(
-        status=status if status in ("open", "closed") else None,
+        status=status if status in CASE_STATUSES else None,
         nomenclature=request.args.get("nomenclature") or None,
         year=parse_optional_int(request.args.get("year"), "year", minimum=1990, maximum=2100),
     )
     items, total = services.list_cases(current_actor(), filters, page=page, per_page=PER_PAGE)
     pages = max(1, -(-total // PER_PAGE))
-    return render_template("cases/list.html", cases=items, total=total, page=page, pages=pages, status=status)
+    scope = {key: value for key, value in (("nomenclature", filters.nomenclature), ("year", filters.year)) if value}
+    return render_template(
+        "cases/list.html", cases=items, total=total, page=page, pages=pages, status=status, scope=scope
+    )
 
 
 @ui.get("/cases/<int:case_id>")

@@ -19,7 +19,7 @@ from webapp.cases.services import get_case
 from webapp.documents.media import DOCX, sniff_media_type
 from webapp.documents.models import Document, DocumentVersion
 from webapp.documents.schemas import DocumentMeta, Upload, VersionMeta, title_from_filename
-from webapp.exceptions import Conflict, Forbidden, NotFound, StorageUnavailable
+from webapp.exceptions import Conflict, Forbidden, Gone, NotFound, StorageUnavailable
 from webapp.extensions import db
 from webapp.renditions.services import request_rendition
 from webapp.runtime import blob_store
@@ -111,7 +111,10 @@ def get_document(actor: User, document_id: int) -> Document:
 
 
 def get_version(actor: User, document_id: int, number: int) -> DocumentVersion:
+    """A version whose content may be read: the gateway of every content read (file, PDF, form fields)."""
     document = get_document(actor, document_id)
+    if document.case.status == "destroyed":
+        raise Gone("Содержимое дела уничтожено по утверждённому акту; остались только сведения о документах")
     for version in document.versions:
         if version.number == number:
             return version

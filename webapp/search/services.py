@@ -90,7 +90,7 @@ def _all_indexed(batch_size: int) -> Iterator[IndexedDocument]:
 def _indexed(document_ids: list[int]) -> Iterator[IndexedDocument]:
     for document_id in document_ids:
         document = db.session.get(Document, document_id)
-        if document is not None and document.latest_version is not None:
+        if document is not None and document.latest_version is not None and document.case.status != "destroyed":
             yield _to_indexed(document)
 
 
