@@ -189,7 +189,7 @@ ACT_COLUMNS: tuple[tuple[str, float], ...] = (
     ("Сроки хранения и номера статей по перечню", 2.2),
     ("Примечание", 2.5),
 )
-# Columns whose text is centred: the ordinal, the dates, the sheets.
+# Columns whose text is centred: the ordinal, the dates, the sheets, the inventory.
 _CENTRED = {"№ п/п", "Крайние даты", "Кол-во листов", "Номер описи"}
 
 FEDERAL_LIST = (
@@ -209,7 +209,9 @@ def inventory_docx(paper: InventoryPaper) -> bytes:
     _approval_block(document, INVENTORY_APPROVER, None, None)
     _paragraph(document, f"Фонд № {BLANK_SHORT}", space_before=6)
     _paragraph(document, f"ОПИСЬ № {paper.number}", align=WD_ALIGN_PARAGRAPH.CENTER, bold=True, space_before=12)
-    wording = INVENTORY_CLASS_WORDING.get(paper.retention_class, INVENTORY_CLASS_WORDING["temporary"])
+    if paper.retention_class not in INVENTORY_CLASS_WORDING:
+        raise ValueError(f"retention_class must be one of {', '.join(RETENTION_CLASSES)}")
+    wording = INVENTORY_CLASS_WORDING[paper.retention_class]
     _paragraph(document, wording, align=WD_ALIGN_PARAGRAPH.CENTER, bold=True)
     _paragraph(document, f"за {paper.year} год", align=WD_ALIGN_PARAGRAPH.CENTER, bold=True, space_after=10)
     rows = [
@@ -308,7 +310,8 @@ def destruction_act_docx(paper: DestructionActPaper) -> bytes:
 
 
 def _years(paper: DestructionActPaper) -> str:
-    """ "2019–2021 годы" from the extreme dates of the listed files, or "2026 год" (the act's year when none)."""
+    """The years the listed files span, from their extreme dates: "2019–2021 годы", "2021 год" (the act's year
+    when no file has dates)."""
     years = [date.year for case in paper.cases for date in (case.date_from, case.date_to) if date is not None]
     first, last = (min(years), max(years)) if years else (paper.year, paper.year)
     return f"{first} год" if first == last else f"{first}–{last} годы"
