@@ -8,8 +8,9 @@ from flask import request
 
 from webapp.api import actor, api, json_body, page_params, paginated
 from webapp.api.serializers import entry_json
+from webapp.exceptions import ValidationError
 from webapp.nomenclature import services
-from webapp.nomenclature.schemas import CopyYearInput, EntryInput
+from webapp.nomenclature.schemas import CopyYearInput, EntryInput, EntryUpdate
 from webapp.uow import commit
 from webapp.validation import parse_input, parse_optional_int
 
@@ -35,6 +36,16 @@ def copy_nomenclature_year() -> tuple[dict[str, Any], int]:
     entries = services.copy_year(actor(), data.from_year, data.to_year)
     commit()
     return paginated(entries, len(entries), entry_json), 201
+
+
+@api.patch("/nomenclature/<int:entry_id>")
+def update_nomenclature_entry(entry_id: int) -> dict[str, Any]:
+    body = json_body()
+    if "index" in body or "year" in body:
+        raise ValidationError("Индекс и год статьи не меняются: номера дел составлены из них", code="immutable_field")
+    entry = services.update_entry(actor(), entry_id, parse_input(EntryUpdate, body))
+    commit()
+    return entry_json(entry)
 
 
 @api.delete("/nomenclature/<int:entry_id>")

@@ -31,3 +31,14 @@ class EntryInput(StrictInput):
 class CopyYearInput(StrictInput):
     from_year: Year
     to_year: Year
+
+
+class EntryUpdate(StrictInput):
+    """What may change in an entry; its index and year never do (case numbers are made of them)."""
+
+    title: str | None = pydantic.Field(default=None, min_length=1, max_length=500)
+    retention_years: int | None = pydantic.Field(default=None, ge=1, le=100)
+    permanent: bool | None = None
+    epk: bool | None = None
+    article: str | None = pydantic.Field(default=None, max_length=100)
+    note: str | None = pydantic.Field(default=None, max_length=2000)

@@ -17,7 +17,7 @@ from webapp.cases.models import Case
 from webapp.exceptions import Conflict, Forbidden, NotFound, ValidationError
 from webapp.extensions import db
 from webapp.nomenclature.models import NomenclatureEntry, NomenclatureSection
-from webapp.nomenclature.schemas import EntryInput
+from webapp.nomenclature.schemas import EntryInput, EntryUpdate
 from webapp.pagination import paginate
 from webapp.validation import parse_input
 
@@ -226,12 +226,64 @@ def copy_year(actor: User | None, from_year: int, to_year: int) -> list[Nomencla
     ]
 
 
-def delete_entry(actor: User, entry_id: int) -> None:
-    if actor.role not in NOMENCLATURE_KEEPERS:
-        raise Forbidden("Номенклатуру ведёт архивариус")
+RETENTION_FIELDS = frozenset({"retention_years", "permanent", "epk"})
+
+
+def get_entry(entry_id: int) -> NomenclatureEntry:
     entry = db.session.get(NomenclatureEntry, entry_id)
     if entry is None:
         raise NotFound("Статья номенклатуры не найдена")
+    return entry
+
+
+def update_entry(actor: User, entry_id: int, changes: EntryUpdate) -> NomenclatureEntry:
+    """Heading, article and note may always change; the retention only while no case under the entry has been
+    closed (closed cases carry retention dates computed from it)."""
+    if actor.role not in NOMENCLATURE_KEEPERS:
+        raise Forbidden("Номенклатуру ведёт архивариус")
+    entry = get_entry(entry_id)
+    given = changes.model_dump(exclude_unset=True)
+    current = {
+        "index": entry.index,
+        "year": entry.year,
+        "title": entry.title,
+        "retention_years": entry.retention_years,
+        "permanent": entry.is_permanent,
+        "epk": entry.is_epk,
+        "article": entry.article,
+        "note": entry.note,
+    }
+    merged = {**current, **given}
+    # Giving one side of "years or permanent" switches the other off.
+    if given.get("permanent") and "retention_years" not in given:
+        merged["retention_years"] = None
+    if given.get("retention_years") is not None and "permanent" not in given:
+        merged["permanent"] = False
+    data = parse_input(EntryInput, merged)
+    retention_changed = (data.retention_years, data.permanent, data.epk) != (
+        entry.retention_years,
+        entry.is_permanent,
+        entry.is_epk,
+    )
+    if retention_changed and _has_closed_cases(entry):
+        raise Conflict(
+            "По статье уже закрыты дела: срок хранения и отметку ЭПК изменить нельзя", code="entry_has_closed_cases"
+        )
+    entry.title, entry.article, entry.note = data.title, data.article, data.note
+    entry.retention_years, entry.is_permanent, entry.is_epk = data.retention_years, data.permanent, data.epk
+    record_event(actor, "nomenclature.update", "nomenclature_entry", entry.id)
+    return entry
+
+
+def _has_closed_cases(entry: NomenclatureEntry) -> bool:
+    query = select(Case.id).where(Case.entry_id == entry.id, Case.status != "open").limit(1)
+    return db.session.scalar(query) is not None
+
+
+def delete_entry(actor: User, entry_id: int) -> None:
+    if actor.role not in NOMENCLATURE_KEEPERS:
+        raise Forbidden("Номенклатуру ведёт архивариус")
+    entry = get_entry(entry_id)
     if db.session.scalar(select(Case.id).where(Case.entry_id == entry.id).limit(1)) is not None:
         raise Conflict("По этой статье уже заведены дела: удалить её нельзя", code="entry_in_use")
     record_event(actor, "nomenclature.delete", "nomenclature_entry", entry.id)

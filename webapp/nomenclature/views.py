@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
-from webapp.exceptions import DomainError, ValidationError
+from webapp.exceptions import DomainError, Forbidden, ValidationError
+from webapp.extensions import db
 from webapp.nomenclature import services
+from webapp.nomenclature.schemas import EntryInput, EntryUpdate
 from webapp.ui import current_actor, ui
 from webapp.uow import commit
-from webapp.validation import parse_int
+from webapp.validation import parse_input, parse_int
 
 MAX_CSV_BYTES = 2 * 1024 * 1024
 
@@ -50,3 +53,103 @@ def nomenclature_import() -> Response:
     else:
         flash(f"Загружено статей: {len(entries)}", "success")
     return redirect(url_for("ui.nomenclature", year=year))
+
+
+def _require_keeper() -> None:
+    if current_actor().role not in services.NOMENCLATURE_KEEPERS:
+        raise Forbidden("Номенклатуру ведёт архивариус")
+
+
+def _entry_form() -> dict[str, Any]:
+    """The entry form's fields as the service takes them: years, or «постоянно» ticked."""
+    form = request.form
+    permanent = form.get("permanent") == "on"
+    years = (form.get("retention_years") or "").strip()
+    return {
+        "title": form.get("title", "").strip(),
+        "retention_years": None if permanent or not years else parse_int(years, "retention_years", default=0),
+        "permanent": permanent,
+        "epk": form.get("epk") == "on",
+        "article": form.get("article", "").strip(),
+        "note": form.get("note", "").strip(),
+    }
+
+
+@ui.route("/nomenclature/<int:entry_id>/edit", methods=["GET", "POST"])
+@login_required
+def nomenclature_edit(entry_id: int) -> str | Response:
+    _require_keeper()
+    entry = services.get_entry(entry_id)
+    values: dict[str, Any] = {
+        "title": entry.title,
+        "retention_years": entry.retention_years,
+        "permanent": entry.is_permanent,
+        "epk": entry.is_epk,
+        "article": entry.article,
+        "note": entry.note,
+    }
+    if request.method == "POST":
+        try:
+            values = _entry_form()
+            services.update_entry(current_actor(), entry_id, parse_input(EntryUpdate, values))
+            commit()
+        except DomainError as exc:
+            db.session.rollback()
+            flash(_message(exc), "error")
+        else:
+            flash(f"Статья {entry.index} сохранена", "success")
+            return redirect(url_for("ui.nomenclature", year=entry.year))
+    return render_template("nomenclature/edit.html", entry=entry, values=values)
+
+
+@ui.post("/nomenclature/new")
+@login_required
+def nomenclature_new() -> Response:
+    year = parse_int(request.form.get("year"), "year", default=dt.date.today().year, minimum=1990, maximum=2100)
+    try:
+        _require_keeper()
+        data = {**_entry_form(), "index": request.form.get("index", "").strip(), "year": year}
+        entry = services.create_entry(current_actor(), parse_input(EntryInput, data))
+        commit()
+    except DomainError as exc:
+        flash(_message(exc), "error")
+    else:
+        flash(f"Статья {entry.index} добавлена", "success")
+    return redirect(url_for("ui.nomenclature", year=year))
+
+
+@ui.post("/nomenclature/copy")
+@login_required
+def nomenclature_copy() -> Response:
+    year = parse_int(
+        request.form.get("from_year"), "from_year", default=dt.date.today().year, minimum=1990, maximum=2099
+    )
+    try:
+        _require_keeper()
+        entries = services.copy_year(current_actor(), year, year + 1)
+        commit()
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("ui.nomenclature", year=year))
+    flash(f"Номенклатура на {year + 1} год создана копированием: статей {len(entries)}", "success")
+    return redirect(url_for("ui.nomenclature", year=year + 1))
+
+
+@ui.post("/nomenclature/<int:entry_id>/delete")
+@login_required
+def nomenclature_delete(entry_id: int) -> Response:
+    year = parse_int(request.form.get("year"), "year", default=dt.date.today().year, minimum=1990, maximum=2100)
+    try:
+        _require_keeper()
+        services.delete_entry(current_actor(), entry_id)
+        commit()
+    except DomainError as exc:
+        flash(exc.message, "error")
+    else:
+        flash("Статья удалена", "success")
+    return redirect(url_for("ui.nomenclature", year=year))
+
+
+def _message(exc: DomainError) -> str:
+    details = "; ".join(str(detail.get("message", "")) for detail in exc.details if isinstance(detail, dict))
+    return f"{exc.message}: {details}" if details else exc.message
