@@ -42,17 +42,13 @@ def cases_to_inventory(year: int, retention_class: str) -> list[Case]:
         )
     ).all()
     chosen = [case for case in cases if retention_class_of(case.entry) == retention_class]
-    return sorted(chosen, key=lambda case: (_index_key(case.entry.index), case.year, case.sequence))
+    return sorted(chosen, key=lambda case: (case.entry.sort_key, case.year, case.sequence))
 
 
 def years_to_inventory() -> list[int]:
     """Closing years that still have closed cases not handed to the archive."""
     dates = db.session.scalars(select(Case.closed_on).where(Case.status == "closed")).all()
     return sorted({date.year for date in dates if date is not None})
-
-
-def _index_key(index: str) -> list[int]:
-    return [int(part) for part in index.replace(".", "-").split("-")]
 
 
 def compile_inventory(actor: User, year: int, retention_class: str, *, today: dt.date) -> ArchiveInventory:
@@ -113,7 +109,7 @@ def get_inventory(actor: User, inventory_id: int) -> ArchiveInventory:
 
 def cases_of_inventory(inventory: ArchiveInventory) -> Sequence[Case]:
     cases = db.session.scalars(select(Case).where(Case.inventory_id == inventory.id)).all()
-    return sorted(cases, key=lambda case: (_index_key(case.entry.index), case.year, case.sequence))
+    return sorted(cases, key=lambda case: (case.entry.sort_key, case.year, case.sequence))
 
 
 def inventory_file(actor: User, inventory_id: int, kind: str) -> tuple[ArchiveInventory, bytes]:

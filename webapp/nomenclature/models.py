@@ -35,6 +35,11 @@ class NomenclatureEntry(Base):
         return re.split(r"[-.]", self.index, maxsplit=1)[0]
 
     @property
+    def sort_key(self) -> list[int]:
+        """Nomenclature order: 04-2 before 04-10."""
+        return [int(part) for part in re.split(r"[-.]", self.index)]
+
+    @property
     def retention_label(self) -> str:
         base = "постоянно" if self.is_permanent else years_ru(self.retention_years or 0)
         return f"{base} ЭПК" if self.is_epk else base

@@ -143,7 +143,7 @@ def nomenclature_tree(year: int) -> list[TreeSection]:
     )
     entries = db.session.scalars(select(NomenclatureEntry).where(NomenclatureEntry.year == year)).all()
     grouped: dict[str, list[tuple[NomenclatureEntry, int]]] = {}
-    for entry in sorted(entries, key=lambda e: [int(part) for part in re.split(r"[-.]", e.index)]):
+    for entry in sorted(entries, key=lambda e: e.sort_key):
         grouped.setdefault(entry.section_code, []).append((entry, counts.get(entry.id, 0)))
     return [TreeSection(code, titles.get(code, ""), grouped[code]) for code in sorted(grouped, key=int)]
 
@@ -211,22 +211,25 @@ def copy_year(actor: User | None, from_year: int, to_year: int) -> list[Nomencla
     return [
         create_entry(
             actor,
-            EntryInput(
-                index=entry.index,
-                title=entry.title,
-                year=to_year,
-                retention_years=entry.retention_years,
-                permanent=entry.is_permanent,
-                epk=entry.is_epk,
-                article=entry.article,
-                note=entry.note,
-            ),
+            EntryInput(index=entry.index, year=to_year, **entry_values(entry)),
         )
         for entry in sorted(source, key=lambda e: e.index)
     ]
 
 
 RETENTION_FIELDS = frozenset({"retention_years", "permanent", "epk"})
+
+
+def entry_values(entry: NomenclatureEntry) -> dict[str, Any]:
+    """What an archivist may edit in an entry, as the inputs name it."""
+    return {
+        "title": entry.title,
+        "retention_years": entry.retention_years,
+        "permanent": entry.is_permanent,
+        "epk": entry.is_epk,
+        "article": entry.article,
+        "note": entry.note,
+    }
 
 
 def get_entry(entry_id: int) -> NomenclatureEntry:
@@ -243,17 +246,7 @@ def update_entry(actor: User, entry_id: int, changes: EntryUpdate) -> Nomenclatu
         raise Forbidden("Номенклатуру ведёт архивариус")
     entry = get_entry(entry_id)
     given = changes.model_dump(exclude_unset=True)
-    current = {
-        "index": entry.index,
-        "year": entry.year,
-        "title": entry.title,
-        "retention_years": entry.retention_years,
-        "permanent": entry.is_permanent,
-        "epk": entry.is_epk,
-        "article": entry.article,
-        "note": entry.note,
-    }
-    merged = {**current, **given}
+    merged = {"index": entry.index, "year": entry.year, **entry_values(entry), **given}
     # Giving one side of "years or permanent" switches the other off.
     if given.get("permanent") and "retention_years" not in given:
         merged["retention_years"] = None

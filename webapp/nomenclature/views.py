@@ -80,14 +80,7 @@ def _entry_form() -> dict[str, Any]:
 def nomenclature_edit(entry_id: int) -> str | Response:
     _require_keeper()
     entry = services.get_entry(entry_id)
-    values: dict[str, Any] = {
-        "title": entry.title,
-        "retention_years": entry.retention_years,
-        "permanent": entry.is_permanent,
-        "epk": entry.is_epk,
-        "article": entry.article,
-        "note": entry.note,
-    }
+    values = services.entry_values(entry)
     if request.method == "POST":
         try:
             values = _entry_form()
