@@ -66,6 +66,7 @@ def _register_blueprints(app: Flask) -> None:
     # Importing the area modules attaches their routes to the shared blueprints.
     import webapp.archive.api
     import webapp.archive.views
+    import webapp.auth.api
     import webapp.auth.views
     import webapp.cases.api
     import webapp.cases.views
@@ -78,7 +79,8 @@ def _register_blueprints(app: Flask) -> None:
     import webapp.nomenclature.views
     import webapp.renditions.api
     import webapp.renditions.views
-    import webapp.search.api  # noqa: F401
+    import webapp.search.api
+    import webapp.signing.api  # noqa: F401
     from webapp.api import api
     from webapp.ui import ui
 

@@ -16,6 +16,8 @@ from webapp import create_app
 from webapp.auth import services as auth_services
 from webapp.exceptions import DomainError
 from webapp.extensions import db
+from webapp.signing.pki import ensure_ca
+from webapp.signing.services import deactivate_user
 from webapp.uow import commit
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -71,6 +73,8 @@ def init_command() -> None:
     click.echo(f"storage: {settings.storage} ({settings.blob_dir if settings.storage == 'local' else 's3'})")
     click.echo(f"search index: {settings.index_dir}")
     click.echo(f"form templates: {', '.join(updated) + ' registered' if updated else 'up to date'}")
+    _, created = ensure_ca(settings.ca_dir, settings.institution_name)
+    click.echo(f"signing CA: {settings.ca_dir / 'ca.pem'} ({'created' if created else 'present'})")
 
 
 user_group = AppGroup("user", help="Manage users.")
@@ -91,6 +95,18 @@ def user_add(username: str, role: str, districts: tuple[str, ...], full_name: st
     )
     commit()
     click.echo(f"user {user.username} added ({user.role})")
+
+
+@user_group.command("deactivate")
+@click.argument("username")
+@click.option("--reason", default="Пользователь деактивирован", help="Why: kept with the revocation.")
+@domain_errors
+def user_deactivate(username: str, reason: str) -> None:
+    """Block a user's login and tokens and revoke their signing certificates (earlier signatures stay valid)."""
+    user = auth_services.find_user(username)
+    revoked = deactivate_user(None, user, reason)
+    commit()
+    click.echo(f"user {user.username} deactivated; {revoked} certificate(s) revoked")
 
 
 def _read_password() -> str:

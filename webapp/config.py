@@ -23,6 +23,12 @@ class Settings:
     secret_key: str
     max_upload_bytes: int
     institution_name: str
+    ca_path: Path | None = None  # CASEFILES_CA_DIR; None: a folder in the data dir
+
+    @property
+    def ca_dir(self) -> Path:
+        """The signing certificate authority: its key (0600), ca.pem, ca.crl and the key-encryption secret."""
+        return self.ca_path or self.data_dir / "ca"
 
     @property
     def blob_dir(self) -> Path:
@@ -49,6 +55,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         secret_key=env.get("CASEFILES_SECRET_KEY") or _stored_secret_key(data_dir),
         max_upload_bytes=_positive_int(env, "CASEFILES_MAX_UPLOAD_MB", 200) * 1024 * 1024,
         institution_name=env.get("CASEFILES_INSTITUTION_NAME", "").strip(),
+        ca_path=Path(env["CASEFILES_CA_DIR"]).resolve() if env.get("CASEFILES_CA_DIR") else None,
     )
 
 

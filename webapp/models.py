@@ -4,13 +4,14 @@ from webapp.archive.models import ArchiveInventory, DestructionAct
 from webapp.audit.models import AuditEvent
 from webapp.auth.models import ApiToken, District, User, user_districts
 from webapp.cases.models import Case, CaseEvent
-from webapp.documents.models import Document, DocumentVersion
+from webapp.documents.models import Document, DocumentTransition, DocumentVersion, PaperSignature
 from webapp.extensions import Base
 from webapp.forms.models import FormTemplate, FormTemplateVersion
 from webapp.jobs.models import Job
 from webapp.nomenclature.models import NomenclatureEntry, NomenclatureSection
 from webapp.renditions.models import Rendition
 from webapp.search.models import IndexOutbox
+from webapp.signing.models import Signature, SigningCertificate
 
 __all__ = [
     "ApiToken",
@@ -22,6 +23,7 @@ __all__ = [
     "DestructionAct",
     "District",
     "Document",
+    "DocumentTransition",
     "DocumentVersion",
     "FormTemplate",
     "FormTemplateVersion",
@@ -29,7 +31,10 @@ __all__ = [
     "Job",
     "NomenclatureEntry",
     "NomenclatureSection",
+    "PaperSignature",
     "Rendition",
+    "Signature",
+    "SigningCertificate",
     "User",
     "user_districts",
 ]

@@ -1,4 +1,4 @@
-"""Access to the per-application singletons (blob store, search index) for services."""
+"""Access to the per-application singletons (blob store, search index, signing CA) for services."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from flask import current_app
 
 from search_index import SearchIndex
 from storage import BlobStore
+from webapp.signing.pki import CertificateAuthority, ensure_ca
 
 
 def blob_store() -> BlobStore:
@@ -16,3 +17,13 @@ def blob_store() -> BlobStore:
 def search_index() -> SearchIndex:
     index: SearchIndex = current_app.extensions["casefiles.search_index"]
     return index
+
+
+def signing_authority() -> CertificateAuthority:
+    """The institution's signing CA, created on first use when `casefiles init` has not made it yet."""
+    authority: CertificateAuthority | None = current_app.extensions.get("casefiles.signing_ca")
+    if authority is None:
+        settings = current_app.config["CASEFILES"]
+        authority, _ = ensure_ca(settings.ca_dir, settings.institution_name)
+        current_app.extensions["casefiles.signing_ca"] = authority
+    return authority

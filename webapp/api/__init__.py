@@ -14,7 +14,7 @@ from webapp.validation import parse_int
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
-PUBLIC_ENDPOINTS = frozenset({"api.health", "api.ca_certificate"})
+PUBLIC_ENDPOINTS = frozenset({"api.health", "api.ca_certificate", "api.ca_crl"})
 MAX_PER_PAGE = 200
 T = TypeVar("T")
 

@@ -6,8 +6,10 @@ from typing import Any
 
 from webapp.archive.models import ArchiveInventory, DestructionAct
 from webapp.cases.models import Case
-from webapp.documents.models import Document, DocumentVersion
+from webapp.documents.models import Document, DocumentTransition, DocumentVersion
 from webapp.nomenclature.models import NomenclatureEntry
+from webapp.signing.models import Signature
+from webapp.signing.services import Verdict
 
 
 def entry_json(entry: NomenclatureEntry) -> dict[str, Any]:
@@ -89,6 +91,7 @@ def document_json(document: Document) -> dict[str, Any]:
         "title": document.title,
         "type": document.type,
         "date": _iso(document.dated_on),
+        "status": document.status,
         "versions": [version_json(version) for version in document.versions],
     }
 
@@ -108,7 +111,41 @@ def version_json(version: DocumentVersion) -> dict[str, Any]:
             if version.template_version
             else None
         ),
-        "signatures": [],
+        "status": version.document.version_status(version),
+        "signatures": [signature_json(signature) for signature in version.signatures],
+        "signed_on_paper": version.signed_on_paper,
+        "paper_signatures": [{"name": paper.name, "role": paper.role} for paper in version.paper_signatures],
+    }
+
+
+def signature_json(signature: Signature, verdict: Verdict | None = None) -> dict[str, Any]:
+    data = {
+        "id": signature.id,
+        "document_id": signature.version.document_id,
+        "version": signature.version.number,
+        "signer": signature.signer.full_name,
+        "signer_username": signature.signer.username,
+        "role": signature.role,
+        "signed_at": signature.signed_at.isoformat(),
+        "algorithm": signature.algorithm,
+        "certificate_sha256": signature.certificate.sha256,
+        "certificate_serial": signature.certificate.serial_number,
+    }
+    if verdict is not None:
+        data.update(valid=verdict.valid, status=verdict.code, reason=verdict.reason)
+    return data
+
+
+def transition_json(transition: DocumentTransition) -> dict[str, Any]:
+    return {
+        "version": transition.version_number,
+        "action": transition.action,
+        "from_status": transition.from_status,
+        "to_status": transition.to_status,
+        "actor": transition.actor.username,
+        "actor_name": transition.actor.full_name,
+        "at": transition.occurred_at.isoformat(),
+        "comment": transition.comment,
     }
 
 

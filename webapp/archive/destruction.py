@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from storage import StorageError
 from webapp.archive.common import institution_name, next_number, require_archivist
@@ -25,7 +25,7 @@ from webapp.auth.models import User
 from webapp.cases.lifecycle import record_case_event
 from webapp.cases.models import Case
 from webapp.cases.permissions import can_approve_destruction
-from webapp.documents.models import Document, DocumentVersion
+from webapp.documents.models import Document, DocumentVersion, PaperSignature
 from webapp.exceptions import Conflict, Forbidden, NotFound, ValidationError
 from webapp.extensions import db
 from webapp.jobs.models import Job
@@ -270,6 +270,9 @@ def _destroy(approver: User, case: Case, act_label: str) -> None:
     db.session.execute(
         update(DocumentVersion).where(DocumentVersion.id.in_(version_ids)).values(form_data=None, comment="")
     )
+    # Names of hand signers on paper originals (family representatives) are content too. Electronic signatures
+    # stay: they name staff and hold only a digest of the destroyed bytes.
+    db.session.execute(delete(PaperSignature).where(PaperSignature.version_id.in_(version_ids)))
     for document_id in document_ids:
         enqueue_removal(document_id)
     case.status, case.destroyed_on, case.subject = "destroyed", dt.date.today(), {}

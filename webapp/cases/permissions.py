@@ -64,3 +64,8 @@ def can_keep_archive(user: User) -> bool:
 
 def can_approve_destruction(user: User) -> bool:
     return user.role == "head"
+
+
+def can_approve_documents(user: User) -> bool:
+    """The head approves, returns and annuls documents, and signs them as «утверждаю»."""
+    return user.role == "head"

@@ -27,7 +27,7 @@ def create_document(case_id: int) -> tuple[dict[str, Any], int]:
             actor(), case_id, data.template, data.fields, title=data.title, dated_on=data.date
         )
     else:
-        meta = parse_input(DocumentMeta, _form_fields("title", "type", "date", "comment"))
+        meta = parse_input(DocumentMeta, _form_fields("title", "type", "date", "comment", "paper_signers"))
         document = services.add_document(actor(), case_id, meta, _upload())
     commit()
     return document_json(document), 201
@@ -39,7 +39,7 @@ def create_version(document_id: int) -> tuple[dict[str, Any], int]:
         data = parse_input(FormVersionInput, json_body())
         version = forms.add_form_version(actor(), document_id, data.base_version, data.fields, data.comment)
     else:
-        meta = parse_input(VersionMeta, _form_fields("base_version", "comment"))
+        meta = parse_input(VersionMeta, _form_fields("base_version", "comment", "paper_signers"))
         version = services.add_version(actor(), document_id, meta, _upload())
     commit()
     return version_json(version), 201

@@ -77,3 +77,8 @@ def _looks_like_text(head: bytes) -> bool:
         # The head may cut a multi-byte character in two at its very end.
         return exc.start >= len(head) - 3 and exc.reason == "unexpected end of data"
     return True
+
+
+def is_scan(media_type: str) -> bool:
+    """A scan of paper: a PDF or a raster image."""
+    return media_type == PDF or media_type.startswith("image/")

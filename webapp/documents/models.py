@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, event
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, event, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.auth.models import User
@@ -13,6 +13,9 @@ from webapp.cases.models import Case
 from webapp.dbtypes import UTCDateTime, utcnow
 from webapp.extensions import Base
 from webapp.forms.models import FormTemplateVersion
+
+if TYPE_CHECKING:
+    from webapp.signing.models import Signature
 
 DOCUMENT_TYPES = {
     "inspection_act": "Акт обследования материально-бытовых условий",
@@ -26,6 +29,16 @@ DOCUMENT_TYPES = {
 }
 
 
+# The approval workflow of a document; the status belongs to its latest version, earlier ones are superseded.
+DOCUMENT_STATUSES = {
+    "draft": "Черновик",
+    "on_approval": "На утверждении",
+    "approved": "Утверждён",
+    "annulled": "Аннулирован",
+}
+SUPERSEDED_LABEL = "Заменена новой версией"
+
+
 class Document(Base):
     __tablename__ = "documents"
     __table_args__ = {"sqlite_autoincrement": True}
@@ -37,6 +50,7 @@ class Document(Base):
     dated_on: Mapped[dt.date | None]
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(20), default="draft", server_default="draft")
 
     case: Mapped[Case] = relationship(lazy="joined")
     versions: Mapped[list[DocumentVersion]] = relationship(
@@ -50,6 +64,14 @@ class Document(Base):
     @property
     def type_label(self) -> str:
         return DOCUMENT_TYPES.get(self.type, self.type)
+
+    @property
+    def status_label(self) -> str:
+        return DOCUMENT_STATUSES.get(self.status, self.status)
+
+    def version_status(self, version: DocumentVersion) -> str:
+        latest = self.latest_version
+        return self.status if latest is not None and version.number == latest.number else "superseded"
 
 
 class DocumentVersion(Base):
@@ -71,10 +93,48 @@ class DocumentVersion(Base):
     # Form documents: the template version that rendered this version, and the field values it was filled with.
     template_version_id: Mapped[int | None] = mapped_column(ForeignKey("form_template_versions.id"))
     form_data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # A scan of a paper original signed by hand; who signed it is in paper_signatures.
+    signed_on_paper: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     document: Mapped[Document] = relationship(back_populates="versions")
     author: Mapped[User] = relationship(lazy="joined")
     template_version: Mapped[FormTemplateVersion | None] = relationship(lazy="joined")
+    paper_signatures: Mapped[list[PaperSignature]] = relationship(order_by="PaperSignature.position", lazy="selectin")
+    signatures: Mapped[list[Signature]] = relationship(
+        order_by="Signature.id", lazy="selectin", back_populates="version", viewonly=True
+    )
+
+
+class PaperSignature(Base):
+    """A handwritten signature on the paper original a version is a scan of: who signed, in what role."""
+
+    __tablename__ = "paper_signatures"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("document_versions.id"), index=True)
+    position: Mapped[int]
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(100))
+
+
+class DocumentTransition(Base):
+    """One step of the approval workflow: who moved which version from what status to what, when and why."""
+
+    __tablename__ = "document_transitions"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    version_number: Mapped[int]
+    action: Mapped[str] = mapped_column(String(20))
+    from_status: Mapped[str] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+    actor: Mapped[User] = relationship(lazy="joined")
 
 
 @event.listens_for(DocumentVersion, "before_update")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Annotated, BinaryIO
 
 import pydantic
 
@@ -23,11 +23,23 @@ class Upload:
     filename: str
 
 
+class PaperSigner(StrictInput):
+    """Who signed the paper original by hand, and in what role (составил, представитель семьи, ...)."""
+
+    name: str = pydantic.Field(min_length=2, max_length=200)
+    role: str = pydantic.Field(min_length=2, max_length=100)
+
+
+# A multipart form carries the signers as one JSON text field: [{"name": ..., "role": ...}, ...].
+PaperSigners = pydantic.Json[Annotated[list[PaperSigner], pydantic.Field(min_length=1, max_length=20)]]
+
+
 class DocumentMeta(StrictInput):
     title: str | None = pydantic.Field(default=None, max_length=500)
     type: str = "scan"
     date: dt.date | None = None
     comment: str = pydantic.Field(default="", max_length=2000)
+    paper_signers: PaperSigners | None = None
 
     @pydantic.field_validator("type")
     @classmethod
@@ -40,6 +52,7 @@ class DocumentMeta(StrictInput):
 class VersionMeta(StrictInput):
     base_version: int = pydantic.Field(ge=1)
     comment: str = pydantic.Field(default="", max_length=2000)
+    paper_signers: PaperSigners | None = None
 
 
 def title_from_filename(filename: str) -> str:

@@ -16,10 +16,11 @@ from webapp.auth.models import User
 from webapp.cases.models import Case
 from webapp.cases.permissions import can_read_case, can_write_case
 from webapp.cases.services import get_case
-from webapp.documents.media import DOCX, sniff_media_type
-from webapp.documents.models import Document, DocumentVersion
-from webapp.documents.schemas import DocumentMeta, Upload, VersionMeta, title_from_filename
-from webapp.exceptions import Conflict, Forbidden, Gone, NotFound, StorageUnavailable
+from webapp.documents import workflow
+from webapp.documents.media import DOCX, is_scan, sniff_media_type
+from webapp.documents.models import Document, DocumentVersion, PaperSignature
+from webapp.documents.schemas import DocumentMeta, PaperSigner, Upload, VersionMeta, title_from_filename
+from webapp.exceptions import Conflict, Forbidden, Gone, NotFound, StorageUnavailable, UnsupportedMediaType
 from webapp.extensions import db
 from webapp.renditions.services import request_rendition
 from webapp.runtime import blob_store
@@ -33,7 +34,7 @@ def add_document(
     title = meta.title or title_from_filename(upload.filename)
     media_type = sniff_media_type(upload.stream)
     document = _new_document(actor, case_id, meta.type, title, meta.date or today)
-    _store_version(actor, document, upload.stream, media_type, comment=meta.comment)
+    _store_version(actor, document, upload.stream, media_type, comment=meta.comment, paper=meta.paper_signers)
     return document
 
 
@@ -54,8 +55,9 @@ def add_version(actor: User, document_id: int, meta: VersionMeta, upload: Upload
     document = get_document(actor, document_id)
     _require_next_version(actor, document, meta.base_version)
     media_type = sniff_media_type(upload.stream)
-    version = _store_version(actor, document, upload.stream, media_type, comment=meta.comment)
+    version = _store_version(actor, document, upload.stream, media_type, comment=meta.comment, paper=meta.paper_signers)
     record_event(actor, "version.create", "document", document.id, version=version.number)
+    workflow.after_new_version(actor, document, meta.comment)
     return version
 
 
@@ -88,12 +90,14 @@ def add_rendered_version(
     _require_next_version(actor, document, base_version)
     version = _store_version(actor, document, io.BytesIO(form.docx), DOCX, comment=comment, form=form)
     record_event(actor, "version.create", "document", document.id, version=version.number)
+    workflow.after_new_version(actor, document, comment)
     return version
 
 
 def _require_next_version(actor: User, document: Document, base_version: int) -> None:
     """Optimistic concurrency: a new version must be based on the latest one."""
     _require_writable(actor, document.case)
+    workflow.require_not_annulled(document)
     latest = document.latest_version
     if latest is None or base_version != latest.number:
         raise Conflict(
@@ -142,9 +146,14 @@ def _store_version(
     *,
     comment: str,
     form: RenderedForm | None = None,
+    paper: list[PaperSigner] | None = None,
 ) -> DocumentVersion:
     """Write the blob first, then the row: a failed write leaves no row; a failed commit leaves an orphan blob
     that storage gc collects. The random suffix keeps a retry from colliding with such an orphan."""
+    if paper and not is_scan(media_type):
+        raise UnsupportedMediaType(
+            "Подписанный на бумаге экземпляр загружается сканом: PDF или изображение (PNG, JPEG, TIFF)"
+        )
     number = (document.latest_version.number if document.latest_version else 0) + 1
     case = document.case
     key = version_key(case.year, case.entry.index, case.sequence, document.id, number)
@@ -166,6 +175,11 @@ def _store_version(
         comment=comment,
         template_version_id=form.template_version_id if form else None,
         form_data=form.values if form else None,
+        signed_on_paper=bool(paper),
+        paper_signatures=[
+            PaperSignature(position=position, name=signer.name, role=signer.role)
+            for position, signer in enumerate(paper or (), start=1)
+        ],
     )
     db.session.add(version)
     db.session.flush()

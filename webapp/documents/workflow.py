@@ -1,0 +1,126 @@
+"""The approval workflow of a document: draft → on approval → approved, or back to draft with the head's comment;
+annulled for good. A new version of a submitted or approved document starts a new draft: the approval and the
+signatures stay with the bytes they were given to. Every step is a DocumentTransition and an audit event."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from webapp.audit.services import record_event
+from webapp.auth.models import User
+from webapp.cases.models import Case
+from webapp.cases.permissions import can_approve_documents, can_write_case, readable_cases_clause
+from webapp.documents.models import Document, DocumentTransition
+from webapp.exceptions import Conflict, Forbidden, ValidationError
+from webapp.extensions import db
+
+MIN_COMMENT = 3
+
+
+def submit(actor: User, document: Document, comment: str = "") -> Document:
+    """The author sends the latest version to the head."""
+    if not can_write_case(actor, document.case):
+        raise Forbidden("Нет права направлять документы этого дела на утверждение")
+    _require_open(document)
+    _require_status(document, "draft", "На утверждение направляется только черновик")
+    return _move(actor, document, "submit", "on_approval", comment)
+
+
+def approve(actor: User, document: Document, version: int, comment: str = "") -> Document:
+    """The head approves the version they have read: naming it guards against approving newer, unread bytes."""
+    _require_approver(actor)
+    _require_open(document)
+    _require_status(document, "on_approval", "Утвердить можно только документ, направленный на утверждение")
+    latest = document.latest_version
+    if latest is None or latest.number != version:
+        raise Conflict(
+            f"На утверждении версия {latest.number if latest else 0}, а не {version}: откройте её и утвердите",
+            code="stale_version",
+        )
+    return _move(actor, document, "approve", "approved", comment)
+
+
+def return_for_rework(actor: User, document: Document, comment: str) -> Document:
+    _require_approver(actor)
+    _require_open(document)
+    _require_status(document, "on_approval", "Вернуть на доработку можно только документ на утверждении")
+    return _move(actor, document, "return", "draft", _required(comment, "Укажите, что нужно доработать"))
+
+
+def annul(actor: User, document: Document, reason: str) -> Document:
+    _require_approver(actor)
+    _require_open(document)
+    if document.status == "annulled":
+        raise Conflict("Документ уже аннулирован", code="invalid_transition")
+    return _move(actor, document, "annul", "annulled", _required(reason, "Укажите причину аннулирования"))
+
+
+def after_new_version(actor: User, document: Document, comment: str) -> None:
+    """A new version resets a submitted or approved document to draft (called once the version is stored)."""
+    if document.status in ("on_approval", "approved"):
+        _move(actor, document, "new_version", "draft", comment)
+
+
+def require_not_annulled(document: Document) -> None:
+    if document.status == "annulled":
+        raise Conflict("Документ аннулирован: новые версии не принимаются", code="document_annulled")
+
+
+def transitions(document: Document) -> list[DocumentTransition]:
+    return list(
+        db.session.scalars(
+            select(DocumentTransition)
+            .where(DocumentTransition.document_id == document.id)
+            .order_by(DocumentTransition.occurred_at, DocumentTransition.id)
+        ).all()
+    )
+
+
+def approval_queue(actor: User) -> list[Document]:
+    """Documents waiting for approval in the cases the actor may read, oldest case first."""
+    query = select(Document).join(Document.case).where(Document.status == "on_approval", Case.status == "open")
+    clause = readable_cases_clause(actor)
+    if clause is not None:
+        query = query.where(clause)
+    return list(db.session.scalars(query.order_by(Document.id)).unique().all())
+
+
+def _move(actor: User, document: Document, action: str, to_status: str, comment: str) -> Document:
+    latest = document.latest_version
+    assert latest is not None
+    db.session.add(
+        DocumentTransition(
+            document_id=document.id,
+            version_number=latest.number,
+            action=action,
+            from_status=document.status,
+            to_status=to_status,
+            actor_id=actor.id,
+            comment=comment.strip(),
+        )
+    )
+    record_event(actor, f"document.{action}", "document", document.id, version=latest.number, status=to_status)
+    document.status = to_status
+    db.session.flush()
+    return document
+
+
+def _require_approver(actor: User) -> None:
+    if not can_approve_documents(actor):
+        raise Forbidden("Утверждает документы заведующий отделением")
+
+
+def _require_open(document: Document) -> None:
+    if document.case.status != "open":
+        raise Conflict("Дело закрыто: состояние документов не меняется", code="case_closed")
+
+
+def _require_status(document: Document, status: str, message: str) -> None:
+    if document.status != status:
+        raise Conflict(f"{message} (сейчас: {document.status_label.lower()})", code="invalid_transition")
+
+
+def _required(text: str, message: str) -> str:
+    if len(text.strip()) < MIN_COMMENT:
+        raise ValidationError(message, code="comment_required")
+    return text.strip()

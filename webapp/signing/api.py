@@ -1,0 +1,99 @@
+"""Signatures of versions, the CA certificate and CRL, and the approval workflow of documents."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Response, request
+
+from webapp.api import actor, api, json_body
+from webapp.api.serializers import document_json, signature_json, transition_json
+from webapp.auth.models import User
+from webapp.documents import workflow
+from webapp.documents.models import Document
+from webapp.documents.services import get_document
+from webapp.runtime import signing_authority
+from webapp.signing import services
+from webapp.signing.schemas import ApproveInput, SignInput, WorkflowInput
+from webapp.uow import commit
+from webapp.validation import parse_input
+
+
+@api.post("/documents/<int:document_id>/versions/<int:number>/signatures")
+def sign(document_id: int, number: int) -> tuple[dict[str, Any], int]:
+    role = parse_input(SignInput, json_body()).role
+    signature = services.sign_version(actor(), document_id, number, role)
+    commit()
+    return signature_json(signature), 201
+
+
+@api.get("/documents/<int:document_id>/versions/<int:number>/signatures")
+def signatures(document_id: int, number: int) -> dict[str, Any]:
+    checked = services.signatures_of(actor(), document_id, number)
+    commit()
+    return {"items": [signature_json(signature, verdict) for signature, verdict in checked], "total": len(checked)}
+
+
+@api.get("/signatures/<int:signature_id>/cms")
+def signature_cms(signature_id: int) -> Response:
+    signature, der = services.signature_cms(actor(), signature_id)
+    commit()
+    response = Response(der, mimetype="application/pkcs7-signature")
+    response.headers["Content-Disposition"] = f'attachment; filename="signature-{signature.id}.p7s"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@api.get("/ca.pem")
+def ca_certificate() -> Response:
+    return Response(signing_authority().pem, mimetype="application/x-pem-file")
+
+
+@api.get("/ca.crl")
+def ca_crl() -> Response:
+    """The revocation list, signed afresh from the database (the copy beside ca.pem is written on each change)."""
+    return Response(services.publish_crl(), mimetype="application/pkix-crl")
+
+
+@api.get("/documents/<int:document_id>/workflow")
+def document_workflow(document_id: int) -> dict[str, Any]:
+    document = get_document(actor(), document_id)
+    items = workflow.transitions(document)
+    return {"status": document.status, "items": [transition_json(item) for item in items], "total": len(items)}
+
+
+@api.get("/approvals")
+def approval_queue() -> dict[str, Any]:
+    documents = workflow.approval_queue(actor())
+    return {"items": [document_json(document) for document in documents], "total": len(documents)}
+
+
+def _step(document_id: int, move: Callable[[User, Document, WorkflowInput], Document]) -> dict[str, Any]:
+    data = parse_input(WorkflowInput, json_body() if request.content_length else {})
+    document = move(actor(), get_document(actor(), document_id), data)
+    commit()
+    return document_json(document)
+
+
+@api.post("/documents/<int:document_id>/submit")
+def submit(document_id: int) -> dict[str, Any]:
+    return _step(document_id, lambda user, document, data: workflow.submit(user, document, data.comment))
+
+
+@api.post("/documents/<int:document_id>/return")
+def return_for_rework(document_id: int) -> dict[str, Any]:
+    return _step(document_id, lambda user, document, data: workflow.return_for_rework(user, document, data.comment))
+
+
+@api.post("/documents/<int:document_id>/annul")
+def annul(document_id: int) -> dict[str, Any]:
+    return _step(document_id, lambda user, document, data: workflow.annul(user, document, data.comment))
+
+
+@api.post("/documents/<int:document_id>/approve")
+def approve(document_id: int) -> dict[str, Any]:
+    data = parse_input(ApproveInput, json_body())
+    document = workflow.approve(actor(), get_document(actor(), document_id), data.version, data.comment)
+    commit()
+    return document_json(document)

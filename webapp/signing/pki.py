@@ -1,0 +1,252 @@
+"""The institution's signing certificate authority, kept as files in one folder (``Settings.ca_dir``):
+
+- ``ca-key.pem``: the CA's private key (mode 0600; never leaves the folder);
+- ``ca.pem``: its self-signed certificate, the trust anchor a verifier passes to ``openssl -CAfile``;
+- ``ca.crl``: the certificate revocation list, rewritten on every revocation;
+- ``user-keys.secret`` (0600): the secret that encrypts signers' private keys kept in the database.
+
+Keys are ECDSA P-256 and every signature SHA-256: stock OpenSSL verifies them, and keys are made in milliseconds.
+Certificates live as long as the CA (50 years): stock ``openssl cms -verify`` checks validity at the time of
+verification, and documents are kept for decades; a signer who leaves is revoked instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import os
+import secrets
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+KEY_FILE = "ca-key.pem"
+CERT_FILE = "ca.pem"
+CRL_FILE = "ca.crl"
+SECRET_FILE = "user-keys.secret"  # noqa: S105 - a file name, not a secret
+LIFETIME = dt.timedelta(days=365 * 50)
+CRL_LIFETIME = dt.timedelta(days=30)
+ALGORITHM = "ECDSA P-256 / SHA-256"
+
+
+class CertificateAuthorityError(RuntimeError):
+    """The CA folder is incomplete or unreadable."""
+
+
+@dataclass(frozen=True)
+class IssuedCertificate:
+    certificate: x509.Certificate
+    encrypted_key_pem: str
+
+    @property
+    def pem(self) -> str:
+        return self.certificate.public_bytes(serialization.Encoding.PEM).decode("ascii")
+
+
+@dataclass(frozen=True)
+class Revoked:
+    serial_number: int
+    revoked_at: dt.datetime
+
+
+class CertificateAuthority:
+    def __init__(self, folder: Path, key: ec.EllipticCurvePrivateKey, certificate: x509.Certificate, secret: bytes):
+        self.folder = folder
+        self.key = key
+        self.certificate = certificate
+        self._secret = secret
+
+    @property
+    def pem(self) -> bytes:
+        return self.certificate.public_bytes(serialization.Encoding.PEM)
+
+    def issue(self, subject: x509.Name) -> IssuedCertificate:
+        """A new key pair and a certificate for one signer: digitalSignature and nonRepudiation only."""
+        key = ec.generate_private_key(ec.SECP256R1())
+        now = _now()
+        certificate = (
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(self.certificate.subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(minutes=5))
+            .not_valid_after(self.certificate.not_valid_after_utc)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(_key_usage(digital_signature=True, content_commitment=True), critical=True)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key()), critical=False)
+            .sign(self.key, hashes.SHA256())
+        )
+        encrypted = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(self._secret),
+        )
+        return IssuedCertificate(certificate, encrypted.decode("ascii"))
+
+    def load_signer_key(self, encrypted_key_pem: str) -> ec.EllipticCurvePrivateKey:
+        key = serialization.load_pem_private_key(encrypted_key_pem.encode("ascii"), password=self._secret)
+        if not isinstance(key, ec.EllipticCurvePrivateKey):
+            raise CertificateAuthorityError("unexpected signer key type")
+        return key
+
+    def issued_by_me(self, certificate: x509.Certificate) -> bool:
+        try:
+            certificate.verify_directly_issued_by(self.certificate)
+        except (ValueError, TypeError, InvalidSignature):
+            return False
+        return True
+
+    def crl(self, revoked: Iterable[Revoked]) -> x509.CertificateRevocationList:
+        now = _now()
+        builder = (
+            x509.CertificateRevocationListBuilder()
+            .issuer_name(self.certificate.subject)
+            .last_update(now)
+            .next_update(now + CRL_LIFETIME)
+        )
+        for item in revoked:
+            builder = builder.add_revoked_certificate(
+                x509.RevokedCertificateBuilder()
+                .serial_number(item.serial_number)
+                .revocation_date(item.revoked_at)
+                .build()
+            )
+        return builder.sign(self.key, hashes.SHA256())
+
+    def publish_crl(self, revoked: Iterable[Revoked]) -> bytes:
+        """Write ca.crl (PEM) beside ca.pem and return it."""
+        pem = self.crl(revoked).public_bytes(serialization.Encoding.PEM)
+        _write_atomically(self.folder / CRL_FILE, pem, mode=0o644)
+        return pem
+
+
+def subject_name(*, common_name: str, title: str, organization: str, user_id: str) -> x509.Name:
+    """A signer's subject: full name, position, login, institution."""
+    attributes = [
+        x509.NameAttribute(NameOID.COMMON_NAME, _bounded(common_name)),
+        x509.NameAttribute(NameOID.TITLE, _bounded(title)),
+        x509.NameAttribute(NameOID.USER_ID, _bounded(user_id)),
+    ]
+    if organization:
+        attributes.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, _bounded(organization)))
+    return x509.Name(attributes)
+
+
+def ensure_ca(folder: Path, organization: str) -> tuple[CertificateAuthority, bool]:
+    """Load the CA from its folder, creating it the first time (under a lock, so concurrent starts agree).
+
+    Returns the CA and whether it was created now."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with _locked(folder):
+        created = not (folder / KEY_FILE).exists()
+        if created:
+            _create(folder, organization)
+        return load_ca(folder), created
+
+
+def load_ca(folder: Path) -> CertificateAuthority:
+    try:
+        key = serialization.load_pem_private_key((folder / KEY_FILE).read_bytes(), password=None)
+        certificate = x509.load_pem_x509_certificate((folder / CERT_FILE).read_bytes())
+        secret = (folder / SECRET_FILE).read_bytes().strip()
+    except (OSError, ValueError) as exc:
+        raise CertificateAuthorityError(f"signing CA in {folder} is incomplete or unreadable: {exc}") from exc
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        raise CertificateAuthorityError(f"{folder / KEY_FILE}: expected an EC private key")
+    return CertificateAuthority(folder, key, certificate, secret)
+
+
+def fingerprint(certificate: x509.Certificate) -> str:
+    return certificate.fingerprint(hashes.SHA256()).hex()
+
+
+def _create(folder: Path, organization: str) -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name_parts = [x509.NameAttribute(NameOID.COMMON_NAME, "Удостоверяющий центр casefiles")]
+    if organization:
+        name_parts.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, _bounded(organization)))
+    name = x509.Name(name_parts)
+    now = _now()
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + LIFETIME)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(_key_usage(key_cert_sign=True, crl_sign=True), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    _write_atomically(folder / SECRET_FILE, secrets.token_hex(32).encode("ascii"), mode=0o600)
+    _write_atomically(folder / CERT_FILE, certificate.public_bytes(serialization.Encoding.PEM), mode=0o644)
+    _write_atomically(folder / KEY_FILE, key_pem, mode=0o600)  # last: its presence means the CA is complete
+    CertificateAuthority(folder, key, certificate, b"").publish_crl(())
+
+
+def _key_usage(
+    *,
+    digital_signature: bool = False,
+    content_commitment: bool = False,
+    key_cert_sign: bool = False,
+    crl_sign: bool = False,
+) -> x509.KeyUsage:
+    return x509.KeyUsage(
+        digital_signature=digital_signature,
+        content_commitment=content_commitment,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=key_cert_sign,
+        crl_sign=crl_sign,
+        encipher_only=False,
+        decipher_only=False,
+    )
+
+
+def _write_atomically(path: Path, data: bytes, *, mode: int) -> None:
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise
+
+
+@contextlib.contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    with open(folder / ".lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _bounded(value: str) -> str:
+    """X.509 name attributes are at most 64 characters (RFC 5280 upper bounds)."""
+    return value.strip()[:64] or "-"
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)

@@ -1,0 +1,22 @@
+"""Input of the signing and workflow endpoints."""
+
+from __future__ import annotations
+
+import pydantic
+
+from webapp.validation import StrictInput
+
+
+class SignInput(StrictInput):
+    role: str = pydantic.Field(min_length=1, max_length=100)
+
+
+class WorkflowInput(StrictInput):
+    """submit / return / annul: a comment (required to return and to annul)."""
+
+    comment: str = pydantic.Field(default="", max_length=2000)
+
+
+class ApproveInput(StrictInput):
+    version: int = pydantic.Field(ge=1)
+    comment: str = pydantic.Field(default="", max_length=2000)

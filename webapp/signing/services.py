@@ -1,0 +1,305 @@
+"""Electronic signatures of document versions: who may sign in which role, signing, and checking a signature
+again, now, against the bytes in storage."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from document_templates.manifest import Manifest
+from storage import BlobNotFound, StorageError, version_key
+from webapp.audit.services import record_event
+from webapp.auth.models import User
+from webapp.cases.permissions import can_approve_documents, can_write_case
+from webapp.documents.models import DocumentVersion
+from webapp.documents.services import get_version
+from webapp.exceptions import Conflict, Forbidden, NotFound, StorageUnavailable, ValidationError
+from webapp.extensions import db
+from webapp.runtime import blob_store, signing_authority
+from webapp.signing import cms
+from webapp.signing.models import Signature, SigningCertificate
+from webapp.signing.pki import ALGORITHM, Revoked, fingerprint, subject_name
+
+APPROVAL_ROLE = "утверждаю"
+# Roles the department's staff sign electronically, and who may take them. The other roles of a form (the family's
+# representative, those present, the director) sign the paper original, which is then scanned in.
+STAFF_ROLES = {
+    "составил": frozenset({"specialist", "head"}),
+    "специалист": frozenset({"specialist", "head"}),
+    APPROVAL_ROLE: frozenset({"head"}),
+}
+DEFAULT_ROLES = ("составил", APPROVAL_ROLE)
+_CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Verdict:
+    valid: bool
+    code: str  # "valid" or why not
+    reason: str  # a sentence for people
+    signing_time: dt.datetime | None = None
+
+
+def signature_roles(version: DocumentVersion) -> list[str]:
+    """The signature blocks of the form the version was rendered from (or the defaults for an upload), and
+    always «утверждаю»: every document can be approved."""
+    roles: list[str] = []
+    if version.template_version is not None:
+        manifest = Manifest.model_validate(version.template_version.manifest)
+        roles = [field.role for field in manifest.fields if field.type == "signature"]
+    roles = roles or list(DEFAULT_ROLES)
+    return list(dict.fromkeys([*roles, APPROVAL_ROLE]))
+
+
+def electronic_roles(user: User, version: DocumentVersion) -> list[str]:
+    """The roles of this version the user may sign electronically (whether signing is allowed now aside)."""
+    return [role for role in signature_roles(version) if user.role in STAFF_ROLES.get(role, frozenset())]
+
+
+def sign_version(actor: User, document_id: int, number: int, role: str) -> Signature:
+    version = get_version(actor, document_id, number)
+    document = version.document
+    _require_may_sign(actor, version, role)
+    content = _read_verified(version)
+    certificate = current_certificate(actor)
+    authority = signing_authority()
+    der = cms.sign_detached(
+        content,
+        x509.load_pem_x509_certificate(certificate.certificate_pem.encode("ascii")),
+        authority.load_signer_key(certificate.encrypted_key_pem),
+    )
+    signed = cms.read_signature(der)
+    case = document.case
+    key = f"{version_key(case.year, case.entry.index, case.sequence, document.id, number)}-sig-{secrets.token_hex(4)}"
+    try:
+        stored = blob_store().put(key, io.BytesIO(der), media_type="application/pkcs7-signature")
+    except StorageError:
+        raise StorageUnavailable("Хранилище недоступно, повторите позже") from None
+    signature = Signature(
+        version_id=version.id,
+        signer_id=actor.id,
+        certificate_id=certificate.id,
+        role=role,
+        signed_at=signed.signing_time,
+        algorithm=ALGORITHM,
+        cms_blob_key=stored.key,
+        cms_sha256=stored.sha256,
+    )
+    db.session.add(signature)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        raise Conflict(f"Версия уже подписана в роли «{role}»", code="already_signed") from None
+    record_event(actor, "signature.create", "document", document.id, version=number, signature=signature.id)
+    return signature
+
+
+def _require_may_sign(actor: User, version: DocumentVersion, role: str) -> None:
+    document = version.document
+    roles = signature_roles(version)
+    if role not in roles:
+        raise ValidationError(f"role: у этого документа нет роли «{role}»; есть: {', '.join(roles)}", code="invalid")
+    allowed = STAFF_ROLES.get(role)
+    if allowed is None:
+        raise Conflict(
+            f"В роли «{role}» подписывают на бумаге: загрузите скан подписанного экземпляра новой версией",
+            code="paper_role",
+        )
+    if actor.role not in allowed or (role != APPROVAL_ROLE and not can_write_case(actor, document.case)):
+        raise Forbidden(f"Подписать в роли «{role}» может только {_who(allowed)}")
+    if document.case.status != "open":
+        raise Conflict("Дело закрыто: документы в нём не подписываются", code="case_closed")
+    if document.version_status(version) == "superseded":
+        raise Conflict("Версия заменена более новой: подписывается только последняя", code="version_superseded")
+    if document.status == "annulled":
+        raise Conflict("Документ аннулирован и не подписывается", code="document_annulled")
+    if role == APPROVAL_ROLE and (document.status != "approved" or not can_approve_documents(actor)):
+        raise Conflict("Подпись «утверждаю» ставится на утверждённый документ", code="not_approved")
+    existing = db.session.scalar(select(Signature).where(Signature.version_id == version.id, Signature.role == role))
+    if existing is not None:
+        raise Conflict(f"Версия уже подписана в роли «{role}»", code="already_signed")
+
+
+def _who(roles: frozenset[str]) -> str:
+    return "заведующий отделением" if roles == {"head"} else "специалист участка или заведующий"
+
+
+def _read_verified(version: DocumentVersion) -> bytes:
+    """The version's bytes, refusing to sign if they no longer match what was stored."""
+    try:
+        with blob_store().open(version.blob_key) as stream:
+            content = stream.read()
+    except BlobNotFound:
+        raise StorageUnavailable("Содержимое версии недоступно в хранилище", code="blob_missing") from None
+    except StorageError:
+        raise StorageUnavailable("Хранилище недоступно, повторите позже") from None
+    if hashlib.sha256(content).hexdigest() != version.sha256:
+        raise Conflict(
+            "Содержимое версии в хранилище не совпадает с записанной контрольной суммой: подписывать нельзя",
+            code="fixity_mismatch",
+        )
+    return content
+
+
+def signatures_of(actor: User, document_id: int, number: int) -> list[tuple[Signature, Verdict]]:
+    """The version's signatures, each checked now against the stored bytes."""
+    version = get_version(actor, document_id, number)
+    signatures = signatures_of_version(version)
+    if not signatures:
+        return []
+    content_sha256 = _stored_sha256(version)
+    record_event(actor, "signature.verify", "document", document_id, version=number)
+    return [(signature, verify(signature, content_sha256)) for signature in signatures]
+
+
+def signatures_of_version(version: DocumentVersion) -> list[Signature]:
+    return list(
+        db.session.scalars(select(Signature).where(Signature.version_id == version.id).order_by(Signature.id)).all()
+    )
+
+
+def verify(signature: Signature, content_sha256: str | None) -> Verdict:
+    """Check a signature as an outside verifier would, from its CMS blob, plus the revocation list."""
+    try:
+        der = _read_blob(signature.cms_blob_key)
+        signed = cms.read_signature(der)
+    except StorageUnavailable:
+        return Verdict(False, "signature_unavailable", "Файл подписи недоступен в хранилище")
+    except (cms.MalformedSignature, InvalidSignature):
+        return Verdict(False, "bad_signature", "Подпись повреждена: не сходится с сертификатом подписанта")
+    when = signed.signing_time
+    if content_sha256 is None:
+        return Verdict(False, "content_unavailable", "Содержимое версии недоступно: проверить нельзя", when)
+    if not cms.content_matches(signed, content_sha256):
+        return Verdict(False, "content_changed", "Содержимое версии изменено после подписания", when)
+    if not signing_authority().issued_by_me(signed.certificate):
+        return Verdict(False, "chain_broken", "Сертификат подписанта выдан не удостоверяющим центром учреждения", when)
+    if not signed.certificate.not_valid_before_utc <= when <= signed.certificate.not_valid_after_utc:
+        return Verdict(False, "certificate_expired", "Подписано вне срока действия сертификата", when)
+    record = _certificate_record(signed.certificate)
+    if record is None:
+        return Verdict(False, "chain_broken", "Сертификат подписанта не выдавался этой системой", when)
+    if record.revoked_at is not None and record.revoked_at <= when:
+        return Verdict(False, "revoked", "Сертификат отозван до момента подписания", when)
+    return Verdict(True, "valid", "Подпись верна", when)
+
+
+def _certificate_record(certificate: x509.Certificate) -> SigningCertificate | None:
+    return db.session.scalar(select(SigningCertificate).where(SigningCertificate.sha256 == fingerprint(certificate)))
+
+
+def _stored_sha256(version: DocumentVersion) -> str | None:
+    """SHA-256 of the bytes in storage now (not the recorded one: a signature is checked against what is kept)."""
+    digest = hashlib.sha256()
+    try:
+        with blob_store().open(version.blob_key) as stream:
+            while chunk := stream.read(_CHUNK):
+                digest.update(chunk)
+    except StorageError:
+        return None
+    return digest.hexdigest()
+
+
+def signature_cms(actor: User, signature_id: int) -> tuple[Signature, bytes]:
+    signature = db.session.get(Signature, signature_id)
+    if signature is None:
+        raise NotFound("Подпись не найдена")
+    get_version(actor, signature.version.document_id, signature.version.number)  # read access to the case
+    der = _read_blob(signature.cms_blob_key)
+    record_event(actor, "signature.read", "document", signature.version.document_id, signature=signature.id)
+    return signature, der
+
+
+def _read_blob(key: str) -> bytes:
+    try:
+        with blob_store().open(key) as stream:
+            return stream.read()
+    except StorageError:
+        raise StorageUnavailable("Файл подписи недоступен в хранилище", code="blob_missing") from None
+
+
+def current_certificate(user: User) -> SigningCertificate:
+    """The user's certificate, issued on first need, and issued anew when the name or role it states changed."""
+    subject = subject_name(
+        common_name=user.full_name,
+        title=user.role_label,
+        organization=current_app.config["CASEFILES"].institution_name,
+        user_id=user.username,
+    )
+    for certificate in active_certificates(user):
+        if x509.load_pem_x509_certificate(certificate.certificate_pem.encode("ascii")).subject == subject:
+            return certificate
+        _revoke(certificate, "Сведения о владельце изменились")
+    issued_now = signing_authority().issue(subject)
+    certificate = SigningCertificate(
+        user_id=user.id,
+        serial_number=format(issued_now.certificate.serial_number, "x"),
+        sha256=fingerprint(issued_now.certificate),
+        subject=issued_now.certificate.subject.rfc4514_string(),
+        certificate_pem=issued_now.pem,
+        encrypted_key_pem=issued_now.encrypted_key_pem,
+        not_after=issued_now.certificate.not_valid_after_utc,
+    )
+    db.session.add(certificate)
+    db.session.flush()
+    record_event(user, "certificate.issue", "user", user.id, certificate=certificate.id)
+    publish_crl()
+    return certificate
+
+
+def active_certificates(user: User) -> list[SigningCertificate]:
+    return list(
+        db.session.scalars(
+            select(SigningCertificate)
+            .where(SigningCertificate.user_id == user.id, SigningCertificate.revoked_at.is_(None))
+            .order_by(SigningCertificate.id.desc())
+        ).all()
+    )
+
+
+def revoke_certificates(actor: User | None, user: User, reason: str) -> int:
+    """Revoke every valid certificate of the user: signatures made before now stay valid, new ones fail."""
+    certificates = active_certificates(user)
+    for certificate in certificates:
+        _revoke(certificate, reason)
+        record_event(actor, "certificate.revoke", "user", user.id, certificate=certificate.id)
+    if certificates:
+        publish_crl()
+    return len(certificates)
+
+
+def _revoke(certificate: SigningCertificate, reason: str) -> None:
+    certificate.revoked_at = dt.datetime.now(dt.UTC)
+    certificate.revocation_reason = reason[:200]
+    db.session.flush()
+
+
+def publish_crl() -> bytes:
+    """Write the current revocation list beside ca.pem and return it (PEM)."""
+    return signing_authority().publish_crl(_revoked())
+
+
+def _revoked() -> Iterable[Revoked]:
+    rows = db.session.scalars(select(SigningCertificate).where(SigningCertificate.revoked_at.is_not(None))).all()
+    return [Revoked(int(row.serial_number, 16), row.revoked_at) for row in rows if row.revoked_at is not None]
+
+
+def deactivate_user(actor: User | None, user: User, reason: str) -> int:
+    """Block the user's login and API tokens, and revoke their certificates; returns how many were revoked."""
+    if actor is not None and actor.id == user.id:
+        raise Conflict("Нельзя деактивировать собственную учётную запись", code="self_deactivation")
+    if user.is_active:
+        user.is_active = False
+        record_event(actor, "user.deactivate", "user", user.id)
+    return revoke_certificates(actor, user, reason or "Пользователь деактивирован")
