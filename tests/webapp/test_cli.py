@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import stat
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,33 @@ def test_init_is_idempotent(run) -> None:  # type: ignore[no-untyped-def]
     second = run("init")
     assert second.exit_code == 0
     assert "up to date" in second.output
+    assert "signing CA:" in first.output and "(created)" in first.output and "(present)" in second.output
+
+
+def test_init_creates_the_signing_ca_with_a_private_key(run, app: Flask) -> None:  # type: ignore[no-untyped-def]
+    assert run("init").exit_code == 0
+    folder = app.config["CASEFILES"].ca_dir
+    assert stat.S_IMODE((folder / "ca-key.pem").stat().st_mode) == 0o600
+    assert stat.S_IMODE((folder / "user-keys.secret").stat().st_mode) == 0o600
+    assert (folder / "ca.pem").read_bytes().startswith(b"-----BEGIN CERTIFICATE-----")
+    assert (folder / "ca.crl").read_bytes().startswith(b"-----BEGIN X509 CRL-----")
+
+
+def test_user_deactivate_blocks_login_and_revokes(run) -> None:  # type: ignore[no-untyped-def]
+    from webapp.signing.models import SigningCertificate
+    from webapp.signing.services import current_certificate
+
+    assert run("user", "add", "petrova", "--role", "specialist", input="s3cret-pass\n").exit_code == 0
+    current_certificate(db.session.scalars(db.select(User).where(User.username == "petrova")).one())
+    db.session.commit()
+    result = run("user", "deactivate", "petrova", "--reason", "Уволена")
+    assert result.exit_code == 0, result.output
+    assert "1 certificate(s) revoked" in result.output
+    user = db.session.scalars(db.select(User).where(User.username == "petrova")).one()
+    assert not user.is_active
+    certificate = db.session.scalars(db.select(SigningCertificate)).one()
+    assert certificate.revoked_at is not None and certificate.revocation_reason == "Уволена"
+    assert run("user", "deactivate", "nobody").exit_code == 1
 
 
 def test_user_add_reads_password_from_stdin(run) -> None:  # type: ignore[no-untyped-def]
