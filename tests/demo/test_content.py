@@ -14,7 +14,7 @@ import pytest
 from pypdf import PdfReader
 
 from webapp.demo.content import DemoDocument, DemoInstitution, build_demo, nomenclature_csv_path
-from webapp.demo.render_pdf import FONT_ENV, FontNotFoundError, find_font
+from webapp.printing.pdf import FONT_ENV, FontNotFoundError, find_font
 
 YEAR = 2026
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

@@ -3,6 +3,7 @@ signatures on paper."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import os
 import shutil
@@ -23,6 +24,8 @@ from webapp.audit.models import AuditEvent
 from webapp.documents.models import DocumentVersion
 from webapp.extensions import db
 from webapp.signing.models import SigningCertificate
+from webapp.signing.services import Verdict, checked_signatures
+from webapp.signing.sheet import signature_sheet
 
 OPENSSL = shutil.which("openssl")
 needs_openssl = pytest.mark.skipif(OPENSSL is None, reason="the openssl command is installed by scripts/test.sh")
@@ -248,8 +251,6 @@ def _act_as_head(world: World) -> int:
 
 def test_signature_made_after_revocation_is_invalid(app: Flask, world: World) -> None:
     """A signature whose signing time is after its certificate's revocation is reported invalid."""
-    import datetime as dt
-
     document = _act(world)
     created = _sign(world, "spec1", document["id"], "составил").get_json()
     row = db.session.scalar(db.select(SigningCertificate))
@@ -328,3 +329,61 @@ def test_cms_endpoint_respects_case_access(world: World) -> None:
     assert world["spec2"].get("/api/v1/signatures/999/cms").status_code == 404
     body = io.BytesIO(world["head"].get(f"/api/v1/signatures/{signature['id']}/cms").data)
     assert body.read(1) == b"\x30"  # DER SEQUENCE
+
+
+def _pdf(text: str) -> bytes:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=12)
+    pdf.cell(text=text)
+    return bytes(pdf.output())
+
+
+def _pages_text(data: bytes) -> list[str]:
+    from pypdf import PdfReader
+
+    return [page.extract_text() for page in PdfReader(io.BytesIO(data)).pages]
+
+
+def test_pdf_copy_carries_a_signature_sheet_and_the_original_is_untouched(world: World) -> None:
+    case = world.open_case()
+    original = _pdf("Signed act")
+    document = world.upload(case["id"], original, filename="act.pdf", type="other")
+    assert _sign(world, "spec1", document["id"], "составил").status_code == 201
+    copy = world["spec1"].get(f"/api/v1/documents/{document['id']}/versions/1/pdf")
+    assert copy.status_code == 200
+    pages = _pages_text(copy.data)
+    assert len(pages) == 2 and "Signed act" in pages[0]
+    sheet = pages[1]
+    fingerprint = db.session.scalar(db.select(SigningCertificate.sha256))
+    assert fingerprint is not None
+    for expected in (
+        "Лист подписей",
+        "Тест spec1",
+        "составил",
+        "Да",
+        fingerprint[:8],
+        document["versions"][0]["sha256"],
+    ):
+        assert expected in sheet, expected
+    assert world["spec1"].get(f"/api/v1/documents/{document['id']}/versions/1/content").data == original
+
+    # Tampered bytes: the sheet made now says the signature is not valid.
+    version = db.session.scalar(db.select(DocumentVersion).where(DocumentVersion.document_id == document["id"]))
+    assert version is not None
+    [(signature, _)] = checked_signatures(version)
+    verdict = Verdict(False, "content_changed", "Содержимое версии изменено")
+    bad = signature_sheet(version, [(signature, verdict)], dt.datetime.now(dt.UTC))
+    assert "Нет: Содержимое версии изменено" in " ".join(_pages_text(bad)[0].split())
+
+
+def test_paper_signers_appear_on_the_sheet(world: World) -> None:
+    case = world.open_case()
+    signers = '[{"name": "Петрова Анна Ивановна", "role": "представитель семьи"}]'
+    document = world.upload(case["id"], _pdf("Scan"), filename="scan.pdf", paper_signers=signers)
+    assert document["versions"][0]["signed_on_paper"] is True
+    sheet = _pages_text(world["spec1"].get(f"/api/v1/documents/{document['id']}/versions/1/pdf").data)[-1]
+    assert "Подписано на бумаге" in sheet and "Петрова Анна Ивановна" in sheet
+    assert "Электронные подписи" not in sheet

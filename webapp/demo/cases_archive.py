@@ -7,9 +7,9 @@ import datetime as dt
 
 from webapp.demo.content import DemoCase, DemoDocument, document, version
 from webapp.demo.forms_office import register
-from webapp.demo.layout import Form, Heading, Paragraph, Signature
 from webapp.demo.people import DEPARTMENT_GENITIVE, GALIEV, INSTITUTION_SHORT, ORLOVA, SOKOLOVA, Staff, ddmmyyyy
 from webapp.demo.render import DOCX, PDF, TEXT
+from webapp.printing.layout import Form, Heading, Paragraph, Signature
 
 DEPARTMENT = {"kind": "department", "name": "Отделение социального сопровождения граждан"}
 

@@ -10,9 +10,9 @@ import datetime as dt
 import pathlib
 from dataclasses import dataclass
 
-from webapp.demo.layout import Form
 from webapp.demo.people import DISTRICTS, INSTITUTION_SHORT, STAFF, Staff
 from webapp.demo.render import render
+from webapp.printing.layout import Form
 
 
 @dataclass(frozen=True)

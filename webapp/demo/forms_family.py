@@ -7,7 +7,6 @@ import datetime as dt
 import zlib
 
 from webapp.demo.families import Household, Stages
-from webapp.demo.layout import Block, Field, Form, Heading, Paragraph, Signature, Table
 from webapp.demo.passport_rows import (
     COUNCIL_DECISIONS,
     DIAGNOSTIC_SECTIONS,
@@ -30,6 +29,7 @@ from webapp.demo.people import (
     long_date,
     rub,
 )
+from webapp.printing.layout import Block, Field, Form, Heading, Paragraph, Signature, Table
 
 ALGORITHM = "к Алгоритму деятельности специалистов", "участковой социальной службы"
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from webapp.demo.layout import Block, Field, Form, Heading, Paragraph, Signature, Table
 from webapp.demo.people import (
     DEPARTMENT,
     DEPUTY_DIRECTOR,
@@ -23,6 +22,7 @@ from webapp.demo.people import (
     ddmmyyyy,
     long_date,
 )
+from webapp.printing.layout import Block, Field, Form, Heading, Paragraph, Signature, Table
 
 ORDER = ("Приложение 3", "к приказу Депсоцразвития Югры", "от «__» января 2019 года")
 PassportRows = Sequence[tuple[str, str]]

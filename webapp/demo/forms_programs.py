@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from webapp.demo.layout import Block, Field, Form, Heading, Paragraph, Signature, Table
 from webapp.demo.people import DIRECTOR, INSTITUTION_SHORT, ORLOVA, ddmmyyyy, initials, long_date
 from webapp.demo.programs import Conclusion, Program
+from webapp.printing.layout import Block, Field, Form, Heading, Paragraph, Signature, Table
 
 
 def ippsu_conclusion(conclusion: Conclusion, *, approved: bool = True) -> Form:

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import textwrap
 
-from webapp.demo.layout import Field, Form, Heading, Paragraph, Table
 from webapp.demo.render_docx import to_docx
-from webapp.demo.render_pdf import to_pdf
+from webapp.printing.layout import Field, Form, Heading, Paragraph, Table
+from webapp.printing.pdf import to_pdf
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PDF = "application/pdf"

@@ -13,7 +13,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt
 
-from webapp.demo.layout import Alignment, Field, Form, Heading, Paragraph, Table, timestamp
+from webapp.printing.layout import Alignment, Field, Form, Heading, Paragraph, Table, timestamp
 
 _ALIGN = {
     "left": WD_ALIGN_PARAGRAPH.LEFT,

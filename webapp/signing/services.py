@@ -155,18 +155,16 @@ def _read_verified(version: DocumentVersion) -> bytes:
 def signatures_of(actor: User, document_id: int, number: int) -> list[tuple[Signature, Verdict]]:
     """The version's signatures, each checked now against the stored bytes."""
     version = get_version(actor, document_id, number)
-    signatures = signatures_of_version(version)
-    if not signatures:
+    record_event(actor, "signature.verify", "document", document_id, version=number)
+    return checked_signatures(version)
+
+
+def checked_signatures(version: DocumentVersion) -> list[tuple[Signature, Verdict]]:
+    """Each signature of a version the caller has access to, checked now (the stored bytes are hashed once)."""
+    if not version.signatures:
         return []
     content_sha256 = _stored_sha256(version)
-    record_event(actor, "signature.verify", "document", document_id, version=number)
-    return [(signature, verify(signature, content_sha256)) for signature in signatures]
-
-
-def signatures_of_version(version: DocumentVersion) -> list[Signature]:
-    return list(
-        db.session.scalars(select(Signature).where(Signature.version_id == version.id).order_by(Signature.id)).all()
-    )
+    return [(signature, verify(signature, content_sha256)) for signature in version.signatures]
 
 
 def verify(signature: Signature, content_sha256: str | None) -> Verdict:

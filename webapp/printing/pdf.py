@@ -1,4 +1,4 @@
-"""PDF rendering with fpdf2 and the DejaVu Sans TTF font: real, extractable Cyrillic text.
+"""PDF rendering of a layout with fpdf2 and the DejaVu Sans TTF font: real, extractable Cyrillic text.
 
 Lines are broken here, word by word, and tables are drawn cell by cell: fpdf2's own multi_cell/table layout is
 correct but several times slower, and the demo renders dozens of PDFs at once."""
@@ -18,16 +18,16 @@ from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
 
-from webapp.demo.layout import Alignment, Field, Form, Heading, Paragraph, Table, timestamp
+from webapp.printing.layout import Alignment, Field, Form, Heading, Paragraph, Table, timestamp
 
-FONT_ENV = "CASEFILES_DEMO_FONT"
+FONT_ENV = "CASEFILES_PDF_FONT"
 FONT_CANDIDATES = (
     Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
     Path("/usr/share/fonts/dejavu/DejaVuSans.ttf"),
     Path("/usr/share/fonts/TTF/DejaVuSans.ttf"),
     Path("/usr/local/share/fonts/DejaVuSans.ttf"),
 )
-# The glyphs the demo needs: Latin, Cyrillic, typographic punctuation, №.
+# The glyphs the font is cut down to: Latin, Cyrillic, typographic punctuation, №.
 UNICODE_RANGES = ((0x20, 0x7E), (0xA0, 0xFF), (0x400, 0x45F), (0x2010, 0x2026), (0x2116, 0x2116))
 SUPPORTED = frozenset(chr(code) for start, end in UNICODE_RANGES for code in range(start, end + 1)) | {"\n"}
 
@@ -38,7 +38,7 @@ _PAD = 1.0
 
 
 class FontNotFoundError(RuntimeError):
-    """The Cyrillic TTF font needed for demo PDFs is missing."""
+    """The Cyrillic TTF font needed for PDFs made here is missing."""
 
 
 def find_font() -> Path:
@@ -50,18 +50,19 @@ def find_font() -> Path:
             return candidate
     tried = ", ".join(str(path) for path in candidates)
     raise FontNotFoundError(
-        f"Для PDF демо-документов нужен шрифт DejaVuSans.ttf с кириллицей; не найден ни один из: {tried}. "
+        f"Для PDF (демо-документы, листы подписей) нужен шрифт DejaVuSans.ttf с кириллицей; "
+        f"не найден ни один из: {tried}. "
         f"Установите пакет fonts-dejavu-core или укажите путь к TTF-шрифту в переменной {FONT_ENV}."
     )
 
 
 @functools.cache
 def _fonts() -> tuple[str, str]:
-    """Regular and bold fonts cut down to the demo's glyphs, written once per process to a temporary folder:
+    """Regular and bold fonts cut down to the supported glyphs, written once per process to a temporary folder:
     parsing the full DejaVu font for every PDF would take most of the build time."""
     regular = find_font()
     bold = regular.with_name(regular.stem + "-Bold" + regular.suffix)
-    folder = Path(tempfile.mkdtemp(prefix="casefiles-demo-fonts-"))
+    folder = Path(tempfile.mkdtemp(prefix="casefiles-fonts-"))
     atexit.register(shutil.rmtree, folder, True)
     return _cut(regular, folder / "regular.ttf"), _cut(bold if bold.is_file() else regular, folder / "bold.ttf")
 
@@ -94,7 +95,7 @@ def _texts(form: Form) -> Iterator[str]:
 def to_pdf(form: Form) -> bytes:
     unsupported = {char for text in _texts(form) for char in text} - SUPPORTED
     if unsupported:
-        raise ValueError(f"{form.title}: characters outside the demo PDF font subset: {sorted(unsupported)}")
+        raise ValueError(f"{form.title}: characters outside the PDF font subset: {sorted(unsupported)}")
     regular, bold = _fonts()
     pdf = FPDF(format="A4")
     pdf.set_margins(20, 15, 15)
@@ -104,8 +105,8 @@ def to_pdf(form: Form) -> bytes:
     pdf.set_creation_date(timestamp(form.created))
     pdf.set_title(form.title)
     pdf.set_author(form.author)
-    pdf.set_creator("casefiles demo")
-    pdf.set_producer("casefiles demo")
+    pdf.set_creator("casefiles")
+    pdf.set_producer("casefiles")
     pdf.set_lang("ru")
     pdf.add_page()
     for line in form.stamp:

@@ -1,0 +1,114 @@
+"""The visible side of signatures: a signature sheet appended to the PDF copy of a signed version.
+
+The sheet is made when the PDF is handed out, so «valid now» is true at that moment; the signed original and
+the stored rendition are never altered."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from typing import BinaryIO
+
+from pypdf import PdfReader, PdfWriter
+
+from webapp.documents.models import DocumentVersion
+from webapp.printing.layout import Field, Form, Heading, Paragraph, Table
+from webapp.printing.pdf import SUPPORTED, to_pdf
+from webapp.signing.models import Signature
+from webapp.signing.services import Verdict
+
+VERIFY_COMMAND = (
+    "openssl cms -verify -binary -inform DER -in ПОДПИСЬ.p7s -content ФАЙЛ_ВЕРСИИ -CAfile ca.pem -purpose any"
+)
+
+
+def with_signature_sheet(
+    pdf: BinaryIO, version: DocumentVersion, checked: list[tuple[Signature, Verdict]], now: dt.datetime
+) -> BinaryIO:
+    """The PDF copy followed by the signature sheet, as a new stream (the stored PDF is left as it is)."""
+    with pdf:
+        writer = PdfWriter(clone_from=PdfReader(pdf))
+    for page in PdfReader(io.BytesIO(signature_sheet(version, checked, now))).pages:
+        writer.add_page(page)
+    out = io.BytesIO()
+    writer.write(out)
+    out.seek(0)
+    return out
+
+
+def signature_sheet(version: DocumentVersion, checked: list[tuple[Signature, Verdict]], now: dt.datetime) -> bytes:
+    document = version.document
+    blocks: list[Field | Heading | Paragraph | Table] = [
+        Field("Документ", f"{document.type_label} № {document.id}, версия {version.number}"),
+        Field("Дело", document.case.number),
+        Field("SHA-256 подписанных байтов версии", version.sha256),
+        Field("Проверено", _local(now)),
+    ]
+    if checked:
+        blocks.append(Heading("Электронные подписи", level=2))
+        blocks.append(
+            Table(
+                header=("Подписант", "Роль", "Подписано", "Сертификат (SHA-256)", "Действительна сейчас"),
+                rows=tuple(_signature_row(signature, verdict) for signature, verdict in checked),
+                widths=(5, 3, 3, 6, 4),
+            )
+        )
+        blocks.append(
+            Paragraph(
+                "Подпись — отделённая CMS (PKCS#7) над точными байтами версии, сертификат выдан удостоверяющим "
+                f"центром учреждения. Проверка стандартными средствами: {VERIFY_COMMAND}",
+                small=True,
+            )
+        )
+    if version.paper_signatures:
+        blocks.append(Heading("Подписано на бумаге (версия — скан подписанного оригинала)", level=2))
+        blocks.append(
+            Table(
+                header=("Подписант", "Роль"),
+                rows=tuple((paper.name, paper.role) for paper in version.paper_signatures),
+                widths=(3, 2),
+            )
+        )
+    blocks.append(
+        Paragraph(
+            "Лист подписей сформирован при выдаче PDF-копии и не является частью подписанного документа; "
+            "подписанный оригинал не изменяется.",
+            small=True,
+        )
+    )
+    form = Form(
+        title="Лист подписей",
+        blocks=tuple(_printable_block(block) for block in blocks),
+        author="casefiles",
+        created=now.date(),
+    )
+    return to_pdf(form)
+
+
+def _signature_row(signature: Signature, verdict: Verdict) -> tuple[str, ...]:
+    fingerprint = signature.certificate.sha256
+    grouped = " ".join(fingerprint[index : index + 8] for index in range(0, len(fingerprint), 8))
+    status = "Да" if verdict.valid else f"Нет: {verdict.reason}"
+    signer = f"{signature.signer.full_name}, {signature.signer.role_label.lower()}"
+    return (signer, signature.role, _local(signature.signed_at), grouped, status)
+
+
+def _local(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%d.%m.%Y %H:%M:%S UTC")  # the pages show UTC too
+
+
+def _printable_block(block: Field | Heading | Paragraph | Table) -> Field | Heading | Paragraph | Table:
+    """Names typed by people may hold characters the embedded font subset lacks: show them as «?»."""
+    if isinstance(block, Field):
+        return Field(_printable(block.label), _printable(block.value))
+    if isinstance(block, Table):
+        return Table(
+            header=block.header,
+            rows=tuple(tuple(_printable(cell) for cell in row) for row in block.rows),
+            widths=block.widths,
+        )
+    return block
+
+
+def _printable(text: str) -> str:
+    return "".join(char if char in SUPPORTED else "?" for char in text)
