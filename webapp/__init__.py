@@ -80,7 +80,8 @@ def _register_blueprints(app: Flask) -> None:
     import webapp.renditions.api
     import webapp.renditions.views
     import webapp.search.api
-    import webapp.signing.api  # noqa: F401
+    import webapp.signing.api
+    import webapp.signing.views  # noqa: F401
     from webapp.api import api
     from webapp.ui import ui
 

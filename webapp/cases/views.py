@@ -15,6 +15,7 @@ from webapp.cases.permissions import can_close_case, can_reopen_or_hold
 from webapp.cases.schemas import CaseFilters
 from webapp.documents.services import documents_of_case
 from webapp.exceptions import Conflict, Forbidden, ValidationError
+from webapp.signing.views import PAPER_ROWS, TRANSITION_LABELS, document_panels
 from webapp.ui import current_actor, ui
 from webapp.uow import commit
 from webapp.validation import parse_int, parse_optional_date, parse_optional_int
@@ -57,6 +58,9 @@ def case(case_id: int) -> str:
         "cases/detail.html",
         case=case,
         documents=documents,
+        panels=document_panels(current_actor(), documents),
+        transition_labels=TRANSITION_LABELS,
+        paper_rows=PAPER_ROWS,
         history=case_history(case),
         event_labels=EVENT_LABELS,
         may_close=can_close_case(current_actor()),

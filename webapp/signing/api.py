@@ -15,6 +15,7 @@ from webapp.documents.models import Document
 from webapp.documents.services import get_document
 from webapp.runtime import signing_authority
 from webapp.signing import services
+from webapp.signing.download import cms_response
 from webapp.signing.schemas import ApproveInput, SignInput, WorkflowInput
 from webapp.uow import commit
 from webapp.validation import parse_input
@@ -39,10 +40,7 @@ def signatures(document_id: int, number: int) -> dict[str, Any]:
 def signature_cms(signature_id: int) -> Response:
     signature, der = services.signature_cms(actor(), signature_id)
     commit()
-    response = Response(der, mimetype="application/pkcs7-signature")
-    response.headers["Content-Disposition"] = f'attachment; filename="signature-{signature.id}.p7s"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return cms_response(signature, der)
 
 
 @api.get("/ca.pem")

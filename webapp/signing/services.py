@@ -23,7 +23,7 @@ from webapp.auth.models import User
 from webapp.cases.permissions import can_approve_documents, can_write_case
 from webapp.documents.models import DocumentVersion
 from webapp.documents.services import get_version
-from webapp.exceptions import Conflict, Forbidden, NotFound, StorageUnavailable, ValidationError
+from webapp.exceptions import Conflict, DomainError, Forbidden, NotFound, StorageUnavailable, ValidationError
 from webapp.extensions import db
 from webapp.runtime import blob_store, signing_authority
 from webapp.signing import cms
@@ -106,29 +106,40 @@ def sign_version(actor: User, document_id: int, number: int, role: str) -> Signa
 
 
 def _require_may_sign(actor: User, version: DocumentVersion, role: str) -> None:
+    refusal = _refusal(actor, version, role)
+    if refusal is not None:
+        raise refusal
+
+
+def signable_roles(actor: User, version: DocumentVersion) -> list[str]:
+    """The roles the actor may sign this version in right now."""
+    return [role for role in electronic_roles(actor, version) if _refusal(actor, version, role) is None]
+
+
+def _refusal(actor: User, version: DocumentVersion, role: str) -> DomainError | None:
     document = version.document
     roles = signature_roles(version)
     if role not in roles:
-        raise ValidationError(f"role: у этого документа нет роли «{role}»; есть: {', '.join(roles)}", code="invalid")
+        return ValidationError(f"role: у этого документа нет роли «{role}»; есть: {', '.join(roles)}", code="invalid")
     allowed = STAFF_ROLES.get(role)
     if allowed is None:
-        raise Conflict(
+        return Conflict(
             f"В роли «{role}» подписывают на бумаге: загрузите скан подписанного экземпляра новой версией",
             code="paper_role",
         )
     if actor.role not in allowed or (role != APPROVAL_ROLE and not can_write_case(actor, document.case)):
-        raise Forbidden(f"Подписать в роли «{role}» может только {_who(allowed)}")
+        return Forbidden(f"Подписать в роли «{role}» может только {_who(allowed)}")
     if document.case.status != "open":
-        raise Conflict("Дело закрыто: документы в нём не подписываются", code="case_closed")
+        return Conflict("Дело закрыто: документы в нём не подписываются", code="case_closed")
     if document.version_status(version) == "superseded":
-        raise Conflict("Версия заменена более новой: подписывается только последняя", code="version_superseded")
+        return Conflict("Версия заменена более новой: подписывается только последняя", code="version_superseded")
     if document.status == "annulled":
-        raise Conflict("Документ аннулирован и не подписывается", code="document_annulled")
+        return Conflict("Документ аннулирован и не подписывается", code="document_annulled")
     if role == APPROVAL_ROLE and (document.status != "approved" or not can_approve_documents(actor)):
-        raise Conflict("Подпись «утверждаю» ставится на утверждённый документ", code="not_approved")
-    existing = db.session.scalar(select(Signature).where(Signature.version_id == version.id, Signature.role == role))
-    if existing is not None:
-        raise Conflict(f"Версия уже подписана в роли «{role}»", code="already_signed")
+        return Conflict("Подпись «утверждаю» ставится на утверждённый документ", code="not_approved")
+    if any(signature.role == role for signature in version.signatures):
+        return Conflict(f"Версия уже подписана в роли «{role}»", code="already_signed")
+    return None
 
 
 def _who(roles: frozenset[str]) -> str:

@@ -1,0 +1,167 @@
+"""Pages of the approval workflow and signing: the head's approval queue, and the buttons on a document's card
+(submit, approve and sign, return, annul, sign, upload a scan signed on paper)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import BinaryIO, cast
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import login_required
+from werkzeug.wrappers import Response
+
+from webapp.auth.models import User
+from webapp.cases.permissions import can_approve_documents, can_write_case
+from webapp.documents import workflow
+from webapp.documents.models import Document, DocumentTransition
+from webapp.documents.schemas import Upload, VersionMeta
+from webapp.documents.services import add_version, get_document
+from webapp.exceptions import DomainError, ValidationError
+from webapp.signing import services
+from webapp.signing.download import cms_response
+from webapp.signing.models import Signature
+from webapp.signing.services import Verdict
+from webapp.ui import current_actor, ui
+from webapp.uow import commit
+from webapp.validation import parse_input, parse_int
+
+TRANSITION_LABELS = {
+    "submit": "Направлен на утверждение",
+    "approve": "Утверждён",
+    "return": "Возвращён на доработку",
+    "annul": "Аннулирован",
+    "new_version": "Новая версия — снова черновик",
+}
+PAPER_ROWS = 4
+
+
+@dataclass(frozen=True)
+class DocumentPanel:
+    """What the case page shows and offers for one document."""
+
+    transitions: list[DocumentTransition]
+    checked: dict[int, list[tuple[Signature, Verdict]]]  # by version id
+    roles: list[str]  # every signature role of the latest version (for the paper form)
+    signable: list[str]  # the roles the viewer may sign the latest version in now
+    may_submit: bool
+    may_decide: bool
+
+
+def document_panels(actor: User, documents: list[Document]) -> dict[int, DocumentPanel]:
+    panels = {}
+    for document in documents:
+        latest = document.latest_version
+        if latest is None:
+            continue
+        is_open = document.case.status == "open"
+        panels[document.id] = DocumentPanel(
+            transitions=workflow.transitions(document),
+            checked={
+                version.id: services.checked_signatures(version)
+                for version in document.versions
+                if version.signatures and document.case.status != "destroyed"
+            },
+            roles=services.signature_roles(latest),
+            signable=services.signable_roles(actor, latest),
+            may_submit=is_open and document.status == "draft" and can_write_case(actor, document.case),
+            may_decide=is_open and can_approve_documents(actor),
+        )
+    return panels
+
+
+@ui.get("/approvals")
+@login_required
+def approvals() -> str:
+    return render_template("signing/approvals.html", documents=workflow.approval_queue(current_actor()))
+
+
+@ui.post("/documents/<int:document_id>/workflow")
+@login_required
+def document_workflow(document_id: int) -> Response:
+    """Submit, approve (and sign «утверждаю» at once if asked), return with a comment, annul."""
+    actor = current_actor()
+    action = request.form.get("action", "")
+    comment = request.form.get("comment", "")
+    done = {"submit": "Направлено на утверждение", "approve": "Документ утверждён", "return": "Возвращено на доработку"}
+    try:
+        document = get_document(actor, document_id)
+        if action == "submit":
+            workflow.submit(actor, document, comment)
+        elif action == "approve":
+            version = parse_int(request.form.get("version"), "version", default=0)
+            workflow.approve(actor, document, version, comment)
+            if request.form.get("sign"):
+                services.sign_version(actor, document_id, version, services.APPROVAL_ROLE)
+                done["approve"] = "Документ утверждён и подписан"
+        elif action == "return":
+            workflow.return_for_rework(actor, document, comment)
+        elif action == "annul":
+            workflow.annul(actor, document, comment)
+            done["annul"] = "Документ аннулирован"
+        else:
+            raise ValidationError("Неизвестное действие", code="invalid_action")
+        commit()
+    except DomainError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(done[action], "success")
+    return _back(document_id)
+
+
+@ui.post("/documents/<int:document_id>/versions/<int:number>/sign")
+@login_required
+def sign_version(document_id: int, number: int) -> Response:
+    role = request.form.get("role", "")
+    try:
+        services.sign_version(current_actor(), document_id, number, role)
+        commit()
+    except DomainError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(f"Версия {number} подписана электронной подписью в роли «{role}»", "success")
+    return _back(document_id)
+
+
+@ui.post("/documents/<int:document_id>/paper")
+@login_required
+def upload_paper_signed(document_id: int) -> Response:
+    """A scan of the paper original, signed by hand, as the next version with its signers."""
+    names, roles = request.form.getlist("signer_name"), request.form.getlist("signer_role")
+    signers = [{"name": name, "role": role} for name, role in zip(names, roles, strict=False) if name.strip()]
+    try:
+        if not signers:
+            raise ValidationError("Укажите хотя бы одного подписавшего на бумаге", code="missing_signers")
+        meta = parse_input(
+            VersionMeta,
+            {
+                "base_version": request.form.get("base_version", ""),
+                "comment": request.form.get("comment", ""),
+                "paper_signers": json.dumps(signers, ensure_ascii=False),
+            },
+        )
+        file = request.files.get("file")
+        if file is None or not file.filename:
+            raise ValidationError("Выберите файл скана", code="missing_file")
+        version = add_version(current_actor(), document_id, meta, Upload(cast(BinaryIO, file.stream), file.filename))
+        commit()
+    except DomainError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(f"Скан подписанного на бумаге экземпляра сохранён как версия {version.number}", "success")
+    return _back(document_id)
+
+
+@ui.get("/signatures/<int:signature_id>.p7s")
+@login_required
+def signature_file(signature_id: int) -> Response:
+    signature, der = services.signature_cms(current_actor(), signature_id)
+    commit()
+    return cms_response(signature, der)
+
+
+def _back(document_id: int) -> Response:
+    if request.form.get("next") == "approvals":
+        return redirect(url_for("ui.approvals"))
+    document = get_document(current_actor(), document_id)
+    return redirect(url_for("ui.case", case_id=document.case_id, _anchor=f"document-{document_id}"))
