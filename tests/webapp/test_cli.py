@@ -132,6 +132,18 @@ def test_demo_loads_once_and_is_searchable(app: Flask, run) -> None:  # type: ig
     assert db.session.scalar(db.select(db.func.count(Case.id)).where(Case.legal_hold_since.is_not(None))) == 1
     assert versions > documents
     assert app.extensions["casefiles.search_index"].count() == documents
+    # The head has approved and signed forms, and an inspection act waits in her queue.
+    from webapp.documents.workflow import approval_queue
+    from webapp.signing.services import checked_signatures
+
+    head = db.session.scalars(db.select(User).where(User.username == "orlova")).one()
+    assert [document.type for document in approval_queue(head)] == ["inspection_act"]
+    approved = db.session.scalars(db.select(Document).where(Document.status == "approved")).all()
+    assert len(approved) == 2
+    for document in approved:
+        checked = checked_signatures(document.versions[-1])
+        assert sorted(s.role for s, _ in checked) == ["составил", "утверждаю"]
+        assert all(verdict.valid for _, verdict in checked)
     again = run("demo")
     assert again.exit_code == 1
     assert run("demo", "--skip-if-loaded").exit_code == 0

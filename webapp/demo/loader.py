@@ -17,8 +17,10 @@ from webapp.cases.models import Case
 from webapp.cases.schemas import CaseInput, SubjectInput
 from webapp.cases.services import open_case
 from webapp.demo.content import DemoCase, DemoInstitution, build_demo, nomenclature_csv_path
-from webapp.demo.people import BELOVA, STAFF
+from webapp.demo.people import BELOVA, ORLOVA, STAFF
+from webapp.documents import workflow
 from webapp.documents.media import EXTENSIONS
+from webapp.documents.models import Document
 from webapp.documents.schemas import DocumentMeta, Upload, VersionMeta
 from webapp.documents.services import add_document, add_version
 from webapp.exceptions import Conflict
@@ -26,6 +28,7 @@ from webapp.extensions import db
 from webapp.forms.services import add_form_version, create_form_document, sync_builtin_templates
 from webapp.nomenclature.models import NomenclatureEntry
 from webapp.nomenclature.services import import_csv
+from webapp.signing.services import APPROVAL_ROLE, sign_version
 from webapp.uow import commit
 
 
@@ -41,7 +44,9 @@ def load_demo(*, password: str, today: dt.date | None = None) -> str:
             with nomenclature_csv_path().open("rb") as raw:
                 import_csv(None, raw, nomenclature_year)
     cases = [(_load_case(case, users), case) for case in institution.cases]
-    documents = sum(len(demo.documents) for _, demo in cases) + _load_forms(cases, users)
+    filled = _load_forms(cases, users)
+    documents = sum(len(demo.documents) for _, demo in cases) + len(filled)
+    _approve_and_sign(filled, users[ORLOVA.username])
     _close_past_cases(cases, users[BELOVA.username], today or dt.date.today())
     commit()
     logins = "\n".join(f"  {u.username:<12} {u.full_name} ({u.role})" for u in institution.users)
@@ -125,22 +130,40 @@ FORM_HOMES = {
 }
 
 
-def _load_forms(cases: list[tuple[Case, DemoCase]], users: dict[str, User]) -> int:
-    """A filled document of every form; the family passport grows over its three diagnostic stages."""
+def _load_forms(cases: list[tuple[Case, DemoCase]], users: dict[str, User]) -> dict[str, tuple[Document, User]]:
+    """A filled document of every form, with its author; the family passport grows over its three diagnostic
+    stages."""
     sync_builtin_templates()
-    codes = [code for code in forms.builtin_ids() if code in FORM_HOMES]
-    for code in codes:
+    filled = {}
+    for code in [code for code in forms.builtin_ids() if code in FORM_HOMES]:
         case, demo = next((case, demo) for case, demo in cases if demo.nomenclature_index == FORM_HOMES[code])
         author = users[demo.created_by]
         example = forms.example_values(code)
         if code != "family_passport":
-            create_form_document(author, case.id, code, example)
+            filled[code] = create_form_document(author, case.id, code, example), author
             continue
         manifest = forms.load_manifest(code)
         document = create_form_document(author, case.id, code, _up_to_stage(manifest, example, 1))
         for number, comment in ((2, "Промежуточная диагностика"), (3, "Заключительная диагностика")):
             add_form_version(author, document.id, number - 1, _up_to_stage(manifest, example, number), comment)
-    return len(codes)
+        filled[code] = document, author
+    return filled
+
+
+# Forms the head has approved and signed in the demo; the inspection act waits in her approval queue.
+APPROVED_FORMS = ("ippsu_conclusion", "statistical_report")
+SUBMITTED_FORMS = ("inspection_act",)
+
+
+def _approve_and_sign(filled: dict[str, tuple[Document, User]], head: User) -> None:
+    for code in APPROVED_FORMS + SUBMITTED_FORMS:
+        document, author = filled[code]
+        number = document.versions[-1].number
+        sign_version(author, document.id, number, "составил")
+        workflow.submit(author, document, "Прошу утвердить")
+        if code in APPROVED_FORMS:
+            workflow.approve(head, document, number)
+            sign_version(head, document.id, number, APPROVAL_ROLE)
 
 
 def _up_to_stage(manifest: forms.Manifest, values: dict[str, Any], stages: int) -> dict[str, Any]:
