@@ -145,6 +145,9 @@ def _wrap(pdf: FPDF, text: str, width: float, first_width: float | None = None) 
         for word in part.split():
             limit = first_width if first_width is not None and not lines else width
             word_width = pdf.get_string_width(word)
+            if not line and word_width > limit and limit < width:  # too long beside the label: start below it
+                lines.append("")
+                limit = width
             while word_width > width:  # a word longer than a whole line: cut it
                 cut = len(word) - 1
                 while cut > 1 and pdf.get_string_width(word[:cut]) > width:
