@@ -246,10 +246,12 @@ def current_certificate(user: User) -> SigningCertificate:
         organization=current_app.config["CASEFILES"].institution_name,
         user_id=user.username,
     )
+    outdated = 0
     for certificate in active_certificates(user):
         if x509.load_pem_x509_certificate(certificate.certificate_pem.encode("ascii")).subject == subject:
             return certificate
         _revoke(certificate, "Сведения о владельце изменились")
+        outdated += 1
     issued_now = signing_authority().issue(subject)
     certificate = SigningCertificate(
         user_id=user.id,
@@ -263,7 +265,8 @@ def current_certificate(user: User) -> SigningCertificate:
     db.session.add(certificate)
     db.session.flush()
     record_event(user, "certificate.issue", "user", user.id, certificate=certificate.id)
-    publish_crl()
+    if outdated:
+        publish_crl()
     return certificate
 
 
