@@ -47,7 +47,6 @@ class Verdict:
     valid: bool
     code: str  # "valid" or why not
     reason: str  # a sentence for people
-    signing_time: dt.datetime | None = None
 
 
 def signature_roles(version: DocumentVersion) -> list[str]:
@@ -189,19 +188,19 @@ def verify(signature: Signature, content_sha256: str | None) -> Verdict:
         return Verdict(False, "bad_signature", "Подпись повреждена: не сходится с сертификатом подписанта")
     when = signed.signing_time
     if content_sha256 is None:
-        return Verdict(False, "content_unavailable", "Содержимое версии недоступно: проверить нельзя", when)
+        return Verdict(False, "content_unavailable", "Содержимое версии недоступно: проверить нельзя")
     if not cms.content_matches(signed, content_sha256):
-        return Verdict(False, "content_changed", "Содержимое версии изменено после подписания", when)
+        return Verdict(False, "content_changed", "Содержимое версии изменено после подписания")
     if not signing_authority().issued_by_me(signed.certificate):
-        return Verdict(False, "chain_broken", "Сертификат подписанта выдан не удостоверяющим центром учреждения", when)
+        return Verdict(False, "chain_broken", "Сертификат подписанта выдан не удостоверяющим центром учреждения")
     if not signed.certificate.not_valid_before_utc <= when <= signed.certificate.not_valid_after_utc:
-        return Verdict(False, "certificate_expired", "Подписано вне срока действия сертификата", when)
+        return Verdict(False, "certificate_expired", "Подписано вне срока действия сертификата")
     record = _certificate_record(signed.certificate)
     if record is None:
-        return Verdict(False, "chain_broken", "Сертификат подписанта не выдавался этой системой", when)
+        return Verdict(False, "chain_broken", "Сертификат подписанта не выдавался этой системой")
     if record.revoked_at is not None and record.revoked_at <= when:
-        return Verdict(False, "revoked", "Сертификат отозван до момента подписания", when)
-    return Verdict(True, "valid", "Подпись верна", when)
+        return Verdict(False, "revoked", "Сертификат отозван до момента подписания")
+    return Verdict(True, "valid", "Подпись верна")
 
 
 def _certificate_record(certificate: x509.Certificate) -> SigningCertificate | None:
