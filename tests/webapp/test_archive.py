@@ -17,7 +17,7 @@ from webapp.archive import destruction
 from webapp.archive.models import DestructionAct
 from webapp.auth.models import User
 from webapp.cases.models import Case
-from webapp.documents.models import DocumentVersion
+from webapp.documents.models import DocumentVersion, PaperSignature
 from webapp.extensions import db
 from webapp.jobs.models import Job
 from webapp.jobs.services import execute_job
@@ -221,6 +221,14 @@ def test_approved_act_destroys_content_keeps_metadata(world: World, expired: Any
         json={"template": "inspection_act", "fields": example_values("inspection_act"), "date": "2018-04-01"},
     )
     assert form.status_code == 201, form.get_json()
+    signers = '[{"name": "Петрова Анна Ивановна", "role": "представитель семьи"}]'
+    scan = world["spec1"].upload(
+        f"/api/v1/documents/{form.get_json()['id']}/versions",
+        b"%PDF-1.4\n%scan",
+        base_version="1",
+        paper_signers=signers,
+    )
+    assert scan.status_code == 201, scan.get_json()
     closed = world["archivist"].post(f"/api/v1/cases/{plain['id']}/close", json={"closed_on": "2018-12-01"})
     assert closed.status_code == 200, closed.get_json()
     document_id = world["head"].get(f"/api/v1/cases/{plain['id']}").get_json()["documents"][0]["id"]
@@ -245,6 +253,7 @@ def test_approved_act_destroys_content_keeps_metadata(world: World, expired: Any
     assert world["head"].get("/api/v1/search?q=Petrovy").get_json()["total"] == 0
     versions = db.session.scalars(db.select(DocumentVersion)).all()
     assert all(v.form_data is None for v in versions if v.blob_key in keys)
+    assert db.session.scalar(db.select(db.func.count(PaperSignature.id))) == 0  # hand signers' names go too
     executed = world["head"].get(f"/api/v1/archive/destruction-acts/{act['id']}").get_json()
     assert executed["status"] == "executed" and executed["approved_by"] == "head"
     text = _docx_text(world["archivist"].get(f"/api/v1/archive/destruction-acts/{act['id']}/docx").data)
