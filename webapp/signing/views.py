@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO, cast
 
@@ -80,75 +81,72 @@ def approvals() -> str:
 @login_required
 def document_workflow(document_id: int) -> Response:
     """Submit, approve (and sign «утверждаю» at once if asked), return with a comment, annul."""
-    actor = current_actor()
-    action = request.form.get("action", "")
-    comment = request.form.get("comment", "")
-    done = {"submit": "Направлено на утверждение", "approve": "Документ утверждён", "return": "Возвращено на доработку"}
-    try:
+
+    def step() -> str:
+        actor, action, comment = current_actor(), request.form.get("action", ""), request.form.get("comment", "")
         document = get_document(actor, document_id)
         if action == "submit":
             workflow.submit(actor, document, comment)
-        elif action == "approve":
+            return "Направлено на утверждение"
+        if action == "approve":
             version = parse_int(request.form.get("version"), "version", default=0)
             workflow.approve(actor, document, version, comment)
-            if request.form.get("sign"):
-                services.sign_version(actor, document_id, version, services.APPROVAL_ROLE)
-                done["approve"] = "Документ утверждён и подписан"
-        elif action == "return":
+            if not request.form.get("sign"):
+                return "Документ утверждён"
+            services.sign_version(actor, document_id, version, services.APPROVAL_ROLE)
+            return "Документ утверждён и подписан"
+        if action == "return":
             workflow.return_for_rework(actor, document, comment)
-        elif action == "annul":
+            return "Возвращено на доработку"
+        if action == "annul":
             workflow.annul(actor, document, comment)
-            done["annul"] = "Документ аннулирован"
-        else:
-            raise ValidationError("Неизвестное действие", code="invalid_action")
-        commit()
-    except DomainError as exc:
-        flash(exc.message, "error")
-    else:
-        flash(done[action], "success")
-    return _back(document_id)
+            return "Документ аннулирован"
+        raise ValidationError("Неизвестное действие", code="invalid_action")
+
+    return _done(document_id, step)
 
 
 @ui.post("/documents/<int:document_id>/versions/<int:number>/sign")
 @login_required
 def sign_version(document_id: int, number: int) -> Response:
-    role = request.form.get("role", "")
-    try:
+    def step() -> str:
+        role = request.form.get("role", "")
         services.sign_version(current_actor(), document_id, number, role)
-        commit()
-    except DomainError as exc:
-        flash(exc.message, "error")
-    else:
-        flash(f"Версия {number} подписана электронной подписью в роли «{role}»", "success")
-    return _back(document_id)
+        return f"Версия {number} подписана электронной подписью в роли «{role}»"
+
+    return _done(document_id, step)
 
 
 @ui.post("/documents/<int:document_id>/paper")
 @login_required
 def upload_paper_signed(document_id: int) -> Response:
     """A scan of the paper original, signed by hand, as the next version with its signers."""
-    names, roles = request.form.getlist("signer_name"), request.form.getlist("signer_role")
-    signers = [{"name": name, "role": role} for name, role in zip(names, roles, strict=False) if name.strip()]
-    try:
+
+    def step() -> str:
+        names, roles = request.form.getlist("signer_name"), request.form.getlist("signer_role")
+        signers = [{"name": name, "role": role} for name, role in zip(names, roles, strict=False) if name.strip()]
         if not signers:
             raise ValidationError("Укажите хотя бы одного подписавшего на бумаге", code="missing_signers")
-        meta = parse_input(
-            VersionMeta,
-            {
-                "base_version": request.form.get("base_version", ""),
-                "comment": request.form.get("comment", ""),
-                "paper_signers": json.dumps(signers, ensure_ascii=False),
-            },
-        )
+        fields = {key: request.form.get(key, "") for key in ("base_version", "comment")}
+        meta = parse_input(VersionMeta, {**fields, "paper_signers": json.dumps(signers, ensure_ascii=False)})
         file = request.files.get("file")
         if file is None or not file.filename:
             raise ValidationError("Выберите файл скана", code="missing_file")
         version = add_version(current_actor(), document_id, meta, Upload(cast(BinaryIO, file.stream), file.filename))
+        return f"Скан подписанного на бумаге экземпляра сохранён как версия {version.number}"
+
+    return _done(document_id, step)
+
+
+def _done(document_id: int, step: Callable[[], str]) -> Response:
+    """Run a step of the document's card, commit, and go back with its message (or the error's)."""
+    try:
+        message = step()
         commit()
     except DomainError as exc:
         flash(exc.message, "error")
     else:
-        flash(f"Скан подписанного на бумаге экземпляра сохранён как версия {version.number}", "success")
+        flash(message, "success")
     return _back(document_id)
 
 
