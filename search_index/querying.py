@@ -6,15 +6,18 @@ and AND/OR/NOT with parentheses, and nothing that addresses fields, boosts or te
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from typing import Any
 
 from whoosh import qparser
-from whoosh.query import And, DateRange, Every, Or, Query, Term
+from whoosh.query import And, DateRange, Every, Or, Prefix, Query, Term, Wildcard
 
+from search_index.analysis import lemmas
 from search_index.documents import QueryError, SearchQuery
 
 MAX_QUERY_CHARS = 1000
+MIN_PREFIX = 3
 SEARCH_FIELDS = ("title", "text", "case_number_text", "nomenclature_title", "author")
 
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -40,7 +43,9 @@ _UNSAFE_PLUGINS = (
 
 
 def clean_query_text(text: str) -> str:
-    text = _CONTROL_CHARS.sub(" ", text[:MAX_QUERY_CHARS])
+    if len(text) > MAX_QUERY_CHARS:  # cut at a word boundary: half a word would be another word
+        text = text[:MAX_QUERY_CHARS].rsplit(None, 1)[0] if text[MAX_QUERY_CHARS].strip() else text[:MAX_QUERY_CHARS]
+    text = _CONTROL_CHARS.sub(" ", text)
     return _LOOSE_STAR.sub(" ", _QUESTION_MARKS.sub(" ", text)).strip()
 
 
@@ -60,8 +65,25 @@ def parse_text(text: str, schema: Any) -> Query:
             raise QueryError("the query cannot be understood") from exc
 
 
+class _Parser(qparser.QueryParser):  # type: ignore[misc]
+    """A prefix is a piece of a written word while the index holds dictionary forms: «многодетная*» becomes
+    the part it shares with its lemma («многодетн»), which every form of the word starts with."""
+
+    def term_query(self, fieldname: str, text: str, termclass: Any, **kwargs: Any) -> Any:
+        if termclass in (Prefix, Wildcard):
+            return termclass(fieldname, prefix_of(text), boost=kwargs.get("boost", 1.0))
+        return super().term_query(fieldname, text, termclass, **kwargs)
+
+
+def prefix_of(text: str) -> str:
+    written = text.lower().replace("ё", "е")
+    shared = os.path.commonprefix([written, lemmas(written)[0]])  # noqa: RUF071 - characters are meant
+    return shared if len(shared) >= MIN_PREFIX else written
+
+
 def _parser(schema: Any) -> Any:
-    parser = qparser.MultifieldParser(list(SEARCH_FIELDS), schema, group=qparser.AndGroup)
+    parser = _Parser(None, schema, group=qparser.AndGroup)
+    parser.add_plugin(qparser.MultifieldPlugin(list(SEARCH_FIELDS)))
     for plugin in _UNSAFE_PLUGINS:
         parser.remove_plugin_class(plugin)
     parser.add_plugin(qparser.PlusMinusPlugin(plusexpr=_PLUS, minusexpr=_MINUS))
