@@ -58,6 +58,7 @@ class SearchResult:
     total: int
     hits: list[SearchHit]
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    fuzzy: bool = False  # found only by tolerating typos
 
 
 class QueryError(ValueError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import html
 import re
@@ -105,11 +106,18 @@ class SearchIndex:
         return _reading(self._count)
 
     def search(self, query: SearchQuery) -> SearchResult:
+        """Exact first; when that finds nothing, again tolerating typos (result.fuzzy tells which)."""
         parsed = parse_text(query.text, self.schema)
         visible = combined_filter(query)
         if visible is None or parsed is NullQuery:  # nothing may be seen, or every word was a stop word
             return SearchResult(total=0, hits=[], facets={name: {} for name in FACET_FIELDS})
-        return _reading(lambda: self._search(parsed, visible, query))
+        result = _reading(lambda: self._search(parsed, visible, query))
+        if result.total or isinstance(parsed, Every):
+            return result
+        tolerant = parse_text(query.text, self.schema, fuzzy=True)
+        if tolerant == parsed:  # no word long enough to have a typo
+            return result
+        return dataclasses.replace(_reading(lambda: self._search(tolerant, visible, query)), fuzzy=True)
 
     def _count(self) -> int:
         with self._index.searcher() as searcher:  # a new searcher reads the latest commit of any process

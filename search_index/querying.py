@@ -11,13 +11,15 @@ import re
 from typing import Any
 
 from whoosh import qparser
-from whoosh.query import And, DateRange, Every, Or, Prefix, Query, Term, Wildcard
+from whoosh.query import And, DateRange, Every, FuzzyTerm, Or, Prefix, Query, Term, Wildcard
 
 from search_index.analysis import lemmas
 from search_index.documents import QueryError, SearchQuery
 
 MAX_QUERY_CHARS = 1000
 MIN_PREFIX = 3
+FUZZY_MIN = 5
+FUZZY_TWO_EDITS = 6
 SEARCH_FIELDS = ("title", "text", "case_number_text", "nomenclature_title", "author")
 
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -49,13 +51,13 @@ def clean_query_text(text: str) -> str:
     return _LOOSE_STAR.sub(" ", _QUESTION_MARKS.sub(" ", text)).strip()
 
 
-def parse_text(text: str, schema: Any) -> Query:
+def parse_text(text: str, schema: Any, *, fuzzy: bool = False) -> Query:
     """The user's words as a query: Every() when there are none (only spaces or punctuation), NullQuery when
-    every word was a stop word."""
+    every word was a stop word. `fuzzy` tolerates typos (used when the exact query finds nothing)."""
     cleaned = clean_query_text(text)
     if not _WORD.search(cleaned):
         return Every()
-    parser = _parser(schema)
+    parser = _parser(schema, fuzzy=fuzzy)
     try:
         return parser.parse(cleaned)
     except Exception:  # whoosh parses almost anything; should it not, the bare words still make a query
@@ -67,12 +69,25 @@ def parse_text(text: str, schema: Any) -> Query:
 
 class _Parser(qparser.QueryParser):  # type: ignore[misc]
     """A prefix is a piece of a written word while the index holds dictionary forms: «многодетная*» becomes
-    the part it shares with its lemma («многодетн»), which every form of the word starts with."""
+    the part it shares with its lemma («многодетн»), which every form of the word starts with.
+
+    With `fuzzy`, a word of five letters or more also matches terms one edit away (two from six letters),
+    from both the written word and its guessed lemma: a typo makes the lemmatizer guess."""
+
+    def __init__(self, *args: Any, fuzzy: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fuzzy = fuzzy
 
     def term_query(self, fieldname: str, text: str, termclass: Any, **kwargs: Any) -> Any:
+        boost = kwargs.get("boost", 1.0)
         if termclass in (Prefix, Wildcard):
-            return termclass(fieldname, prefix_of(text), boost=kwargs.get("boost", 1.0))
-        return super().term_query(fieldname, text, termclass, **kwargs)
+            return termclass(fieldname, prefix_of(text), boost=boost)
+        written = text.lower().replace("ё", "е")
+        if not self.fuzzy or len(written) < FUZZY_MIN or not written.isalpha():
+            return super().term_query(fieldname, text, termclass, **kwargs)
+        distance = 2 if len(written) >= FUZZY_TWO_EDITS else 1
+        variants = dict.fromkeys([written, lemmas(written)[0]])
+        return Or([FuzzyTerm(fieldname, word, boost=boost, maxdist=distance, prefixlength=1) for word in variants])
 
 
 def prefix_of(text: str) -> str:
@@ -81,8 +96,8 @@ def prefix_of(text: str) -> str:
     return shared if len(shared) >= MIN_PREFIX else written
 
 
-def _parser(schema: Any) -> Any:
-    parser = _Parser(None, schema, group=qparser.AndGroup)
+def _parser(schema: Any, *, fuzzy: bool) -> Any:
+    parser = _Parser(None, schema, group=qparser.AndGroup, fuzzy=fuzzy)
     parser.add_plugin(qparser.MultifieldPlugin(list(SEARCH_FIELDS)))
     for plugin in _UNSAFE_PLUGINS:
         parser.remove_plugin_class(plugin)

@@ -341,7 +341,7 @@ def test_an_index_written_by_an_older_analyzer_opens_and_rebuilds(
     monkeypatch.delattr(sys.modules[__name__], "RetiredFilter")
 
     index = SearchIndex(tmp_path / "i")
-    assert (index.count(), found(index, "семьи")) == (1, [])  # old terms are unstemmed: a rebuild is due
+    assert index.count() == 1  # opens; its terms are not lemmas, so a rebuild is due
     index.rebuild([doc(1, "семьи")])
     assert found(index, "семья") == [1]
     assert found(SearchIndex(tmp_path / "i"), "семья") == [1]

@@ -98,8 +98,8 @@ def test_unparseable_syntax_falls_back_to_words(index: SearchIndex, monkeypatch:
     real = querying._parser
 
     class Picky:
-        def __init__(self, schema: Any) -> None:
-            self.parser = real(schema)
+        def __init__(self, schema: Any, *, fuzzy: bool = False) -> None:
+            self.parser = real(schema, fuzzy=fuzzy)
 
         def parse(self, text: str) -> Any:
             if "(" in text:
@@ -112,7 +112,7 @@ def test_unparseable_syntax_falls_back_to_words(index: SearchIndex, monkeypatch:
 
 def test_an_unparseable_query_is_a_query_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     class Broken:
-        def __init__(self, schema: Any) -> None:
+        def __init__(self, schema: Any, *, fuzzy: bool = False) -> None:
             pass
 
         def parse(self, text: str) -> Any:
@@ -123,3 +123,13 @@ def test_an_unparseable_query_is_a_query_error(tmp_path: Path, monkeypatch: pyte
         SearchIndex(tmp_path / "i").search(SearchQuery(text="Иванова"))
     assert "Иванова" not in str(raised.value)  # the message goes to the user and to logs: no query text
     assert isinstance(raised.value, ValueError)
+
+
+def test_typos_are_tolerated_only_when_nothing_matches_exactly(index: SearchIndex) -> None:
+    assert found(index, "многодетная семъя") == [1]  # one wrong letter
+    assert found(index, "пособиие") == [1]
+    result = index.search(SearchQuery(text="пособиие"))
+    assert result.fuzzy is True
+    assert index.search(SearchQuery(text="пособие")).fuzzy is False
+    assert found(index, "школа") == [2]  # an exact hit: no tolerance, so «школу» alone, not «школа»-like words
+    assert found(index, "абракадабра") == []
