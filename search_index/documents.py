@@ -21,6 +21,7 @@ class IndexedDocument:
     year: int
     text: str
     author: str = ""
+    signers: str = ""  # who signed: electronic signers and the hand signers of a paper original
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ MAX_QUERY_CHARS = 1000
 MIN_PREFIX = 3
 FUZZY_MIN = 5
 FUZZY_TWO_EDITS = 6
-SEARCH_FIELDS = ("title", "text", "case_number_text", "nomenclature_title", "author")
+SEARCH_FIELDS = ("title", "text", "case_number_text", "nomenclature_title", "author", "signers")
 
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # Whoosh reads these as single-letter wildcards; "где семья?" should not become one.

@@ -94,17 +94,20 @@ def test_case_number_is_searchable_whole(index: SearchIndex) -> None:
     assert found(index, "12.03.2026") == [3]
 
 
-def test_title_nomenclature_title_and_author_are_searched(index: SearchIndex) -> None:
+def test_title_nomenclature_title_author_and_signers_are_searched(index: SearchIndex) -> None:
     index.index(
         [
             doc(1, title="Заключение совета профилактики"),
             doc(2, nomenclature_title="Переписка с органами опеки"),
             doc(3, author="Кузнецова Ольга Петровна"),
+            doc(4, signers="Орлова Татьяна Сергеевна, Петрова Анна Ивановна"),
         ]
     )
     assert found(index, "профилактики") == [1]
     assert found(index, "опека") == [2]
     assert found(index, "Кузнецовой") == [3]
+    assert found(index, "подписала Петровой") == []  # every word must match somewhere
+    assert found(index, "Петровой Анной") == [4]
 
 
 def test_title_matches_rank_first(index: SearchIndex) -> None:

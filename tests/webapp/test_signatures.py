@@ -384,3 +384,11 @@ def test_paper_signers_appear_on_the_sheet(world: World) -> None:
     sheet = _pages_text(world["spec1"].get(f"/api/v1/documents/{document['id']}/versions/1/pdf").data)[-1]
     assert "Подписано на бумаге" in sheet and "Петрова Анна Ивановна" in sheet
     assert "Электронные подписи" not in sheet
+
+
+def test_signers_are_searchable(world: World) -> None:
+    document = _approved(world)
+    assert world["head"].get("/api/v1/search?q=head").get_json()["total"] == 0
+    assert _sign(world, "head", document["id"], "утверждаю").status_code == 201
+    hits = world["head"].get("/api/v1/search?q=head").get_json()["items"]
+    assert [hit["document_id"] for hit in hits] == [document["id"]]

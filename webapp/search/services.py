@@ -117,4 +117,8 @@ def _to_indexed(document: Document) -> IndexedDocument:
         year=case.year,
         text=text,
         author=version.author.full_name,
+        signers=", ".join(
+            [signature.signer.full_name for signature in version.signatures]
+            + [paper.name for paper in version.paper_signatures]
+        ),
     )

@@ -26,6 +26,7 @@ from webapp.documents.services import get_version
 from webapp.exceptions import Conflict, DomainError, Forbidden, NotFound, StorageUnavailable, ValidationError
 from webapp.extensions import db
 from webapp.runtime import blob_store, signing_authority
+from webapp.search.services import enqueue_index
 from webapp.signing import cms
 from webapp.signing.models import Signature, SigningCertificate
 from webapp.signing.pki import ALGORITHM, Revoked, fingerprint, subject_name
@@ -101,6 +102,7 @@ def sign_version(actor: User, document_id: int, number: int, role: str) -> Signa
     except IntegrityError:
         raise Conflict(f"Версия уже подписана в роли «{role}»", code="already_signed") from None
     record_event(actor, "signature.create", "document", document.id, version=number, signature=signature.id)
+    enqueue_index(document.id)  # the signer's name becomes searchable
     return signature
 
 
