@@ -6,7 +6,10 @@ import contextlib
 import dataclasses
 import datetime as dt
 import html
+import os
 import re
+import secrets
+import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -18,11 +21,10 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import EmptyIndexError, LockError
 from whoosh.query import Every, NullQuery, Query
 from whoosh.util.filelock import try_for
-from whoosh.writing import CLEAR
 
 from search_index.analysis import russian_analyzer
 from search_index.documents import IndexBusy, IndexedDocument, SearchHit, SearchQuery, SearchResult
-from search_index.querying import combined_filter, parse_text
+from search_index.querying import SEARCH_FIELDS, combined_filter, parse_text
 
 T = TypeVar("T")
 
@@ -30,6 +32,7 @@ MAX_PER_PAGE = 100
 MAX_HIGHLIGHTS = 3
 WRITE_TIMEOUT = 30.0
 READ_ATTEMPTS = 10
+PROGRESS_EVERY = 200
 FACET_FIELDS = ("type", "year", "district", "nomenclature")
 # whoosh's writers lock "<index name>_WRITELOCK"; the default index name is MAIN.
 _WRITE_LOCK = "MAIN_WRITELOCK"
@@ -75,33 +78,66 @@ class SearchIndex:
 
         The batch is read before the lock is taken, so slow text extraction in the caller's generator does not
         hold back other writers (and whoosh cannot replace a document added earlier in the same writer)."""
-        latest = {doc.document_id: doc for doc in docs}
-        if not latest:
-            return
-        with self._writer() as writer:
-            for doc in latest.values():
-                writer.update_document(**_fields(doc))
+        latest = list({doc.document_id: doc for doc in docs}.values())
+        if latest:
+            with self.writing() as writer:
+                writer.index(latest)
 
     def remove(self, document_ids: Iterable[int]) -> None:
         ids = sorted(set(document_ids))
-        if not ids:
-            return
+        if ids:
+            with self.writing() as writer:
+                writer.remove(ids)
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[IndexWriter]:
+        """The one writer of the index (across processes) until the block ends, then one commit. Whatever the
+        block reads while holding it cannot be overtaken by another writer."""
         with self._writer() as writer:
-            for document_id in ids:
-                writer.delete_by_term("doc_key", str(document_id))
+            changes = IndexWriter(writer)
+            yield changes
+            if not changes.written:  # nothing to commit: no new generation of files
+                writer.cancel()
 
-    def rebuild(self, docs: Iterable[IndexedDocument]) -> int:
-        """Replace the whole index in one commit: readers see the old index until the new one is complete.
+    def rebuild(
+        self,
+        docs: Iterable[IndexedDocument],
+        *,
+        progress: Callable[[int], None] | None = None,
+        catch_up: Callable[[IndexWriter], None] | None = None,
+    ) -> int:
+        """Build a fresh index beside the live one and swap it in; searches use the live index meanwhile.
 
-        Documents are streamed (all of them need not fit in memory), so the write lock is held throughout;
-        a repeated document_id keeps its first copy."""
-        seen: set[int] = set()
-        with self._writer(mergetype=CLEAR) as writer:
-            for doc in docs:
-                if doc.document_id not in seen:
-                    seen.add(doc.document_id)
-                    writer.add_document(**_fields(doc))
-        return len(seen)
+        Documents are streamed (a repeated document_id keeps its first copy); `progress` hears the count every
+        PROGRESS_EVERY documents. Once built, the live index's write lock is taken (no other writer can change
+        it), `catch_up` may write what changed during the build into the fresh index, and the folders are
+        swapped by two renames; readers that hit the instant between them retry."""
+        fresh_path = self.path.with_name(f".{self.path.name}.new-{secrets.token_hex(4)}")
+        fresh = index.create_in(str(_fresh_folder(fresh_path)), self.schema)
+        try:
+            count = _fill(fresh, docs, progress)
+            lock = FileStorage(str(self.path)).lock(_WRITE_LOCK)
+            if not try_for(lock.acquire, timeout=self.write_timeout):
+                raise IndexBusy(f"the search index is locked by another writer for over {self.write_timeout:g}s")
+            try:
+                if catch_up is not None:
+                    writer = fresh.writer()
+                    catch_up(IndexWriter(writer))
+                    writer.commit()
+                retired = self.path.with_name(f".{self.path.name}.old-{secrets.token_hex(4)}")
+                os.rename(self.path, retired)
+                os.rename(fresh_path, self.path)
+            finally:
+                lock.release()
+        except BaseException:
+            shutil.rmtree(fresh_path, ignore_errors=True)
+            raise
+        shutil.rmtree(retired, ignore_errors=True)  # open readers keep their files (POSIX); new ones retry
+        return count
+
+    def contents(self) -> dict[int, int]:
+        """document_id → indexed version, for checking the index against the database."""
+        return _reading(self._contents)
 
     def count(self) -> int:
         return _reading(self._count)
@@ -115,10 +151,22 @@ class SearchIndex:
         result = _reading(lambda: self._search(parsed, visible, query))
         if result.total or isinstance(parsed, Every):
             return result
-        tolerant = parse_text(query.text, self.schema, fuzzy=True)
-        if tolerant == parsed:  # no word long enough to have a typo
-            return result
-        return dataclasses.replace(_reading(lambda: self._search(tolerant, visible, query)), fuzzy=True)
+        return _reading(lambda: self._search_tolerant(parsed, visible, query)) or result
+
+    def _search_tolerant(self, exact: Query, visible: Query, query: SearchQuery) -> SearchResult | None:
+        """The query again with typos tolerated in the words the index does not know; None if there are none."""
+        with self._index.searcher() as searcher:
+            reader = searcher.reader()
+            tolerant = parse_text(
+                query.text, self.schema, known=lambda term: any((name, term) in reader for name in SEARCH_FIELDS)
+            )
+            if tolerant == exact:
+                return None
+            return dataclasses.replace(_run(searcher, tolerant, visible, query), fuzzy=True)
+
+    def _contents(self) -> dict[int, int]:
+        with self._index.searcher() as searcher:
+            return {int(fields["document_id"]): int(fields["version"]) for fields in searcher.all_stored_fields()}
 
     def _count(self) -> int:
         with self._index.searcher() as searcher:  # a new searcher reads the latest commit of any process
@@ -151,8 +199,9 @@ class SearchIndex:
             return None
 
     @contextlib.contextmanager
-    def _writer(self, **commit_options: Any) -> Iterator[Any]:
-        """A writer that waits up to write_timeout for other processes' writers, then raises IndexBusy."""
+    def _writer(self) -> Iterator[Any]:
+        """A writer that waits up to write_timeout for other processes' writers, then raises IndexBusy; committed
+        at the end unless the block cancelled it."""
         try:
             writer = self._index.writer(timeout=self.write_timeout)
         except LockError as exc:
@@ -160,12 +209,55 @@ class SearchIndex:
             raise IndexBusy(busy) from exc
         try:
             yield writer
-            writer.commit(**commit_options)
+            if not writer.is_closed:
+                writer.commit()
         except BaseException:
             # The lock must go; cancel fails harmlessly when a late commit failure already closed the writer.
             with contextlib.suppress(Exception):
                 writer.cancel()
             raise
+
+
+class IndexWriter:
+    """Adds, replaces and removes documents inside one `SearchIndex.writing()` block."""
+
+    def __init__(self, writer: Any) -> None:
+        self._writer = writer
+        self.written = False
+
+    def index(self, docs: Iterable[IndexedDocument]) -> None:
+        for doc in docs:
+            self._writer.update_document(**_fields(doc))
+            self.written = True
+
+    def remove(self, document_ids: Iterable[int]) -> None:
+        for document_id in document_ids:
+            self._writer.delete_by_term("doc_key", str(document_id))
+            self.written = True
+
+
+def _fresh_folder(path: Path) -> Path:
+    path.mkdir()
+    return path
+
+
+def _fill(fresh: Any, docs: Iterable[IndexedDocument], progress: Callable[[int], None] | None) -> int:
+    seen: set[int] = set()
+    writer = fresh.writer()
+    try:
+        for doc in docs:
+            if doc.document_id not in seen:
+                seen.add(doc.document_id)
+                writer.add_document(**_fields(doc))
+                if progress is not None and len(seen) % PROGRESS_EVERY == 0:
+                    progress(len(seen))
+        writer.commit()
+    except BaseException:
+        writer.cancel()
+        raise
+    if progress is not None:
+        progress(len(seen))
+    return len(seen)
 
 
 def _reading(action: Callable[[], T]) -> T:

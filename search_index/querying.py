@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+from collections.abc import Callable
 from typing import Any
 
 from whoosh import qparser
@@ -20,6 +21,8 @@ MAX_QUERY_CHARS = 1000
 MIN_PREFIX = 3
 FUZZY_MIN = 5
 FUZZY_TWO_EDITS = 6
+FUZZY_STEM_MIN = 8
+FUZZY_ENDING = 2
 SEARCH_FIELDS = ("title", "text", "case_number_text", "nomenclature_title", "author", "signers")
 
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -51,13 +54,14 @@ def clean_query_text(text: str) -> str:
     return _LOOSE_STAR.sub(" ", _QUESTION_MARKS.sub(" ", text)).strip()
 
 
-def parse_text(text: str, schema: Any, *, fuzzy: bool = False) -> Query:
+def parse_text(text: str, schema: Any, *, known: Callable[[str], bool] | None = None) -> Query:
     """The user's words as a query: Every() when there are none (only spaces or punctuation), NullQuery when
-    every word was a stop word. `fuzzy` tolerates typos (used when the exact query finds nothing)."""
+    every word was a stop word. With `known` (does the index hold this term?), words the index does not know
+    tolerate typos; used when the exact query finds nothing."""
     cleaned = clean_query_text(text)
     if not _WORD.search(cleaned):
         return Every()
-    parser = _parser(schema, fuzzy=fuzzy)
+    parser = _parser(schema, known=known)
     try:
         return parser.parse(cleaned)
     except Exception:  # whoosh parses almost anything; should it not, the bare words still make a query
@@ -71,23 +75,30 @@ class _Parser(qparser.QueryParser):  # type: ignore[misc]
     """A prefix is a piece of a written word while the index holds dictionary forms: «многодетная*» becomes
     the part it shares with its lemma («многодетн»), which every form of the word starts with.
 
-    With `fuzzy`, a word of five letters or more also matches terms one edit away (two from six letters),
-    from both the written word and its guessed lemma: a typo makes the lemmatizer guess."""
+    With `known`, a word of five letters or more that the index does not hold matches terms one edit away (two
+    from six letters), from both the written word and its guessed lemma: a typo makes the lemmatizer guess.
+    Known words stay exact, so a surname next to a typo does not drift to a similar surname."""
 
-    def __init__(self, *args: Any, fuzzy: bool = False, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, known: Callable[[str], bool] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fuzzy = fuzzy
+        self.known = known
 
     def term_query(self, fieldname: str, text: str, termclass: Any, **kwargs: Any) -> Any:
         boost = kwargs.get("boost", 1.0)
         if termclass in (Prefix, Wildcard):
             return termclass(fieldname, prefix_of(text), boost=boost)
         written = text.lower().replace("ё", "е")
-        if not self.fuzzy or len(written) < FUZZY_MIN or not written.isalpha():
+        lemma = lemmas(written)[0]
+        if self.known is None or len(written) < FUZZY_MIN or not written.isalpha() or self.known(lemma):
             return super().term_query(fieldname, text, termclass, **kwargs)
         distance = 2 if len(written) >= FUZZY_TWO_EDITS else 1
-        variants = dict.fromkeys([written, lemmas(written)[0]])
-        return Or([FuzzyTerm(fieldname, word, boost=boost, maxdist=distance, prefixlength=1) for word in variants])
+        variants: list[Query] = [
+            FuzzyTerm(fieldname, word, boost=boost, maxdist=distance, prefixlength=1)
+            for word in dict.fromkeys([written, lemma])
+        ]
+        if len(written) >= FUZZY_STEM_MIN:  # a slip in an ending («многодетая»): the word without it as a prefix
+            variants.append(Prefix(fieldname, written[:-FUZZY_ENDING], boost=boost))
+        return Or(variants)
 
 
 def prefix_of(text: str) -> str:
@@ -96,8 +107,8 @@ def prefix_of(text: str) -> str:
     return shared if len(shared) >= MIN_PREFIX else written
 
 
-def _parser(schema: Any, *, fuzzy: bool) -> Any:
-    parser = _Parser(None, schema, group=qparser.AndGroup, fuzzy=fuzzy)
+def _parser(schema: Any, *, known: Callable[[str], bool] | None) -> Any:
+    parser = _Parser(None, schema, group=qparser.AndGroup, known=known)
     parser.add_plugin(qparser.MultifieldPlugin(list(SEARCH_FIELDS)))
     for plugin in _UNSAFE_PLUGINS:
         parser.remove_plugin_class(plugin)

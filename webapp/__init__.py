@@ -35,7 +35,19 @@ def create_app(overrides: dict[str, Any] | None = None, *, settings: Settings | 
 
     register_error_handlers(app)
     register_filters(app)
+    _replay_search_outbox(app)
     return app
+
+
+def _replay_search_outbox(app: Flask) -> None:
+    """Index what a process that died between its commit and indexing left queued (see webapp.search)."""
+    from webapp.search.services import replay_outbox
+
+    with app.app_context():
+        replayed = replay_outbox()
+        db.session.remove()
+    if replayed:
+        logging.getLogger(__name__).info("search: %d queued index changes replayed at start", replayed)
 
 
 def _configure_logging() -> None:

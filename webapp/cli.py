@@ -179,10 +179,34 @@ def demo_command(password: str, skip_if_loaded: bool) -> None:
 @main.command("reindex")
 @domain_errors
 def reindex_command() -> None:
-    """Rebuild the search index from the database and storage."""
+    """Build a fresh search index from the database and storage beside the live one, then swap it in."""
     from webapp.search.services import reindex_all
 
-    click.echo(f"indexed {reindex_all()} documents")
+    def progress(done: int, total: int) -> None:
+        click.echo(f"reindex: {done}/{total} documents", err=True)
+
+    click.echo(f"indexed {reindex_all(progress=progress)} documents")
+
+
+search_group = AppGroup("search", help="The search index.")
+main.add_command(search_group)
+
+
+@search_group.command("check")
+@domain_errors
+def search_check() -> None:
+    """Compare the index with the database; exit 1 when they differ (then run `casefiles reindex`)."""
+    from webapp.search.services import check_index
+
+    drift = check_index()
+    for label, ids in (("missing", drift.missing), ("stale", drift.stale), ("extra", drift.extra)):
+        shown = ", ".join(str(document_id) for document_id in ids[:20]) + (" ..." if len(ids) > 20 else "")
+        click.echo(f"{label}: {len(ids)}" + (f" (document ids: {shown})" if ids else ""))
+    click.echo(f"queued changes: {drift.queued}")
+    if not drift.clean:
+        click.echo("the index differs from the database: run `casefiles reindex`")
+        sys.exit(1)
+    click.echo("index matches the database")
 
 
 @main.command("worker")

@@ -98,8 +98,8 @@ def test_unparseable_syntax_falls_back_to_words(index: SearchIndex, monkeypatch:
     real = querying._parser
 
     class Picky:
-        def __init__(self, schema: Any, *, fuzzy: bool = False) -> None:
-            self.parser = real(schema, fuzzy=fuzzy)
+        def __init__(self, schema: Any, *, known: Any = None) -> None:
+            self.parser = real(schema, known=known)
 
         def parse(self, text: str) -> Any:
             if "(" in text:
@@ -112,7 +112,7 @@ def test_unparseable_syntax_falls_back_to_words(index: SearchIndex, monkeypatch:
 
 def test_an_unparseable_query_is_a_query_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     class Broken:
-        def __init__(self, schema: Any, *, fuzzy: bool = False) -> None:
+        def __init__(self, schema: Any, *, known: Any = None) -> None:
             pass
 
         def parse(self, text: str) -> Any:

@@ -148,4 +148,8 @@ def test_demo_loads_once_and_is_searchable(app: Flask, run) -> None:  # type: ig
     assert again.exit_code == 1
     assert run("demo", "--skip-if-loaded").exit_code == 0
     assert db.session.scalar(db.select(db.func.count(Case.id))) == cases
-    assert run("reindex").output.strip() == f"indexed {documents} documents"
+    reindexed = run("reindex")
+    assert reindexed.stdout.strip() == f"indexed {documents} documents"
+    assert f"reindex: {documents}/{documents} documents" in reindexed.stderr  # progress
+    checked = run("search", "check")
+    assert checked.exit_code == 0 and "index matches the database" in checked.stdout

@@ -1,4 +1,7 @@
-"""The search outbox: index changes queued in the same transaction as the change itself."""
+"""The search outbox: index changes queued in the same transaction as the change itself.
+
+A row is marked applied once its change is in the index, and deleted a day later: a rebuild that ran
+meanwhile replays the recent rows into the index it built."""
 
 from __future__ import annotations
 
@@ -20,3 +23,4 @@ class IndexOutbox(Base):
     operation: Mapped[str] = mapped_column(String(10))  # "index" or "remove"
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     attempts: Mapped[int] = mapped_column(default=0)
+    applied_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from document_templates import Manifest, form_text
 from search_index import IndexedDocument, QueryError, SearchQuery, SearchResult, extract_text
+from search_index.index import IndexWriter
 from webapp.auth.models import User
+from webapp.cases.models import Case
 from webapp.cases.permissions import search_scope
-from webapp.documents.models import Document
+from webapp.dbtypes import utcnow
+from webapp.documents.models import Document, DocumentVersion
 from webapp.exceptions import ValidationError
 from webapp.extensions import db
 from webapp.runtime import blob_store, search_index
@@ -20,6 +25,8 @@ from webapp.search.models import IndexOutbox
 
 log = logging.getLogger(__name__)
 OUTBOX_BATCH = 50
+OUTBOX_KEEP = dt.timedelta(days=1)  # applied rows stay this long, for a rebuild running meanwhile to replay
+CLOCK_SLACK = dt.timedelta(minutes=1)  # rows stamped by other processes' clocks just before a rebuild began
 
 
 def enqueue_index(document_id: int) -> None:
@@ -33,37 +40,118 @@ def enqueue_removal(document_id: int) -> None:
 
 def drain_outbox(batch_size: int = OUTBOX_BATCH) -> int:
     """Apply queued index changes in batches; on failure the rows stay queued for the next drain or `reindex`."""
+    if _pending() == 0:  # the common case after a commit that changed no document: no lock, no index commit
+        return 0
     done = 0
     while (applied := _apply_outbox_batch(batch_size)) > 0:
         done += applied
     return done
 
 
-def _apply_outbox_batch(batch_size: int) -> int:
-    rows = db.session.scalars(select(IndexOutbox).order_by(IndexOutbox.id).limit(batch_size)).all()
-    if not rows:
-        return 0
-    last_id = rows[-1].id
-    latest_operation = {row.document_id: row.operation for row in rows}
+def replay_outbox() -> int:
+    """At start: apply what a process that died between commit and indexing left queued."""
     try:
-        to_index = [doc_id for doc_id, op in latest_operation.items() if op == "index"]
-        search_index().index(_indexed(to_index))
-        search_index().remove([doc_id for doc_id, op in latest_operation.items() if op == "remove"])
+        _pending()
+    except (OperationalError, ProgrammingError):  # no schema yet: `casefiles init` has not run
+        db.session.rollback()
+        return 0
+    return drain_outbox()
+
+
+def _pending() -> int:
+    return db.session.scalar(select(func.count(IndexOutbox.id)).where(IndexOutbox.applied_at.is_(None))) or 0
+
+
+def _apply_outbox_batch(batch_size: int) -> int:
+    """One batch under the index's write lock: the rows are read after the lock is taken, so no other process can
+    apply an older state of a document over a newer one. A crash after the index commit replays the batch."""
+    try:
+        with search_index().writing() as writer:
+            db.session.rollback()  # a fresh transaction: see every row committed before the lock was taken
+            rows = db.session.scalars(
+                select(IndexOutbox).where(IndexOutbox.applied_at.is_(None)).order_by(IndexOutbox.id).limit(batch_size)
+            ).all()
+            if rows:
+                _apply(writer, rows)
     except Exception as exc:  # the index is derived data: never fail the request that changed the database
         db.session.rollback()
-        log.warning("search indexing failed (%s); %d queued changes stay queued", type(exc).__name__, len(rows))
+        log.warning("search indexing failed (%s); queued changes stay queued", type(exc).__name__)
         return 0
-    db.session.execute(delete(IndexOutbox).where(IndexOutbox.id <= last_id))
+    if not rows:
+        return 0
+    now = utcnow()
+    db.session.execute(update(IndexOutbox).where(IndexOutbox.id.in_([row.id for row in rows])).values(applied_at=now))
+    db.session.execute(delete(IndexOutbox).where(IndexOutbox.applied_at < now - OUTBOX_KEEP))
     db.session.commit()
     return len(rows)
 
 
-def reindex_all(batch_size: int = 100) -> int:
-    """Rebuild the index from the database and storage; queued changes are covered by the rebuild."""
-    db.session.execute(delete(IndexOutbox))
-    count = search_index().rebuild(_all_indexed(batch_size))
-    db.session.commit()
-    return count
+def _apply(writer: IndexWriter, rows: Sequence[IndexOutbox]) -> None:
+    latest_operation = {row.document_id: row.operation for row in rows}
+    writer.index(_indexed([doc_id for doc_id, op in latest_operation.items() if op == "index"]))
+    writer.remove([doc_id for doc_id, op in latest_operation.items() if op == "remove"])
+
+
+def reindex_all(batch_size: int = 100, progress: Callable[[int, int], None] | None = None) -> int:
+    """Build a fresh index from the database and storage beside the live one and swap it in; search keeps
+    answering from the live index meanwhile. Changes made during the build are replayed into the fresh index
+    under the live index's write lock, just before the swap. `progress` hears (done, total)."""
+    started = utcnow() - CLOCK_SLACK
+    total = db.session.scalar(select(func.count(Document.id))) or 0
+
+    def catch_up(writer: IndexWriter) -> None:
+        db.session.rollback()
+        rows = db.session.scalars(
+            select(IndexOutbox).where(IndexOutbox.created_at >= started).order_by(IndexOutbox.id)
+        ).all()
+        _apply(writer, rows)
+        db.session.execute(
+            update(IndexOutbox)
+            .where(IndexOutbox.applied_at.is_(None), IndexOutbox.id.in_([row.id for row in rows]))
+            .values(applied_at=utcnow())
+        )
+        db.session.commit()
+
+    return search_index().rebuild(
+        _all_indexed(batch_size),
+        progress=(lambda done: progress(done, total)) if progress else None,
+        catch_up=catch_up,
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class Drift:
+    """How the index differs from the database."""
+
+    missing: list[int]  # documents not in the index
+    stale: list[int]  # indexed at another version
+    extra: list[int]  # in the index, but deleted or destroyed
+    queued: int  # changes waiting in the outbox
+
+    @property
+    def clean(self) -> bool:
+        return not (self.missing or self.stale or self.extra)
+
+
+def check_index() -> Drift:
+    """Compare the index with the database: every readable document's latest version, nothing else."""
+    indexed = search_index().contents()
+    expected: dict[int, int] = {}
+    rows = db.session.execute(
+        select(DocumentVersion.document_id, func.max(DocumentVersion.number))
+        .join(Document, Document.id == DocumentVersion.document_id)
+        .join(Case, Case.id == Document.case_id)
+        .where(Case.status != "destroyed")
+        .group_by(DocumentVersion.document_id)
+    ).all()
+    expected = {int(document_id): int(number) for document_id, number in rows}
+    queued = _pending()
+    return Drift(
+        missing=sorted(set(expected) - set(indexed)),
+        stale=sorted(doc for doc, version in indexed.items() if doc in expected and expected[doc] != version),
+        extra=sorted(set(indexed) - set(expected)),
+        queued=queued,
+    )
 
 
 def search(actor: User, query: SearchQuery) -> SearchResult:

@@ -1,0 +1,132 @@
+"""The index is derived data: a crash between commit and indexing loses nothing, a rebuild runs beside the live
+index and catches up with changes made meanwhile, and `search check` reports drift."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner
+from flask import Flask
+
+from search_index import SearchQuery
+from tests.conftest import World
+from webapp import create_app
+from webapp.config import Settings
+from webapp.extensions import db
+from webapp.search.models import IndexOutbox
+
+# A process that commits a new document and is killed (SIGKILL) before it indexes it.
+DYING_WRITER = textwrap.dedent(
+    """
+    import io, os, signal
+    from webapp import create_app
+    from webapp.extensions import db
+    from webapp.schema import upgrade_to_head
+
+    app = create_app()
+    with app.app_context():
+        upgrade_to_head(db.engine)
+        from webapp.auth.services import create_user, ensure_district
+        from webapp.cases.schemas import CaseInput
+        from webapp.cases.services import open_case
+        from webapp.documents.schemas import DocumentMeta, Upload
+        from webapp.documents.services import add_document
+        from webapp.nomenclature.schemas import EntryInput
+        from webapp.nomenclature.services import create_entry
+        import webapp.uow
+
+        ensure_district("u1")
+        user = create_user("spec", role="specialist", password="long-password-1", district_codes=["u1"])
+        create_entry(None, EntryInput(index="04-05", title="Личные дела", year=2026, retention_years=75))
+        case = open_case(user, CaseInput(nomenclature_index="04-05", year=2026, title="Дело", district="u1"))
+        add_document(user, case.id, DocumentMeta(title="Акт"), Upload(io.BytesIO("патронаж семьи".encode()), "a.txt"))
+        webapp.uow.drain_outbox = lambda: os.kill(os.getpid(), signal.SIGKILL)
+        webapp.uow.commit()
+    """
+)
+
+
+def test_a_kill_between_commit_and_indexing_loses_no_index_entry(tmp_path: Path) -> None:
+    env = {**os.environ, "CASEFILES_DATA_DIR": str(tmp_path), "PYTHONPATH": str(Path(__file__).parents[2])}
+    env.pop("CASEFILES_DATABASE_URL", None)
+    died = subprocess.run([sys.executable, "-c", DYING_WRITER], env=env, capture_output=True, text=True, check=False)
+    assert died.returncode == -signal.SIGKILL, died.stderr
+
+    settings = Settings(
+        data_dir=tmp_path,
+        database_url=f"sqlite:///{tmp_path / 'casefiles.db'}",
+        storage="local",
+        s3_endpoint_url=None,
+        s3_bucket=None,
+        secret_key="x",
+        max_upload_bytes=1024,
+        institution_name="",
+    )
+    index_dir = settings.index_dir
+    from search_index import SearchIndex
+
+    assert SearchIndex(index_dir).count() == 0  # committed, never indexed
+    app = create_app(settings=settings)  # starting again replays the outbox
+    with app.app_context():
+        result = app.extensions["casefiles.search_index"].search(SearchQuery(text="семья"))
+        assert [hit.title for hit in result.hits] == ["Акт"]
+        assert db.session.scalar(db.select(db.func.count()).where(IndexOutbox.applied_at.is_(None))) == 0
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_reindex_catches_up_with_changes_made_while_it_builds(app: Flask, world: World) -> None:
+    from webapp.search.services import reindex_all
+
+    case = world.open_case()
+    for number in range(3):
+        world.upload(case["id"], f"акт обследования номер {number}".encode())
+    seen: list[tuple[int, int]] = []
+
+    def progress(done: int, total: int) -> None:
+        seen.append((done, total))
+        if len(seen) == 1:  # while the fresh index is being built, someone files a new act
+            world.upload(case["id"], "патронаж многодетной семьи".encode())
+
+    assert reindex_all(progress=progress) == 3
+    assert seen[0] == (3, 3)
+    assert world["spec1"].get("/api/v1/search?q=многодетная").get_json()["total"] == 1  # not lost by the swap
+    assert world["spec1"].get("/api/v1/search?q=обследование").get_json()["total"] == 3
+
+
+def test_search_check_reports_drift(app: Flask, world: World) -> None:
+    from webapp.cli import main
+
+    case = world.open_case()
+    first = world.upload(case["id"], "акт".encode())
+    second = world.upload(case["id"], "заявление".encode())
+    run = app.test_cli_runner()
+    clean = run.invoke(main, ["search", "check"])
+    assert clean.exit_code == 0, clean.output
+    index = app.extensions["casefiles.search_index"]
+    index.remove([first["id"]])
+    stale = _indexed_copy(app, second["id"], version=7)
+    index.index([stale, _indexed_copy(app, second["id"], document_id=999)])
+    drift = run.invoke(main, ["search", "check"])
+    assert drift.exit_code == 1
+    assert f"missing: 1 (document ids: {first['id']})" in drift.output
+    assert f"stale: 1 (document ids: {second['id']})" in drift.output
+    assert "extra: 1 (document ids: 999)" in drift.output
+    assert CliRunner().invoke(main, ["search", "--help"]).exit_code == 0
+
+
+def _indexed_copy(app: Flask, source_id: int, **changes: Any) -> Any:
+    import dataclasses
+
+    from webapp.documents.models import Document
+    from webapp.search.services import _to_indexed
+
+    document = db.session.get(Document, source_id)
+    assert document is not None
+    return dataclasses.replace(_to_indexed(document), **changes)
