@@ -4,7 +4,8 @@
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
-ensure_debian_packages fonts-dejavu-core postgresql libreoffice-writer-nogui fonts-liberation2 openssl
+ensure_debian_packages fonts-dejavu-core postgresql libreoffice-writer-nogui fonts-liberation2 openssl \
+  tesseract-ocr tesseract-ocr-rus poppler-utils
 ensure_venv "test"
 export PATH="$VENV/bin:$PATH"
 

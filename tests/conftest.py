@@ -80,8 +80,8 @@ def settings(tmp_path: Path, migrated_database: str) -> Settings:
 
 @pytest.fixture
 def app(settings: Settings) -> Iterator[Flask]:
-    # Jobs run at once in the request; PDF renditions only where a test asks for one (LibreOffice is slow).
-    app = create_app({"TESTING": True, "JOBS_IMMEDIATE": True, "AUTO_PDF": False}, settings=settings)
+    # Jobs run at once in the request; PDF renditions and OCR only where a test asks (LibreOffice, tesseract: slow).
+    app = create_app({"TESTING": True, "JOBS_IMMEDIATE": True, "AUTO_PDF": False, "AUTO_OCR": False}, settings=settings)
     with app.app_context():
         yield app
         db.session.remove()

@@ -92,6 +92,7 @@ def _register_blueprints(app: Flask) -> None:
     import webapp.renditions.api
     import webapp.renditions.views
     import webapp.search.api
+    import webapp.search.ocr
     import webapp.signing.api
     import webapp.signing.views  # noqa: F401
     from webapp.api import api

@@ -10,7 +10,7 @@ from webapp.forms.models import FormTemplate, FormTemplateVersion
 from webapp.jobs.models import Job
 from webapp.nomenclature.models import NomenclatureEntry, NomenclatureSection
 from webapp.renditions.models import Rendition
-from webapp.search.models import IndexOutbox
+from webapp.search.models import IndexOutbox, VersionText
 from webapp.signing.models import Signature, SigningCertificate
 
 __all__ = [
@@ -36,5 +36,6 @@ __all__ = [
     "Signature",
     "SigningCertificate",
     "User",
+    "VersionText",
     "user_districts",
 ]

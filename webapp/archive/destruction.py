@@ -32,6 +32,7 @@ from webapp.jobs.models import Job
 from webapp.jobs.services import JobFailed, create_job, runner, set_progress
 from webapp.renditions.models import Rendition
 from webapp.runtime import blob_store
+from webapp.search.models import VersionText
 from webapp.search.services import enqueue_removal
 from webapp.uow import commit
 
@@ -273,6 +274,7 @@ def _destroy(approver: User, case: Case, act_label: str) -> None:
     # Names of hand signers on paper originals (family representatives) are content too. Electronic signatures
     # stay: they name staff and hold only a digest of the destroyed bytes.
     db.session.execute(delete(PaperSignature).where(PaperSignature.version_id.in_(version_ids)))
+    db.session.execute(delete(VersionText).where(VersionText.version_id.in_(version_ids)))  # recognised text
     for document_id in document_ids:
         enqueue_removal(document_id)
     case.status, case.destroyed_on, case.subject = "destroyed", dt.date.today(), {}

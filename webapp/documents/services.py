@@ -24,6 +24,7 @@ from webapp.exceptions import Conflict, Forbidden, Gone, NotFound, StorageUnavai
 from webapp.extensions import db
 from webapp.renditions.services import request_rendition
 from webapp.runtime import blob_store
+from webapp.search.ocr import request_ocr
 from webapp.search.services import enqueue_index
 
 
@@ -186,6 +187,7 @@ def _store_version(
     db.session.refresh(document, ["versions"])
     enqueue_index(document.id)
     request_rendition(version, actor)
+    request_ocr(version, actor)
     return version
 
 

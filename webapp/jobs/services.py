@@ -82,7 +82,9 @@ def execute_job(job_id: int) -> None:
         job = db.session.get(Job, job_id)
         assert job is not None
         job.status, job.progress = "done", 1.0
-        db.session.commit()
+        from webapp.uow import commit  # a job is a unit of work: its index changes and follow-up jobs go out too
+
+        commit()
     except JobFailed as exc:
         _fail(job_id, str(exc))
     except Exception as exc:  # the message of an arbitrary error may quote data: log its type only

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import String
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.dbtypes import UTCDateTime, utcnow
@@ -24,3 +24,17 @@ class IndexOutbox(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     attempts: Mapped[int] = mapped_column(default=0)
     applied_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+
+
+class VersionText(Base):
+    """Text recognised in a scan (OCR) of one version; the original is never changed. Personal data: destroyed
+    with the case's content."""
+
+    __tablename__ = "version_texts"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("document_versions.id"), unique=True)
+    method: Mapped[str] = mapped_column(String(20))  # "ocr"
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

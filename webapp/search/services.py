@@ -21,7 +21,7 @@ from webapp.documents.models import Document, DocumentVersion
 from webapp.exceptions import ValidationError
 from webapp.extensions import db
 from webapp.runtime import blob_store, search_index
-from webapp.search.models import IndexOutbox
+from webapp.search.models import IndexOutbox, VersionText
 
 log = logging.getLogger(__name__)
 OUTBOX_BATCH = 50
@@ -191,6 +191,8 @@ def _to_indexed(document: Document) -> IndexedDocument:
     else:
         with blob_store().open(version.blob_key) as stream:
             text = extract_text(stream, version.media_type)
+        recognised = db.session.scalar(select(VersionText.text).where(VersionText.version_id == version.id))
+        text = f"{text}\n{recognised}".strip() if recognised else text
     return IndexedDocument(
         document_id=document.id,
         version=version.number,
