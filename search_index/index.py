@@ -33,6 +33,8 @@ MAX_HIGHLIGHTS = 3
 WRITE_TIMEOUT = 30.0
 READ_ATTEMPTS = 10
 PROGRESS_EVERY = 200
+SIMILAR_LIMIT = 10
+SIMILAR_TERMS = 15  # the most telling words of a document that make up its "more like this" query
 FACET_FIELDS = ("type", "year", "district", "nomenclature")
 # whoosh's writers lock "<index name>_WRITELOCK"; the default index name is MAIN.
 _WRITE_LOCK = "MAIN_WRITELOCK"
@@ -163,6 +165,22 @@ class SearchIndex:
             if tolerant == exact:
                 return None
             return dataclasses.replace(_run(searcher, tolerant, visible, query), fuzzy=True)
+
+    def similar(self, document_id: int, query: SearchQuery, *, limit: int = SIMILAR_LIMIT) -> list[SearchHit]:
+        """Documents whose text shares the most telling words with this one's (more like this: names, addresses,
+        the family's situation), within the permissions and filters of `query`; the document itself excluded."""
+        visible = combined_filter(query)
+        if visible is None:
+            return []
+        return _reading(lambda: self._similar(document_id, visible, limit))
+
+    def _similar(self, document_id: int, visible: Query, limit: int) -> list[SearchHit]:
+        with self._index.searcher() as searcher:
+            docnum = searcher.document_number(doc_key=str(document_id))
+            if docnum is None:
+                return []
+            results = searcher.more_like(docnum, "text", top=limit, numterms=SIMILAR_TERMS, filter=visible)
+            return [_hit(hit, highlights=[], score=float(hit.score)) for hit in results]
 
     def _contents(self) -> dict[int, int]:
         with self._index.searcher() as searcher:

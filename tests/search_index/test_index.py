@@ -434,3 +434,20 @@ def test_writers_and_readers_in_several_processes_lose_nothing(tmp_path: Path) -
     per_worker = BATCHES * BATCH_SIZE - len(range(0, BATCHES * BATCH_SIZE, 3))
     index = SearchIndex(folder)
     assert index.count() == index.search(SearchQuery(text="семья")).total == 4 * per_worker
+
+
+def test_similar_documents_share_telling_words_within_permissions(index: SearchIndex) -> None:
+    index.index(
+        [
+            doc(1, "Акт обследования: семья Ивановых, ул. Ленина, д. 5, многодетная, трое детей"),
+            doc(2, "Социальный паспорт семьи Ивановых, проживающих на ул. Ленина, д. 5; многодетная семья"),
+            doc(3, "Ходатайство Ивановых по ул. Ленина о материальной помощи многодетной семье", district="u2"),
+            doc(4, "Отчёт о работе участка за квартал: показатели, мероприятия"),
+        ]
+    )
+    similar = [hit.document_id for hit in index.similar(1, SearchQuery())]
+    assert similar[:2] == [2, 3] or similar[:2] == [3, 2]
+    assert 1 not in similar and 4 not in similar
+    mine = [hit.document_id for hit in index.similar(1, SearchQuery(allowed_districts=frozenset({"u1"})))]
+    assert 3 not in mine and 2 in mine
+    assert index.similar(99, SearchQuery()) == []

@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from document_templates import Manifest, form_text
-from search_index import IndexedDocument, QueryError, SearchQuery, SearchResult, extract_text
+from search_index import IndexedDocument, QueryError, SearchHit, SearchQuery, SearchResult, extract_text
 from search_index.index import IndexWriter
 from webapp.auth.models import User
 from webapp.cases.models import Case
@@ -152,6 +152,15 @@ def check_index() -> Drift:
         extra=sorted(set(indexed) - set(expected)),
         queued=queued,
     )
+
+
+def similar_documents(actor: User, document_id: int) -> list[SearchHit]:
+    """More like this document, among the documents the actor may read (the document itself checked too)."""
+    from webapp.documents.services import get_document  # documents import this module to queue indexing
+
+    get_document(actor, document_id)
+    scope = SearchQuery(allowed_districts=search_scope(actor))
+    return search_index().similar(document_id, scope)
 
 
 def search(actor: User, query: SearchQuery) -> SearchResult:
