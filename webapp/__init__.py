@@ -93,6 +93,7 @@ def _register_blueprints(app: Flask) -> None:
     import webapp.renditions.views
     import webapp.search.api
     import webapp.search.ocr
+    import webapp.search.views
     import webapp.signing.api
     import webapp.signing.views  # noqa: F401
     from webapp.api import api
