@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
 
 from tests.conftest import World
@@ -65,3 +67,23 @@ def test_reindex_rebuilds_from_database(app: Flask, world: World) -> None:
     assert world["head"].get("/api/v1/search?q=патронаж").get_json()["total"] == 0
     assert reindex_all() == 1
     assert world["head"].get("/api/v1/search?q=патронаж").get_json()["total"] == 1
+
+
+def test_similar_documents_and_the_typo_flag(client: Any, world: World) -> None:
+    from tests.webapp.test_pages import login
+
+    first = world.upload(world.open_case()["id"], "Акт обследования семьи Никитиных, ул. Мира, д. 7".encode())
+    second = world.upload(world.open_case()["id"], "Социальный паспорт семьи Никитиных с улицы Мира, дом 7".encode())
+    world.upload(world.open_case(district="u2", username="spec2")["id"], "Никитиных Мира семьи".encode(), "spec2")
+    world.upload(world.open_case()["id"], "Отчёт о работе за квартал".encode())
+    similar = world["spec1"].get(f"/api/v1/documents/{first['id']}/similar").get_json()
+    assert [item["document_id"] for item in similar["items"]] == [second["id"]]  # u2's document is not visible
+    assert world["head"].get(f"/api/v1/documents/{first['id']}/similar").get_json()["total"] == 2
+    assert world["spec2"].get(f"/api/v1/documents/{first['id']}/similar").status_code == 404
+    typo = world["spec1"].get("/api/v1/search?q=Никитиных обследованя").get_json()
+    assert (typo["total"], typo["fuzzy"]) == (1, True)
+    login(client, "spec1")
+    page = client.get(f"/documents/{first['id']}/similar").get_data(as_text=True)
+    assert "Похожие на" in page and f"document-{second['id']}" in page
+    found = client.get("/search?q=Никитиных+обследованя").get_data(as_text=True)
+    assert "возможна опечатка" in found

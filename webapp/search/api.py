@@ -22,8 +22,19 @@ def search() -> dict[str, Any]:
     return result_json(services.search(actor(), query_from_args()))
 
 
+@api.get("/documents/<int:document_id>/similar")
+def similar(document_id: int) -> dict[str, Any]:
+    hits = services.similar_documents(actor(), document_id)
+    return {"total": len(hits), "items": [hit_json(hit) for hit in hits]}
+
+
 def result_json(result: SearchResult) -> dict[str, Any]:
-    return {"total": result.total, "items": [hit_json(hit) for hit in result.hits], "facets": result.facets}
+    return {
+        "total": result.total,
+        "items": [hit_json(hit) for hit in result.hits],
+        "facets": result.facets,
+        "fuzzy": result.fuzzy,
+    }
 
 
 def hit_json(hit: SearchHit) -> dict[str, Any]:

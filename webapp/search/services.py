@@ -11,14 +11,14 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from document_templates import Manifest, form_text
-from search_index import IndexedDocument, QueryError, SearchHit, SearchQuery, SearchResult, extract_text
+from search_index import IndexBusy, IndexedDocument, QueryError, SearchHit, SearchQuery, SearchResult, extract_text
 from search_index.index import IndexWriter
 from webapp.auth.models import User
 from webapp.cases.models import Case
 from webapp.cases.permissions import search_scope
 from webapp.dbtypes import utcnow
 from webapp.documents.models import Document, DocumentVersion
-from webapp.exceptions import ValidationError
+from webapp.exceptions import StorageUnavailable, ValidationError
 from webapp.extensions import db
 from webapp.runtime import blob_store, search_index
 from webapp.search.models import IndexOutbox, VersionText
@@ -169,6 +169,8 @@ def search(actor: User, query: SearchQuery) -> SearchResult:
         return search_index().search(scoped)
     except QueryError as exc:
         raise ValidationError(f"Не удалось разобрать запрос: {exc}", code="invalid_query") from None
+    except IndexBusy:
+        raise StorageUnavailable("Поисковый индекс занят, повторите запрос", code="search_busy") from None
 
 
 def _all_indexed(batch_size: int) -> Iterator[IndexedDocument]:

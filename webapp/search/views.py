@@ -14,15 +14,18 @@ from search_index import SearchResult
 from webapp.auth.models import District
 from webapp.cases.permissions import search_scope
 from webapp.documents.models import DOCUMENT_TYPES
+from webapp.documents.services import get_document
 from webapp.errors import STATUS_BY_ERROR
 from webapp.exceptions import DomainError
 from webapp.extensions import db
+from webapp.nomenclature.models import NomenclatureEntry
 from webapp.search import services
 from webapp.search.params import YEAR_MAX, YEAR_MIN, search_query
 from webapp.ui import current_actor, ui
 from webapp.ui.filters import ru_date
 from webapp.validation import parse_int
 
+Names = dict[str, dict[str, str]]
 PER_PAGE = 20
 MAX_PAGE = 500  # 10 000 results deep is more than anyone pages through
 # Filters with facet counts, in the order shown, with their Russian titles.
@@ -75,7 +78,7 @@ def search() -> tuple[str, int]:
     except DomainError as exc:  # bad filters, or a query the index cannot parse: say so on the page
         error = _message(exc)
         status = next((code for cls, code in STATUS_BY_ERROR.items() if isinstance(exc, cls)), 400)
-    district_names = _district_names()
+    names = _names()
     unfiltered = {name: value for name, value in params.items() if name not in FILTERS}
     pages = max(1, -(-result.total // PER_PAGE)) if result else 1
     page_html = render_template(
@@ -88,15 +91,23 @@ def search() -> tuple[str, int]:
         first_number=(page - 1) * PER_PAGE + 1,
         prev_url=_search_url(params, page=min(page - 1, pages)) if result and page > 1 else None,
         next_url=_search_url(params, page=page + 1) if result and page < pages else None,
-        facets=_facet_groups(result, params, district_names) if result else [],
-        active_filters=_active_filters(result, params, district_names),
+        facets=_facet_groups(result, params, names) if result else [],
+        active_filters=_active_filters(result, params, names),
         clear_all_url=_search_url(unfiltered) if filtered else None,
         type_labels=DOCUMENT_TYPES,
-        districts=_visible_districts(actor_scope=search_scope(actor), names=district_names),
+        districts=_visible_districts(actor_scope=search_scope(actor), names=names["district"]),
         sort_labels=SORT_LABELS,
         year_range=(YEAR_MIN, YEAR_MAX),
     )
     return page_html, status
+
+
+@ui.get("/documents/<int:document_id>/similar")
+@login_required
+def similar_documents(document_id: int) -> str:
+    document = get_document(current_actor(), document_id)
+    hits = services.similar_documents(current_actor(), document_id)
+    return render_template("search/similar.html", document=document, hits=hits, type_labels=DOCUMENT_TYPES)
 
 
 def _search_url(params: dict[str, str], **changes: str | int | None) -> str:
@@ -106,7 +117,7 @@ def _search_url(params: dict[str, str], **changes: str | int | None) -> str:
     return url_for("ui.search", **values)
 
 
-def _facet_groups(result: SearchResult, params: dict[str, str], district_names: dict[str, str]) -> list[FacetGroup]:
+def _facet_groups(result: SearchResult, params: dict[str, str], names: Names) -> list[FacetGroup]:
     groups = []
     for name, title in FACETS.items():
         counts = dict(result.facets.get(name, {}))
@@ -116,7 +127,7 @@ def _facet_groups(result: SearchResult, params: dict[str, str], district_names: 
         values = [
             FacetValue(
                 value=value,
-                label=_label(name, value, district_names),
+                label=_label(name, value, names),
                 count=count,
                 active=value == active,
                 url=_search_url(params, **{name: None if value == active else value}),
@@ -127,25 +138,25 @@ def _facet_groups(result: SearchResult, params: dict[str, str], district_names: 
     return groups
 
 
-def _active_filters(
-    result: SearchResult | None, params: dict[str, str], district_names: dict[str, str]
-) -> list[ActiveFilter]:
+def _active_filters(result: SearchResult | None, params: dict[str, str], names: Names) -> list[ActiveFilter]:
     active = []
     for name, title in FILTERS.items():
         if name not in params:
             continue
-        label = _label(name, params[name], district_names)
+        label = _label(name, params[name], names)
         if name == "case":
             label = result.hits[0].case_number if result and result.hits else "выбранное дело"
         active.append(ActiveFilter(title=title, label=label, clear_url=_search_url(params, **{name: None})))
     return active
 
 
-def _label(name: str, value: str, district_names: dict[str, str]) -> str:
+def _label(name: str, value: str, names: Names) -> str:
     if name == "type":
         return DOCUMENT_TYPES.get(value, value)
     if name == "district":
-        return district_names.get(value, value)
+        return names["district"].get(value, value)
+    if name == "nomenclature" and value in names["nomenclature"]:
+        return f"{value} — {names['nomenclature'][value]}"
     if name in ("date_from", "date_to"):
         try:
             return ru_date(dt.date.fromisoformat(value))
@@ -154,8 +165,15 @@ def _label(name: str, value: str, district_names: dict[str, str]) -> str:
     return value
 
 
-def _district_names() -> dict[str, str]:
-    return {code: name for code, name in db.session.execute(select(District.code, District.name)).all()}
+def _names() -> Names:
+    """Labels of facet values: district names, nomenclature headings (of the latest year with the index)."""
+    headings = db.session.execute(
+        select(NomenclatureEntry.index, NomenclatureEntry.title).order_by(NomenclatureEntry.year)
+    ).all()
+    return {
+        "district": {code: name for code, name in db.session.execute(select(District.code, District.name)).all()},
+        "nomenclature": {index: title for index, title in headings},
+    }
 
 
 def _visible_districts(actor_scope: frozenset[str] | None, names: dict[str, str]) -> list[tuple[str, str]]:
