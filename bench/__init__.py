@@ -1,0 +1,1 @@
+"""Benchmarks, run as modules from the project folder: `python -m bench.search`."""
