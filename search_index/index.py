@@ -5,9 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
-import html
 import os
-import re
 import secrets
 import shutil
 import time
@@ -15,7 +13,8 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-from whoosh import highlight, index, sorting
+import numpy as np
+from whoosh import index
 from whoosh.fields import DATETIME, ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import EmptyIndexError, LockError
@@ -24,12 +23,13 @@ from whoosh.util.filelock import try_for
 
 from search_index.analysis import russian_analyzer
 from search_index.documents import IndexBusy, IndexedDocument, SearchHit, SearchQuery, SearchResult
+from search_index.engine import TERM_ARRAYS, Evaluator, SegmentCache, top
+from search_index.highlighting import Terms, fragments, marked
 from search_index.querying import SEARCH_FIELDS, combined_filter, parse_text
 
 T = TypeVar("T")
 
 MAX_PER_PAGE = 100
-MAX_HIGHLIGHTS = 3
 WRITE_TIMEOUT = 30.0
 READ_ATTEMPTS = 10
 PROGRESS_EVERY = 200
@@ -38,8 +38,6 @@ SIMILAR_TERMS = 15  # the most telling words of a document that make up its "mor
 FACET_FIELDS = ("type", "year", "district", "nomenclature")
 # whoosh's writers lock "<index name>_WRITELOCK"; the default index name is MAIN.
 _WRITE_LOCK = "MAIN_WRITELOCK"
-_FRAGMENT_SEPARATOR = "\x1f"
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def build_schema() -> Schema:
@@ -72,6 +70,7 @@ class SearchIndex:
         # The schema (and with it the analyzer) always comes from this code, never from the pickle whoosh
         # keeps in the folder: an analyzer change then takes effect everywhere, and `rebuild` re-indexes.
         self.schema = build_schema()
+        self._cache = SegmentCache()
         self.path.mkdir(parents=True, exist_ok=True)
         self._index = _reading(self._open_or_create)
 
@@ -137,6 +136,11 @@ class SearchIndex:
         shutil.rmtree(retired, ignore_errors=True)  # open readers keep their files (POSIX); new ones retry
         return count
 
+    def drop_caches(self, *, columns: bool = False) -> None:
+        """Forget the posting lists read so far, and with `columns` the per-segment columns (field lengths, facet
+        values, dates) too. The benchmark measures queries on a cold cache with it."""
+        self._cache.clear("" if columns else TERM_ARRAYS)
+
     def contents(self) -> dict[int, int]:
         """document_id → indexed version, for checking the index against the database."""
         return _reading(self._contents)
@@ -164,7 +168,7 @@ class SearchIndex:
             )
             if tolerant == exact:
                 return None
-            return dataclasses.replace(_run(searcher, tolerant, visible, query), fuzzy=True)
+            return dataclasses.replace(_run(searcher, tolerant, visible, query, self._cache), fuzzy=True)
 
     def similar(self, document_id: int, query: SearchQuery, *, limit: int = SIMILAR_LIMIT) -> list[SearchHit]:
         """Documents whose text shares the most telling words with this one's (more like this: names, addresses,
@@ -180,7 +184,7 @@ class SearchIndex:
             if docnum is None:
                 return []
             results = searcher.more_like(docnum, "text", top=limit, numterms=SIMILAR_TERMS, filter=visible)
-            return [_hit(hit, highlights=[], score=float(hit.score)) for hit in results]
+            return [_hit(hit.fields(), highlights=[], score=float(hit.score)) for hit in results]
 
     def _contents(self) -> dict[int, int]:
         with self._index.searcher() as searcher:
@@ -192,7 +196,7 @@ class SearchIndex:
 
     def _search(self, parsed: Query, visible: Query, query: SearchQuery) -> SearchResult:
         with self._index.searcher() as searcher:
-            return _run(searcher, parsed, visible, query)
+            return _run(searcher, parsed, visible, query, self._cache)
 
     def _open_or_create(self) -> Any:
         """Processes starting together on an empty folder must not both create: whoosh's create wipes it."""
@@ -204,7 +208,7 @@ class SearchIndex:
             raise IndexBusy("the search index is being created by another process")
         try:
             existing = self._open_existing()
-            return existing if existing is not None else index.create_in(str(self.path), self.schema)
+            return existing if existing is not None else _storage(self.path).create_index(self.schema)
         finally:
             lock.release()
 
@@ -212,7 +216,7 @@ class SearchIndex:
         # Not index.exists_in: it unpickles the stored schema, which fails once an analyzer class it names
         # has been renamed or removed.
         try:
-            return index.open_dir(str(self.path), schema=self.schema)
+            return _storage(self.path).open_index(schema=self.schema)
         except EmptyIndexError:
             return None
 
@@ -252,6 +256,12 @@ class IndexWriter:
         for document_id in document_ids:
             self._writer.delete_by_term("doc_key", str(document_id))
             self.written = True
+
+
+def _storage(path: Path) -> FileStorage:
+    """Files read through ordinary handles: with mmap, whoosh copies each file of a segment into memory on
+    every open (some 60 ms a search on 20,000 documents); this way a searcher opens in well under 1 ms."""
+    return FileStorage(str(path), supports_mmap=False)
 
 
 def _fresh_folder(path: Path) -> Path:
@@ -317,36 +327,30 @@ def _fields(doc: IndexedDocument) -> dict[str, Any]:
     return fields
 
 
-def _run(searcher: Any, parsed: Query, visible: Query, query: SearchQuery) -> SearchResult:
+def _run(searcher: Any, parsed: Query, visible: Query, query: SearchQuery, cache: SegmentCache) -> SearchResult:
     per_page = max(1, min(query.per_page, MAX_PER_PAGE))
     page = max(1, query.page)
     listing = isinstance(parsed, Every)  # no words: list by date, nothing to highlight
-    facets = sorting.Facets()
-    for name in FACET_FIELDS:
-        facets.add_field(name, maptype=sorting.Count)
-    # terms=True records which terms matched each hit, which highlighting needs.
-    options: dict[str, Any] = {"filter": visible, "groupedby": facets, "terms": not listing}
+    engine = Evaluator(searcher, cache)
+    mask, scores = engine.matches(parsed)
+    mask &= engine.filter_mask(visible)
+    docs = np.flatnonzero(mask)
     by_date = listing or query.sort == "date"
-    if by_date:
-        options.update(sortedby="sort_date", reverse=True)
-    results = searcher.search(parsed, limit=page * per_page, **options)
-    hits = [
-        _hit(hit, highlights=[] if listing else _highlights(hit), score=0.0 if by_date else float(hit.score))
-        for hit in results[(page - 1) * per_page : page * per_page]
-    ]
-    return SearchResult(total=len(results), hits=hits, facets=_facet_counts(results))
+    keys = engine.numeric("sort_date")[docs] if by_date else scores[docs]
+    page_docs = top(docs, keys, page * per_page)[(page - 1) * per_page :]
+    terms = Terms({text for field, text in engine.matched_terms if field in ("text", "title")})
+    hits = []
+    for docnum in page_docs.tolist():
+        stored = searcher.stored_fields(docnum)
+        score = 0.0 if by_date else float(scores[docnum])
+        hits.append(_hit(stored, highlights=[] if listing else _highlights(stored, terms), score=score))
+    facets = {name: dict(sorted(engine.counts(mask, name).items())) for name in FACET_FIELDS}
+    facets = {name: {value: n for value, n in counts.items() if value} for name, counts in facets.items()}
+    return SearchResult(total=len(docs), hits=hits, facets=facets)
 
 
-def _facet_counts(results: Any) -> dict[str, dict[str, int]]:
-    return {
-        name: {str(key): int(count) for key, count in sorted(results.groups(name).items()) if key}
-        for name in FACET_FIELDS
-    }
-
-
-def _hit(hit: Any, *, highlights: list[str], score: float) -> SearchHit:
-    """score is whoosh's relevance; 0.0 in date order, where whoosh reports the sort key instead."""
-    stored = hit.fields()
+def _hit(stored: dict[str, Any], *, highlights: list[str], score: float) -> SearchHit:
+    """score is the relevance; 0.0 in date order."""
     date = stored.get("date")
     return SearchHit(
         document_id=int(stored["document_id"]),
@@ -361,32 +365,10 @@ def _hit(hit: Any, *, highlights: list[str], score: float) -> SearchHit:
     )
 
 
-def _highlights(hit: Any) -> list[str]:
+def _highlights(stored: dict[str, Any], terms: Terms) -> list[str]:
     """Fragments of the body where the query matched; the whole title when only the title did."""
-    for highlighter, field in ((_BODY_HIGHLIGHTER, "text"), (_TITLE_HIGHLIGHTER, "title")):
-        formatted = highlighter.highlight_hit(hit, field, top=MAX_HIGHLIGHTS) or ""
-        fragments = [part for part in formatted.split(_FRAGMENT_SEPARATOR) if part]
-        if fragments:
-            return fragments[:MAX_HIGHLIGHTS]
-    return []
-
-
-class _MarkFormatter(highlight.Formatter):  # type: ignore[misc]
-    """Matched words in <mark>, everything else HTML-escaped: document text never reaches a page raw.
-
-    Control characters go too, so the one separating fragments can only come from here."""
-
-    between = _FRAGMENT_SEPARATOR
-
-    def _text(self, text: str) -> str:
-        return html.escape(_CONTROL_CHARS.sub(" ", text))
-
-    def format_token(self, text: str, token: Any, replace: bool = False) -> str:
-        return f"<mark>{self._text(highlight.get_text(text, token, replace))}</mark>"
-
-
-# Stateless, so shared by all searches.
-_BODY_HIGHLIGHTER = highlight.Highlighter(
-    fragmenter=highlight.ContextFragmenter(maxchars=200, surround=60), formatter=_MarkFormatter()
-)
-_TITLE_HIGHLIGHTER = highlight.Highlighter(fragmenter=highlight.WholeFragmenter(), formatter=_MarkFormatter())
+    body = fragments(stored.get("text") or "", terms)
+    if body:
+        return body
+    title = marked(stored.get("title") or "", terms)
+    return [title] if title else []

@@ -106,3 +106,14 @@ def _lemma_sequence(text: str) -> tuple[str, ...]:
 @functools.cache
 def _table() -> _Table:
     return _Table(SYNONYMS)
+
+
+def related(lemmas: set[str]) -> set[str]:
+    """The lemmas of the other spellings of every group spelled out in full among `lemmas` («тжс» → «трудный»,
+    «жизненный», «ситуация», and back): what a synonym match looks like in the text, for highlighting."""
+    found: set[str] = set()
+    for entries in _table().ending_with.values():
+        for spelling, additions in entries:
+            if all(lemma in lemmas for lemma in spelling):
+                found.update(additions)
+    return found

@@ -230,9 +230,9 @@ def test_hit_fields(index: SearchIndex) -> None:
 def test_highlights_are_escaped(index: SearchIndex) -> None:
     index.index([doc(1, "Семья <script>alert('x')</script> & \"соседи\" <b>")])
     [hit] = index.search(SearchQuery(text="семья соседи")).hits
-    # A fragment ends with a word (here "b"); everything it shows is escaped.
+    # Everything a fragment shows is escaped.
     script = "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;"
-    assert hit.highlights == [f"<mark>Семья</mark> {script} &amp; &quot;<mark>соседи</mark>&quot; &lt;b"]
+    assert hit.highlights == [f"<mark>Семья</mark> {script} &amp; &quot;<mark>соседи</mark>&quot; &lt;b&gt;"]
 
 
 def test_a_matched_title_is_highlighted_whole_and_escaped(index: SearchIndex) -> None:

@@ -1,0 +1,121 @@
+"""The vectorized evaluator against whoosh's own matching, on an index of several segments with deletions: the
+same documents for every word, phrase, prefix and typo-tolerant term, combined by the set algebra of And, Or
+and Not; the same scores for words.
+
+Combinations are checked against sets rather than whoosh's compound matchers: whoosh-reloaded 2.7.5's AndNot
+over several segments with deletions returns documents it should exclude («многодетная -пособие» gave three
+documents that contain «пособие»)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+from whoosh import query as q
+from whoosh.query import Query
+
+from bench.search_corpus import QUERIES, build_corpus
+from search_index import SearchIndex, SearchQuery
+from search_index.engine import Evaluator, SegmentCache, top
+from search_index.querying import combined_filter, parse_text
+
+EXTRA_QUERIES = (
+    "семья OR ребенок",
+    "семья NOT пособие",
+    "(акт OR паспорт) -многодетная",
+    '"социально опасном положении"',
+    '"трудной жизненной ситуации" OR "единое пособие"',
+    "обслед*",
+    "семья AND (Ивановых OR Петровых)",
+)
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
+    index = SearchIndex(Path(tmp_path_factory.mktemp("engine")) / "index")
+    docs = build_corpus(400, 7)
+    for start in range(0, len(docs), 100):  # a segment a batch
+        index.index(docs[start : start + 100])
+    index.remove(doc.document_id for doc in docs[::9])  # deletions in every segment
+    return index
+
+
+def whoosh_and_ours(index: SearchIndex, query: Query) -> tuple[set[int], set[int]]:
+    with index._index.searcher() as searcher:
+        assert len(list(searcher.reader().leaf_readers())) > 1, "the index should have several segments"
+        mask, _ = Evaluator(searcher, SegmentCache()).matches(query)
+        return expected(searcher, query), {int(docnum) for docnum in mask.nonzero()[0]}
+
+
+def expected(searcher: Any, query: Query) -> set[int]:
+    """whoosh's documents for each leaf of the query, combined as sets."""
+    if isinstance(query, q.AndNot):
+        return expected(searcher, query.a) - expected(searcher, query.b)
+    if isinstance(query, (q.AndMaybe,)):
+        return expected(searcher, query.a)
+    if isinstance(query, q.And):
+        return set.intersection(*(expected(searcher, child) for child in query.subqueries))
+    if isinstance(query, q.Or):
+        return set.union(*(expected(searcher, child) for child in query.subqueries))
+    if isinstance(query, q.Not):
+        return set(searcher.reader().all_doc_ids()) - expected(searcher, query.query)
+    return set(searcher.docs_for_query(query))
+
+
+@pytest.mark.parametrize("text", QUERIES + EXTRA_QUERIES)
+def test_the_same_documents_as_whoosh(index: SearchIndex, text: str) -> None:
+    theirs, ours = whoosh_and_ours(index, parse_text(text, index.schema))
+    assert ours == theirs
+
+
+@pytest.mark.parametrize("text", ["обследовние семьи", "многодетнная", "Петорв"])
+def test_typo_tolerant_queries_match_as_whoosh(index: SearchIndex, text: str) -> None:
+    theirs, ours = whoosh_and_ours(index, parse_text(text, index.schema, known=lambda term: False))
+    assert ours == theirs
+    assert ours
+
+
+def test_filters_match_as_whoosh(index: SearchIndex) -> None:
+    query = SearchQuery(
+        allowed_districts=frozenset({"u1", "u2"}),
+        allowed_case_ids=frozenset({3, 4}),
+        date_from=dt.date(2025, 3, 1),
+        date_to=dt.date(2026, 6, 30),
+        type="inspection_act",
+    )
+    theirs, ours = whoosh_and_ours(index, combined_filter(query))
+    assert ours == theirs
+    assert ours
+
+
+@pytest.mark.parametrize("text", ["семья", "акт обследования семьи Ивановых", "пособие -многодетная"])
+def test_scores_and_order_are_whoosh_bm25(index: SearchIndex, text: str) -> None:
+    query = parse_text(text, index.schema)
+    with index._index.searcher() as searcher:
+        results = searcher.search(query, limit=None)
+        theirs = {hit.docnum: hit.score for hit in results}
+        mask, scores = Evaluator(searcher, SegmentCache()).matches(query)
+        ours = {int(docnum): float(scores[docnum]) for docnum in mask.nonzero()[0]}
+    assert ours.keys() == theirs.keys()
+    for docnum, score in theirs.items():
+        assert ours[docnum] == pytest.approx(score, rel=1e-4)
+
+
+def test_top_orders_by_key_then_document() -> None:
+    import numpy as np
+
+    docs = np.array([5, 1, 9, 3, 7])
+    keys = np.array([1.0, 2.0, 2.0, 0.5, 3.0])
+    assert top(docs, keys, 3).tolist() == [7, 1, 9]
+    assert top(docs, keys, 10).tolist() == [7, 1, 9, 5, 3]
+
+
+def test_cached_arrays_do_not_outlive_a_commit(index: SearchIndex, tmp_path: Path) -> None:
+    fresh = SearchIndex(tmp_path / "fresh")
+    docs = build_corpus(30, 3)
+    fresh.index(docs)
+    before = fresh.search(SearchQuery(text="семья")).total
+    fresh.remove([doc.document_id for doc in docs if "семь" in doc.text.lower()][:5])
+    assert fresh.search(SearchQuery(text="семья")).total == before - 5
