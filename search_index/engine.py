@@ -19,7 +19,7 @@ import functools
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import numpy as np
 from whoosh import columns as whoosh_columns
@@ -50,14 +50,14 @@ class SegmentCache:
         self._bytes = 0
         self._lock = threading.Lock()
 
-    def get(self, leaf: Any, name: str, load: Callable[[], Any]) -> Any:
+    def get(self, leaf: Any, name: str, load: Callable[[], T]) -> T:
         if leaf.segment() is None:  # an empty index
             return load()
         key = (leaf.segment().segment_id(), name)
         with self._lock:
             if key in self._arrays:
                 self._arrays.move_to_end(key)
-                return self._arrays[key][0]
+                return cast(T, self._arrays[key][0])
         value = load()
         size = sum(part.nbytes for part in (value if isinstance(value, tuple) else (value,)) if hasattr(part, "nbytes"))
         with self._lock:

@@ -18,6 +18,7 @@ FRAGMENT_CHARS = 200  # the matches one fragment may span
 SURROUND = 60  # characters of context on each side
 _WORD = re.compile(WORD_PATTERN)
 _PART = re.compile(r"\w+")
+_JOINER = re.compile(r"[-/.]")
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -77,7 +78,7 @@ def matched_spans(text: str, terms: Terms) -> list[tuple[int, int]]:
         word = match.group()
         if terms.match(word):
             spans.append(match.span())
-        elif len(word) > len(_PART.match(word).group()):  # a compound: its parts («материально-бытовых»)
+        elif _JOINER.search(word):  # a compound: its parts («материально-бытовых»)
             start = match.start()
             spans += [
                 (start + part.start(), start + part.end()) for part in _PART.finditer(word) if terms.match(part.group())

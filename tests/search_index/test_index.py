@@ -235,6 +235,16 @@ def test_highlights_are_escaped(index: SearchIndex) -> None:
     assert hit.highlights == [f"<mark>Семья</mark> {script} &amp; &quot;<mark>соседи</mark>&quot; &lt;b&gt;"]
 
 
+def test_highlights_mark_word_forms_compound_parts_and_synonyms(index: SearchIndex) -> None:
+    filler = " ".join(["слово"] * 60)
+    index.index([doc(1, f"Семьёй Ивановой-Петровой. {filler} Семья в ТЖС. {filler} Обследованы условия.")])
+    [hit] = index.search(SearchQuery(text="семья Петрова трудная жизненная ситуация")).hits
+    assert hit.highlights == [
+        "<mark>Семьёй</mark> Ивановой-<mark>Петровой</mark>. " + " ".join(["слово"] * 9),
+        " ".join(["слово"] * 9) + " <mark>Семья</mark> в <mark>ТЖС</mark>. " + " ".join(["слово"] * 9),
+    ]
+
+
 def test_a_matched_title_is_highlighted_whole_and_escaped(index: SearchIndex) -> None:
     index.index([doc(1, "ничего общего", title="Акт <b>обследования</b> семьи")])
     [hit] = index.search(SearchQuery(text="обследование")).hits
