@@ -24,6 +24,8 @@ FUZZY_TWO_EDITS = 6
 FUZZY_STEM_MIN = 8
 FUZZY_ENDING = 2
 SEARCH_FIELDS = ("title", "text", "case_number_text", "nomenclature_title", "author", "signers")
+# Typos are looked for in the free text and names; headings and case numbers are picked, not typed.
+FUZZY_FIELDS = frozenset({"title", "text", "author", "signers"})
 
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # Whoosh reads these as single-letter wildcards; "где семья?" should not become one.
@@ -89,7 +91,8 @@ class _Parser(qparser.QueryParser):  # type: ignore[misc]
             return termclass(fieldname, prefix_of(text), boost=boost)
         written = text.lower().replace("ё", "е")
         lemma = lemmas(written)[0]
-        if self.known is None or len(written) < FUZZY_MIN or not written.isalpha() or self.known(lemma):
+        exact = fieldname not in FUZZY_FIELDS or len(written) < FUZZY_MIN or not written.isalpha()
+        if self.known is None or exact or self.known(lemma):
             return super().term_query(fieldname, text, termclass, **kwargs)
         distance = 2 if len(written) >= FUZZY_TWO_EDITS else 1
         variants: list[Query] = [
