@@ -12,10 +12,13 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, FlaskGroup
 
+from storage import StorageError
+from storage.s3 import S3BlobStore
 from webapp import create_app
 from webapp.auth import services as auth_services
 from webapp.exceptions import DomainError
 from webapp.extensions import db
+from webapp.runtime import blob_store
 from webapp.signing.pki import ensure_ca
 from webapp.signing.services import deactivate_user
 from webapp.uow import commit
@@ -70,11 +73,24 @@ def init_command() -> None:
     settings = current_app.config["CASEFILES"]
     state = "up to date" if before == after else f"upgraded {before or 'empty'} -> {after}"
     click.echo(f"database: {state}")
-    click.echo(f"storage: {settings.storage} ({settings.blob_dir if settings.storage == 'local' else 's3'})")
+    click.echo(f"storage: {_prepare_storage(settings)}")
     click.echo(f"search index: {settings.index_dir}")
     click.echo(f"form templates: {', '.join(updated) + ' registered' if updated else 'up to date'}")
     _, created = ensure_ca(settings.ca_dir, settings.institution_name)
     click.echo(f"signing CA: {settings.ca_dir / 'ca.pem'} ({'created' if created else 'present'})")
+
+
+def _prepare_storage(settings: Any) -> str:
+    """The storage as init leaves it; for S3 the bucket is created when missing (StorageError says why not)."""
+    store = blob_store()
+    if not isinstance(store, S3BlobStore):
+        return f"local ({settings.blob_dir})"
+    try:
+        created = store.ensure_bucket()
+        lock = "Object Lock enabled" if store.object_lock_enabled() else "no Object Lock"
+    except StorageError as exc:
+        raise click.ClickException(f"storage: {exc}") from None
+    return f"s3 bucket {store.bucket} ({'created' if created else 'present'}, {lock})"
 
 
 user_group = AppGroup("user", help="Manage users.")

@@ -11,6 +11,8 @@ from typing import Any
 from webapp.exceptions import ConfigurationError
 
 STORAGE_KINDS = ("local", "s3")
+S3_ADDRESSING = ("auto", "path", "virtual")
+S3_LOCK_MODES = ("GOVERNANCE", "COMPLIANCE")
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,11 @@ class Settings:
     max_upload_bytes: int
     institution_name: str
     ca_path: Path | None = None  # CASEFILES_CA_DIR; None: a folder in the data dir
+    s3_region: str | None = None  # None: boto's chain (AWS_REGION, AWS_DEFAULT_REGION, ~/.aws/config)
+    s3_addressing: str = "auto"
+    s3_lock_mode: str = "GOVERNANCE"
+    s3_multipart_mb: int = 8
+    s3_presign_seconds: int = 0  # 0: downloads go through the app; else the API redirects to a presigned URL
 
     @property
     def ca_dir(self) -> Path:
@@ -46,6 +53,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     storage = env.get("CASEFILES_STORAGE", "local").strip().lower()
     if storage not in STORAGE_KINDS:
         raise ConfigurationError(f"CASEFILES_STORAGE must be one of {', '.join(STORAGE_KINDS)}")
+    if storage == "s3" and not env.get("CASEFILES_S3_BUCKET"):
+        raise ConfigurationError("CASEFILES_STORAGE=s3 needs CASEFILES_S3_BUCKET")
     return Settings(
         data_dir=data_dir,
         database_url=env.get("CASEFILES_DATABASE_URL") or f"sqlite:///{data_dir / 'casefiles.db'}",
@@ -56,6 +65,11 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         max_upload_bytes=_positive_int(env, "CASEFILES_MAX_UPLOAD_MB", 200) * 1024 * 1024,
         institution_name=env.get("CASEFILES_INSTITUTION_NAME", "").strip(),
         ca_path=Path(env["CASEFILES_CA_DIR"]).resolve() if env.get("CASEFILES_CA_DIR") else None,
+        s3_region=env.get("CASEFILES_S3_REGION") or None,
+        s3_addressing=_choice(env, "CASEFILES_S3_ADDRESSING", S3_ADDRESSING, lower=True),
+        s3_lock_mode=_choice(env, "CASEFILES_S3_LOCK_MODE", S3_LOCK_MODES, lower=False),
+        s3_multipart_mb=max(5, _positive_int(env, "CASEFILES_S3_MULTIPART_MB", 8)),
+        s3_presign_seconds=_non_negative_int(env, "CASEFILES_S3_PRESIGN_SECONDS", 0),
     )
 
 
@@ -82,6 +96,23 @@ def _positive_int(env: dict[str, str], name: str, default: int) -> int:
         value = 0
     if value <= 0:
         raise ConfigurationError(f"{name} must be a positive whole number")
+    return value
+
+
+def _non_negative_int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if not raw:
+        return default
+    if not raw.strip().isdigit():
+        raise ConfigurationError(f"{name} must be a whole number, 0 or more")
+    return int(raw)
+
+
+def _choice(env: dict[str, str], name: str, choices: tuple[str, ...], *, lower: bool) -> str:
+    raw = (env.get(name) or choices[0]).strip()
+    value = raw.lower() if lower else raw.upper()
+    if value not in choices:
+        raise ConfigurationError(f"{name} must be one of {', '.join(choices)}")
     return value
 
 

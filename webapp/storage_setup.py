@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 from storage import BlobStore, LocalBlobStore
+from storage.s3 import MiB, S3BlobStore, S3Settings
 from webapp.config import Settings
-from webapp.exceptions import ConfigurationError
 
 
 def build_blob_store(settings: Settings) -> BlobStore:
-    if settings.storage == "local":
-        return LocalBlobStore(settings.blob_dir)
-    raise ConfigurationError("CASEFILES_STORAGE=s3 is not available yet in this version")
+    if settings.storage == "s3":
+        return S3BlobStore(s3_settings(settings))
+    return LocalBlobStore(settings.blob_dir)
+
+
+def s3_settings(settings: Settings) -> S3Settings:
+    assert settings.s3_bucket, "load_settings requires the bucket with CASEFILES_STORAGE=s3"
+    return S3Settings(
+        bucket=settings.s3_bucket,
+        endpoint_url=settings.s3_endpoint_url,
+        region=settings.s3_region,
+        addressing_style=settings.s3_addressing,
+        multipart_threshold=settings.s3_multipart_mb * MiB,
+        part_size=settings.s3_multipart_mb * MiB,
+        lock_mode=settings.s3_lock_mode,
+    )

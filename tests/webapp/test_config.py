@@ -1,0 +1,58 @@
+"""Configuration from CASEFILES_* variables: defaults, S3 settings and clear errors for bad values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from storage import LocalBlobStore
+from storage.s3 import MiB, S3BlobStore
+from webapp.config import load_settings
+from webapp.exceptions import ConfigurationError
+from webapp.storage_setup import build_blob_store
+
+
+def test_local_storage_by_default(tmp_path: Path) -> None:
+    settings = load_settings({"CASEFILES_DATA_DIR": str(tmp_path)})
+    assert settings.storage == "local"
+    assert isinstance(build_blob_store(settings), LocalBlobStore)
+
+
+def test_s3_storage_from_the_environment(tmp_path: Path) -> None:
+    settings = load_settings(
+        {
+            "CASEFILES_DATA_DIR": str(tmp_path),
+            "CASEFILES_STORAGE": "S3",
+            "CASEFILES_S3_BUCKET": "casefiles",
+            "CASEFILES_S3_ENDPOINT_URL": "http://127.0.0.1:9000",
+            "CASEFILES_S3_REGION": "ru-central1",
+            "CASEFILES_S3_ADDRESSING": "path",
+            "CASEFILES_S3_LOCK_MODE": "compliance",
+            "CASEFILES_S3_MULTIPART_MB": "64",
+            "CASEFILES_S3_PRESIGN_SECONDS": "300",
+        }
+    )
+    store = build_blob_store(settings)  # no request is made until the store is used
+    assert isinstance(store, S3BlobStore)
+    assert store.bucket == "casefiles"
+    assert store.settings.lock_mode == "COMPLIANCE"
+    assert store.settings.multipart_threshold == store.settings.part_size == 64 * MiB
+    assert store.client.meta.region_name == "ru-central1"
+    assert settings.s3_presign_seconds == 300
+
+
+@pytest.mark.parametrize(
+    ("changes", "complaint"),
+    [
+        ({"CASEFILES_STORAGE": "ftp"}, "CASEFILES_STORAGE"),
+        ({"CASEFILES_STORAGE": "s3"}, "CASEFILES_S3_BUCKET"),
+        ({"CASEFILES_S3_ADDRESSING": "sideways"}, "CASEFILES_S3_ADDRESSING"),
+        ({"CASEFILES_S3_LOCK_MODE": "forever"}, "CASEFILES_S3_LOCK_MODE"),
+        ({"CASEFILES_S3_PRESIGN_SECONDS": "-5"}, "CASEFILES_S3_PRESIGN_SECONDS"),
+        ({"CASEFILES_S3_MULTIPART_MB": "lots"}, "CASEFILES_S3_MULTIPART_MB"),
+    ],
+)
+def test_bad_values_are_named(tmp_path: Path, changes: dict[str, str], complaint: str) -> None:
+    with pytest.raises(ConfigurationError, match=complaint):
+        load_settings({"CASEFILES_DATA_DIR": str(tmp_path), **changes})
