@@ -7,6 +7,7 @@ so that callers never need to know which one they talk to.
 from __future__ import annotations
 
 import abc
+import datetime as dt
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,6 +23,15 @@ class StoredBlob:
     key: str
     size: int
     sha256: str  # lowercase hex
+
+
+@dataclass(frozen=True)
+class BlobInfo:
+    """A blob as a listing shows it."""
+
+    key: str
+    size: int
+    modified: dt.datetime  # when it was written, UTC
 
 
 class StorageError(Exception):
@@ -62,8 +72,12 @@ class BlobStore(abc.ABC):
         """Remove the blob; a missing key is not an error (gc and retries may delete twice)."""
 
     @abc.abstractmethod
+    def iter_blobs(self, prefix: str = "") -> Iterator[BlobInfo]:
+        """Every blob whose key starts with `prefix` (a plain string prefix, not only whole segments), sorted
+        by key."""
+
     def iter_keys(self, prefix: str = "") -> Iterator[str]:
-        """Every key starting with `prefix` (a plain string prefix, not only whole segments), sorted."""
+        return (blob.key for blob in self.iter_blobs(prefix))
 
     def sha256_of(self, key: str) -> str:
         """Re-read the stored bytes and hash them, so fixity checks catch corruption after the write."""

@@ -7,6 +7,7 @@ in <root>/.tmp, which no key can name (".tmp" is not a valid key segment), so th
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
 import os
 import stat
@@ -15,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from storage.base import BlobExists, BlobNotFound, BlobStore, InvalidKey, StorageError, StoredBlob
+from storage.base import BlobExists, BlobInfo, BlobNotFound, BlobStore, InvalidKey, StorageError, StoredBlob
 from storage.keys import is_key_segment, validate_key
 
 TMP_DIR = ".tmp"
@@ -85,19 +86,19 @@ class LocalBlobStore(BlobStore):
         except OSError as exc:
             raise StorageError(f"cannot delete blob {key}: {_reason(exc)}") from exc
 
-    def iter_keys(self, prefix: str = "") -> Iterator[str]:
+    def iter_blobs(self, prefix: str = "") -> Iterator[BlobInfo]:
         # Start at the deepest folder the prefix names so a narrow prefix does not walk the whole store.
         folder, _, _ = prefix.rpartition("/")
         start = self._path(folder) if folder else self.root
         self._check_inside(start, prefix)
         try:
-            keys = [key for key in self._scan(start) if key.startswith(prefix)]
+            blobs = [blob for blob in self._scan(start) if blob.key.startswith(prefix)]
         except (FileNotFoundError, NotADirectoryError):
             return iter(())
         except OSError as exc:
             raise StorageError(f"cannot list blobs under {prefix!r}: {_reason(exc)}") from exc
         # Sorting the whole list, not each folder: "a-b" sorts before "a/x" though folder "a" is walked first.
-        return iter(sorted(keys))
+        return iter(sorted(blobs, key=lambda blob: blob.key))
 
     # -- writing --------------------------------------------------------------------------------------------
 
@@ -183,7 +184,7 @@ class LocalBlobStore(BlobStore):
         if not real.is_relative_to(self._real_root):
             raise InvalidKey(f"key {key} resolves outside the storage root")
 
-    def _scan(self, folder: Path) -> Iterator[str]:
+    def _scan(self, folder: Path) -> Iterator[BlobInfo]:
         """Keys of the regular files below `folder`. Symlinks, the temp folder and anything whose name
         is not a key segment are skipped: the store never creates them, so they are not blobs."""
         with os.scandir(folder) as entries:
@@ -193,7 +194,12 @@ class LocalBlobStore(BlobStore):
                 if entry.is_dir(follow_symlinks=False):
                     yield from self._scan(Path(entry.path))
                 elif entry.is_file(follow_symlinks=False):
-                    yield Path(entry.path).relative_to(self.root).as_posix()
+                    info = entry.stat(follow_symlinks=False)
+                    yield BlobInfo(
+                        key=Path(entry.path).relative_to(self.root).as_posix(),
+                        size=info.st_size,
+                        modified=dt.datetime.fromtimestamp(info.st_mtime, dt.UTC),
+                    )
 
 
 def _fsync_dir(path: Path) -> None:

@@ -22,7 +22,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from storage.base import BlobExists, BlobNotFound, BlobStore, StorageError, StoredBlob
+from storage.base import BlobExists, BlobInfo, BlobNotFound, BlobStore, StorageError, StoredBlob
 from storage.keys import validate_key
 
 MiB = 1024 * 1024
@@ -118,15 +118,18 @@ class S3BlobStore(BlobStore):
         for version_id in versions:
             self._call("delete", key, self.client.delete_object, Bucket=self.bucket, Key=key, VersionId=version_id)
 
-    def iter_keys(self, prefix: str = "") -> Iterator[str]:
+    def iter_blobs(self, prefix: str = "") -> Iterator[BlobInfo]:
         paginator = self.client.get_paginator("list_objects_v2")
-        keys: list[str] = []
+        blobs: list[BlobInfo] = []
         try:
             for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
-                keys += [item["Key"] for item in page.get("Contents", ())]
+                blobs += [
+                    BlobInfo(key=item["Key"], size=int(item["Size"]), modified=item["LastModified"])
+                    for item in page.get("Contents", ())
+                ]
         except (ClientError, BotoCoreError) as exc:
             raise StorageError(f"cannot list blobs: {_code(exc)}") from None
-        return iter(sorted(keys))
+        return iter(sorted(blobs, key=lambda blob: blob.key))
 
     # -- beyond the interface ---------------------------------------------------------------------------------
 

@@ -225,6 +225,63 @@ def search_check() -> None:
     click.echo("index matches the database")
 
 
+@main.command("fixity")
+@click.option("--sample", type=click.IntRange(1), help="check this many blobs chosen at random")
+@click.option("--unchecked-days", type=click.IntRange(0), help="check only blobs not checked for this many days")
+@domain_errors
+def fixity_command(sample: int | None, unchecked_days: int | None) -> None:
+    """Read back stored blobs, compare their SHA-256 with the database and record the outcome; exit 1 on any
+    changed or missing blob, or one the storage could not read."""
+    from webapp.blobs.services import run_fixity
+
+    def progress(done: int, total: int) -> None:
+        if done % 100 == 0 or done == total:
+            click.echo(f"fixity: {done}/{total} blobs", err=True)
+
+    summary = run_fixity(sample=sample, unchecked_days=unchecked_days, progress=progress)
+    click.echo(
+        f"checked {summary.checked}: {summary.ok} ok, {len(summary.mismatch)} changed, "
+        f"{len(summary.missing)} missing, {len(summary.failed)} unreadable"
+    )
+    for label, keys in (("changed", summary.mismatch), ("missing", summary.missing), ("unreadable", summary.failed)):
+        for key in keys:
+            click.echo(f"{label}: {key}")
+    if not summary.clean:
+        sys.exit(1)
+
+
+storage_group = AppGroup("storage", help="The blob storage.")
+main.add_command(storage_group)
+
+
+@storage_group.command("gc")
+@click.option(
+    "--grace-hours",
+    type=click.IntRange(1),
+    default=24,
+    show_default=True,
+    help="leave blobs younger than this alone (an upload may be in progress)",
+)
+@click.option("--dry-run", is_flag=True, help="only list what would be removed")
+@domain_errors
+def storage_gc(grace_hours: int, dry_run: bool) -> None:
+    """Remove stored blobs that no row refers to (left by uploads whose transaction failed)."""
+    import datetime as dt
+
+    from webapp.blobs.services import collect_garbage
+
+    try:
+        summary = collect_garbage(grace=dt.timedelta(hours=grace_hours), dry_run=dry_run)
+    except StorageError as exc:
+        raise click.ClickException(f"storage: {exc}") from None
+    for key in summary.removed:
+        click.echo(f"{'would remove' if dry_run else 'removed'}: {key}")
+    click.echo(
+        f"scanned {summary.scanned} blobs: {len(summary.removed)} {'to remove' if dry_run else 'removed'}, "
+        f"{summary.too_young} unreferenced but younger than {grace_hours} h left alone"
+    )
+
+
 @main.command("worker")
 @click.option("--threads", type=click.IntRange(1, 32), default=2, show_default=True)
 def worker_command(threads: int) -> None:

@@ -3,6 +3,7 @@
 from webapp.archive.models import ArchiveInventory, DestructionAct
 from webapp.audit.models import AuditEvent
 from webapp.auth.models import ApiToken, District, User, user_districts
+from webapp.blobs.models import FixityCheck
 from webapp.cases.models import Case, CaseEvent
 from webapp.documents.models import Document, DocumentTransition, DocumentVersion, PaperSignature
 from webapp.extensions import Base
@@ -25,6 +26,7 @@ __all__ = [
     "Document",
     "DocumentTransition",
     "DocumentVersion",
+    "FixityCheck",
     "FormTemplate",
     "FormTemplateVersion",
     "IndexOutbox",

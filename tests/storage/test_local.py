@@ -116,6 +116,7 @@ def test_is_a_blob_store_and_the_package_exports_the_interface(store: LocalBlobS
         "StorageError",
         "BlobNotFound",
         "BlobExists",
+        "BlobInfo",
         "InvalidKey",
         "version_key",
         "validate_key",

@@ -190,8 +190,8 @@ class FailingStore(BlobStore):
     def delete(self, key: str) -> None:
         self.inner.delete(key)
 
-    def iter_keys(self, prefix: str = "") -> Any:
-        return self.inner.iter_keys(prefix)
+    def iter_blobs(self, prefix: str = "") -> Any:
+        return self.inner.iter_blobs(prefix)
 
 
 def test_storage_failure_is_503_and_leaves_no_row(app: Flask, world: World) -> None:

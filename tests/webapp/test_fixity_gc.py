@@ -1,0 +1,122 @@
+"""`casefiles fixity` finds blobs changed or lost behind the system's back; `casefiles storage gc` removes only
+old blobs no row refers to."""
+
+from __future__ import annotations
+
+import io
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from storage import LocalBlobStore
+from tests.conftest import World
+from webapp.blobs.models import FixityCheck
+from webapp.cli import main
+from webapp.documents.models import DocumentVersion
+from webapp.extensions import db
+
+STRAY = "2026/04-05/001/999/v1-stray"
+
+
+@pytest.fixture
+def run(app: Flask):  # type: ignore[no-untyped-def]
+    runner = app.test_cli_runner()
+
+    def invoke(*args: str) -> Any:
+        return runner.invoke(main, list(args), catch_exceptions=False)
+
+    return invoke
+
+
+def store_of(app: Flask) -> LocalBlobStore:
+    store = app.extensions["casefiles.blob_store"]
+    assert isinstance(store, LocalBlobStore)
+    return store
+
+
+def version_key(app: Flask, document_id: int) -> str:
+    with app.app_context():
+        key = db.session.scalar(select(DocumentVersion.blob_key).where(DocumentVersion.document_id == document_id))
+        assert key is not None
+        return key
+
+
+def overwrite(store: LocalBlobStore, key: str, data: bytes) -> None:
+    path = store.root.joinpath(*key.split("/"))
+    path.chmod(0o640)
+    path.write_bytes(data)
+
+
+def test_fixity_records_ok_then_finds_a_changed_and_a_missing_blob(app: Flask, world: World, run: Any) -> None:
+    case = world.open_case()
+    first = world.upload(case["id"], b"first act")
+    second = world.upload(case["id"], b"second act")
+    clean = run("fixity")
+    assert clean.exit_code == 0, clean.output
+    assert "0 changed, 0 missing" in clean.output
+    with app.app_context():
+        outcomes = {check.blob_key: check.outcome for check in db.session.scalars(select(FixityCheck))}
+    assert outcomes[version_key(app, first["id"])] == "ok"
+
+    store = store_of(app)
+    overwrite(store, version_key(app, first["id"]), b"first act, edited behind our back")
+    store.delete(version_key(app, second["id"]))
+    found = run("fixity")
+    assert found.exit_code == 1
+    assert f"changed: {version_key(app, first['id'])}" in found.output
+    assert f"missing: {version_key(app, second['id'])}" in found.output
+    with app.app_context():
+        check = db.session.get(FixityCheck, version_key(app, first["id"]))
+        assert check is not None and check.outcome == "mismatch" and check.found_sha256 != check.expected_sha256
+
+
+def test_fixity_can_check_a_sample_or_only_the_unchecked(app: Flask, world: World, run: Any) -> None:
+    case = world.open_case()
+    for number in range(3):
+        world.upload(case["id"], f"act {number}".encode())
+    sampled = run("fixity", "--sample", "1")
+    assert "checked 1:" in sampled.output
+    everything = run("fixity", "--unchecked-days", "1")  # the sampled one was checked today
+    checked = int(everything.output.split("checked ")[1].split(":")[0])
+    assert checked >= 3
+    again = run("fixity", "--unchecked-days", "1")
+    assert "checked 0:" in again.output
+
+
+def test_gc_removes_only_old_unreferenced_blobs(app: Flask, world: World, run: Any) -> None:
+    case = world.open_case()
+    document = world.upload(case["id"], b"kept")
+    store = store_of(app)
+    store.put(STRAY, io.BytesIO(b"left by an upload whose row never committed"))
+    young = "2026/04-05/001/999/v2-young"
+    store.put(young, io.BytesIO(b"an upload in progress"))
+    day_ago = time.time() - 2 * 86400
+    os.utime(store.root.joinpath(*STRAY.split("/")), (day_ago, day_ago))
+
+    dry = run("storage", "gc", "--dry-run")
+    assert f"would remove: {STRAY}" in dry.output and store.exists(STRAY)
+    done = run("storage", "gc")
+    assert done.exit_code == 0, done.output
+    assert f"removed: {STRAY}" in done.output
+    assert "1 unreferenced but younger than 24 h left alone" in done.output
+    assert not store.exists(STRAY)
+    assert store.exists(young)
+    assert store.exists(version_key(app, document["id"]))
+
+
+def test_gc_keeps_every_kind_of_referenced_blob(app: Flask, world: World, run: Any, tmp_path: Path) -> None:
+    case = world.open_case()
+    world.upload(case["id"], b"kept")
+    store = store_of(app)
+    before = set(store.iter_keys())
+    old = time.time() - 30 * 86400
+    for key in before:  # everything is old now: only references can save it
+        os.utime(store.root.joinpath(*key.split("/")), (old, old))
+    result = run("storage", "gc")
+    assert "0 removed" in result.output
+    assert set(store.iter_keys()) == before

@@ -1,0 +1,205 @@
+"""The stored blobs as a whole: which ones the database refers to, fixity checks, collecting strays, moving
+every blob to another store."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import random
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, func, null, select
+
+from storage import BlobNotFound, BlobStore, StorageError
+from webapp.archive.models import ArchiveInventory, DestructionAct
+from webapp.blobs.models import FixityCheck
+from webapp.cases.models import Case
+from webapp.documents.models import Document, DocumentVersion
+from webapp.extensions import db
+from webapp.forms.models import FormTemplateVersion
+from webapp.renditions.models import Rendition
+from webapp.runtime import blob_store
+from webapp.signing.models import Signature
+from webapp.uow import commit
+
+GC_GRACE = dt.timedelta(hours=24)  # far longer than any upload can take between its blob and its row
+HASH_CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class BlobRef:
+    """A blob a row refers to, with the SHA-256 the row recorded (None where none was recorded)."""
+
+    kind: str
+    key: str
+    sha256: str | None
+
+
+def referenced_blobs() -> Iterator[BlobRef]:
+    """Every blob the database refers to and expects to exist. The contents of destroyed cases are gone by
+    design (their signatures stay: they hold only a digest)."""
+    live = Document.case_id.in_(select(Case.id).where(Case.status != "destroyed"))
+    sources: list[tuple[str, Select[Any, Any]]] = [
+        ("version", select(DocumentVersion.blob_key, DocumentVersion.sha256).join(Document).where(live)),
+        (
+            "rendition",
+            select(Rendition.blob_key, Rendition.sha256)
+            .join(DocumentVersion, Rendition.version_id == DocumentVersion.id)
+            .join(Document)
+            .where(live),
+        ),
+        ("signature", select(Signature.cms_blob_key, Signature.cms_sha256)),
+        ("template", select(FormTemplateVersion.docx_blob_key, FormTemplateVersion.docx_sha256)),
+        ("inventory", select(ArchiveInventory.docx_blob_key, ArchiveInventory.docx_sha256)),
+        ("inventory", select(ArchiveInventory.pdf_blob_key, null())),
+        ("destruction_act", select(DestructionAct.docx_blob_key, DestructionAct.docx_sha256)),
+        ("destruction_act", select(DestructionAct.pdf_blob_key, null())),
+    ]
+    for kind, query in sources:
+        for key, sha256 in db.session.execute(query):
+            if key:
+                yield BlobRef(kind=kind, key=key, sha256=sha256)
+
+
+def referenced_keys() -> set[str]:
+    """Every key any row names, destroyed cases' included (what gc must never touch)."""
+    columns = (
+        DocumentVersion.blob_key,
+        Rendition.blob_key,
+        Signature.cms_blob_key,
+        FormTemplateVersion.docx_blob_key,
+        ArchiveInventory.docx_blob_key,
+        ArchiveInventory.pdf_blob_key,
+        DestructionAct.docx_blob_key,
+        DestructionAct.pdf_blob_key,
+    )
+    return {key for column in columns for key in db.session.scalars(select(column)) if key}
+
+
+# -- fixity -------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class FixitySummary:
+    checked: int = 0
+    ok: int = 0
+    mismatch: list[str] = dataclasses.field(default_factory=list)  # keys: never personal data
+    missing: list[str] = dataclasses.field(default_factory=list)
+    failed: list[str] = dataclasses.field(default_factory=list)  # the storage could not be read
+
+    @property
+    def clean(self) -> bool:
+        return not (self.mismatch or self.missing or self.failed)
+
+
+def run_fixity(
+    *,
+    sample: int | None = None,
+    unchecked_days: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    now: dt.datetime | None = None,
+) -> FixitySummary:
+    """Read back every referenced blob (or a random `sample` of them, or those not checked for
+    `unchecked_days`), hash it, compare with the database and record the outcome per blob."""
+    now = now or dt.datetime.now(dt.UTC)
+    refs = list(referenced_blobs())
+    if unchecked_days is not None:
+        since = now - dt.timedelta(days=unchecked_days)
+        recent = set(db.session.scalars(select(FixityCheck.blob_key).where(FixityCheck.checked_at >= since)))
+        refs = [ref for ref in refs if ref.key not in recent]
+    if sample is not None and sample < len(refs):
+        refs = random.SystemRandom().sample(refs, sample)
+    store = blob_store()
+    summary = FixitySummary()
+    for done, ref in enumerate(refs, start=1):
+        outcome, found = _check(store, ref)
+        summary.checked += 1
+        if outcome == "error":
+            summary.failed.append(ref.key)
+        else:
+            _record(ref, outcome, found, now)
+            if outcome == "ok":
+                summary.ok += 1
+            else:
+                (summary.mismatch if outcome == "mismatch" else summary.missing).append(ref.key)
+        if done % 100 == 0:
+            commit()
+        if progress is not None:
+            progress(done, len(refs))
+    commit()
+    return summary
+
+
+def _check(store: BlobStore, ref: BlobRef) -> tuple[str, str | None]:
+    try:
+        digest = hashlib.sha256()
+        with store.open(ref.key) as stream:
+            while chunk := stream.read(HASH_CHUNK):
+                digest.update(chunk)
+    except BlobNotFound:
+        return "missing", None
+    except StorageError:
+        return "error", None
+    found = digest.hexdigest()
+    return ("ok" if ref.sha256 in (None, found) else "mismatch"), found
+
+
+def _record(ref: BlobRef, outcome: str, found: str | None, now: dt.datetime) -> None:
+    check = db.session.get(FixityCheck, ref.key)
+    if check is None:
+        check = FixityCheck(blob_key=ref.key)
+        db.session.add(check)
+    check.kind, check.checked_at, check.outcome = ref.kind, now, outcome
+    check.expected_sha256, check.found_sha256 = ref.sha256, found
+
+
+def fixity_overview() -> tuple[dict[str, int], list[FixityCheck], dt.datetime | None]:
+    """(count per outcome, the failing blobs, the latest check) for the admin page."""
+    counts = dict(
+        db.session.execute(select(FixityCheck.outcome, func.count()).group_by(FixityCheck.outcome)).tuples().all()
+    )
+    failing = list(
+        db.session.scalars(
+            select(FixityCheck).where(FixityCheck.outcome != "ok").order_by(FixityCheck.checked_at.desc()).limit(200)
+        )
+    )
+    latest = db.session.scalar(select(func.max(FixityCheck.checked_at)))
+    return counts, failing, latest
+
+
+# -- collecting strays --------------------------------------------------------------------------------------
+
+
+@dataclass
+class GcSummary:
+    scanned: int = 0
+    removed: list[str] = dataclasses.field(default_factory=list)
+    too_young: int = 0  # unreferenced but within the grace period: maybe an upload in progress
+
+
+def collect_garbage(
+    *, grace: dt.timedelta = GC_GRACE, dry_run: bool = False, now: dt.datetime | None = None
+) -> GcSummary:
+    """Remove the blobs no row refers to that are older than `grace`.
+
+    The store is listed first and the references read after: a blob whose row commits in between is then
+    seen as referenced. A blob younger than `grace` is left alone, whatever the database says, so an upload
+    whose row is not committed yet is never touched."""
+    now = now or dt.datetime.now(dt.UTC)
+    store = blob_store()
+    candidates = list(store.iter_blobs())
+    referenced = referenced_keys()
+    summary = GcSummary(scanned=len(candidates))
+    for blob in candidates:
+        if blob.key in referenced:
+            continue
+        if now - blob.modified < grace:
+            summary.too_young += 1
+            continue
+        if not dry_run:
+            store.delete(blob.key)
+        summary.removed.append(blob.key)
+    return summary
