@@ -80,6 +80,8 @@ def _register_blueprints(app: Flask) -> None:
     import webapp.archive.views
     import webapp.auth.api
     import webapp.auth.views
+    import webapp.blobs.api
+    import webapp.blobs.views
     import webapp.cases.api
     import webapp.cases.views
     import webapp.documents.api

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from storage import LocalBlobStore
 from tests.conftest import World
+from tests.webapp.test_pages import login
 from webapp.blobs.models import FixityCheck
 from webapp.cli import main
 from webapp.documents.models import DocumentVersion
@@ -120,3 +121,21 @@ def test_gc_keeps_every_kind_of_referenced_blob(app: Flask, world: World, run: A
     result = run("storage", "gc")
     assert "0 removed" in result.output
     assert set(store.iter_keys()) == before
+
+
+def test_admins_see_the_outcome_in_the_ui_and_api(app: Flask, world: World, run: Any, client: Any) -> None:
+    case = world.open_case()
+    document = world.upload(case["id"], b"act")
+    overwrite(store_of(app), version_key(app, document["id"]), b"changed")
+    run("fixity")
+    answer = world.clients["admin"].get("/api/v1/admin/fixity").get_json()
+    assert answer["counts"]["mismatch"] == 1
+    assert answer["failing"][0]["key"] == version_key(app, document["id"])
+    assert world.clients["spec1"].get("/api/v1/admin/fixity").status_code == 403
+    login(client, "admin")
+    page = client.get("/admin/fixity").get_data(as_text=True)
+    assert "Целостность хранилища" in page and "содержимое изменено" in page
+    assert version_key(app, document["id"]) in page
+    client.get("/logout")
+    login(client, "spec1")
+    assert client.get("/admin/fixity").status_code == 403

@@ -15,9 +15,11 @@ from sqlalchemy import Select, func, null, select
 
 from storage import BlobNotFound, BlobStore, StorageError
 from webapp.archive.models import ArchiveInventory, DestructionAct
+from webapp.auth.models import User
 from webapp.blobs.models import FixityCheck
 from webapp.cases.models import Case
 from webapp.documents.models import Document, DocumentVersion
+from webapp.exceptions import Forbidden
 from webapp.extensions import db
 from webapp.forms.models import FormTemplateVersion
 from webapp.renditions.models import Rendition
@@ -156,11 +158,15 @@ def _record(ref: BlobRef, outcome: str, found: str | None, now: dt.datetime) -> 
     check.expected_sha256, check.found_sha256 = ref.sha256, found
 
 
+def require_admin(actor: User) -> None:
+    if actor.role != "admin":
+        raise Forbidden("Сведения о хранилище доступны администратору")
+
+
 def fixity_overview() -> tuple[dict[str, int], list[FixityCheck], dt.datetime | None]:
     """(count per outcome, the failing blobs, the latest check) for the admin page."""
-    counts = dict(
-        db.session.execute(select(FixityCheck.outcome, func.count()).group_by(FixityCheck.outcome)).tuples().all()
-    )
+    rows = db.session.execute(select(FixityCheck.outcome, func.count()).group_by(FixityCheck.outcome))
+    counts = {str(outcome): int(count) for outcome, count in rows}
     failing = list(
         db.session.scalars(
             select(FixityCheck).where(FixityCheck.outcome != "ok").order_by(FixityCheck.checked_at.desc()).limit(200)
