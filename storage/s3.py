@@ -158,11 +158,14 @@ class S3BlobStore(BlobStore):
         reply = self._call("check", key, self.client.head_object, Bucket=self.bucket, Key=key)
         return cast("str | None", reply.get("Metadata", {}).get(SHA256_METADATA))
 
-    def download_url(self, key: str, *, seconds: int, filename: str | None = None) -> str:
-        """A presigned GET URL valid for `seconds`."""
-        params: dict[str, Any] = {"Bucket": self.bucket, "Key": validate_key(key)}
-        if filename:
-            params["ResponseContentDisposition"] = filename
+    def download_url(self, key: str, *, seconds: int, filename: str, media_type: str) -> str:
+        """A presigned GET URL valid for `seconds`, answered as an attachment named `filename`."""
+        params: dict[str, Any] = {
+            "Bucket": self.bucket,
+            "Key": validate_key(key),
+            "ResponseContentDisposition": f'attachment; filename="{filename}"',
+            "ResponseContentType": media_type,
+        }
         try:
             return cast(str, self.client.generate_presigned_url("get_object", Params=params, ExpiresIn=seconds))
         except (ClientError, BotoCoreError) as exc:

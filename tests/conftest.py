@@ -23,6 +23,8 @@ from webapp.extensions import db
 from webapp.models import Base
 from webapp.schema import upgrade_to_head
 
+pytest_plugins = ["tests.conftest_s3"]  # swift_endpoint, moto_endpoint: real S3 servers
+
 POSTGRES_URL = os.environ.get("CASEFILES_TEST_DATABASE_URL", "")
 
 

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, FlaskGroup
+from sqlalchemy import select
 
 from storage import StorageError
 from storage.s3 import S3BlobStore
@@ -280,6 +281,25 @@ def storage_gc(grace_hours: int, dry_run: bool) -> None:
         f"scanned {summary.scanned} blobs: {len(summary.removed)} {'to remove' if dry_run else 'removed'}, "
         f"{summary.too_young} unreferenced but younger than {grace_hours} h left alone"
     )
+
+
+@storage_group.command("retention")
+@domain_errors
+def storage_retention() -> None:
+    """Lock every closed case's objects until its retention date (permanent ones re-extended) and set legal
+    holds, where the bucket has Object Lock; safe to run again (locks are only extended)."""
+    from webapp.blobs.retention import apply_retention
+    from webapp.cases.models import Case
+
+    store = blob_store()
+    try:
+        if not isinstance(store, S3BlobStore) or not store.object_lock_enabled():
+            raise click.ClickException("retention locks need CASEFILES_STORAGE=s3 and a bucket with Object Lock")
+        cases = db.session.scalars(select(Case).where(Case.status.in_(("closed", "transferred")))).all()
+        objects = sum(apply_retention(case, store) for case in cases)
+    except StorageError as exc:
+        raise click.ClickException(f"storage: {exc}") from None
+    click.echo(f"locked {objects} objects of {len(cases)} closed cases")
 
 
 @main.command("worker")

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from webapp.audit.services import record_event
 from webapp.auth.models import User
+from webapp.blobs.retention import request_retention
 from webapp.cases.models import Case, CaseEvent
 from webapp.cases.permissions import can_close_case, can_reopen_or_hold
 from webapp.cases.services import get_case
@@ -39,6 +40,7 @@ def close_case(actor: User, case_id: int, closed_on: dt.date, *, today: dt.date 
     entry = case.entry
     case.retention_until = retention_until(closed_on, None if entry.is_permanent else entry.retention_years)
     record_case_event(actor, case, "close", "")
+    request_retention(case, actor)
     return case
 
 
@@ -80,6 +82,7 @@ def set_legal_hold(actor: User, case_id: int, reason: str) -> Case:
         raise Conflict("Дело уже уничтожено", code="case_destroyed")
     case.legal_hold_since = utcnow()
     record_case_event(actor, case, "hold", _reason(reason))
+    request_retention(case, actor)
     return case
 
 
@@ -91,6 +94,7 @@ def release_legal_hold(actor: User, case_id: int, reason: str) -> Case:
         raise Conflict("Дело не на удержании", code="not_on_hold")
     case.legal_hold_since = None
     record_case_event(actor, case, "release", _reason(reason))
+    request_retention(case, actor)
     return case
 
 
@@ -150,4 +154,5 @@ def record_expert_review(
     case.retention_until = case.retention_until.replace(year=case.retention_until.year + extend_years)
     case.expert_review_on = None
     record_case_event(actor, case, "expert_review", f"Продлить хранение на {years_ru(extend_years)}. {protocol}")
+    request_retention(case, actor)
     return case

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any, BinaryIO, cast
 
-from flask import Response, request
+from flask import request
+from werkzeug.wrappers import Response as BaseResponse
 
 from webapp.api import actor, api, json_body
 from webapp.api.serializers import document_json, version_json
 from webapp.documents import services
-from webapp.documents.download import stream_version
+from webapp.documents.download import redirect_to_version, stream_version
 from webapp.documents.schemas import DocumentMeta, Upload, VersionMeta
 from webapp.exceptions import ValidationError
 from webapp.forms import services as forms
@@ -71,8 +72,8 @@ def get_document(document_id: int) -> dict[str, Any]:
 
 
 @api.get("/documents/<int:document_id>/versions/<int:number>/content")
-def version_content(document_id: int, number: int) -> Response:
-    return stream_version(actor(), document_id, number)
+def version_content(document_id: int, number: int) -> BaseResponse:
+    return redirect_to_version(actor(), document_id, number) or stream_version(actor(), document_id, number)
 
 
 def _form_fields(*allowed: str) -> dict[str, Any]:

@@ -5,11 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from flask import Response
+from flask import Response, current_app, redirect
+from werkzeug.wrappers import Response as BaseResponse
 
+from storage import StorageError
+from storage.s3 import S3BlobStore
+from webapp.audit.services import record_event
 from webapp.auth.models import User
 from webapp.documents import services
 from webapp.documents.media import EXTENSIONS
+from webapp.documents.models import DocumentVersion
+from webapp.exceptions import StorageUnavailable
+from webapp.runtime import blob_store
 from webapp.uow import commit
 
 CHUNK_SIZE = 256 * 1024
@@ -18,12 +25,36 @@ CHUNK_SIZE = 256 * 1024
 def stream_version(actor: User, document_id: int, number: int, *, as_attachment: bool = True) -> Response:
     version, stream = services.open_version_content(actor, document_id, number)
     commit()  # the read is on record before the first byte leaves
-    # The file name is generic on purpose: titles may carry personal data.
-    filename = f"document-{document_id}-v{number}{EXTENSIONS.get(version.media_type, '')}"
-    response = stream_blob(stream, version.media_type, filename, as_attachment=as_attachment)
+    response = stream_blob(stream, version.media_type, version_filename(version), as_attachment=as_attachment)
     response.headers["Content-Length"] = str(version.size)
     response.headers["ETag"] = f'"{version.sha256}"'
     return response
+
+
+def redirect_to_version(actor: User, document_id: int, number: int) -> BaseResponse | None:
+    """With presigned downloads configured (S3 only), a redirect to a short-lived URL of the version's bytes,
+    the read recorded first; None when downloads go through the app."""
+    seconds = current_app.config["CASEFILES"].s3_presign_seconds
+    store = blob_store()
+    if not seconds or not isinstance(store, S3BlobStore):
+        return None
+    version = services.get_version(actor, document_id, number)
+    try:
+        url = store.download_url(
+            version.blob_key, seconds=seconds, filename=version_filename(version), media_type=version.media_type
+        )
+    except StorageError:
+        raise StorageUnavailable("Хранилище недоступно, повторите позже") from None
+    record_event(actor, "version.read", "document", document_id, version=number)
+    commit()
+    response = redirect(url, 302)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def version_filename(version: DocumentVersion) -> str:
+    """Generic on purpose: titles may carry personal data."""
+    return f"document-{version.document_id}-v{version.number}{EXTENSIONS.get(version.media_type, '')}"
 
 
 def stream_blob(stream: BinaryIO, media_type: str, filename: str, *, as_attachment: bool = True) -> Response:

@@ -1,0 +1,171 @@
+"""The application with CASEFILES_STORAGE=s3 on a real S3 server (Swift with s3api): documents, downloads,
+presigned redirects, fixity and gc behave as on the local folder; the bucket shows only nomenclature keys.
+Object Lock runs against moto's server, which enforces it (Swift silently ignores it)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+import secrets
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+from flask import Flask
+from sqlalchemy import select
+
+from storage.s3 import S3BlobStore, S3Settings
+from tests.conftest import World
+from tests.s3servers import S3Endpoint, boto3_client
+from webapp.blobs.services import collect_garbage
+from webapp.cli import main
+from webapp.config import Settings
+from webapp.documents.models import DocumentVersion
+from webapp.extensions import db
+
+NOMENCLATURE_KEY = re.compile(r"(\d{4}/\d{2}-\d{2}/\d{3}/\d+/v\d+[-a-z0-9]*|templates/[a-z0-9_./-]+)")
+
+
+def s3_settings(settings: Settings, endpoint: S3Endpoint, monkeypatch: pytest.MonkeyPatch, **extra: Any) -> Settings:
+    bucket = f"casefiles-{secrets.token_hex(4)}"
+    boto3_client(endpoint).create_bucket(Bucket=bucket, **extra)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", endpoint.access_key)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", endpoint.secret_key)
+    return dataclasses.replace(
+        settings,
+        storage="s3",
+        s3_bucket=bucket,
+        s3_endpoint_url=endpoint.url,
+        s3_region=endpoint.region,
+        s3_addressing="path",
+    )
+
+
+def version_of(app: Flask, document_id: int) -> DocumentVersion:
+    version = db.session.scalar(select(DocumentVersion).where(DocumentVersion.document_id == document_id))
+    assert version is not None
+    return version
+
+
+class TestOnSwift:
+    @pytest.fixture
+    def settings(self, settings: Settings, swift_endpoint: S3Endpoint, monkeypatch: pytest.MonkeyPatch) -> Settings:
+        return s3_settings(settings, swift_endpoint, monkeypatch)
+
+    @pytest.fixture
+    def store(self, app: Flask) -> S3BlobStore:
+        store = app.extensions["casefiles.blob_store"]
+        assert isinstance(store, S3BlobStore)
+        return store
+
+    def test_documents_live_in_the_bucket_by_the_nomenclature(
+        self, app: Flask, world: World, store: S3BlobStore
+    ) -> None:
+        case = world.open_case()
+        # 190 KB; from 500 KB the test client spools the request to a file it never closes
+        content = "Акт обследования семьи Ивановой\n".encode() * 6_000
+        answer = world.clients["spec1"].upload(
+            f"/api/v1/cases/{case['id']}/documents", content, filename="Иванова Мария акт.txt"
+        )
+        assert answer.status_code == 201, answer.get_json()
+        document = answer.get_json()
+        answer = world.clients["spec1"].get(f"/api/v1/documents/{document['id']}/versions/1/content")
+        assert answer.status_code == 200 and answer.data == content
+        version = version_of(app, document["id"])
+        assert store.stored_sha256(version.blob_key) == version.sha256
+        keys = list(store.iter_keys())
+        assert version.blob_key in keys
+        assert all(NOMENCLATURE_KEY.fullmatch(key) for key in keys), keys
+        assert not any(re.search("[А-Яа-я]|\\.txt", key) for key in keys)
+
+    def test_presigned_downloads_redirect_to_the_server(self, app: Flask, world: World, store: S3BlobStore) -> None:
+        app.config["CASEFILES"] = dataclasses.replace(app.config["CASEFILES"], s3_presign_seconds=60)
+        case = world.open_case()
+        document = world.upload(case["id"], b"presigned act")
+        answer = world.clients["spec1"].get(f"/api/v1/documents/{document['id']}/versions/1/content")
+        assert answer.status_code == 302
+        location = answer.headers["Location"]
+        assert location.startswith(store.settings.endpoint_url or "")
+        with urllib.request.urlopen(location, timeout=10) as response:  # noqa: S310 - the test's own server
+            assert response.read() == b"presigned act"
+            assert 'filename="document-' in response.headers["Content-Disposition"]
+
+    def test_fixity_finds_an_object_changed_behind_our_back(self, app: Flask, world: World, store: S3BlobStore) -> None:
+        case = world.open_case()
+        document = world.upload(case["id"], b"original")
+        runner = app.test_cli_runner()
+        assert runner.invoke(main, ["fixity"]).exit_code == 0
+        key = version_of(app, document["id"]).blob_key
+        store.client.put_object(Bucket=store.bucket, Key=key, Body=b"forged")
+        result = runner.invoke(main, ["fixity"])
+        assert result.exit_code == 1
+        assert f"changed: {key}" in result.output
+
+    def test_gc_removes_an_object_no_row_refers_to(self, app: Flask, world: World, store: S3BlobStore) -> None:
+        case = world.open_case()
+        document = world.upload(case["id"], b"kept")
+        stray = "2026/04-05/001/999/v1-stray"
+        store.client.put_object(Bucket=store.bucket, Key=stray, Body=b"orphan")
+        assert collect_garbage().removed == []  # too young: maybe an upload in progress
+        later = dt.datetime.now(dt.UTC) + dt.timedelta(days=2)
+        assert collect_garbage(now=later).removed == [stray]
+        assert not store.exists(stray)
+        assert store.exists(version_of(app, document["id"]).blob_key)
+
+    def test_an_unreachable_storage_is_a_503_and_writes_no_row(self, app: Flask, world: World) -> None:
+        case = world.open_case()
+        down = S3Settings(bucket="absent", endpoint_url="http://127.0.0.1:9", region="us-east-1", max_attempts=1)
+        app.extensions["casefiles.blob_store"] = S3BlobStore(down)
+        answer = world.clients["spec1"].upload(f"/api/v1/cases/{case['id']}/documents", b"act")
+        assert answer.status_code == 503
+        assert answer.get_json()["error"]["message"]
+        assert "127.0.0.1" not in answer.get_data(as_text=True)
+        assert db.session.scalar(select(DocumentVersion.id)) is None
+
+
+class TestObjectLockOnMoto:
+    @pytest.fixture
+    def settings(self, settings: Settings, moto_endpoint: S3Endpoint, monkeypatch: pytest.MonkeyPatch) -> Settings:
+        return dataclasses.replace(
+            s3_settings(settings, moto_endpoint, monkeypatch, ObjectLockEnabledForBucket=True),
+            s3_lock_mode="COMPLIANCE",
+        )
+
+    @pytest.fixture
+    def store(self, app: Flask) -> Iterator[S3BlobStore]:
+        store = app.extensions["casefiles.blob_store"]
+        assert isinstance(store, S3BlobStore) and store.object_lock_enabled()
+        yield store
+
+    def test_closing_locks_every_object_until_the_retention_date(
+        self, app: Flask, world: World, store: S3BlobStore
+    ) -> None:
+        case = world.open_case()
+        document = world.upload(case["id"], b"act")
+        closed = world.clients["archivist"].post(
+            f"/api/v1/cases/{case['id']}/close", json={"closed_on": dt.date.today().isoformat()}
+        )
+        assert closed.status_code == 200, closed.get_json()
+        retention = dt.date.fromisoformat(closed.get_json()["retention_until"])
+        key = version_of(app, document["id"]).blob_key
+        locked = store.retained_until(key)
+        assert locked is not None and locked.date() == retention + dt.timedelta(days=1)
+        head = store.client.head_object(Bucket=store.bucket, Key=key)
+        assert head["ObjectLockMode"] == "COMPLIANCE"
+        with pytest.raises(ClientError):  # the server refuses: a lock that is ignored would let this pass
+            store.client.delete_object(Bucket=store.bucket, Key=key, VersionId=head["VersionId"])
+
+    def test_a_legal_hold_on_the_case_holds_its_objects(self, app: Flask, world: World, store: S3BlobStore) -> None:
+        case = world.open_case()
+        document = world.upload(case["id"], b"act")
+        key = version_of(app, document["id"]).blob_key
+        archivist = world.clients["archivist"]
+        held = archivist.post(f"/api/v1/cases/{case['id']}/hold", json={"reason": "Запрос суда по делу"})
+        assert held.status_code == 200, held.get_json()
+        assert store.client.head_object(Bucket=store.bucket, Key=key)["ObjectLockLegalHoldStatus"] == "ON"
+        released = archivist.post(f"/api/v1/cases/{case['id']}/hold/release", json={"reason": "Суд завершён"})
+        assert released.status_code == 200, released.get_json()
+        assert store.client.head_object(Bucket=store.bucket, Key=key)["ObjectLockLegalHoldStatus"] == "OFF"

@@ -1,0 +1,85 @@
+"""Retention in the storage itself: with S3 Object Lock, the objects of a closed case cannot be deleted or
+overwritten before its retention date, and a legal hold on the case holds its objects too.
+
+The database decides (closing, holds, the expert commission's extensions); a background job, queued in the
+same transaction, carries the decision to the storage, so a storage that is slow or down never blocks the
+archivist. `casefiles storage retention` applies it again to every closed case (re-extending permanent ones).
+Locks are only ever extended: a server refuses to shorten them, and so do we."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from storage import StorageError
+from storage.s3 import S3BlobStore
+from webapp.auth.models import User
+from webapp.cases.models import Case
+from webapp.documents.models import Document, DocumentVersion
+from webapp.extensions import db
+from webapp.jobs.models import Job
+from webapp.jobs.services import JobFailed, create_job, runner, set_progress
+from webapp.renditions.models import Rendition
+from webapp.runtime import blob_store
+from webapp.signing.models import Signature
+
+JOB_KIND = "storage_retention"
+# Permanent files have no end of retention: they are locked this far ahead and re-extended by
+# `casefiles storage retention` (servers cap a lock at their own maximum; a refusal is reported).
+PERMANENT_LOCK_YEARS = 100
+
+
+def request_retention(case: Case, actor: User | None = None) -> Job | None:
+    """Queue carrying the case's retention and hold to its objects, when the storage can lock them."""
+    if not isinstance(blob_store(), S3BlobStore):
+        return None
+    return create_job(JOB_KIND, {"case_id": case.id}, actor)
+
+
+def lock_date(case: Case, today: dt.date) -> dt.date | None:
+    """Until when the case's objects are locked; None when the case is open again (locks made stay)."""
+    if case.status not in ("closed", "transferred"):
+        return None
+    if case.retention_until is None:  # permanent
+        return today.replace(year=today.year + PERMANENT_LOCK_YEARS)
+    return case.retention_until
+
+
+def case_keys(case_id: int) -> list[str]:
+    versions = select(DocumentVersion.id).join(Document).where(Document.case_id == case_id)
+    queries = (
+        select(DocumentVersion.blob_key).where(DocumentVersion.id.in_(versions)),
+        select(Rendition.blob_key).where(Rendition.version_id.in_(versions)),
+        select(Signature.cms_blob_key).where(Signature.version_id.in_(versions)),
+    )
+    return [key for query in queries for key in db.session.scalars(query)]
+
+
+def apply_retention(case: Case, store: S3BlobStore, *, today: dt.date | None = None) -> int:
+    """Lock (extend) and hold or release every object of the case; the number of objects."""
+    until = lock_date(case, today or dt.date.today())
+    keys = case_keys(case.id)
+    for key in keys:
+        current = store.retained_until(key)
+        if until is not None and (current is None or current.date() < until):
+            store.retain(key, until)
+        store.set_legal_hold(key, case.is_on_hold)
+    return len(keys)
+
+
+@runner(JOB_KIND)
+def apply_case_retention(job: Job) -> None:
+    case = db.session.get(Case, job.params["case_id"])
+    store = blob_store()
+    if case is None or case.status == "destroyed" or not isinstance(store, S3BlobStore):
+        job.result = {"objects": 0}
+        return
+    try:
+        if not store.object_lock_enabled():
+            job.result = {"objects": 0, "object_lock": False}
+            return
+        job.result = {"objects": apply_retention(case, store), "object_lock": True}
+    except StorageError:
+        raise JobFailed("Хранилище недоступно или отказало в блокировке: повторите задачу") from None
+    set_progress(job, 1.0)
