@@ -66,15 +66,19 @@ def init_command() -> None:
     from webapp.forms.services import sync_builtin_templates
     from webapp.schema import current_revision, upgrade_to_head
 
+    settings = current_app.config["CASEFILES"]
+    storage_state = _prepare_storage(settings)  # first: registering templates writes to the storage
     before = current_revision(db.engine)
     upgrade_to_head(db.engine)
     after = current_revision(db.engine)
-    updated = sync_builtin_templates()
+    try:
+        updated = sync_builtin_templates()
+    except StorageError as exc:
+        raise click.ClickException(f"storage: {exc}") from None
     commit()
-    settings = current_app.config["CASEFILES"]
     state = "up to date" if before == after else f"upgraded {before or 'empty'} -> {after}"
     click.echo(f"database: {state}")
-    click.echo(f"storage: {_prepare_storage(settings)}")
+    click.echo(f"storage: {storage_state}")
     click.echo(f"search index: {settings.index_dir}")
     click.echo(f"form templates: {', '.join(updated) + ' registered' if updated else 'up to date'}")
     _, created = ensure_ca(settings.ca_dir, settings.institution_name)

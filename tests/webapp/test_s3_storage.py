@@ -169,3 +169,24 @@ class TestObjectLockOnMoto:
         released = archivist.post(f"/api/v1/cases/{case['id']}/hold/release", json={"reason": "Суд завершён"})
         assert released.status_code == 200, released.get_json()
         assert store.client.head_object(Bucket=store.bucket, Key=key)["ObjectLockLegalHoldStatus"] == "OFF"
+
+
+class TestInit:
+    @pytest.fixture
+    def settings(self, settings: Settings, swift_endpoint: S3Endpoint, monkeypatch: pytest.MonkeyPatch) -> Settings:
+        made = s3_settings(settings, swift_endpoint, monkeypatch)
+        return dataclasses.replace(made, s3_bucket=f"{made.s3_bucket}-new")  # not created yet
+
+    def test_init_creates_the_bucket_and_says_so(self, app: Flask, settings: Settings) -> None:
+        runner = app.test_cli_runner()
+        first = runner.invoke(main, ["init"])
+        assert first.exit_code == 0, first.output
+        assert f"s3 bucket {settings.s3_bucket} (created, no Object Lock)" in first.output
+        assert "(present, no Object Lock)" in runner.invoke(main, ["init"]).output
+
+    def test_init_says_clearly_when_it_cannot(self, app: Flask) -> None:
+        down = S3Settings(bucket="casefiles", endpoint_url="http://127.0.0.1:9", region="us-east-1", max_attempts=1)
+        app.extensions["casefiles.blob_store"] = S3BlobStore(down)
+        result = app.test_cli_runner().invoke(main, ["init"])
+        assert result.exit_code == 1
+        assert "storage: cannot reach the S3 endpoint: EndpointConnectionError" in result.output
