@@ -5,7 +5,10 @@ in bounded memory with the SHA-256 computed on the way and stored with the objec
 downloads stream. Uploads larger than the multipart threshold go in parts; a failed multipart upload is
 aborted so no parts linger. Object Lock (retention and legal holds) is used when the bucket has it enabled.
 Errors never carry the endpoint's reply verbatim: a key and an S3 error code at most (keys hold no personal
-data)."""
+data).
+
+Writing once is checked with a HEAD before the upload; S3 has no portable create-if-absent, so two uploads
+racing for one key could both pass it. The app never races: every version key ends in a random suffix."""
 
 from __future__ import annotations
 
