@@ -7,7 +7,6 @@ import datetime as dt
 import hashlib
 import importlib.util
 import os
-import sys
 import urllib.request
 import uuid
 from typing import Any
@@ -17,10 +16,6 @@ from botocore.exceptions import ClientError
 
 from tests import s3servers
 from tests.s3servers import S3Endpoint, boto3_client
-
-# The fixtures live in tests/conftest_s3.py; until the project's conftest imports them, import them here.
-if not hasattr(sys.modules.get("tests.conftest"), "swift_endpoint"):
-    from tests.conftest_s3 import moto_endpoint, swift_endpoint  # noqa: F401
 
 MiB = 1024 * 1024
 
