@@ -287,6 +287,48 @@ def storage_gc(grace_hours: int, dry_run: bool) -> None:
     )
 
 
+@storage_group.command("migrate")
+@click.option("--to", "target", type=click.Choice(["s3"]), required=True)
+@domain_errors
+def storage_migrate(target: str) -> None:
+    """Copy every blob from the local folder to the S3 bucket set by CASEFILES_S3_*, read each copy back to
+    verify its SHA-256, then switch this data folder to S3. Safe to run again after an interruption."""
+    import dataclasses
+
+    from webapp.blobs.services import migrate_blobs
+    from webapp.config import record_switch
+    from webapp.storage_setup import build_blob_store
+
+    settings = current_app.config["CASEFILES"]
+    source = blob_store()
+    if isinstance(source, S3BlobStore):
+        raise click.ClickException("the storage is S3 already")
+    if not settings.s3_bucket:
+        raise click.ClickException("set CASEFILES_S3_BUCKET (and the endpoint, region and credentials) first")
+    destination = build_blob_store(dataclasses.replace(settings, storage="s3"))
+    assert isinstance(destination, S3BlobStore)
+
+    def progress(done: int, total: int) -> None:
+        if done % 100 == 0 or done == total:
+            click.echo(f"migrate: {done}/{total} blobs", err=True)
+
+    try:
+        destination.ensure_bucket()
+        summary = migrate_blobs(source, destination, progress=progress)
+    except StorageError as exc:
+        raise click.ClickException(f"storage: {exc}") from None
+    click.echo(
+        f"{summary.total} blobs: {summary.copied} copied, {summary.already_there} already there, "
+        f"{len(summary.failed)} failed"
+    )
+    if not summary.clean:
+        for key in summary.failed:
+            click.echo(f"failed: {key}")
+        raise click.ClickException("not switched: run the command again (and `casefiles fixity` for the failures)")
+    record_switch(settings.data_dir, target)
+    click.echo(f"switched: this data folder now uses {target}; restart the web processes and workers")
+
+
 @storage_group.command("retention")
 @domain_errors
 def storage_retention() -> None:

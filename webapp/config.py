@@ -50,7 +50,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     env = dict(os.environ if environ is None else environ)
     data_dir = Path(env.get("CASEFILES_DATA_DIR") or "./instance").resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
-    storage = env.get("CASEFILES_STORAGE", "local").strip().lower()
+    storage = (env.get("CASEFILES_STORAGE") or switched_storage(data_dir) or "local").strip().lower()
     if storage not in STORAGE_KINDS:
         raise ConfigurationError(f"CASEFILES_STORAGE must be one of {', '.join(STORAGE_KINDS)}")
     if storage == "s3" and not env.get("CASEFILES_S3_BUCKET"):
@@ -97,6 +97,19 @@ def _positive_int(env: dict[str, str], name: str, default: int) -> int:
     if value <= 0:
         raise ConfigurationError(f"{name} must be a positive whole number")
     return value
+
+
+SWITCH_FILE = "storage-backend"  # written by `casefiles storage migrate` once every blob is copied
+
+
+def switched_storage(data_dir: Path) -> str | None:
+    """The storage `casefiles storage migrate` switched this data folder to; CASEFILES_STORAGE overrides it."""
+    path = data_dir / SWITCH_FILE
+    return path.read_text().strip() if path.exists() else None
+
+
+def record_switch(data_dir: Path, storage: str) -> None:
+    (data_dir / SWITCH_FILE).write_text(storage + "\n")
 
 
 def _non_negative_int(env: dict[str, str], name: str, default: int) -> int:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import io
 import re
 import secrets
 import urllib.request
@@ -22,7 +23,7 @@ from tests.conftest import World
 from tests.s3servers import S3Endpoint, boto3_client
 from webapp.blobs.services import collect_garbage
 from webapp.cli import main
-from webapp.config import Settings
+from webapp.config import Settings, load_settings
 from webapp.documents.models import DocumentVersion
 from webapp.extensions import db
 
@@ -190,3 +191,78 @@ class TestInit:
         result = app.test_cli_runner().invoke(main, ["init"])
         assert result.exit_code == 1
         assert "storage: cannot reach the S3 endpoint: EndpointConnectionError" in result.output
+
+
+class TestMigration:
+    """From the local folder (the app's default here) to a bucket on Swift."""
+
+    @pytest.fixture
+    def target(self, settings: Settings, swift_endpoint: S3Endpoint, monkeypatch: pytest.MonkeyPatch) -> Settings:
+        return s3_settings(settings, swift_endpoint, monkeypatch)
+
+    def test_migrate_copies_verifies_resumes_and_switches(
+        self, app: Flask, world: World, target: Settings, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        case = world.open_case()
+        for number in range(3):
+            world.upload(case["id"], f"act {number}".encode())
+        local = app.extensions["casefiles.blob_store"]
+        keys = list(local.iter_keys())
+        app.config["CASEFILES"] = dataclasses.replace(
+            app.config["CASEFILES"],
+            s3_bucket=target.s3_bucket,
+            s3_endpoint_url=target.s3_endpoint_url,
+            s3_region=target.s3_region,
+            s3_addressing="path",
+        )
+        bucket = S3BlobStore(
+            S3Settings(
+                bucket=target.s3_bucket or "",
+                endpoint_url=target.s3_endpoint_url,
+                region=target.s3_region,
+                addressing_style="path",
+            )
+        )
+        with local.open(keys[0]) as stream:  # an earlier run was interrupted after the first blob
+            bucket.put(keys[0], stream)
+
+        runner = app.test_cli_runner()
+        result = runner.invoke(main, ["storage", "migrate", "--to", "s3"])
+        assert result.exit_code == 0, result.output
+        assert f"{len(keys)} blobs: {len(keys) - 1} copied, 1 already there, 0 failed" in result.output
+        assert list(bucket.iter_keys()) == keys
+        data_dir = str(app.config["CASEFILES"].data_dir)
+        assert load_settings({"CASEFILES_DATA_DIR": data_dir, "CASEFILES_S3_BUCKET": "b"}).storage == "s3"
+        assert load_settings({"CASEFILES_DATA_DIR": data_dir, "CASEFILES_STORAGE": "local"}).storage == "local"
+        again = runner.invoke(main, ["storage", "migrate", "--to", "s3"])
+        assert "0 failed" in again.output
+
+    def test_a_different_object_under_a_key_is_never_overwritten(
+        self, app: Flask, world: World, target: Settings
+    ) -> None:
+        case = world.open_case()
+        world.upload(case["id"], b"the real act")
+        local = app.extensions["casefiles.blob_store"]
+        key = next(key for key in local.iter_keys() if not key.startswith("templates/"))
+        app.config["CASEFILES"] = dataclasses.replace(
+            app.config["CASEFILES"],
+            s3_bucket=target.s3_bucket,
+            s3_endpoint_url=target.s3_endpoint_url,
+            s3_region=target.s3_region,
+            s3_addressing="path",
+        )
+        bucket = S3BlobStore(
+            S3Settings(
+                bucket=target.s3_bucket or "",
+                endpoint_url=target.s3_endpoint_url,
+                region=target.s3_region,
+                addressing_style="path",
+            )
+        )
+        bucket.put(key, io.BytesIO(b"something else"))
+        result = app.test_cli_runner().invoke(main, ["storage", "migrate", "--to", "s3"])
+        assert result.exit_code == 1
+        assert f"failed: {key}" in result.output and "not switched" in result.output
+        with bucket.open(key) as stream:
+            assert stream.read() == b"something else"
+        assert load_settings({"CASEFILES_DATA_DIR": str(app.config["CASEFILES"].data_dir)}).storage == "local"

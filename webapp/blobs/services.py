@@ -38,14 +38,26 @@ class BlobRef:
     kind: str
     key: str
     sha256: str | None
+    media_type: str = "application/octet-stream"
+
+
+MEDIA_TYPES = {
+    "rendition": "application/pdf",
+    "signature": "application/pkcs7-signature",
+    "template": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "inventory": "application/octet-stream",
+    "destruction_act": "application/octet-stream",
+}
 
 
 def referenced_blobs() -> Iterator[BlobRef]:
     """Every blob the database refers to and expects to exist. The contents of destroyed cases are gone by
     design (their signatures stay: they hold only a digest)."""
     live = Document.case_id.in_(select(Case.id).where(Case.status != "destroyed"))
+    versions = select(DocumentVersion.blob_key, DocumentVersion.sha256, DocumentVersion.media_type)
+    for key, sha256, media_type in db.session.execute(versions.join(Document).where(live)):
+        yield BlobRef(kind="version", key=key, sha256=sha256, media_type=media_type)
     sources: list[tuple[str, Select[Any, Any]]] = [
-        ("version", select(DocumentVersion.blob_key, DocumentVersion.sha256).join(Document).where(live)),
         (
             "rendition",
             select(Rendition.blob_key, Rendition.sha256)
@@ -63,7 +75,7 @@ def referenced_blobs() -> Iterator[BlobRef]:
     for kind, query in sources:
         for key, sha256 in db.session.execute(query):
             if key:
-                yield BlobRef(kind=kind, key=key, sha256=sha256)
+                yield BlobRef(kind=kind, key=key, sha256=sha256, media_type=MEDIA_TYPES[kind])
 
 
 def referenced_keys() -> set[str]:
@@ -208,4 +220,55 @@ def collect_garbage(
         if not dry_run:
             store.delete(blob.key)
         summary.removed.append(blob.key)
+    return summary
+
+
+# -- moving to another store --------------------------------------------------------------------------------
+
+
+@dataclass
+class MigrationSummary:
+    total: int = 0
+    copied: int = 0
+    already_there: int = 0  # copied by an earlier, interrupted run and verified again
+    failed: list[str] = dataclasses.field(default_factory=list)  # keys: never personal data
+
+    @property
+    def clean(self) -> bool:
+        return not self.failed
+
+
+def migrate_blobs(
+    source: BlobStore, target: BlobStore, *, progress: Callable[[int, int], None] | None = None
+) -> MigrationSummary:
+    """Copy every blob of `source` to `target` and read each copy back to check its SHA-256 against the
+    original (and the database's, where a row recorded one). Safe to run again after an interruption: a copy
+    already in the target is verified, not written twice; a different object under the same key is a failure,
+    never overwritten."""
+    refs = {ref.key: ref for ref in referenced_blobs()}
+    keys = list(source.iter_keys())
+    summary = MigrationSummary(total=len(keys))
+    for done, key in enumerate(keys, start=1):
+        ref = refs.get(key)
+        try:
+            original = source.sha256_of(key)
+            if ref is not None and ref.sha256 not in (None, original):
+                summary.failed.append(key)  # the source itself differs from the database: `casefiles fixity`
+            elif target.exists(key):
+                if target.sha256_of(key) == original:
+                    summary.already_there += 1
+                else:
+                    summary.failed.append(key)
+            else:
+                with source.open(key) as stream:
+                    media_type = ref.media_type if ref else "application/octet-stream"
+                    stored = target.put(key, stream, media_type=media_type)
+                if stored.sha256 == original and target.sha256_of(key) == original:
+                    summary.copied += 1
+                else:
+                    summary.failed.append(key)
+        except StorageError:
+            summary.failed.append(key)
+        if progress is not None:
+            progress(done, len(keys))
     return summary
