@@ -7,10 +7,16 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
+import os
 import re
 import secrets
+import signal
+import subprocess
+import sys
+import textwrap
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +27,7 @@ from sqlalchemy import select
 from storage.s3 import S3BlobStore, S3Settings
 from tests.conftest import World
 from tests.s3servers import S3Endpoint, boto3_client
+from webapp import create_app
 from webapp.blobs.services import collect_garbage
 from webapp.cli import main
 from webapp.config import Settings, load_settings
@@ -266,3 +273,77 @@ class TestMigration:
         with bucket.open(key) as stream:
             assert stream.read() == b"something else"
         assert load_settings({"CASEFILES_DATA_DIR": str(app.config["CASEFILES"].data_dir)}).storage == "local"
+
+
+# A process that stores a document's blob on S3 and is killed (SIGKILL) before its row is committed.
+DYING_UPLOADER = textwrap.dedent(
+    """
+    import io, os, signal
+    from webapp import create_app
+    from webapp.extensions import db
+    from webapp.schema import upgrade_to_head
+    from storage.s3 import S3BlobStore
+
+    app = create_app()
+    with app.app_context():
+        upgrade_to_head(db.engine)
+        from webapp.auth.services import create_user, ensure_district
+        from webapp.cases.schemas import CaseInput
+        from webapp.cases.services import open_case
+        from webapp.documents.schemas import DocumentMeta, Upload
+        from webapp.documents.services import add_document
+        from webapp.nomenclature.schemas import EntryInput
+        from webapp.nomenclature.services import create_entry
+        import webapp.uow
+
+        ensure_district("u1")
+        user = create_user("spec", role="specialist", password="long-password-1", district_codes=["u1"])
+        create_entry(None, EntryInput(index="04-05", title="Личные дела", year=2026, retention_years=75))
+        case = open_case(user, CaseInput(nomenclature_index="04-05", year=2026, title="Дело", district="u1"))
+        webapp.uow.commit()
+        put = S3BlobStore.put
+
+        def put_then_die(self, *args, **kwargs):
+            put(self, *args, **kwargs)
+            os.kill(os.getpid(), signal.SIGKILL)
+
+        S3BlobStore.put = put_then_die
+        add_document(user, case.id, DocumentMeta(title="Акт"), Upload(io.BytesIO(b"act of the family"), "a.txt"))
+        webapp.uow.commit()
+    """
+)
+
+
+def test_a_kill_during_an_upload_leaves_no_row_and_gc_collects_the_object(
+    tmp_path: Path, swift_endpoint: S3Endpoint, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bucket = f"casefiles-{secrets.token_hex(4)}"
+    boto3_client(swift_endpoint).create_bucket(Bucket=bucket)
+    env = {
+        **os.environ,
+        "CASEFILES_DATA_DIR": str(tmp_path),
+        "PYTHONPATH": str(Path(__file__).parents[2]),
+        "CASEFILES_STORAGE": "s3",
+        "CASEFILES_S3_BUCKET": bucket,
+        "CASEFILES_S3_ENDPOINT_URL": swift_endpoint.url,
+        "CASEFILES_S3_REGION": swift_endpoint.region,
+        "CASEFILES_S3_ADDRESSING": "path",
+        "AWS_ACCESS_KEY_ID": swift_endpoint.access_key,
+        "AWS_SECRET_ACCESS_KEY": swift_endpoint.secret_key,
+    }
+    env.pop("CASEFILES_DATABASE_URL", None)
+    died = subprocess.run([sys.executable, "-c", DYING_UPLOADER], env=env, capture_output=True, text=True, check=False)
+    assert died.returncode == -signal.SIGKILL, died.stderr
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", swift_endpoint.access_key)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", swift_endpoint.secret_key)
+    app = create_app(settings=load_settings(env))
+    with app.app_context():
+        store = app.extensions["casefiles.blob_store"]
+        assert db.session.scalar(select(DocumentVersion.id)) is None  # no row points at anything
+        strays = [key for key in store.iter_keys() if not key.startswith("templates/")]
+        assert len(strays) == 1 and store.exists(strays[0])  # the object the dead process wrote
+        assert collect_garbage().removed == []  # young: it could be an upload still in progress
+        assert collect_garbage(now=dt.datetime.now(dt.UTC) + dt.timedelta(days=2)).removed == strays
+        assert not store.exists(strays[0])
+        db.session.remove()
