@@ -24,10 +24,12 @@ from botocore.exceptions import ClientError
 from flask import Flask
 from sqlalchemy import select
 
+from storage import StorageError
 from storage.s3 import S3BlobStore, S3Settings
 from tests.conftest import World
 from tests.s3servers import S3Endpoint, boto3_client
 from webapp import create_app
+from webapp.blobs.retention import lock_in_force
 from webapp.blobs.services import collect_garbage
 from webapp.cli import main
 from webapp.config import Settings, load_settings
@@ -165,6 +167,11 @@ class TestObjectLockOnMoto:
         assert head["ObjectLockMode"] == "COMPLIANCE"
         with pytest.raises(ClientError):  # the server refuses: a lock that is ignored would let this pass
             store.client.delete_object(Bucket=store.bucket, Key=key, VersionId=head["VersionId"])
+        with pytest.raises(StorageError):  # so does the store's own delete, which removes every version
+            store.delete(key)
+        assert store.exists(key)
+        in_force = lock_in_force(store, key)  # what destruction tells the archivist when it is refused
+        assert in_force is not None and in_force.date() == retention + dt.timedelta(days=1)
 
     def test_a_legal_hold_on_the_case_holds_its_objects(self, app: Flask, world: World, store: S3BlobStore) -> None:
         case = world.open_case()

@@ -22,6 +22,7 @@ from webapp.archive.paperwork import DestructionActPaper, destruction_act_docx
 from webapp.archive.sheets import paper_case
 from webapp.audit.services import record_event
 from webapp.auth.models import User
+from webapp.blobs.retention import lock_in_force
 from webapp.cases.lifecycle import record_case_event
 from webapp.cases.models import Case
 from webapp.cases.permissions import can_approve_destruction
@@ -262,11 +263,17 @@ def _destroy(approver: User, case: Case, act_label: str) -> None:
     keys = [version.blob_key for version in versions] + list(
         db.session.scalars(select(Rendition.blob_key).where(Rendition.version_id.in_(version_ids))).all()
     )
-    try:
-        for key in keys:  # deleting is idempotent: a retry deletes what is left
-            blob_store().delete(key)
-    except StorageError:
-        raise JobFailed("Хранилище недоступно: уничтожение прервано, повторите задачу") from None
+    store = blob_store()
+    for key in keys:  # deleting is idempotent: a retry deletes what is left
+        try:
+            store.delete(key)
+        except StorageError:
+            locked = lock_in_force(store, key)
+            if locked is not None:
+                raise JobFailed(
+                    f"Хранилище не даёт удалить файлы дела: блокировка хранения до {locked:%d.%m.%Y}"
+                ) from None
+            raise JobFailed("Хранилище недоступно: уничтожение прервано, повторите задачу") from None
     # Versions are immutable for everyone else; destruction by an approved act is the one sanctioned change.
     db.session.execute(
         update(DocumentVersion).where(DocumentVersion.id.in_(version_ids)).values(form_data=None, comment="")

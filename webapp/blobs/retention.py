@@ -12,7 +12,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from storage import StorageError
+from storage import BlobStore, StorageError
 from storage.s3 import S3BlobStore
 from webapp.auth.models import User
 from webapp.cases.models import Case
@@ -66,6 +66,17 @@ def apply_retention(case: Case, store: S3BlobStore, *, today: dt.date | None = N
             store.retain(key, until)
         store.set_legal_hold(key, case.is_on_hold)
     return len(keys)
+
+
+def lock_in_force(store: BlobStore, key: str, *, now: dt.datetime | None = None) -> dt.datetime | None:
+    """The date an object's retention lock runs until, if it has not passed (why a deletion was refused)."""
+    if not isinstance(store, S3BlobStore):
+        return None
+    try:
+        until = store.retained_until(key)
+    except StorageError:
+        return None
+    return until if until is not None and until > (now or dt.datetime.now(dt.UTC)) else None
 
 
 @runner(JOB_KIND)
