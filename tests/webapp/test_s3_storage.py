@@ -13,7 +13,6 @@ import secrets
 import signal
 import subprocess
 import sys
-import textwrap
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +26,7 @@ from sqlalchemy import select
 from storage import StorageError
 from storage.s3 import S3BlobStore, S3Settings
 from tests.conftest import World
+from tests.dying import in_the_app
 from tests.s3servers import S3Endpoint, boto3_client
 from webapp import create_app
 from webapp.blobs.retention import lock_in_force
@@ -35,6 +35,7 @@ from webapp.cli import main
 from webapp.config import Settings, load_settings
 from webapp.documents.models import DocumentVersion
 from webapp.extensions import db
+from webapp.storage_setup import s3_settings as s3_settings_of
 
 NOMENCLATURE_KEY = re.compile(r"(\d{4}/\d{2}-\d{2}/\d{3}/\d+/v\d+[-a-z0-9]*|templates/[a-z0-9_./-]+)")
 
@@ -214,6 +215,13 @@ class TestMigration:
     def target(self, settings: Settings, swift_endpoint: S3Endpoint, monkeypatch: pytest.MonkeyPatch) -> Settings:
         return s3_settings(settings, swift_endpoint, monkeypatch)
 
+    @staticmethod
+    def aim_at(app: Flask, target: Settings) -> S3BlobStore:
+        """Set the app's S3 settings to the target bucket (the storage stays local) and return that bucket."""
+        s3 = {name: getattr(target, name) for name in ("s3_bucket", "s3_endpoint_url", "s3_region", "s3_addressing")}
+        app.config["CASEFILES"] = dataclasses.replace(app.config["CASEFILES"], **s3)
+        return S3BlobStore(s3_settings_of(target))
+
     def test_migrate_copies_verifies_resumes_and_switches(
         self, app: Flask, world: World, target: Settings, monkeypatch: pytest.MonkeyPatch
     ) -> None:
@@ -222,21 +230,7 @@ class TestMigration:
             world.upload(case["id"], f"act {number}".encode())
         local = app.extensions["casefiles.blob_store"]
         keys = list(local.iter_keys())
-        app.config["CASEFILES"] = dataclasses.replace(
-            app.config["CASEFILES"],
-            s3_bucket=target.s3_bucket,
-            s3_endpoint_url=target.s3_endpoint_url,
-            s3_region=target.s3_region,
-            s3_addressing="path",
-        )
-        bucket = S3BlobStore(
-            S3Settings(
-                bucket=target.s3_bucket or "",
-                endpoint_url=target.s3_endpoint_url,
-                region=target.s3_region,
-                addressing_style="path",
-            )
-        )
+        bucket = self.aim_at(app, target)
         with local.open(keys[0]) as stream:  # an earlier run was interrupted after the first blob
             bucket.put(keys[0], stream)
 
@@ -258,21 +252,7 @@ class TestMigration:
         world.upload(case["id"], b"the real act")
         local = app.extensions["casefiles.blob_store"]
         key = next(key for key in local.iter_keys() if not key.startswith("templates/"))
-        app.config["CASEFILES"] = dataclasses.replace(
-            app.config["CASEFILES"],
-            s3_bucket=target.s3_bucket,
-            s3_endpoint_url=target.s3_endpoint_url,
-            s3_region=target.s3_region,
-            s3_addressing="path",
-        )
-        bucket = S3BlobStore(
-            S3Settings(
-                bucket=target.s3_bucket or "",
-                endpoint_url=target.s3_endpoint_url,
-                region=target.s3_region,
-                addressing_style="path",
-            )
-        )
+        bucket = self.aim_at(app, target)
         bucket.put(key, io.BytesIO(b"something else"))
         result = app.test_cli_runner().invoke(main, ["storage", "migrate", "--to", "s3"])
         assert result.exit_code == 1
@@ -283,40 +263,20 @@ class TestMigration:
 
 
 # A process that stores a document's blob on S3 and is killed (SIGKILL) before its row is committed.
-DYING_UPLOADER = textwrap.dedent(
+DYING_UPLOADER = in_the_app(
     """
-    import io, os, signal
-    from webapp import create_app
-    from webapp.extensions import db
-    from webapp.schema import upgrade_to_head
     from storage.s3 import S3BlobStore
 
-    app = create_app()
-    with app.app_context():
-        upgrade_to_head(db.engine)
-        from webapp.auth.services import create_user, ensure_district
-        from webapp.cases.schemas import CaseInput
-        from webapp.cases.services import open_case
-        from webapp.documents.schemas import DocumentMeta, Upload
-        from webapp.documents.services import add_document
-        from webapp.nomenclature.schemas import EntryInput
-        from webapp.nomenclature.services import create_entry
-        import webapp.uow
+    webapp.uow.commit()
+    put = S3BlobStore.put
 
-        ensure_district("u1")
-        user = create_user("spec", role="specialist", password="long-password-1", district_codes=["u1"])
-        create_entry(None, EntryInput(index="04-05", title="Личные дела", year=2026, retention_years=75))
-        case = open_case(user, CaseInput(nomenclature_index="04-05", year=2026, title="Дело", district="u1"))
-        webapp.uow.commit()
-        put = S3BlobStore.put
+    def put_then_die(self, *args, **kwargs):
+        put(self, *args, **kwargs)
+        os.kill(os.getpid(), signal.SIGKILL)
 
-        def put_then_die(self, *args, **kwargs):
-            put(self, *args, **kwargs)
-            os.kill(os.getpid(), signal.SIGKILL)
-
-        S3BlobStore.put = put_then_die
-        add_document(user, case.id, DocumentMeta(title="Акт"), Upload(io.BytesIO(b"act of the family"), "a.txt"))
-        webapp.uow.commit()
+    S3BlobStore.put = put_then_die
+    add_document(user, case.id, DocumentMeta(title="Акт"), Upload(io.BytesIO(b"act of the family"), "a.txt"))
+    webapp.uow.commit()
     """
 )
 

@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -16,38 +15,18 @@ from flask import Flask
 
 from search_index import SearchQuery
 from tests.conftest import World
+from tests.dying import in_the_app
 from webapp import create_app
 from webapp.config import Settings
 from webapp.extensions import db
 from webapp.search.models import IndexOutbox
 
 # A process that commits a new document and is killed (SIGKILL) before it indexes it.
-DYING_WRITER = textwrap.dedent(
+DYING_WRITER = in_the_app(
     """
-    import io, os, signal
-    from webapp import create_app
-    from webapp.extensions import db
-    from webapp.schema import upgrade_to_head
-
-    app = create_app()
-    with app.app_context():
-        upgrade_to_head(db.engine)
-        from webapp.auth.services import create_user, ensure_district
-        from webapp.cases.schemas import CaseInput
-        from webapp.cases.services import open_case
-        from webapp.documents.schemas import DocumentMeta, Upload
-        from webapp.documents.services import add_document
-        from webapp.nomenclature.schemas import EntryInput
-        from webapp.nomenclature.services import create_entry
-        import webapp.uow
-
-        ensure_district("u1")
-        user = create_user("spec", role="specialist", password="long-password-1", district_codes=["u1"])
-        create_entry(None, EntryInput(index="04-05", title="Личные дела", year=2026, retention_years=75))
-        case = open_case(user, CaseInput(nomenclature_index="04-05", year=2026, title="Дело", district="u1"))
-        add_document(user, case.id, DocumentMeta(title="Акт"), Upload(io.BytesIO("патронаж семьи".encode()), "a.txt"))
-        webapp.uow.drain_outbox = lambda: os.kill(os.getpid(), signal.SIGKILL)
-        webapp.uow.commit()
+    add_document(user, case.id, DocumentMeta(title="Акт"), Upload(io.BytesIO("патронаж семьи".encode()), "a.txt"))
+    webapp.uow.drain_outbox = lambda: os.kill(os.getpid(), signal.SIGKILL)
+    webapp.uow.commit()
     """
 )
 
