@@ -29,8 +29,10 @@ from storage.base import BlobExists, BlobInfo, BlobNotFound, BlobStore, StorageE
 from storage.keys import validate_key
 
 MiB = 1024 * 1024
-DEFAULT_MULTIPART_THRESHOLD = 8 * MiB
-DEFAULT_PART_SIZE = 8 * MiB  # S3's minimum part is 5 MiB; at most 10,000 parts
+# Below the threshold one PUT streams the (seekable) upload from its file: fastest, and nothing is held in
+# memory. Above it, parts are read one at a time (a failed part is retried alone).
+DEFAULT_MULTIPART_THRESHOLD = 256 * MiB
+DEFAULT_PART_SIZE = 16 * MiB  # S3's minimum part is 5 MiB; at most 10,000 parts
 SPOOL_IN_MEMORY = 8 * MiB  # a non-seekable upload is spooled to disk beyond this
 SHA256_METADATA = "sha256"
 LOCK_MODES = ("GOVERNANCE", "COMPLIANCE")
@@ -219,6 +221,7 @@ class S3BlobStore(BlobStore):
                 )
                 parts.append({"ETag": reply["ETag"], "PartNumber": number})
                 number += 1
+                del chunk  # before the next read: one part in memory at a time, not two
             self._call(
                 "write",
                 key,

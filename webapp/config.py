@@ -29,7 +29,7 @@ class Settings:
     s3_region: str | None = None  # None: boto's chain (AWS_REGION, AWS_DEFAULT_REGION, ~/.aws/config)
     s3_addressing: str = "auto"
     s3_lock_mode: str = "GOVERNANCE"
-    s3_multipart_mb: int = 8
+    s3_multipart_mb: int = 256
     s3_presign_seconds: int = 0  # 0: downloads go through the app; else the API redirects to a presigned URL
 
     @property
@@ -68,7 +68,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         s3_region=env.get("CASEFILES_S3_REGION") or None,
         s3_addressing=_choice(env, "CASEFILES_S3_ADDRESSING", S3_ADDRESSING, lower=True),
         s3_lock_mode=_choice(env, "CASEFILES_S3_LOCK_MODE", S3_LOCK_MODES, lower=False),
-        s3_multipart_mb=max(5, _positive_int(env, "CASEFILES_S3_MULTIPART_MB", 8)),
+        s3_multipart_mb=max(5, _positive_int(env, "CASEFILES_S3_MULTIPART_MB", 256)),
         s3_presign_seconds=_non_negative_int(env, "CASEFILES_S3_PRESIGN_SECONDS", 0),
     )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from storage import BlobStore, LocalBlobStore
-from storage.s3 import MiB, S3BlobStore, S3Settings
+from storage.s3 import DEFAULT_PART_SIZE, MiB, S3BlobStore, S3Settings
 from webapp.config import Settings
 
 
@@ -21,6 +21,6 @@ def s3_settings(settings: Settings) -> S3Settings:
         region=settings.s3_region,
         addressing_style=settings.s3_addressing,
         multipart_threshold=settings.s3_multipart_mb * MiB,
-        part_size=settings.s3_multipart_mb * MiB,
+        part_size=min(settings.s3_multipart_mb * MiB, DEFAULT_PART_SIZE),
         lock_mode=settings.s3_lock_mode,
     )

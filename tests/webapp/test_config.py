@@ -37,7 +37,7 @@ def test_s3_storage_from_the_environment(tmp_path: Path) -> None:
     assert isinstance(store, S3BlobStore)
     assert store.bucket == "casefiles"
     assert store.settings.lock_mode == "COMPLIANCE"
-    assert store.settings.multipart_threshold == store.settings.part_size == 64 * MiB
+    assert (store.settings.multipart_threshold, store.settings.part_size) == (64 * MiB, 16 * MiB)
     assert store.client.meta.region_name == "ru-central1"
     assert settings.s3_presign_seconds == 300
 
