@@ -45,6 +45,9 @@ def domain_errors(func: F) -> F:
             db.session.rollback()
             lines = [exc.message] + [_detail_line(detail) for detail in exc.details]
             raise click.ClickException("\n".join(lines)) from None
+        except StorageError as exc:  # its message names a key and an S3 code at most, never personal data
+            db.session.rollback()
+            raise click.ClickException(f"storage: {exc}") from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -71,10 +74,7 @@ def init_command() -> None:
     before = current_revision(db.engine)
     upgrade_to_head(db.engine)
     after = current_revision(db.engine)
-    try:
-        updated = sync_builtin_templates()
-    except StorageError as exc:
-        raise click.ClickException(f"storage: {exc}") from None
+    updated = sync_builtin_templates()
     commit()
     state = "up to date" if before == after else f"upgraded {before or 'empty'} -> {after}"
     click.echo(f"database: {state}")
@@ -90,11 +90,8 @@ def _prepare_storage(settings: Any) -> str:
     store = blob_store()
     if not isinstance(store, S3BlobStore):
         return f"local ({settings.blob_dir})"
-    try:
-        created = store.ensure_bucket()
-        lock = "Object Lock enabled" if store.object_lock_enabled() else "no Object Lock"
-    except StorageError as exc:
-        raise click.ClickException(f"storage: {exc}") from None
+    created = store.ensure_bucket()
+    lock = "Object Lock enabled" if store.object_lock_enabled() else "no Object Lock"
     return f"s3 bucket {store.bucket} ({'created' if created else 'present'}, {lock})"
 
 
@@ -275,10 +272,7 @@ def storage_gc(grace_hours: int, dry_run: bool) -> None:
 
     from webapp.blobs.services import collect_garbage
 
-    try:
-        summary = collect_garbage(grace=dt.timedelta(hours=grace_hours), dry_run=dry_run)
-    except StorageError as exc:
-        raise click.ClickException(f"storage: {exc}") from None
+    summary = collect_garbage(grace=dt.timedelta(hours=grace_hours), dry_run=dry_run)
     for key in summary.removed:
         click.echo(f"{'would remove' if dry_run else 'removed'}: {key}")
     click.echo(
@@ -312,11 +306,8 @@ def storage_migrate(target: str) -> None:
         if done % 100 == 0 or done == total:
             click.echo(f"migrate: {done}/{total} blobs", err=True)
 
-    try:
-        destination.ensure_bucket()
-        summary = migrate_blobs(source, destination, progress=progress)
-    except StorageError as exc:
-        raise click.ClickException(f"storage: {exc}") from None
+    destination.ensure_bucket()
+    summary = migrate_blobs(source, destination, progress=progress)
     click.echo(
         f"{summary.total} blobs: {summary.copied} copied, {summary.already_there} already there, "
         f"{len(summary.failed)} failed"
@@ -338,13 +329,10 @@ def storage_retention() -> None:
     from webapp.cases.models import Case
 
     store = blob_store()
-    try:
-        if not isinstance(store, S3BlobStore) or not store.object_lock_enabled():
-            raise click.ClickException("retention locks need CASEFILES_STORAGE=s3 and a bucket with Object Lock")
-        cases = db.session.scalars(select(Case).where(Case.status.in_(("closed", "transferred")))).all()
-        objects = sum(apply_retention(case, store) for case in cases)
-    except StorageError as exc:
-        raise click.ClickException(f"storage: {exc}") from None
+    if not isinstance(store, S3BlobStore) or not store.object_lock_enabled():
+        raise click.ClickException("retention locks need CASEFILES_STORAGE=s3 and a bucket with Object Lock")
+    cases = db.session.scalars(select(Case).where(Case.status.in_(("closed", "transferred")))).all()
+    objects = sum(apply_retention(case, store) for case in cases)
     click.echo(f"locked {objects} objects of {len(cases)} closed cases")
 
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, null, select
+from sqlalchemy import Select, func, null, select, true
 
 from storage import BlobNotFound, BlobStore, StorageError
 from webapp.archive.models import ArchiveInventory, DestructionAct
@@ -28,7 +27,6 @@ from webapp.signing.models import Signature
 from webapp.uow import commit
 
 GC_GRACE = dt.timedelta(hours=24)  # far longer than any upload can take between its blob and its row
-HASH_CHUNK = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -50,10 +48,10 @@ MEDIA_TYPES = {
 }
 
 
-def referenced_blobs() -> Iterator[BlobRef]:
+def referenced_blobs(*, destroyed: bool = False) -> Iterator[BlobRef]:
     """Every blob the database refers to and expects to exist. The contents of destroyed cases are gone by
-    design (their signatures stay: they hold only a digest)."""
-    live = Document.case_id.in_(select(Case.id).where(Case.status != "destroyed"))
+    design (their signatures stay: they hold only a digest); `destroyed` lists their keys too."""
+    live = Document.case_id.in_(select(Case.id).where(Case.status != "destroyed")) if not destroyed else true()
     versions = select(DocumentVersion.blob_key, DocumentVersion.sha256, DocumentVersion.media_type)
     for key, sha256, media_type in db.session.execute(versions.join(Document).where(live)):
         yield BlobRef(kind="version", key=key, sha256=sha256, media_type=media_type)
@@ -80,17 +78,7 @@ def referenced_blobs() -> Iterator[BlobRef]:
 
 def referenced_keys() -> set[str]:
     """Every key any row names, destroyed cases' included (what gc must never touch)."""
-    columns = (
-        DocumentVersion.blob_key,
-        Rendition.blob_key,
-        Signature.cms_blob_key,
-        FormTemplateVersion.docx_blob_key,
-        ArchiveInventory.docx_blob_key,
-        ArchiveInventory.pdf_blob_key,
-        DestructionAct.docx_blob_key,
-        DestructionAct.pdf_blob_key,
-    )
-    return {key for column in columns for key in db.session.scalars(select(column)) if key}
+    return {ref.key for ref in referenced_blobs(destroyed=True)}
 
 
 # -- fixity -------------------------------------------------------------------------------------------------
@@ -149,15 +137,11 @@ def run_fixity(
 
 def _check(store: BlobStore, ref: BlobRef) -> tuple[str, str | None]:
     try:
-        digest = hashlib.sha256()
-        with store.open(ref.key) as stream:
-            while chunk := stream.read(HASH_CHUNK):
-                digest.update(chunk)
+        found = store.sha256_of(ref.key)
     except BlobNotFound:
         return "missing", None
     except StorageError:
         return "error", None
-    found = digest.hexdigest()
     return ("ok" if ref.sha256 in (None, found) else "mismatch"), found
 
 
