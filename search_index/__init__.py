@@ -8,7 +8,7 @@ from search_index.documents import (
     SearchQuery,
     SearchResult,
 )
-from search_index.extract import extract_text
+from search_index.extract import extract_text, extractable
 from search_index.index import SearchIndex
 
 __all__ = [
@@ -20,4 +20,5 @@ __all__ = [
     "SearchQuery",
     "SearchResult",
     "extract_text",
+    "extractable",
 ]

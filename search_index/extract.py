@@ -18,16 +18,21 @@ _SPOOL_LIMIT = 8 * 1024 * 1024
 _CHUNK = 1024 * 1024
 
 
+def extractable(media_type: str) -> bool:
+    """Whether the file has text to extract; callers skip fetching anything else (scans) from storage."""
+    return _kind(media_type) in _EXTRACTORS
+
+
 def extract_text(stream: BinaryIO, media_type: str, *, max_chars: int = 2_000_000) -> str:
-    kind = media_type.split(";")[0].strip().lower()
-    extractor = {DOCX: _docx_parts, PDF: _pdf_parts, "text/plain": _text_parts}.get(kind)
-    if extractor is None:
+    kind = _kind(media_type)
+    if kind not in _EXTRACTORS:
         return ""
+    extractor, needs_seek = _EXTRACTORS[kind]
     parts: list[str] = []
     length = 0
     try:
-        with _seekable(stream) as seekable:
-            for part in extractor(seekable):
+        with _seekable(stream) if needs_seek else contextlib.nullcontext(stream) as source:
+            for part in extractor(source):
                 parts.append(part)
                 length += len(part)
                 if length >= max_chars:
@@ -36,6 +41,10 @@ def extract_text(stream: BinaryIO, media_type: str, *, max_chars: int = 2_000_00
         log.warning("text extraction failed for a %s file: %s", kind, type(exc).__name__)
         return ""
     return "".join(parts)[:max_chars].strip()
+
+
+def _kind(media_type: str) -> str:
+    return media_type.split(";")[0].strip().lower()
 
 
 @contextlib.contextmanager
@@ -77,3 +86,7 @@ def _text_parts(stream: BinaryIO) -> Iterator[str]:
     while chunk := stream.read(_CHUNK):
         yield decoder.decode(chunk)
     yield decoder.decode(b"", final=True)
+
+
+# kind -> (text parts, whether the parser must seek); plain text is read only as far as max_chars
+_EXTRACTORS = {DOCX: (_docx_parts, True), PDF: (_pdf_parts, True), "text/plain": (_text_parts, False)}

@@ -10,4 +10,4 @@ from webapp.search.services import drain_outbox
 def commit() -> None:
     db.session.commit()
     enqueue_committed_jobs()
-    drain_outbox()
+    drain_outbox(inline=True)

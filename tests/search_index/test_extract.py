@@ -11,7 +11,7 @@ import docx
 import pytest
 from fpdf import FPDF
 
-from search_index import extract_text
+from search_index import extract_text, extractable
 from search_index.extract import DOCX, PDF
 
 # fonts-dejavu-core, installed by scripts/test.sh
@@ -88,6 +88,12 @@ def test_plain_text_and_unseekable_streams() -> None:
     assert extract_text(Unseekable(text.encode()), "text/plain; charset=utf-8") == text.strip()  # type: ignore[arg-type]
 
 
+def test_plain_text_is_read_only_as_far_as_the_limit() -> None:
+    stream = Unseekable(b"a" * 50_000_000)
+    assert extract_text(stream, "text/plain", max_chars=1000) == "a" * 1000  # type: ignore[arg-type]
+    assert stream.inner.tell() <= 2 * 1024 * 1024  # neither spooled nor read to the end
+
+
 def test_plain_text_is_utf8_with_bad_bytes_replaced() -> None:
     data = "Семья".encode() + b" \xff\xfe " + "Ивановых".encode()[:-1]
     text = extract_text(io.BytesIO(data), "Text/Plain; charset=windows-1251")
@@ -99,6 +105,13 @@ def test_limits_and_unknown_types() -> None:
     assert extract_text(io.BytesIO(b"\x89PNG..."), "image/png") == ""
     assert extract_text(io.BytesIO("Семья".encode()), "text/html") == ""
     assert extract_text(io.BytesIO(b""), "text/plain") == ""
+    assert [extractable(kind) for kind in (DOCX, PDF, "text/plain; charset=utf-8", "image/png", "text/html")] == [
+        True,
+        True,
+        True,
+        False,
+        False,
+    ]
 
 
 def zip_without_document() -> io.BytesIO:

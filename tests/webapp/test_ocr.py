@@ -48,3 +48,17 @@ def test_uploads_that_are_not_scans_get_no_ocr_job(app: Flask, world: World) -> 
     app.config["AUTO_OCR"] = True
     world.upload(world.open_case()["id"], "текст".encode())
     assert db.session.scalar(db.select(db.func.count(Job.id)).where(Job.kind == "ocr")) == 0
+
+
+def test_indexing_a_scan_does_not_fetch_it_from_storage(app: Flask, world: World, monkeypatch) -> None:
+    from webapp.runtime import blob_store
+
+    store = blob_store()
+    opened: list[str] = []
+    real_open = store.open
+    monkeypatch.setattr(store, "open", lambda key: opened.append(key) or real_open(key))
+    case = world.open_case()
+    world.upload(case["id"], scan_png(["Скан"]), filename="scan.png")
+    world.upload(case["id"], "Справка о составе семьи".encode(), filename="note.txt")
+    assert len(opened) == 1  # the text file, read for the index; the scan's bytes stay where they are
+    assert world["spec1"].get("/api/v1/search?q=справка").get_json()["total"] == 1

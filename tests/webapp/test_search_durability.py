@@ -25,7 +25,7 @@ from webapp.search.models import IndexOutbox
 DYING_WRITER = in_the_app(
     """
     add_document(user, case.id, DocumentMeta(title="Акт"), Upload(io.BytesIO("патронаж семьи".encode()), "a.txt"))
-    webapp.uow.drain_outbox = lambda: os.kill(os.getpid(), signal.SIGKILL)
+    webapp.uow.drain_outbox = lambda **_: os.kill(os.getpid(), signal.SIGKILL)
     webapp.uow.commit()
     """
 )
@@ -109,3 +109,29 @@ def _indexed_copy(app: Flask, source_id: int, **changes: Any) -> Any:
     document = db.session.get(Document, source_id)
     assert document is not None
     return dataclasses.replace(_to_indexed(document), **changes)
+
+
+def test_a_large_text_upload_is_indexed_by_a_job_not_in_the_request(app: Flask, world: World, monkeypatch) -> None:
+    from webapp.jobs.models import Job
+    from webapp.jobs.services import execute_job
+    from webapp.search.services import INLINE_TEXT_BYTES
+
+    handed_over: list[int] = []
+    monkeypatch.setitem(app.extensions, "casefiles.run_job", handed_over.append)  # no worker running yet
+    case = world.open_case()
+    large = ("Заключение о многодетной семье. " * (INLINE_TEXT_BYTES // 40)).encode()
+    assert len(large) > INLINE_TEXT_BYTES
+    world.upload(case["id"], large, filename="large.txt", title="Большое заключение")
+    world.upload(case["id"], "Справка о доходах".encode(), filename="small.txt", title="Справка")
+    world.upload(case["id"], large, filename="large2.txt", title="Второе заключение")
+
+    def found(words: str) -> int:
+        return world["spec1"].get(f"/api/v1/search?q={words}").get_json()["total"]
+
+    assert found("справка") == 1  # small files are indexed right after the commit, even behind a large one
+    assert found("многодетная семья") == 0
+    jobs = db.session.scalars(db.select(Job).where(Job.kind == "search_index")).all()
+    assert [job.status for job in jobs] == ["queued"] and handed_over == [jobs[0].id]  # one job for both
+    execute_job(jobs[0].id)
+    assert found("многодетная семья") == 2
+    assert db.session.get(Job, jobs[0].id).result == {"indexed": 2}

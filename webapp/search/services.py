@@ -11,7 +11,16 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from document_templates import Manifest, form_text
-from search_index import IndexBusy, IndexedDocument, QueryError, SearchHit, SearchQuery, SearchResult, extract_text
+from search_index import (
+    IndexBusy,
+    IndexedDocument,
+    QueryError,
+    SearchHit,
+    SearchQuery,
+    SearchResult,
+    extract_text,
+    extractable,
+)
 from search_index.index import IndexWriter
 from webapp.auth.models import User
 from webapp.cases.models import Case
@@ -20,12 +29,16 @@ from webapp.dbtypes import utcnow
 from webapp.documents.models import Document, DocumentVersion
 from webapp.exceptions import StorageUnavailable, ValidationError
 from webapp.extensions import db
+from webapp.jobs.models import Job
+from webapp.jobs.services import create_job, enqueue_committed_jobs, runner
 from webapp.runtime import blob_store, search_index
 from webapp.search.models import IndexOutbox, VersionText
 
 log = logging.getLogger(__name__)
 OUTBOX_BATCH = 50
 OUTBOX_KEEP = dt.timedelta(days=1)  # applied rows stay this long, for a rebuild running meanwhile to replay
+INLINE_TEXT_BYTES = 256 * 1024  # larger uploads are read for the index by a background job, not in the request
+INDEX_JOB = "search_index"
 CLOCK_SLACK = dt.timedelta(minutes=1)  # rows stamped by other processes' clocks just before a rebuild began
 
 
@@ -38,13 +51,17 @@ def enqueue_removal(document_id: int) -> None:
     db.session.add(IndexOutbox(document_id=document_id, operation="remove"))
 
 
-def drain_outbox(batch_size: int = OUTBOX_BATCH) -> int:
-    """Apply queued index changes in batches; on failure the rows stay queued for the next drain or `reindex`."""
+def drain_outbox(batch_size: int = OUTBOX_BATCH, *, inline: bool = False) -> int:
+    """Apply queued index changes in batches; on failure the rows stay queued for the next drain or `reindex`.
+    `inline` (after a request's commit) leaves documents whose text is slow to read to a background job."""
     if _pending() == 0:  # the common case after a commit that changed no document: no lock, no index commit
         return 0
+    deferred: set[int] | None = set() if inline else None
     done = 0
-    while (applied := _apply_outbox_batch(batch_size)) > 0:
-        done += applied
+    while (batch := _apply_outbox_batch(batch_size, deferred)) is not None:
+        done += batch
+    if deferred:
+        _request_index_job()
     return done
 
 
@@ -58,32 +75,64 @@ def replay_outbox() -> int:
     return drain_outbox()
 
 
+@runner(INDEX_JOB)
+def index_deferred(job: Job) -> None:
+    job.result = {"indexed": drain_outbox()}
+
+
 def _pending() -> int:
     return db.session.scalar(select(func.count(IndexOutbox.id)).where(IndexOutbox.applied_at.is_(None))) or 0
 
 
-def _apply_outbox_batch(batch_size: int) -> int:
+def _apply_outbox_batch(batch_size: int, deferred: set[int] | None) -> int | None:
     """One batch under the index's write lock: the rows are read after the lock is taken, so no other process can
-    apply an older state of a document over a newer one. A crash after the index commit replays the batch."""
+    apply an older state of a document over a newer one. A crash after the index commit replays the batch.
+    Returns how many rows were applied, or None when nothing is left to look at (or indexing failed). Every
+    queued row of a document added to `deferred` stays queued, so its changes are later applied in order."""
     try:
         with search_index().writing() as writer:
             db.session.rollback()  # a fresh transaction: see every row committed before the lock was taken
-            rows = db.session.scalars(
-                select(IndexOutbox).where(IndexOutbox.applied_at.is_(None)).order_by(IndexOutbox.id).limit(batch_size)
-            ).all()
-            if rows:
-                _apply(writer, rows)
+            query = select(IndexOutbox).where(IndexOutbox.applied_at.is_(None))
+            if deferred:
+                query = query.where(IndexOutbox.document_id.not_in(deferred))
+            rows = db.session.scalars(query.order_by(IndexOutbox.id).limit(batch_size)).all()
+            if not rows:
+                return None
+            if deferred is not None:
+                deferred.update(doc_id for doc_id in {row.document_id for row in rows} if _slow_to_read(doc_id))
+                rows = [row for row in rows if row.document_id not in deferred]
+            _apply(writer, rows)
     except Exception as exc:  # the index is derived data: never fail the request that changed the database
         db.session.rollback()
         log.warning("search indexing failed (%s); queued changes stay queued", type(exc).__name__)
-        return 0
-    if not rows:
-        return 0
-    now = utcnow()
-    db.session.execute(update(IndexOutbox).where(IndexOutbox.id.in_([row.id for row in rows])).values(applied_at=now))
-    db.session.execute(delete(IndexOutbox).where(IndexOutbox.applied_at < now - OUTBOX_KEEP))
-    db.session.commit()
+        return None
+    if rows:
+        now = utcnow()
+        applied = [row.id for row in rows]
+        db.session.execute(update(IndexOutbox).where(IndexOutbox.id.in_(applied)).values(applied_at=now))
+        db.session.execute(delete(IndexOutbox).where(IndexOutbox.applied_at < now - OUTBOX_KEEP))
+        db.session.commit()
     return len(rows)
+
+
+def _slow_to_read(document_id: int) -> bool:
+    """An uploaded file whose text must be extracted and is large: not read inside a person's request."""
+    document = db.session.get(Document, document_id)
+    version = document.latest_version if document is not None else None
+    return (
+        version is not None
+        and version.form_data is None
+        and version.size > INLINE_TEXT_BYTES
+        and extractable(version.media_type)
+    )
+
+
+def _request_index_job() -> None:
+    """One queued job drains whatever was deferred (a job already waiting will see the new rows too)."""
+    if db.session.scalar(select(Job.id).where(Job.kind == INDEX_JOB, Job.status == "queued").limit(1)) is None:
+        create_job(INDEX_JOB, {})
+        db.session.commit()
+        enqueue_committed_jobs()
 
 
 def _apply(writer: IndexWriter, rows: Sequence[IndexOutbox]) -> None:
@@ -200,8 +249,10 @@ def _to_indexed(document: Document) -> IndexedDocument:
     if version.template_version is not None and version.form_data is not None:
         text = form_text(Manifest.model_validate(version.template_version.manifest), version.form_data)
     else:
-        with blob_store().open(version.blob_key) as stream:
-            text = extract_text(stream, version.media_type)
+        text = ""
+        if extractable(version.media_type):  # scans hold no text: not fetched from storage, OCR text below
+            with blob_store().open(version.blob_key) as stream:
+                text = extract_text(stream, version.media_type)
         recognised = db.session.scalar(select(VersionText.text).where(VersionText.version_id == version.id))
         text = f"{text}\n{recognised}".strip() if recognised else text
     return IndexedDocument(
