@@ -7,13 +7,17 @@ so that callers never need to know which one they talk to.
 from __future__ import annotations
 
 import abc
+import contextlib
 import datetime as dt
 import hashlib
+import shutil
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
 HASH_CHUNK = 1024 * 1024
+SPOOL_BYTES = 16 * 1024 * 1024  # a blob copied for seeking stays in memory up to this size, then on disk
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,20 @@ class BlobStore(abc.ABC):
     def iter_blobs(self, prefix: str = "") -> Iterator[BlobInfo]:
         """Every blob whose key starts with `prefix` (a plain string prefix, not only whole segments), sorted
         by key."""
+
+    @contextlib.contextmanager
+    def open_seekable(self, key: str) -> Iterator[BinaryIO]:
+        """The blob as a seekable stream, for parsers that jump about (PDF, ZIP): the stream itself where it
+        can seek (a local file), else a copy spooled to a temporary file (an S3 body)."""
+        with self.open(key) as stream:
+            if stream.seekable():
+                yield stream
+                return
+            spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - closed below
+            shutil.copyfileobj(stream, spool, HASH_CHUNK)
+        with spool:
+            spool.seek(0)
+            yield spool  # type: ignore[misc]
 
     def iter_keys(self, prefix: str = "") -> Iterator[str]:
         return (blob.key for blob in self.iter_blobs(prefix))

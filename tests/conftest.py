@@ -1,5 +1,6 @@
 """Shared fixtures: an application on a fresh database per test (SQLite by default, PostgreSQL when
-CASEFILES_TEST_DATABASE_URL is set), users of every role with API tokens, and a JSON client."""
+CASEFILES_TEST_DATABASE_URL is set) and a fresh store (a local folder by default, a bucket on the Swift S3
+server when CASEFILES_TEST_STORAGE=s3), users of every role with API tokens, and a JSON client."""
 
 from __future__ import annotations
 
@@ -17,6 +18,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
+from storage import BlobStore, LocalBlobStore
+from storage.s3 import S3BlobStore
+from tests.s3servers import on_s3
 from webapp import create_app
 from webapp.config import Settings
 from webapp.extensions import db
@@ -26,6 +30,7 @@ from webapp.schema import upgrade_to_head
 pytest_plugins = ["tests.conftest_s3"]  # swift_endpoint, moto_endpoint: real S3 servers
 
 POSTGRES_URL = os.environ.get("CASEFILES_TEST_DATABASE_URL", "")
+ON_S3 = os.environ.get("CASEFILES_TEST_STORAGE", "local") == "s3"
 
 
 def _drop_everything(engine: Engine) -> None:
@@ -65,10 +70,10 @@ def _fresh_database_url(migrated_database: str, data_dir: Path) -> str:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, migrated_database: str) -> Settings:
+def settings(tmp_path: Path, migrated_database: str, request: pytest.FixtureRequest) -> Settings:
     data_dir = tmp_path / "data"
     data_dir.mkdir()
-    return Settings(
+    settings = Settings(
         data_dir=data_dir,
         database_url=_fresh_database_url(migrated_database, data_dir),
         storage="local",
@@ -78,6 +83,9 @@ def settings(tmp_path: Path, migrated_database: str) -> Settings:
         max_upload_bytes=5 * 1024 * 1024,
         institution_name="Тестовый центр",
     )
+    if ON_S3:
+        return on_s3(settings, request.getfixturevalue("swift_endpoint"), request.getfixturevalue("monkeypatch"))
+    return settings
 
 
 @pytest.fixture
@@ -93,6 +101,17 @@ def app(settings: Settings) -> Iterator[Flask]:
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+def overwrite_blob(store: BlobStore, key: str, data: bytes) -> None:
+    """Change a stored blob behind the application's back, as a disk fault or an intruder would."""
+    if isinstance(store, S3BlobStore):
+        store.client.put_object(Bucket=store.bucket, Key=key, Body=data)
+        return
+    assert isinstance(store, LocalBlobStore)
+    path = store.root.joinpath(*key.split("/"))
+    path.chmod(0o640)  # blobs are written read-only
+    path.write_bytes(data)
 
 
 @dataclasses.dataclass

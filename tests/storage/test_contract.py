@@ -92,6 +92,19 @@ def test_reads_stream_in_pieces(store: BlobStore) -> None:
     assert b"".join(pieces) == data
 
 
+def test_open_seekable_jumps_about(store: BlobStore) -> None:
+    data = secrets.token_bytes(MiB)
+    store.put(KEY, io.BytesIO(data))
+    with store.open_seekable(KEY) as stream:
+        assert stream.seekable()
+        stream.seek(-10, io.SEEK_END)
+        assert stream.read() == data[-10:]
+        stream.seek(0)
+        assert stream.read() == data
+    with pytest.raises(BlobNotFound), store.open_seekable("2026/04-05/001/1/v9"):
+        pass
+
+
 def test_blobs_are_immutable(store: BlobStore) -> None:
     store.put(KEY, io.BytesIO(b"first"))
     with pytest.raises(BlobExists):

@@ -13,8 +13,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from storage import LocalBlobStore
-from tests.conftest import World
+from storage import BlobStore, LocalBlobStore
+from tests.conftest import World, overwrite_blob
 from tests.webapp.test_pages import login
 from webapp.blobs.models import FixityCheck
 from webapp.cli import main
@@ -34,8 +34,14 @@ def run(app: Flask):  # type: ignore[no-untyped-def]
     return invoke
 
 
-def store_of(app: Flask) -> LocalBlobStore:
-    store = app.extensions["casefiles.blob_store"]
+def store_of(app: Flask) -> BlobStore:
+    store: BlobStore = app.extensions["casefiles.blob_store"]
+    return store
+
+
+def local_store_of(app: Flask) -> LocalBlobStore:
+    """The local store, whose files' times the gc tests set (on S3 they are the server's: test_s3_storage)."""
+    store = store_of(app)
     assert isinstance(store, LocalBlobStore)
     return store
 
@@ -45,12 +51,6 @@ def version_key(app: Flask, document_id: int) -> str:
         key = db.session.scalar(select(DocumentVersion.blob_key).where(DocumentVersion.document_id == document_id))
         assert key is not None
         return key
-
-
-def overwrite(store: LocalBlobStore, key: str, data: bytes) -> None:
-    path = store.root.joinpath(*key.split("/"))
-    path.chmod(0o640)
-    path.write_bytes(data)
 
 
 def test_fixity_records_ok_then_finds_a_changed_and_a_missing_blob(app: Flask, world: World, run: Any) -> None:
@@ -65,7 +65,7 @@ def test_fixity_records_ok_then_finds_a_changed_and_a_missing_blob(app: Flask, w
     assert outcomes[version_key(app, first["id"])] == "ok"
 
     store = store_of(app)
-    overwrite(store, version_key(app, first["id"]), b"first act, edited behind our back")
+    overwrite_blob(store, version_key(app, first["id"]), b"first act, edited behind our back")
     store.delete(version_key(app, second["id"]))
     found = run("fixity")
     assert found.exit_code == 1
@@ -92,7 +92,7 @@ def test_fixity_can_check_a_sample_or_only_the_unchecked(app: Flask, world: Worl
 def test_gc_removes_only_old_unreferenced_blobs(app: Flask, world: World, run: Any) -> None:
     case = world.open_case()
     document = world.upload(case["id"], b"kept")
-    store = store_of(app)
+    store = local_store_of(app)
     store.put(STRAY, io.BytesIO(b"left by an upload whose row never committed"))
     young = "2026/04-05/001/999/v2-young"
     store.put(young, io.BytesIO(b"an upload in progress"))
@@ -113,7 +113,7 @@ def test_gc_removes_only_old_unreferenced_blobs(app: Flask, world: World, run: A
 def test_gc_keeps_every_kind_of_referenced_blob(app: Flask, world: World, run: Any, tmp_path: Path) -> None:
     case = world.open_case()
     world.upload(case["id"], b"kept")
-    store = store_of(app)
+    store = local_store_of(app)
     before = set(store.iter_keys())
     old = time.time() - 30 * 86400
     for key in before:  # everything is old now: only references can save it
@@ -126,7 +126,7 @@ def test_gc_keeps_every_kind_of_referenced_blob(app: Flask, world: World, run: A
 def test_admins_see_the_outcome_in_the_ui_and_api(app: Flask, world: World, run: Any, client: Any) -> None:
     case = world.open_case()
     document = world.upload(case["id"], b"act")
-    overwrite(store_of(app), version_key(app, document["id"]), b"changed")
+    overwrite_blob(store_of(app), version_key(app, document["id"]), b"changed")
     run("fixity")
     answer = world.clients["admin"].get("/api/v1/admin/fixity").get_json()
     assert answer["counts"]["mismatch"] == 1

@@ -16,7 +16,6 @@ import sys
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
@@ -28,6 +27,7 @@ from storage.s3 import S3BlobStore, S3Settings
 from tests.conftest import World
 from tests.dying import in_the_app
 from tests.s3servers import S3Endpoint, boto3_client
+from tests.s3servers import on_s3 as s3_settings
 from webapp import create_app
 from webapp.blobs.retention import lock_in_force
 from webapp.blobs.services import collect_garbage
@@ -38,21 +38,6 @@ from webapp.extensions import db
 from webapp.storage_setup import s3_settings as s3_settings_of
 
 NOMENCLATURE_KEY = re.compile(r"(\d{4}/\d{2}-\d{2}/\d{3}/\d+/v\d+[-a-z0-9]*|templates/[a-z0-9_./-]+)")
-
-
-def s3_settings(settings: Settings, endpoint: S3Endpoint, monkeypatch: pytest.MonkeyPatch, **extra: Any) -> Settings:
-    bucket = f"casefiles-{secrets.token_hex(4)}"
-    boto3_client(endpoint).create_bucket(Bucket=bucket, **extra)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", endpoint.access_key)
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", endpoint.secret_key)
-    return dataclasses.replace(
-        settings,
-        storage="s3",
-        s3_bucket=bucket,
-        s3_endpoint_url=endpoint.url,
-        s3_region=endpoint.region,
-        s3_addressing="path",
-    )
 
 
 def version_of(app: Flask, document_id: int) -> DocumentVersion:

@@ -7,7 +7,6 @@ import datetime as dt
 import io
 import os
 import shutil
-import stat
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -17,11 +16,12 @@ from cryptography.x509.oid import ExtensionOID, NameOID
 from flask import Flask
 
 from document_templates import example_values
-from tests.conftest import World
+from tests.conftest import World, overwrite_blob
 from tests.webapp.test_forms import fill
 from webapp.audit.models import AuditEvent
 from webapp.documents.models import DocumentVersion
 from webapp.extensions import db
+from webapp.runtime import blob_store
 from webapp.signing.models import SigningCertificate
 from webapp.signing.services import Verdict, checked_signatures
 from webapp.signing.sheet import signature_sheet
@@ -56,13 +56,12 @@ def _signatures(world: World, document_id: int, number: int = 1) -> list[dict[st
     return items
 
 
-def _blob_path(app: Flask, document_id: int, number: int = 1) -> Path:
+def _blob_key(document_id: int, number: int = 1) -> str:
     version = db.session.scalar(
         db.select(DocumentVersion).where(DocumentVersion.document_id == document_id, DocumentVersion.number == number)
     )
     assert version is not None
-    path: Path = app.config["CASEFILES"].blob_dir.joinpath(*version.blob_key.split("/"))
-    return path
+    return version.blob_key
 
 
 def _openssl_verify(signature: Path, content: Path, ca: Path) -> subprocess.CompletedProcess[str]:
@@ -98,11 +97,11 @@ def test_signature_verifies_with_stock_openssl_and_a_flipped_byte_breaks_it(
     assert (checked["valid"], checked["status"]) == (True, "valid")
 
     # Flip one byte of the stored blob: both the API and openssl now refuse the signature.
-    blob = _blob_path(app, document["id"])
-    blob.chmod(stat.S_IRUSR | stat.S_IWUSR)
-    data = bytearray(blob.read_bytes())
+    store, key = blob_store(), _blob_key(document["id"])
+    with store.open(key) as stream:
+        data = bytearray(stream.read())
     data[len(data) // 2] ^= 0x01
-    blob.write_bytes(bytes(data))
+    overwrite_blob(store, key, bytes(data))
     [checked] = _signatures(world, document["id"])
     assert (checked["valid"], checked["status"]) == (False, "content_changed")
     assert "изменено" in checked["reason"]
@@ -312,10 +311,7 @@ def test_personal_data_stays_out_of_audit_and_keys(app: Flask, world: World) -> 
     events = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action.like("signature.%"))).all()
     assert {event.action for event in events} == {"signature.create", "signature.read"}
     assert all("Тест" not in str(event.details) for event in events)
-    keys = [
-        str(path.relative_to(app.config["CASEFILES"].blob_dir))
-        for path in app.config["CASEFILES"].blob_dir.rglob("*-sig-*")
-    ]
+    keys = [key for key in blob_store().iter_keys() if "-sig-" in key]
     assert len(keys) == 1 and keys[0].isascii()
 
 

@@ -51,13 +51,13 @@ def _pages(version: DocumentVersion) -> int:
     rendition = db.session.scalar(select(Rendition).where(Rendition.version_id == version.id))
     try:
         if version.media_type == PDF:
-            with blob_store().open(version.blob_key) as stream:
+            with blob_store().open_seekable(version.blob_key) as stream:
                 return _pdf_pages(stream)
         if rendition is not None:
-            with blob_store().open(rendition.blob_key) as stream:
+            with blob_store().open_seekable(rendition.blob_key) as stream:
                 return _pdf_pages(stream)
         if version.media_type == DOCX:
-            with blob_store().open(version.blob_key) as stream:
+            with blob_store().open_seekable(version.blob_key) as stream:
                 return _docx_pages(stream)
     except StorageError:
         raise StorageUnavailable("Хранилище недоступно: листы дела не сосчитать, повторите позже") from None

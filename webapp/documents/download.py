@@ -59,7 +59,7 @@ def version_filename(version: DocumentVersion) -> str:
 
 def stream_blob(stream: BinaryIO, media_type: str, filename: str, *, as_attachment: bool = True) -> Response:
     disposition = "attachment" if as_attachment else "inline"
-    response = Response(_chunks(stream), mimetype=media_type, direct_passthrough=True)
+    response = Response(_chunks(stream), content_type=media_type, direct_passthrough=True)
     response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"

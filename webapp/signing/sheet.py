@@ -25,9 +25,10 @@ VERIFY_COMMAND = (
 def with_signature_sheet(
     pdf: BinaryIO, version: DocumentVersion, checked: list[tuple[Signature, Verdict]], now: dt.datetime
 ) -> BinaryIO:
-    """The PDF copy followed by the signature sheet, as a new stream (the stored PDF is left as it is)."""
+    """The PDF copy followed by the signature sheet, as a new stream (the stored PDF is left as it is). The
+    copy is made in memory (pypdf's writer holds it whole anyway), so a stream that cannot seek is read first."""
     with pdf:
-        writer = PdfWriter(clone_from=PdfReader(pdf))
+        writer = PdfWriter(clone_from=PdfReader(pdf if pdf.seekable() else io.BytesIO(pdf.read())))
     for page in PdfReader(io.BytesIO(signature_sheet(version, checked, now))).pages:
         writer.add_page(page)
     out = io.BytesIO()
