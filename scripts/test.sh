@@ -5,7 +5,7 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
 ensure_debian_packages fonts-dejavu-core postgresql libreoffice-writer-nogui fonts-liberation2 openssl \
-  tesseract-ocr tesseract-ocr-rus poppler-utils swift-proxy swift-account swift-container swift-object
+  tesseract-ocr tesseract-ocr-rus poppler-utils qpdf swift-proxy swift-account swift-container swift-object
 ensure_venv "test"
 export PATH="$VENV/bin:$PATH"
 
@@ -31,4 +31,5 @@ echo "== pytest (S3 on Swift: the modules that store, read and lock blobs)"
 CASEFILES_TEST_STORAGE=s3 pytest -q -p no:cacheprovider -k "not test_gc_" \
   tests/webapp/test_api_documents.py tests/webapp/test_signatures.py tests/webapp/test_signing_pages.py \
   tests/webapp/test_printing.py tests/webapp/test_paperwork.py tests/webapp/test_archive.py \
-  tests/webapp/test_fixity_gc.py tests/webapp/test_ocr.py tests/webapp/test_search_durability.py tests/demo
+  tests/webapp/test_fixity_gc.py tests/webapp/test_ocr.py tests/webapp/test_search_durability.py \
+  tests/webapp/test_exports.py tests/demo

@@ -86,6 +86,8 @@ def _register_blueprints(app: Flask) -> None:
     import webapp.cases.views
     import webapp.documents.api
     import webapp.documents.views
+    import webapp.exports.api
+    import webapp.exports.views
     import webapp.forms.api
     import webapp.forms.views
     import webapp.jobs.api

@@ -336,6 +336,84 @@ def storage_retention() -> None:
     click.echo(f"locked {objects} objects of {len(cases)} closed cases")
 
 
+@main.command("export")
+@click.argument("case_numbers", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(["pdf", "zip"]), required=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True)
+@click.option("--all-versions", is_flag=True, help="every version of each document, not only the approved one")
+@click.option("--title", default="", help="a hearing package's name (several cases; ZIP only)")
+@click.option("--user", "username", help="export as this user: their access applies, their name is on the cover")
+@domain_errors
+def export_command(
+    case_numbers: tuple[str, ...], fmt: str, output: Path, all_versions: bool, title: str, username: str | None
+) -> None:
+    """Write the complete case file (PDF) or the verifiable package (ZIP; several cases make a hearing package)."""
+    import tempfile
+
+    from webapp.audit.services import record_event
+    from webapp.cases.models import Case
+    from webapp.cases.permissions import can_read_case
+    from webapp.exceptions import NotFound, ValidationError
+    from webapp.exports.services import write_export
+
+    if len(case_numbers) > 1 and fmt != "zip":
+        raise ValidationError("Несколько дел к заседанию выгружаются только ZIP-пакетом (--format zip)")
+    actor = auth_services.find_user(username) if username else None
+    cases = []
+    for number in case_numbers:
+        case = db.session.scalar(select(Case).where(Case.number == number))
+        if case is None or (actor is not None and not can_read_case(actor, case)):
+            raise NotFound(f"Дело {number} не найдено")
+        if case.status == "destroyed":
+            raise ValidationError(f"Дело {number} уничтожено по акту: выгружать нечего")
+        cases.append(case)
+    for case in cases:
+        record_event(actor, "case.export", "case", case.id, format=fmt, via="cli")
+    commit()
+    prepared_by = (actor.full_name, actor.role_label) if actor else ("", "")
+
+    def progress(fraction: float) -> None:
+        click.echo(f"\rexport: {fraction:4.0%}", nl=fraction >= 1, err=True)
+
+    with tempfile.TemporaryDirectory(prefix="casefiles-export-", dir=output.resolve().parent) as work:
+        built = Path(work) / f"export.{fmt}"
+        versions = "all" if all_versions else "approved"
+        write_export(cases, fmt, versions, built, Path(work), prepared_by=prepared_by, title=title, progress=progress)
+        built.replace(output)  # whole or not at all
+    click.echo(f"written: {output}")
+
+
+@main.command("verify-export", with_appcontext=False)
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def verify_export_command(path: Path) -> None:
+    """Check an exported ZIP offline: every file's SHA-256 and every signature (against the package's ca.pem).
+    Exit 0 only if all hold."""
+    from webapp.exports.verify import verify_export
+
+    report = verify_export(path)
+    for problem in report.problems:
+        click.echo(f"FAILED {problem.path}: {problem.message}")
+    click.echo(f"files: {report.files}, signatures: {report.signatures}, problems: {len(report.problems)}")
+    if not report.ok:
+        sys.exit(1)
+    click.echo("OK: every hash and signature holds")
+
+
+exports_group = AppGroup("exports", help="Exported case files.")
+main.add_command(exports_group)
+
+
+@exports_group.command("purge")
+@domain_errors
+def exports_purge() -> None:
+    """Delete exported files past CASEFILES_EXPORT_TTL_HOURS (the worker does this every 10 minutes)."""
+    from webapp.exports.services import purge_expired_exports
+
+    purged = purge_expired_exports()
+    commit()
+    click.echo(f"deleted {purged} expired exports")
+
+
 @main.command("worker")
 @click.option("--threads", type=click.IntRange(1, 32), default=2, show_default=True)
 def worker_command(threads: int) -> None:

@@ -31,6 +31,7 @@ class Settings:
     s3_lock_mode: str = "GOVERNANCE"
     s3_multipart_mb: int = 256
     s3_presign_seconds: int = 0  # 0: downloads go through the app; else the API redirects to a presigned URL
+    export_ttl_hours: int = 24  # exported case files are downloadable, then deleted, after this long
 
     @property
     def ca_dir(self) -> Path:
@@ -70,6 +71,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         s3_lock_mode=_choice(env, "CASEFILES_S3_LOCK_MODE", S3_LOCK_MODES, lower=False),
         s3_multipart_mb=max(5, _positive_int(env, "CASEFILES_S3_MULTIPART_MB", 256)),
         s3_presign_seconds=_non_negative_int(env, "CASEFILES_S3_PRESIGN_SECONDS", 0),
+        export_ttl_hours=_positive_int(env, "CASEFILES_EXPORT_TTL_HOURS", 24),
     )
 
 

@@ -6,6 +6,7 @@ from webapp.auth.models import ApiToken, District, User, user_districts
 from webapp.blobs.models import FixityCheck
 from webapp.cases.models import Case, CaseEvent
 from webapp.documents.models import Document, DocumentTransition, DocumentVersion, PaperSignature
+from webapp.exports.models import Export
 from webapp.extensions import Base
 from webapp.forms.models import FormTemplate, FormTemplateVersion
 from webapp.jobs.models import Job
@@ -26,6 +27,7 @@ __all__ = [
     "Document",
     "DocumentTransition",
     "DocumentVersion",
+    "Export",
     "FixityCheck",
     "FormTemplate",
     "FormTemplateVersion",

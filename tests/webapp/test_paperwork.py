@@ -16,9 +16,8 @@ from webapp.archive.paperwork import (
     cases_phrase,
     destruction_act_docx,
     inventory_docx,
-    number_in_words,
-    plural_ru,
 )
+from webapp.printing.words import SHEETS, count_phrase, number_in_words, plural_ru
 
 NBSP = "\u00a0"
 
@@ -134,6 +133,11 @@ def test_number_in_words_refuses_what_it_cannot_write() -> None:
 )
 def test_cases_phrase(count: int, phrase: str) -> None:
     assert cases_phrase(count) == phrase
+
+
+def test_count_phrase() -> None:
+    assert count_phrase(37, SHEETS) == "37 (тридцать семь) листов"
+    assert count_phrase(1, SHEETS) == "1 (один) лист"
 
 
 def test_plural_ru() -> None:

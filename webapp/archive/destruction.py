@@ -28,6 +28,7 @@ from webapp.cases.models import Case
 from webapp.cases.permissions import can_approve_destruction
 from webapp.documents.models import Document, DocumentVersion, PaperSignature
 from webapp.exceptions import Conflict, Forbidden, NotFound, ValidationError
+from webapp.exports.services import purge_expired_exports
 from webapp.extensions import db
 from webapp.jobs.models import Job
 from webapp.jobs.services import JobFailed, create_job, runner, set_progress
@@ -250,6 +251,7 @@ def destroy_cases_of_act(job: Job) -> None:
             destroyed += 1
         commit()
         set_progress(job, done / len(case_ids))
+    purge_expired_exports()  # exports holding a destroyed case go with it
     act = db.session.get(DestructionAct, act_id)
     assert act is not None
     act.status, act.executed_at = "executed", dt.datetime.now(dt.UTC)

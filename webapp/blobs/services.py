@@ -19,6 +19,7 @@ from webapp.blobs.models import FixityCheck
 from webapp.cases.models import Case
 from webapp.documents.models import Document, DocumentVersion
 from webapp.exceptions import Forbidden
+from webapp.exports.models import Export
 from webapp.extensions import db
 from webapp.forms.models import FormTemplateVersion
 from webapp.renditions.models import Rendition
@@ -45,6 +46,7 @@ MEDIA_TYPES = {
     "template": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "inventory": "application/octet-stream",
     "destruction_act": "application/octet-stream",
+    "export": "application/octet-stream",
 }
 
 
@@ -69,6 +71,7 @@ def referenced_blobs(*, destroyed: bool = False) -> Iterator[BlobRef]:
         ("inventory", select(ArchiveInventory.pdf_blob_key, null())),
         ("destruction_act", select(DestructionAct.docx_blob_key, DestructionAct.docx_sha256)),
         ("destruction_act", select(DestructionAct.pdf_blob_key, null())),
+        ("export", select(Export.blob_key, Export.sha256)),
     ]
     for kind, query in sources:
         for key, sha256 in db.session.execute(query):

@@ -20,6 +20,8 @@ def job_json(job: Job) -> dict[str, Any]:
     data: dict[str, Any] = {"id": job.id, "kind": job.kind, "status": job.status, "progress": round(job.progress, 3)}
     if job.error:
         data["error"] = job.error
+    if job.status == "done" and job.kind == "export" and job.result.get("export_id"):
+        data["download_url"] = url_for("api.export_download", export_id=job.result["export_id"])
     if job.status == "done" and job.kind == "pdf_rendition":
         document_id, number = job.result.get("document_id"), job.result.get("version")
         if document_id and number:

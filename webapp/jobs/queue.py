@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask import Flask
-from huey import Huey, SqliteHuey
+from huey import Huey, SqliteHuey, crontab
 
 from webapp.config import Settings
+from webapp.extensions import db
 
 
 def setup_queue(app: Flask, settings: Settings) -> Huey:
@@ -22,6 +23,15 @@ def setup_queue(app: Flask, settings: Settings) -> Huey:
 
         with app.app_context():
             execute_job(job_id)
+
+    @huey.periodic_task(crontab(minute="*/10"))
+    def purge_exports() -> None:
+        """Exported case files are deleted once their time is up (CASEFILES_EXPORT_TTL_HOURS)."""
+        from webapp.exports.services import purge_expired_exports
+
+        with app.app_context():
+            purge_expired_exports()
+            db.session.commit()
 
     app.extensions["casefiles.queue"] = huey
     app.extensions["casefiles.run_job"] = run_job

@@ -6,6 +6,7 @@ correct but several times slower, and the demo renders dozens of PDFs at once.""
 from __future__ import annotations
 
 import atexit
+import datetime as dt
 import functools
 import os
 import shutil
@@ -31,7 +32,7 @@ FONT_CANDIDATES = (
 UNICODE_RANGES = ((0x20, 0x7E), (0xA0, 0xFF), (0x400, 0x45F), (0x2010, 0x2026), (0x2116, 0x2116))
 SUPPORTED = frozenset(chr(code) for start, end in UNICODE_RANGES for code in range(start, end + 1)) | {"\n"}
 
-_FAMILY = "DejaVu"
+FAMILY = "DejaVu"
 _ALIGN = {"left": Align.L, "center": Align.C, "right": Align.R}
 _MM_PER_PT = 25.4 / 72
 _PAD = 1.0
@@ -96,40 +97,51 @@ def to_pdf(form: Form) -> bytes:
     unsupported = {char for text in _texts(form) for char in text} - SUPPORTED
     if unsupported:
         raise ValueError(f"{form.title}: characters outside the PDF font subset: {sorted(unsupported)}")
-    regular, bold = _fonts()
-    pdf = FPDF(format="A4")
-    pdf.set_margins(20, 15, 15)
-    pdf.set_auto_page_break(auto=True, margin=15)
-    pdf.add_font(_FAMILY, "", regular)
-    pdf.add_font(_FAMILY, "B", bold)
-    pdf.set_creation_date(timestamp(form.created))
-    pdf.set_title(form.title)
-    pdf.set_author(form.author)
-    pdf.set_creator("casefiles")
-    pdf.set_producer("casefiles")
-    pdf.set_lang("ru")
-    pdf.add_page()
+    pdf = start_pdf(form.title, form.author, form.created)
     for line in form.stamp:
-        _text(pdf, line, "right", size=8.5)
+        draw_text(pdf, line, "right", size=8.5)
     pdf.ln(2)
-    _text(pdf, form.title, "center", bold=True, size=12.5)
+    draw_text(pdf, form.title, "center", bold=True, size=12.5)
     pdf.ln(2)
     for block in form.blocks:
         if isinstance(block, Heading):
             pdf.ln(1.5)
-            _text(pdf, block.text, "center" if block.level <= 1 else "left", bold=True, size=10.5)
+            draw_text(pdf, block.text, "center" if block.level <= 1 else "left", bold=True, size=10.5)
         elif isinstance(block, Paragraph):
-            _text(pdf, block.text, block.align, bold=block.bold, size=8.5 if block.small else 10)
+            draw_text(pdf, block.text, block.align, bold=block.bold, size=8.5 if block.small else 10)
             pdf.ln(0.8)
         elif isinstance(block, Field):
-            _field(pdf, block)
+            draw_field(pdf, block)
             pdf.ln(0.8)
         elif isinstance(block, Table):
-            _table(pdf, block)
+            draw_table(pdf, block)
         else:
             pdf.ln(2)
-            _text(pdf, block.line(), "left")
+            draw_text(pdf, block.line(), "left")
     return bytes(pdf.output())
+
+
+def start_pdf(title: str, author: str, created: dt.date) -> FPDF:
+    """An A4 document with the Cyrillic fonts loaded, fixed metadata and its first page added."""
+    regular, bold = _fonts()
+    pdf = FPDF(format="A4")
+    pdf.set_margins(20, 15, 15)
+    pdf.set_auto_page_break(auto=True, margin=15)
+    pdf.add_font(FAMILY, "", regular)
+    pdf.add_font(FAMILY, "B", bold)
+    pdf.set_creation_date(timestamp(created))
+    pdf.set_title(title)
+    pdf.set_author(author)
+    pdf.set_creator("casefiles")
+    pdf.set_producer("casefiles")
+    pdf.set_lang("ru")
+    pdf.add_page()
+    return pdf
+
+
+def printable(text: str) -> str:
+    """Text typed by people may hold characters the embedded font subset lacks: show them as «?»."""
+    return "".join(char if char in SUPPORTED else "?" for char in text)
 
 
 def _line_height(size: float) -> float:
@@ -165,31 +177,31 @@ def _wrap(pdf: FPDF, text: str, width: float, first_width: float | None = None) 
     return lines
 
 
-def _text(pdf: FPDF, text: str, align: Alignment, *, bold: bool = False, size: float = 10) -> None:
-    pdf.set_font(_FAMILY, "B" if bold else "", size)
+def draw_text(pdf: FPDF, text: str, align: Alignment, *, bold: bool = False, size: float = 10) -> None:
+    pdf.set_font(FAMILY, "B" if bold else "", size)
     for line in _wrap(pdf, text, pdf.epw):
         pdf.cell(pdf.epw, _line_height(size), line, align=_ALIGN[align], new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
-def _field(pdf: FPDF, block: Field, size: float = 10) -> None:
+def draw_field(pdf: FPDF, block: Field, size: float = 10) -> None:
     """The bold label and its value on the same line when the label is short enough."""
     height = _line_height(size)
-    pdf.set_font(_FAMILY, "B", size)
+    pdf.set_font(FAMILY, "B", size)
     label = block.label + ": "
     label_width = pdf.get_string_width(label)
     if label_width > pdf.epw * 0.6:
-        _text(pdf, label.strip(), "left", bold=True, size=size)
-        _text(pdf, block.value, "left", size=size)
+        draw_text(pdf, label.strip(), "left", bold=True, size=size)
+        draw_text(pdf, block.value, "left", size=size)
         return
     pdf.cell(label_width, height, label, new_x=XPos.RIGHT, new_y=YPos.TOP)
-    pdf.set_font(_FAMILY, "", size)
+    pdf.set_font(FAMILY, "", size)
     lines = _wrap(pdf, block.value, pdf.epw, first_width=pdf.epw - label_width)
     pdf.cell(pdf.epw - label_width, height, lines[0], new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     for line in lines[1:]:
         pdf.cell(pdf.epw, height, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
-def _table(pdf: FPDF, block: Table, size: float = 8.5) -> None:
+def draw_table(pdf: FPDF, block: Table, size: float = 8.5) -> None:
     rows = block.all_rows()
     weights = block.column_weights()
     widths = [pdf.epw * weight / sum(weights) for weight in weights]
@@ -198,13 +210,13 @@ def _table(pdf: FPDF, block: Table, size: float = 8.5) -> None:
     header: tuple[str, ...] | None = rows[0] if block.header_row else None
     for index, values in enumerate(rows):
         is_header = header is not None and index == 0
-        pdf.set_font(_FAMILY, "B" if is_header else "", size)
+        pdf.set_font(FAMILY, "B" if is_header else "", size)
         cells = [_wrap(pdf, text, width - 2 * _PAD) for text, width in zip(values, widths, strict=True)]
         row_height = max(len(lines) for lines in cells) * height + 2 * _PAD
         if pdf.get_y() + row_height > pdf.page_break_trigger:
             pdf.add_page()
             if header is not None and not is_header:  # repeat the header on the new page
-                pdf.set_font(_FAMILY, "B", size)
+                pdf.set_font(FAMILY, "B", size)
                 header_cells = [_wrap(pdf, text, width - 2 * _PAD) for text, width in zip(header, widths, strict=True)]
                 _table_row(pdf, header_cells, widths, height, size, header=True)
         _table_row(pdf, cells, widths, height, size, header=is_header)
@@ -214,7 +226,7 @@ def _table(pdf: FPDF, block: Table, size: float = 8.5) -> None:
 def _table_row(
     pdf: FPDF, cells: list[list[str]], widths: list[float], height: float, size: float, *, header: bool
 ) -> None:
-    pdf.set_font(_FAMILY, "B" if header else "", size)
+    pdf.set_font(FAMILY, "B" if header else "", size)
     row_height = max(len(lines) for lines in cells) * height + 2 * _PAD
     x, top = pdf.l_margin, pdf.get_y()
     pdf.set_fill_color(235)

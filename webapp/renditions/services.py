@@ -10,6 +10,7 @@ from typing import BinaryIO
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from document_templates.pdf import ConversionFailed, ConversionUnavailable, convert_to_pdf, soffice_path
 from storage import StoredBlob
@@ -77,13 +78,29 @@ def make_rendition(job: Job) -> None:
     version = db.session.get(DocumentVersion, job.params["version_id"])
     if version is None:
         raise JobFailed("Версия документа не найдена")
-    result = {"document_id": version.document_id, "version": version.number}
-    if rendition_of(version) is None:
-        blob_key, media_type, version_id = version.blob_key, version.media_type, version.id
-        db.session.commit()  # hold no database lock during the slow conversion
-        stored = _convert_and_store(blob_key, media_type)
-        db.session.add(Rendition(version_id=version_id, blob_key=stored.key, sha256=stored.sha256, size=stored.size))
-    job.result = result
+    job.result = {"document_id": version.document_id, "version": version.number}
+    ensure_rendition(version)
+
+
+def ensure_rendition(version: DocumentVersion) -> Rendition:
+    """The version's PDF rendition, made now (slow: LibreOffice) when there is none yet; committed at once.
+    Raises JobFailed when it cannot be made."""
+    existing = rendition_of(version)
+    if existing is not None:
+        return existing
+    blob_key, media_type, version_id = version.blob_key, version.media_type, version.id
+    db.session.commit()  # hold no database lock during the slow conversion
+    stored = _convert_and_store(blob_key, media_type)
+    rendition = Rendition(version_id=version_id, blob_key=stored.key, sha256=stored.sha256, size=stored.size)
+    db.session.add(rendition)
+    try:
+        db.session.commit()
+    except IntegrityError:  # another worker made it meanwhile; ours is left for `storage gc`
+        db.session.rollback()
+        made = db.session.scalar(select(Rendition).where(Rendition.version_id == version_id))
+        assert made is not None
+        return made
+    return rendition
 
 
 def _convert_and_store(blob_key: str, media_type: str) -> StoredBlob:

@@ -13,7 +13,7 @@ from pypdf import PdfReader, PdfWriter
 
 from webapp.documents.models import DocumentVersion
 from webapp.printing.layout import Field, Form, Heading, Paragraph, Table
-from webapp.printing.pdf import SUPPORTED, to_pdf
+from webapp.printing.pdf import printable, to_pdf
 from webapp.signing.models import Signature
 from webapp.signing.services import Verdict
 
@@ -101,15 +101,11 @@ def _local(moment: dt.datetime) -> str:
 def _printable_block(block: Field | Heading | Paragraph | Table) -> Field | Heading | Paragraph | Table:
     """Names typed by people may hold characters the embedded font subset lacks: show them as «?»."""
     if isinstance(block, Field):
-        return Field(_printable(block.label), _printable(block.value))
+        return Field(printable(block.label), printable(block.value))
     if isinstance(block, Table):
         return Table(
             header=block.header,
-            rows=tuple(tuple(_printable(cell) for cell in row) for row in block.rows),
+            rows=tuple(tuple(printable(cell) for cell in row) for row in block.rows),
             widths=block.widths,
         )
     return block
-
-
-def _printable(text: str) -> str:
-    return "".join(char if char in SUPPORTED else "?" for char in text)

@@ -1,0 +1,174 @@
+"""The ZIP package of one case or of a hearing's cases: a BagIt bag holding the original bytes of every included
+version, the detached signatures, the CA certificate, each case's PDF file and inventory, and manifest.json.
+
+Layout (short names: no case numbers, titles or user file names, so no path limit or forbidden character)::
+
+    bagit.txt  bag-info.txt  manifest-sha256.txt  tagmanifest-sha256.txt
+    data/manifest.json          every file: path, SHA-256, size, document, version, signers
+    data/ca.pem                 the certificate the signers' certificates chain to
+    data/index.pdf              a hearing package: the list of its cases
+    data/c01/case-file.pdf      the PDF case file (cover, inventory, documents, signature sheets, certification)
+    data/c01/inventory.csv      the internal inventory, for spreadsheets
+    data/c01/d51-v2.docx        an original version
+    data/c01/d51-v2-s1.p7s      its first detached signature
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import json
+import shutil
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import bagit
+
+from webapp.cases.models import Case
+from webapp.documents.media import EXTENSIONS
+from webapp.exports.build import CaseFile, Item, build_case_file
+from webapp.exports.sheets import CaseFacts, HearingCase, hearing_index_pdf
+from webapp.exports.verify import TAGMANIFEST, tagmanifest_comment
+from webapp.runtime import blob_store, signing_authority
+
+MANIFEST = "manifest.json"
+FORMAT = "casefiles-export"
+_CHUNK = 1024 * 1024
+_STORED = (".pdf", ".docx", ".xlsx", ".odt", ".png", ".jpg", ".tif", ".p7s")  # compressed already
+
+
+@dataclass(frozen=True)
+class PackageInfo:
+    export_id: int | None
+    institution: str
+    title: str  # a hearing's name (may be empty)
+    versions: str
+    created_at: dt.datetime
+
+
+def build_package(
+    cases: list[tuple[Case, CaseFacts]],
+    versions: str,
+    info: PackageInfo,
+    work: Path,
+    out: Path,
+    progress: Callable[[float], None],
+) -> None:
+    """Write the bag for `cases` (in agenda order) as a ZIP at `out`."""
+    bag = work / "bag"
+    bag.mkdir()
+    files: list[dict[str, Any]] = []
+    summaries: list[dict[str, Any]] = []
+    for position, (case, facts) in enumerate(cases):
+        folder = f"c{position + 1:02d}"
+        (bag / folder).mkdir()
+        pages = work / f"pages-{folder}"
+        pages.mkdir()
+
+        def step(fraction: float, position: int = position) -> None:
+            progress(0.9 * (position + fraction) / len(cases))
+
+        with (bag / folder / "case-file.pdf").open("wb") as pdf:
+            case_file = build_case_file(case, versions, pages, pdf, facts, step)
+        shutil.rmtree(pages)  # the pages are in the PDF now
+        files.append(_entry(bag, f"{folder}/case-file.pdf", "case_file", case=case.number))
+        _write_inventory(bag / folder / "inventory.csv", case_file)
+        files.append(_entry(bag, f"{folder}/inventory.csv", "inventory", case=case.number))
+        for item in case_file.items:
+            files += _originals(bag, folder, case, item)
+        summaries.append(
+            {"folder": folder, "number": case.number, "title": case.title, "sheets": case_file.layout.total}
+        )
+    (bag / "ca.pem").write_bytes(signing_authority().pem)
+    files.append(_entry(bag, "ca.pem", "ca"))
+    if len(cases) > 1:
+        index = [HearingCase(n, s["number"], s["title"], s["sheets"], s["folder"]) for n, s in enumerate(summaries, 1)]
+        (bag / "index.pdf").write_bytes(hearing_index_pdf(info.title, info.institution, index, info.created_at.date()))
+        files.append(_entry(bag, "index.pdf", "index"))
+    manifest = {
+        "format": FORMAT,
+        "format_version": 1,
+        "export_id": info.export_id,
+        "created_at": info.created_at.isoformat(),
+        "institution": info.institution,
+        "title": info.title,
+        "versions": info.versions,
+        "cases": summaries,
+        "files": files,
+    }
+    (bag / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    bagit.make_bag(
+        str(bag),
+        {"Source-Organization": info.institution or "casefiles", "External-Description": "casefiles case file export"},
+        checksums=["sha256"],
+    )
+    progress(0.95)
+    _zip(bag, out)
+
+
+def _originals(bag: Path, folder: str, case: Case, item: Item) -> list[dict[str, Any]]:
+    """The version's original bytes and its detached signatures, each with its manifest entry."""
+    version, document = item.version, item.document
+    stem = f"{folder}/d{document.id}-v{version.number}"
+    original = stem + EXTENSIONS.get(version.media_type, ".bin")
+    _copy(version.blob_key, bag / original)
+    signers = []
+    signature_files = []
+    for number, signature in enumerate(version.signatures, start=1):
+        path = f"{stem}-s{number}.p7s"
+        _copy(signature.cms_blob_key, bag / path)
+        signer = {
+            "name": signature.signer.full_name,
+            "role": signature.role,
+            "signed_at": signature.signed_at.isoformat(),
+            "certificate_sha256": signature.certificate.sha256,
+            "signature": path,
+        }
+        signers.append(signer)
+        signature_files.append(
+            _entry(bag, path, "signature", case=case.number, document=document.id, version=version.number)
+            | {"signs": original, "signer": signer["name"], "role": signature.role}
+        )
+    entry = _entry(bag, original, "original", case=case.number, document=document.id, version=version.number) | {
+        "title": document.title,
+        "type": document.type,
+        "media_type": version.media_type,
+        "recorded_sha256": version.sha256,
+        "signers": signers,
+        "paper_signers": [{"name": paper.name, "role": paper.role} for paper in version.paper_signatures],
+    }
+    return [entry, *signature_files]
+
+
+def _copy(key: str, target: Path) -> None:
+    with blob_store().open(key) as stream, target.open("wb") as out:
+        shutil.copyfileobj(stream, out, _CHUNK)
+
+
+def _entry(bag: Path, path: str, kind: str, **facts: Any) -> dict[str, Any]:
+    digest = hashlib.sha256()
+    with (bag / path).open("rb") as stream:
+        while chunk := stream.read(_CHUNK):
+            digest.update(chunk)
+    return {"path": path, "kind": kind, "sha256": digest.hexdigest(), "size": (bag / path).stat().st_size, **facts}
+
+
+def _write_inventory(path: Path, case_file: CaseFile) -> None:
+    with path.open("w", encoding="utf-8-sig", newline="") as out:  # the BOM makes spreadsheets read UTF-8
+        writer = csv.writer(out, delimiter=";")
+        writer.writerow(["№ п/п", "Индекс документа", "Дата", "Заголовок", "Листы дела", "Примечание"])
+        for row in case_file.rows:
+            writer.writerow([row.ordinal, row.index, row.date, row.title, row.sheets, row.note])
+
+
+def _zip(bag: Path, out: Path) -> None:
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        archive.comment = tagmanifest_comment(_entry(bag, TAGMANIFEST, "tag")["sha256"])
+        for path in sorted(p for p in bag.rglob("*") if p.is_file()):
+            name = path.relative_to(bag).as_posix()
+            compress = zipfile.ZIP_STORED if path.suffix in _STORED else zipfile.ZIP_DEFLATED
+            archive.write(path, name, compress_type=compress)

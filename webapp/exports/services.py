@@ -1,0 +1,194 @@
+"""Exporting case files for a commission: asked for by a user who may read every included case, made by a
+background job, kept in storage for CASEFILES_EXPORT_TTL_HOURS, then deleted. Every request and download is
+an audit event."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import BinaryIO
+
+from flask import current_app
+from sqlalchemy import select
+
+from storage import StorageError
+from webapp.audit.services import record_event
+from webapp.auth.models import User
+from webapp.cases.models import Case
+from webapp.cases.permissions import can_read_case
+from webapp.cases.services import get_case
+from webapp.config import Settings
+from webapp.dbtypes import utcnow
+from webapp.exceptions import Conflict, Gone, NotFound, StorageUnavailable, ValidationError
+from webapp.exports.build import build_case_file, case_facts
+from webapp.exports.models import EXPORT_FORMATS, VERSION_CHOICES, Export
+from webapp.exports.package import PackageInfo, build_package
+from webapp.extensions import db
+from webapp.jobs.models import Job
+from webapp.jobs.services import create_job, runner, set_progress
+from webapp.runtime import blob_store
+
+JOB_KIND = "export"
+MAX_CASES = 50  # a hearing's agenda
+MEDIA_TYPES = {"pdf": "application/pdf", "zip": "application/zip"}
+
+
+def request_export(
+    actor: User, case_ids: list[int], fmt: str, *, versions: str = "approved", title: str = ""
+) -> Export:
+    """Queue an export of the cases (in the caller's transaction). A case the actor may not read is «not
+    found», as everywhere: its existence does not leak."""
+    if fmt not in EXPORT_FORMATS:
+        raise ValidationError("Формат выгрузки: pdf или zip", code="invalid_format")
+    if versions not in VERSION_CHOICES:
+        raise ValidationError("Версии: approved (утверждённые) или all (все)", code="invalid_versions")
+    if not case_ids or len(case_ids) > MAX_CASES or len(set(case_ids)) != len(case_ids):
+        raise ValidationError(f"Укажите от 1 до {MAX_CASES} разных дел", code="invalid_cases")
+    if len(case_ids) > 1 and fmt != "zip":
+        raise ValidationError("Несколько дел к заседанию выгружаются только ZIP-пакетом", code="invalid_format")
+    title = title.strip()
+    if len(title) > 300:
+        raise ValidationError("Название заседания — не длиннее 300 знаков", code="invalid_title")
+    cases = [get_case(actor, case_id) for case_id in case_ids]
+    for case in cases:
+        if case.status == "destroyed":
+            raise Conflict(f"Дело {case.number} уничтожено по акту: выгружать нечего", code="case_destroyed")
+    purge_expired_exports()
+    job = create_job(JOB_KIND, {}, actor)
+    export = Export(
+        format=fmt,
+        versions=versions,
+        case_ids=case_ids,
+        title=title,
+        job_id=job.id,
+        created_by_id=actor.id,
+        expires_at=utcnow() + dt.timedelta(hours=_settings().export_ttl_hours),
+    )
+    db.session.add(export)
+    db.session.flush()
+    job.params = {"export_id": export.id}
+    for case in cases:
+        record_event(actor, "case.export", "case", case.id, export=export.id, format=fmt, versions=versions)
+    return export
+
+
+def export_of_job(job: Job) -> Export | None:
+    return db.session.scalar(select(Export).where(Export.job_id == job.id))
+
+
+def get_export(actor: User, export_id: int) -> Export:
+    """The actor's own export, while they may still read every case in it."""
+    export = db.session.get(Export, export_id)
+    if export is None or export.created_by_id != actor.id:
+        raise NotFound("Выгрузка не найдена")
+    for case_id in export.case_ids:
+        case = db.session.get(Case, case_id)
+        if case is None or not can_read_case(actor, case):
+            raise NotFound("Выгрузка не найдена")
+    return export
+
+
+def open_export(actor: User, export_id: int) -> tuple[Export, BinaryIO]:
+    """The export's file for download; an audited read."""
+    export = get_export(actor, export_id)
+    if export.deleted_at is not None or export.expires_at <= utcnow():
+        raise Gone("Срок хранения выгрузки истёк: сформируйте её заново", code="export_expired")
+    if export.blob_key is None:
+        raise Conflict("Выгрузка ещё формируется", code="export_not_ready")
+    try:
+        stream = blob_store().open(export.blob_key)
+    except StorageError:
+        raise StorageUnavailable("Хранилище недоступно, повторите позже") from None
+    record_event(actor, "export.download", "export", export.id, cases=export.case_ids)
+    return export, stream
+
+
+def list_exports(actor: User, limit: int = 50) -> list[Export]:
+    query = select(Export).where(Export.created_by_id == actor.id).order_by(Export.id.desc()).limit(limit)
+    return list(db.session.scalars(query))
+
+
+def purge_expired_exports(now: dt.datetime | None = None) -> int:
+    """Delete the files of exports past their time, and of exports holding a case destroyed since."""
+    now = now or utcnow()
+    destroyed = set(db.session.scalars(select(Case.id).where(Case.status == "destroyed")))
+    candidates = db.session.scalars(select(Export).where(Export.deleted_at.is_(None))).all()
+    purged = 0
+    for export in candidates:
+        if export.expires_at > now and not destroyed.intersection(export.case_ids):
+            continue
+        if export.blob_key is not None:
+            try:
+                blob_store().delete(export.blob_key)
+            except StorageError:
+                continue  # tried again next time
+        export.blob_key, export.deleted_at = None, now
+        purged += 1
+    return purged
+
+
+@runner(JOB_KIND)
+def make_export(job: Job) -> None:
+    export = db.session.get(Export, job.params["export_id"])
+    assert export is not None
+    cases = [db.session.get(Case, case_id) for case_id in export.case_ids]
+    author = export.created_by
+    export_id, fmt, year = export.id, export.format, export.created_at.year
+    with tempfile.TemporaryDirectory(prefix="casefiles-export-") as work:
+        out = Path(work) / f"export.{fmt}"
+        write_export(
+            [case for case in cases if case is not None],
+            fmt,
+            export.versions,
+            out,
+            Path(work),
+            prepared_by=(author.full_name, author.role_label) if author else ("", ""),
+            title=export.title,
+            export_id=export_id,
+            progress=lambda fraction: set_progress(job, 0.97 * fraction),
+        )
+        with out.open("rb") as stream:
+            try:
+                stored = blob_store().put(f"exports/{year}/{export_id}-{secrets.token_hex(4)}.{fmt}", stream)
+            except StorageError:
+                raise StorageUnavailable("Хранилище недоступно: выгрузка не сохранена") from None
+    export = db.session.get(Export, export_id)
+    assert export is not None
+    export.blob_key, export.sha256, export.size = stored.key, stored.sha256, stored.size
+    job.result = {"export_id": export_id}
+
+
+def write_export(
+    cases: list[Case],
+    fmt: str,
+    versions: str,
+    out: Path,
+    work: Path,
+    *,
+    prepared_by: tuple[str, str],
+    title: str = "",
+    export_id: int | None = None,
+    progress: Callable[[float], None] = lambda fraction: None,
+) -> None:
+    """Write the PDF case file (one case) or the ZIP package to `out`, using `work` for the pieces."""
+    settings = _settings()
+    today = dt.datetime.now(dt.UTC)
+    name, position = prepared_by
+    facts = [(case, case_facts(case, name, position, settings.institution_name, today.date())) for case in cases]
+    if fmt == "pdf":
+        case, case_fact = facts[0]
+        pages = work / "pages"
+        pages.mkdir()
+        with out.open("wb") as stream:
+            build_case_file(case, versions, pages, stream, case_fact, progress)
+        return
+    info = PackageInfo(export_id, settings.institution_name, title, versions, today)
+    build_package(facts, versions, info, work, out, progress)
+
+
+def _settings() -> Settings:
+    settings: Settings = current_app.config["CASEFILES"]
+    return settings
