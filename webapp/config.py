@@ -32,6 +32,7 @@ class Settings:
     s3_multipart_mb: int = 256
     s3_presign_seconds: int = 0  # 0: downloads go through the app; else the API redirects to a presigned URL
     export_ttl_hours: int = 24  # exported case files are downloadable, then deleted, after this long
+    queue_url: str = ""  # "": the SQLite job queue in the data dir; redis://host:port/db when scaled out
 
     @property
     def ca_dir(self) -> Path:
@@ -72,6 +73,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         s3_multipart_mb=max(5, _positive_int(env, "CASEFILES_S3_MULTIPART_MB", 256)),
         s3_presign_seconds=_non_negative_int(env, "CASEFILES_S3_PRESIGN_SECONDS", 0),
         export_ttl_hours=_positive_int(env, "CASEFILES_EXPORT_TTL_HOURS", 24),
+        queue_url=_queue_url(env),
     )
 
 
@@ -86,6 +88,13 @@ def flask_config(settings: Settings) -> dict[str, Any]:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "CASEFILES": settings,
     }
+
+
+def _queue_url(env: dict[str, str]) -> str:
+    url = env.get("CASEFILES_QUEUE_URL", "").strip()
+    if url and not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigurationError("CASEFILES_QUEUE_URL must be empty (SQLite) or a Redis URL: redis://host:6379/0")
+    return url
 
 
 def _positive_int(env: dict[str, str], name: str, default: int) -> int:

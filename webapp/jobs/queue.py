@@ -1,4 +1,5 @@
-"""The huey queue: SQLite-backed in the data dir by default, so one machine needs nothing else."""
+"""The huey queue: SQLite-backed in the data dir by default, so one machine needs nothing else; Redis
+(CASEFILES_QUEUE_URL) when web processes and workers run on several machines."""
 
 from __future__ import annotations
 
@@ -10,12 +11,16 @@ from webapp.extensions import db
 
 
 def setup_queue(app: Flask, settings: Settings) -> Huey:
-    huey = SqliteHuey(
-        "casefiles",
-        filename=str(settings.data_dir / "jobs.sqlite3"),
-        immediate=bool(app.config.get("JOBS_IMMEDIATE", False)),
-        results=False,
-    )
+    immediate = bool(app.config.get("JOBS_IMMEDIATE", False))
+    huey: Huey
+    if settings.queue_url:
+        from huey import RedisHuey  # needs the `redis` extra
+
+        huey = RedisHuey("casefiles", url=settings.queue_url, immediate=immediate, results=False)
+    else:
+        huey = SqliteHuey(
+            "casefiles", filename=str(settings.data_dir / "jobs.sqlite3"), immediate=immediate, results=False
+        )
 
     @huey.task()
     def run_job(job_id: int) -> None:

@@ -1,0 +1,97 @@
+"""The job queue on Redis (CASEFILES_QUEUE_URL), as when web processes and workers run on several machines: a
+real redis-server started here (Debian `redis-server`, installed by scripts/test.sh)."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from webapp import create_app
+from webapp.config import ConfigurationError, Settings, load_settings
+from webapp.extensions import db
+from webapp.jobs.models import Job
+from webapp.jobs.services import create_job, runner
+from webapp.uow import commit
+
+ran: list[int] = []
+
+
+@runner("test_redis")
+def _remember(job: Job) -> None:
+    ran.append(job.id)
+
+
+@pytest.fixture
+def redis_url(tmp_path: Path) -> Iterator[str]:
+    server = shutil.which("redis-server")
+    assert server, "redis-server is needed (scripts/test.sh installs it)"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [
+            server,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(tmp_path),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        client = redis.Redis(port=port)
+        for _ in range(100):
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        client.close()
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_jobs_go_through_redis_and_outlive_the_process_that_queued_them(settings: Settings, redis_url: str) -> None:
+    on_redis = dataclasses.replace(settings, queue_url=redis_url)
+    web = create_app({"TESTING": True}, settings=on_redis)
+    with web.app_context():
+        job_id = create_job("test_redis", {}).id
+        commit()  # the id goes to Redis after the commit
+        assert web.extensions["casefiles.queue"].pending_count() == 1
+        db.session.remove()
+    lists = redis.Redis.from_url(redis_url)
+    assert sum(lists.llen(key) for key in lists.scan_iter() if lists.type(key) == b"list") == 1  # it is in Redis
+    assert not (settings.data_dir / "jobs.sqlite3").exists()
+    worker = create_app({"TESTING": True}, settings=on_redis)  # another process, e.g. on another machine
+    with worker.app_context():
+        queue = worker.extensions["casefiles.queue"]
+        task = queue.dequeue()
+        assert task is not None
+        queue.execute(task)
+        job = db.session.get(Job, job_id)
+        assert job is not None and job.status == "done"
+        assert ran == [job_id]
+        assert queue.pending_count() == 0
+
+
+def test_the_queue_url_must_be_redis(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match="CASEFILES_QUEUE_URL"):
+        load_settings({"CASEFILES_DATA_DIR": str(tmp_path), "CASEFILES_QUEUE_URL": "amqp://rabbit"})
+    assert load_settings({"CASEFILES_DATA_DIR": str(tmp_path)}).queue_url == ""
