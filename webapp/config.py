@@ -32,6 +32,7 @@ class Settings:
     s3_multipart_mb: int = 256
     s3_presign_seconds: int = 0  # 0: downloads go through the app; else the API redirects to a presigned URL
     export_ttl_hours: int = 24  # exported case files are downloadable, then deleted, after this long
+    export_seal: bool = True  # seal exported PDF case files with the institution's electronic seal
     queue_url: str = ""  # "": the SQLite job queue in the data dir; redis://host:port/db when scaled out
 
     @property
@@ -73,6 +74,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         s3_multipart_mb=max(5, _positive_int(env, "CASEFILES_S3_MULTIPART_MB", 256)),
         s3_presign_seconds=_non_negative_int(env, "CASEFILES_S3_PRESIGN_SECONDS", 0),
         export_ttl_hours=_positive_int(env, "CASEFILES_EXPORT_TTL_HOURS", 24),
+        export_seal=_choice(env, "CASEFILES_EXPORT_SEAL", ("1", "0"), lower=True) == "1",
         queue_url=_queue_url(env),
     )
 

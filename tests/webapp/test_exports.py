@@ -3,6 +3,7 @@ certification sheet; numbered sheets and bookmarks), the verifiable ZIP, hearing
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -25,6 +26,8 @@ from tests.webapp.test_pages import _csrf, login
 from webapp.audit.models import AuditEvent
 from webapp.cases.models import Case
 from webapp.cli import main
+from webapp.config import load_settings
+from webapp.exceptions import ConfigurationError
 from webapp.exports.models import Export
 from webapp.exports.services import purge_expired_exports
 from webapp.exports.verify import verify_export
@@ -197,6 +200,46 @@ def _inventory_rows(pdf: Path) -> list[tuple[int, int, int]]:
             first, _, last = line[column:].split()[0].partition("–")
             rows.append((int(match[1]), int(first), int(last or first)))
     return rows
+
+
+def test_the_pdf_is_sealed_with_the_institutions_seal(
+    app: Flask, world: World, case_file: dict[str, Any], tmp_path: Path
+) -> None:
+    """PDF readers show the case file as signed by the institution; a change after sealing breaks the seal."""
+    from asn1crypto import x509 as asn1_x509
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    _, data = _export(world, case_file["case"]["id"])
+    trust = ValidationContext(trust_roots=[asn1_x509.Certificate.load(_ca_der())], allow_fetching=False)
+    [seal] = PdfFileReader(io.BytesIO(data)).embedded_signatures
+    status = validate_pdf_signature(seal, trust)
+    assert status.intact and status.valid and status.trusted, status.pretty_print_details()
+    assert "Электронная печать" in seal.signer_cert.subject.human_friendly
+    assert len(PdfReader(io.BytesIO(data)).pages) == _inventory_total(PdfReader(io.BytesIO(data)))
+    position = data.index(b"stream", len(data) // 3) + 20  # a byte of some page's content
+    changed = data[:position] + bytes([data[position] ^ 0x01]) + data[position + 1 :]
+    [broken] = PdfFileReader(io.BytesIO(changed), strict=False).embedded_signatures
+    assert not validate_pdf_signature(broken, trust).intact
+
+
+def test_sealing_can_be_switched_off(app: Flask, world: World, case_file: dict[str, Any], tmp_path: Path) -> None:
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    app.config["CASEFILES"] = dataclasses.replace(app.config["CASEFILES"], export_seal=False)
+    _, data = _export(world, case_file["case"]["id"])
+    assert PdfFileReader(io.BytesIO(data)).embedded_signatures == []
+    with pytest.raises(ConfigurationError, match="CASEFILES_EXPORT_SEAL"):
+        load_settings({"CASEFILES_DATA_DIR": str(tmp_path), "CASEFILES_EXPORT_SEAL": "yes"})
+
+
+def _ca_der() -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
+    from webapp.runtime import signing_authority
+
+    return signing_authority().certificate.public_bytes(serialization.Encoding.DER)
 
 
 def _flat(outline: list[Any]) -> list[Any]:

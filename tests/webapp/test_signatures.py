@@ -388,3 +388,19 @@ def test_signers_are_searchable(world: World) -> None:
     assert _sign(world, "head", document["id"], "утверждаю").status_code == 201
     hits = world["head"].get("/api/v1/search?q=head").get_json()["items"]
     assert [hit["document_id"] for hit in hits] == [document["id"]]
+
+
+def test_the_institutions_seal_is_kept_and_renewed_when_its_name_changes(tmp_path: Path) -> None:
+    from webapp.signing.pki import SEAL_KEY_FILE, ensure_ca
+
+    authority, _ = ensure_ca(tmp_path / "ca", "Центр")
+    first, key = authority.seal("Центр")
+    again, _ = authority.seal("Центр")
+    assert again.serial_number == first.serial_number  # kept, not made per export
+    assert authority.issued_by_me(first)
+    assert (tmp_path / "ca" / SEAL_KEY_FILE).stat().st_mode & 0o777 == 0o600
+    assert b"ENCRYPTED PRIVATE KEY" in (tmp_path / "ca" / SEAL_KEY_FILE).read_bytes()  # encrypted at rest
+    assert key.public_key().public_numbers() == first.public_key().public_numbers()
+    renamed, _ = authority.seal("Центр социального обслуживания")
+    assert renamed.serial_number != first.serial_number
+    assert "Центр социального обслуживания" in renamed.subject.rfc4514_string()

@@ -22,6 +22,7 @@ from webapp.documents.media import PDF
 from webapp.documents.models import Document, DocumentTransition, DocumentVersion
 from webapp.exceptions import StorageUnavailable
 from webapp.exports.pdfjoin import Part, UnreadablePdf, join, page_count
+from webapp.exports.seal import Seal
 from webapp.exports.sheets import CaseFacts, Feature, InventoryRow, Layout, certification_pdf, cover_pdf, inventory_pdf
 from webapp.extensions import db
 from webapp.jobs.services import JobFailed
@@ -125,6 +126,21 @@ def build_case_file(
         raise JobFailed("Не удалось собрать PDF дела: повторите") from None
     progress(1.0)
     return CaseFile(case, items, work, layout, rows)
+
+
+def write_case_file(
+    case: Case, versions: str, work: Path, target: Path, facts: CaseFacts, progress: Progress, seal: Seal | None
+) -> CaseFile:
+    """The PDF case file at `target`, sealed with the institution's seal when one is given."""
+    if seal is None:
+        with target.open("wb") as out:
+            return build_case_file(case, versions, work, out, facts, progress)
+    unsealed = work / "unsealed.pdf"
+    with unsealed.open("wb") as out:
+        case_file = build_case_file(case, versions, work, out, facts, progress)
+    seal.apply(unsealed, target, f"Копия дела № {case.number} для рассмотрения комиссией")
+    unsealed.unlink()
+    return case_file
 
 
 def case_facts(case: Case, prepared_by: str, position: str, institution: str, today: dt.date) -> CaseFacts:

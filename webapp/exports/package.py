@@ -30,7 +30,8 @@ import bagit
 
 from webapp.cases.models import Case
 from webapp.documents.media import EXTENSIONS
-from webapp.exports.build import CaseFile, Item, build_case_file
+from webapp.exports.build import CaseFile, Item, write_case_file
+from webapp.exports.seal import Seal
 from webapp.exports.sheets import CaseFacts, HearingCase, hearing_index_pdf
 from webapp.exports.verify import TAGMANIFEST, tagmanifest_comment
 from webapp.runtime import blob_store, signing_authority
@@ -57,8 +58,9 @@ def build_package(
     work: Path,
     out: Path,
     progress: Callable[[float], None],
+    seal: Seal | None = None,
 ) -> None:
-    """Write the bag for `cases` (in agenda order) as a ZIP at `out`."""
+    """Write the bag for `cases` (in agenda order) as a ZIP at `out`; each case's PDF sealed when a seal is given."""
     bag = work / "bag"
     bag.mkdir()
     files: list[dict[str, Any]] = []
@@ -72,8 +74,7 @@ def build_package(
         def step(fraction: float, position: int = position) -> None:
             progress(0.9 * (position + fraction) / len(cases))
 
-        with (bag / folder / "case-file.pdf").open("wb") as pdf:
-            case_file = build_case_file(case, versions, pages, pdf, facts, step)
+        case_file = write_case_file(case, versions, pages, bag / folder / "case-file.pdf", facts, step, seal)
         shutil.rmtree(pages)  # the pages are in the PDF now
         files.append(_entry(bag, f"{folder}/case-file.pdf", "case_file", case=case.number))
         _write_inventory(bag / folder / "inventory.csv", case_file)

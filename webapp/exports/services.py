@@ -23,13 +23,14 @@ from webapp.cases.services import get_case
 from webapp.config import Settings
 from webapp.dbtypes import utcnow
 from webapp.exceptions import Conflict, Gone, NotFound, StorageUnavailable, ValidationError
-from webapp.exports.build import build_case_file, case_facts
+from webapp.exports.build import case_facts, write_case_file
 from webapp.exports.models import EXPORT_FORMATS, VERSION_CHOICES, Export
 from webapp.exports.package import PackageInfo, build_package
+from webapp.exports.seal import Seal
 from webapp.extensions import db
 from webapp.jobs.models import Job
 from webapp.jobs.services import create_job, runner, set_progress
-from webapp.runtime import blob_store
+from webapp.runtime import blob_store, signing_authority
 
 JOB_KIND = "export"
 MAX_CASES = 50  # a hearing's agenda
@@ -178,15 +179,21 @@ def write_export(
     today = dt.datetime.now(dt.UTC)
     name, position = prepared_by
     facts = [(case, case_facts(case, name, position, settings.institution_name, today.date())) for case in cases]
+    seal = _seal(settings) if settings.export_seal else None
     if fmt == "pdf":
         case, case_fact = facts[0]
         pages = work / "pages"
         pages.mkdir()
-        with out.open("wb") as stream:
-            build_case_file(case, versions, pages, stream, case_fact, progress)
+        write_case_file(case, versions, pages, out, case_fact, progress, seal)
         return
     info = PackageInfo(export_id, settings.institution_name, title, versions, today)
-    build_package(facts, versions, info, work, out, progress)
+    build_package(facts, versions, info, work, out, progress, seal)
+
+
+def _seal(settings: Settings) -> Seal:
+    authority = signing_authority()
+    certificate, key = authority.seal(settings.institution_name)
+    return Seal(certificate, key, authority.certificate, settings.institution_name or "casefiles")
 
 
 def _settings() -> Settings:

@@ -3,7 +3,8 @@
 - ``ca-key.pem``: the CA's private key (mode 0600; never leaves the folder);
 - ``ca.pem``: its self-signed certificate, the trust anchor a verifier passes to ``openssl -CAfile``;
 - ``ca.crl``: the certificate revocation list, rewritten on every revocation;
-- ``user-keys.secret`` (0600): the secret that encrypts signers' private keys kept in the database.
+- ``user-keys.secret`` (0600): the secret that encrypts signers' private keys kept in the database;
+- ``seal.pem``, ``seal-key.pem`` (0600, encrypted with that secret): the institution's seal for exported PDFs.
 
 Keys are ECDSA P-256 and every signature SHA-256: stock OpenSSL verifies them, and keys are made in milliseconds.
 Certificates live as long as the CA (50 years): stock ``openssl cms -verify`` checks validity at the time of
@@ -29,6 +30,9 @@ from cryptography.x509.oid import NameOID
 
 KEY_FILE = "ca-key.pem"
 CERT_FILE = "ca.pem"
+SEAL_CERT_FILE = "seal.pem"
+SEAL_KEY_FILE = "seal-key.pem"
+SEAL_RENEWAL = dt.timedelta(days=30)
 CRL_FILE = "ca.crl"
 SECRET_FILE = "user-keys.secret"  # noqa: S105 - a file name, not a secret
 LIFETIME = dt.timedelta(days=365 * 50)
@@ -104,6 +108,27 @@ class CertificateAuthority:
         except (ValueError, TypeError, InvalidSignature):
             return False
         return True
+
+    def seal(self, organization: str) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+        """The institution's electronic seal for the PDFs it hands out: a certificate of this CA and its key
+        (encrypted at rest like signers' keys), made on first use, when the institution's name changes, and a
+        month before it expires."""
+        certificate_path, key_path = self.folder / SEAL_CERT_FILE, self.folder / SEAL_KEY_FILE
+        subject = subject_name(
+            common_name=organization or "casefiles",
+            title="Электронная печать учреждения",
+            organization=organization,
+            user_id="seal",
+        )
+        with _locked(self.folder):
+            if certificate_path.exists() and key_path.exists():
+                certificate = x509.load_pem_x509_certificate(certificate_path.read_bytes())
+                if certificate.subject == subject and certificate.not_valid_after_utc - _now() > SEAL_RENEWAL:
+                    return certificate, self.load_signer_key(key_path.read_text("ascii"))
+            issued = self.issue(subject)
+            _write_atomically(key_path, issued.encrypted_key_pem.encode("ascii"), mode=0o600)
+            _write_atomically(certificate_path, issued.pem.encode("ascii"), mode=0o644)
+            return issued.certificate, self.load_signer_key(issued.encrypted_key_pem)
 
     def crl(self, revoked: Iterable[Revoked]) -> x509.CertificateRevocationList:
         now = _now()
