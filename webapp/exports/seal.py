@@ -48,7 +48,8 @@ def seal_pdf(source: Path, target: Path, seal: Seal, reason: str) -> None:
     metadata = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME, reason=reason, location=seal.location, subfilter=SigSeedSubFilter.PADES
     )
-    with source.open("rb") as unsealed, target.open("wb") as sealed:
+    # Read-write: pyHanko fills in the signature in place; given a write-only stream it would buffer the file in memory.
+    with source.open("rb") as unsealed, target.open("w+b") as sealed:
         signers.sign_pdf(IncrementalPdfFileWriter(unsealed), metadata, signer=signer, output=sealed)
 
 
