@@ -130,6 +130,9 @@ class ApiClient:
     def post(self, path: str, json: Any = None, **kwargs: Any) -> Any:
         return self.client.post(path, headers=self._headers(), json=json, **kwargs)
 
+    def delete(self, path: str, **kwargs: Any) -> Any:
+        return self.client.delete(path, headers=self._headers(), **kwargs)
+
     def upload(self, path: str, content: bytes, filename: str = "act.txt", **fields: str) -> Any:
         data: dict[str, Any] = {"file": (io.BytesIO(content), filename), **fields}
         return self.client.post(path, headers=self._headers(), data=data, content_type="multipart/form-data")

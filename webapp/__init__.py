@@ -31,10 +31,12 @@ def create_app(overrides: dict[str, Any] | None = None, *, settings: Settings | 
     _register_blueprints(app)
 
     from webapp.errors import register_error_handlers
+    from webapp.security import install_security_headers
     from webapp.ui.filters import register_filters
 
     register_error_handlers(app)
     register_filters(app)
+    install_security_headers(app)
     _replay_search_outbox(app)
     return app
 

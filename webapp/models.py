@@ -4,7 +4,7 @@ from webapp.archive.models import ArchiveInventory, DestructionAct
 from webapp.audit.models import AuditEvent
 from webapp.auth.models import ApiToken, District, User, user_districts
 from webapp.blobs.models import FixityCheck
-from webapp.cases.models import Case, CaseEvent
+from webapp.cases.models import Case, CaseEvent, CaseGrant
 from webapp.documents.models import Document, DocumentTransition, DocumentVersion, PaperSignature
 from webapp.exports.models import Export
 from webapp.extensions import Base
@@ -22,6 +22,7 @@ __all__ = [
     "Base",
     "Case",
     "CaseEvent",
+    "CaseGrant",
     "DestructionAct",
     "District",
     "Document",

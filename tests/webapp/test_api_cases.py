@@ -72,11 +72,18 @@ def test_specialist_sees_only_own_district(world: World) -> None:
     assert world["spec1"].get("/api/v1/cases/999999").get_json() == response.get_json()
 
 
-@pytest.mark.parametrize("role", ["head", "archivist", "admin"])
+@pytest.mark.parametrize("role", ["head", "archivist"])
 def test_department_roles_see_every_case(world: World, role: str) -> None:
     world.open_case("spec1", "u1")
     world.open_case("spec2", "u2")
     assert world[role].get("/api/v1/cases").get_json()["total"] == 2
+
+
+def test_administrators_see_no_case_unless_granted(world: World) -> None:
+    case = world.open_case("spec1", "u1")
+    world.open_case("spec2", "u2")
+    assert world["admin"].get("/api/v1/cases").get_json()["total"] == 0
+    assert world["admin"].get(f"/api/v1/cases/{case['id']}").status_code == 404
 
 
 def test_case_list_filters(world: World) -> None:

@@ -76,6 +76,7 @@ def test_jobs_go_through_redis_and_outlive_the_process_that_queued_them(settings
         commit()  # the id goes to Redis after the commit
         assert web.extensions["casefiles.queue"].pending_count() == 1
         db.session.remove()
+        db.engine.dispose()
     lists = redis.Redis.from_url(redis_url)
     assert sum(lists.llen(key) for key in lists.scan_iter() if lists.type(key) == b"list") == 1  # it is in Redis
     assert not (settings.data_dir / "jobs.sqlite3").exists()
@@ -89,6 +90,8 @@ def test_jobs_go_through_redis_and_outlive_the_process_that_queued_them(settings
         assert job is not None and job.status == "done"
         assert ran == [job_id]
         assert queue.pending_count() == 0
+        db.session.remove()
+        db.engine.dispose()
 
 
 def test_the_queue_url_must_be_redis(tmp_path: Path) -> None:

@@ -8,8 +8,9 @@ from flask import request
 
 from webapp.api import actor, api, json_body, page_params, paginated
 from webapp.api.serializers import case_json, case_with_documents_json
-from webapp.cases import lifecycle, services
-from webapp.cases.schemas import CaseFilters, CaseInput, CloseInput, ReasonInput
+from webapp.cases import grants, lifecycle, services
+from webapp.cases.models import CaseGrant
+from webapp.cases.schemas import CaseFilters, CaseInput, CloseInput, GrantInput, ReasonInput
 from webapp.documents.services import documents_of_case
 from webapp.uow import commit
 from webapp.validation import parse_input, parse_optional_int
@@ -67,3 +68,37 @@ def release_hold(case_id: int) -> dict[str, Any]:
     case = lifecycle.release_legal_hold(actor(), case_id, parse_input(ReasonInput, json_body()).reason)
     commit()
     return case_json(case)
+
+
+@api.get("/cases/<int:case_id>/grants")
+def case_grants(case_id: int) -> dict[str, Any]:
+    items = grants.active_grants(actor(), case_id)
+    return {"items": [grant_json(grant) for grant in items], "total": len(items)}
+
+
+@api.post("/cases/<int:case_id>/grants")
+def grant_case_access(case_id: int) -> tuple[dict[str, Any], int]:
+    body = parse_input(GrantInput, json_body())
+    grant = grants.grant_access(actor(), case_id, body.username, body.reason)
+    commit()
+    return grant_json(grant), 201
+
+
+@api.delete("/cases/<int:case_id>/grants/<int:grant_id>")
+def revoke_case_access(case_id: int, grant_id: int) -> tuple[str, int]:
+    grants.revoke_access(actor(), case_id, grant_id)
+    commit()
+    return "", 204
+
+
+def grant_json(grant: CaseGrant) -> dict[str, Any]:
+    return {
+        "id": grant.id,
+        "case_id": grant.case_id,
+        "username": grant.user.username,
+        "full_name": grant.user.full_name,
+        "role": grant.user.role,
+        "reason": grant.reason,
+        "granted_by": grant.granted_by.username,
+        "granted_at": grant.granted_at.isoformat(),
+    }

@@ -80,3 +80,24 @@ class CaseEvent(Base):
     actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     actor: Mapped[User] = relationship(lazy="joined")
+
+
+class CaseGrant(Base):
+    """Access to one case given to one user beyond their role (a psychologist added to a family's file, an
+    administrator asked to look into a document): read, and add documents unless the user is an administrator.
+    Revoked, not deleted: who could read a case, and when, stays on record."""
+
+    __tablename__ = "case_grants"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    granted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    granted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
+    granted_by: Mapped[User] = relationship(foreign_keys=[granted_by_id], lazy="joined")

@@ -2,25 +2,47 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, false
+from sqlalchemy import ColumnElement, or_, select
 
 from webapp.auth.models import District, User
-from webapp.cases.models import Case
+from webapp.cases.models import Case, CaseGrant
+from webapp.extensions import db
 
-# Roles that see every case of the department.
-DEPARTMENT_WIDE_ROLES = frozenset({"head", "archivist", "admin"})
+# Roles that see every case of the department: its metadata (lists, case pages, document lists)...
+DEPARTMENT_WIDE_ROLES = frozenset({"head", "archivist"})
+# ... and the roles that also read every case's content (document bytes, PDF copies, form values, search text).
+CONTENT_WIDE_ROLES = frozenset({"head"})
 CASE_OPENING_ROLES = frozenset({"specialist", "head", "archivist"})
+# Specialists work the cases of their districts; other roles' districts (if any) give no access.
+DISTRICT_ROLES = frozenset({"specialist"})
+
+
+def granted_case_ids(user: User) -> frozenset[int]:
+    """The cases opened to the user by an explicit grant (see CaseGrant)."""
+    query = select(CaseGrant.case_id).where(CaseGrant.user_id == user.id, CaseGrant.revoked_at.is_(None))
+    return frozenset(db.session.scalars(query))
 
 
 def sees_all_cases(user: User) -> bool:
     return user.role in DEPARTMENT_WIDE_ROLES
 
 
+def _works_in(user: User, case: Case) -> bool:
+    return user.role in DISTRICT_ROLES and case.district.code in user.district_codes
+
+
+def can_see_case(user: User, case: Case) -> bool:
+    """The case's metadata: number, heading, status, its documents' titles and versions."""
+    return sees_all_cases(user) or _works_in(user, case) or case.id in granted_case_ids(user)
+
+
 def can_read_case(user: User, case: Case) -> bool:
-    return sees_all_cases(user) or case.district.code in user.district_codes
+    """The case's content: every read of a document's bytes, PDF copy, form values or text goes through this."""
+    return user.role in CONTENT_WIDE_ROLES or _works_in(user, case) or case.id in granted_case_ids(user)
 
 
 def can_write_case(user: User, case: Case) -> bool:
+    """Adding documents and versions, submitting them: whoever reads the content, except administrators."""
     return user.role != "admin" and can_read_case(user, case)
 
 
@@ -30,19 +52,26 @@ def can_open_case_in(user: User, district: District) -> bool:
     return sees_all_cases(user) or district.code in user.district_codes
 
 
+def can_grant_access(user: User) -> bool:
+    """The head of the department opens one case to one more person."""
+    return user.role == "head"
+
+
 def readable_cases_clause(user: User) -> ColumnElement[bool] | None:
-    """A WHERE clause limiting a Case query to what the user may read (None: no limit)."""
+    """A WHERE clause limiting a Case query to the cases the user sees (None: no limit)."""
     if sees_all_cases(user):
         return None
-    district_ids = [d.id for d in user.districts]
-    if not district_ids:
-        return false()
-    return Case.district_id.in_(district_ids)
+    granted = select(CaseGrant.case_id).where(CaseGrant.user_id == user.id, CaseGrant.revoked_at.is_(None))
+    district_ids = [d.id for d in user.districts] if user.role in DISTRICT_ROLES else []
+    return or_(Case.district_id.in_(district_ids), Case.id.in_(granted))
 
 
-def search_scope(user: User) -> frozenset[str] | None:
-    """Districts whose documents the user may find (None: all)."""
-    return None if sees_all_cases(user) else user.district_codes
+def search_scope(user: User) -> tuple[frozenset[str] | None, frozenset[int]]:
+    """Whose documents' text the user may search: (districts, None meaning all; plus these granted cases)."""
+    if user.role in CONTENT_WIDE_ROLES:
+        return None, frozenset()
+    districts = user.district_codes if user.role in DISTRICT_ROLES else frozenset()
+    return districts, granted_case_ids(user)
 
 
 CLOSING_ROLES = frozenset({"archivist", "head"})

@@ -46,6 +46,11 @@ class ReasonInput(StrictInput):
     reason: str = pydantic.Field(min_length=1, max_length=2000)
 
 
+class GrantInput(StrictInput):
+    username: str = pydantic.Field(min_length=1, max_length=64)
+    reason: str = pydantic.Field(min_length=1, max_length=500)
+
+
 class ExpertReviewInput(StrictInput):
     decision: Literal["destroy", "extend"]
     protocol: str = pydantic.Field(min_length=1, max_length=500)

@@ -11,7 +11,7 @@ from webapp.audit.services import record_event
 from webapp.auth.models import District, User
 from webapp.auth.services import find_district
 from webapp.cases.models import CASE_STATUSES, Case
-from webapp.cases.permissions import can_open_case_in, can_read_case, readable_cases_clause
+from webapp.cases.permissions import can_open_case_in, can_read_case, can_see_case, readable_cases_clause
 from webapp.cases.schemas import CaseFilters, CaseInput
 from webapp.exceptions import Forbidden, NotFound, ValidationError
 from webapp.extensions import db
@@ -66,11 +66,20 @@ def _next_case_sequence(entry: NomenclatureEntry) -> int:
 
 
 def get_case(actor: User, case_id: int) -> Case:
-    """A case the actor may not read is reported as missing, so its existence does not leak."""
+    """A case the actor may see; one they may not is reported as missing, so its existence does not leak."""
     case = db.session.get(Case, case_id)
-    if case is None or not can_read_case(actor, case):
+    if case is None or not can_see_case(actor, case):
         raise NotFound("Дело не найдено")
     return case
+
+
+def require_content_access(actor: User, case: Case) -> None:
+    """For a case the actor sees (an archivist sees every case): may they read what is in it?"""
+    if not can_read_case(actor, case):
+        raise Forbidden(CONTENT_FORBIDDEN, code="no_content_access")
+
+
+CONTENT_FORBIDDEN = "Нет доступа к содержимому дела: его открывает заведующий отделением"
 
 
 def list_cases(actor: User, filters: CaseFilters, *, page: int, per_page: int) -> tuple[Sequence[Case], int]:

@@ -6,15 +6,24 @@ import datetime as dt
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from webapp.cases import lifecycle, services
+from webapp.auth.models import User
+from webapp.cases import grants, lifecycle, services
 from webapp.cases.lifecycle import case_history
 from webapp.cases.models import CASE_STATUSES
-from webapp.cases.permissions import can_close_case, can_reopen_or_hold
+from webapp.cases.permissions import (
+    can_close_case,
+    can_grant_access,
+    can_read_case,
+    can_reopen_or_hold,
+    can_write_case,
+)
 from webapp.cases.schemas import CaseFilters
 from webapp.documents.services import documents_of_case
-from webapp.exceptions import Conflict, Forbidden, ValidationError
+from webapp.exceptions import Conflict, Forbidden, NotFound, ValidationError
+from webapp.extensions import db
 from webapp.signing.views import PAPER_ROWS, TRANSITION_LABELS, document_panels
 from webapp.ui import current_actor, ui
 from webapp.uow import commit
@@ -53,11 +62,18 @@ def cases() -> str:
 @ui.get("/cases/<int:case_id>")
 @login_required
 def case(case_id: int) -> str:
-    case, documents = documents_of_case(current_actor(), case_id)
+    actor = current_actor()
+    case, documents = documents_of_case(actor, case_id)
+    may_grant = can_grant_access(actor)
     return render_template(
         "cases/detail.html",
         case=case,
         documents=documents,
+        may_read=can_read_case(actor, case),
+        may_write=can_write_case(actor, case),
+        may_grant=may_grant,
+        grants=grants.active_grants(actor, case_id) if may_grant else [],
+        grantable=_grantable_users() if may_grant else [],
         panels=document_panels(current_actor(), documents),
         transition_labels=TRANSITION_LABELS,
         paper_rows=PAPER_ROWS,
@@ -101,3 +117,30 @@ ACTION_DONE = {
     "hold": "Удержание установлено",
     "release": "Удержание снято",
 }
+
+
+def _grantable_users() -> list[User]:
+    """Whom access can be opened to: active users outside the department-wide roles (they see every case)."""
+    query = select(User).where(User.is_active.is_(True), User.role.in_(("specialist", "archivist", "admin")))
+    return list(db.session.scalars(query.order_by(User.full_name)))
+
+
+@ui.post("/cases/<int:case_id>/grants")
+@login_required
+def case_grant(case_id: int) -> Response:
+    try:
+        if request.form.get("grant_id"):
+            grant_id = parse_int(request.form.get("grant_id"), "grant_id", default=0)
+            grants.revoke_access(current_actor(), case_id, grant_id)
+            message = "Доступ закрыт"
+        else:
+            grants.grant_access(
+                current_actor(), case_id, request.form.get("username", ""), request.form.get("reason", "")
+            )
+            message = "Доступ к делу открыт"
+        commit()
+    except (ValidationError, Conflict, Forbidden, NotFound) as exc:
+        flash(exc.message, "error")
+    else:
+        flash(message, "success")
+    return redirect(url_for("ui.case", case_id=case_id) + "#access")

@@ -14,8 +14,8 @@ from storage import BlobExists, BlobNotFound, StorageError, version_key
 from webapp.audit.services import record_event
 from webapp.auth.models import User
 from webapp.cases.models import Case
-from webapp.cases.permissions import can_read_case, can_write_case
-from webapp.cases.services import get_case
+from webapp.cases.permissions import can_see_case, can_write_case
+from webapp.cases.services import get_case, require_content_access
 from webapp.documents import workflow
 from webapp.documents.media import DOCX, is_scan, sniff_media_type
 from webapp.documents.models import Document, DocumentVersion, PaperSignature
@@ -109,8 +109,9 @@ def _require_next_version(actor: User, document: Document, base_version: int) ->
 
 
 def get_document(actor: User, document_id: int) -> Document:
+    """A document of a case the actor sees: its metadata (title, versions, hashes), not its content."""
     document = db.session.get(Document, document_id)
-    if document is None or not can_read_case(actor, document.case):
+    if document is None or not can_see_case(actor, document.case):
         raise NotFound("Документ не найден")
     return document
 
@@ -118,6 +119,7 @@ def get_document(actor: User, document_id: int) -> Document:
 def get_version(actor: User, document_id: int, number: int) -> DocumentVersion:
     """A version whose content may be read: the gateway of every content read (file, PDF, form fields)."""
     document = get_document(actor, document_id)
+    require_content_access(actor, document.case)
     if document.case.status == "destroyed":
         raise Gone("Содержимое дела уничтожено по утверждённому акту; остались только сведения о документах")
     for version in document.versions:

@@ -19,7 +19,7 @@ from webapp.audit.services import record_event
 from webapp.auth.models import User
 from webapp.cases.models import Case
 from webapp.cases.permissions import can_read_case
-from webapp.cases.services import get_case
+from webapp.cases.services import get_case, require_content_access
 from webapp.config import Settings
 from webapp.dbtypes import utcnow
 from webapp.exceptions import Conflict, Gone, NotFound, StorageUnavailable, ValidationError
@@ -55,6 +55,7 @@ def request_export(
         raise ValidationError("Название заседания — не длиннее 300 знаков", code="invalid_title")
     cases = [get_case(actor, case_id) for case_id in case_ids]
     for case in cases:
+        require_content_access(actor, case)
         if case.status == "destroyed":
             raise Conflict(f"Дело {case.number} уничтожено по акту: выгружать нечего", code="case_destroyed")
     purge_expired_exports()

@@ -205,15 +205,18 @@ def check_index() -> Drift:
 
 def similar_documents(actor: User, document_id: int) -> list[SearchHit]:
     """More like this document, among the documents the actor may read (the document itself checked too)."""
+    from webapp.cases.services import require_content_access
     from webapp.documents.services import get_document  # documents import this module to queue indexing
 
-    get_document(actor, document_id)
-    scope = SearchQuery(allowed_districts=search_scope(actor))
-    return search_index().similar(document_id, scope)
+    document = get_document(actor, document_id)
+    require_content_access(actor, document.case)
+    districts, granted = search_scope(actor)
+    return search_index().similar(document_id, SearchQuery(allowed_districts=districts, allowed_case_ids=granted))
 
 
 def search(actor: User, query: SearchQuery) -> SearchResult:
-    scoped = dataclasses.replace(query, allowed_districts=search_scope(actor), allowed_case_ids=frozenset())
+    districts, granted = search_scope(actor)
+    scoped = dataclasses.replace(query, allowed_districts=districts, allowed_case_ids=granted)
     try:
         return search_index().search(scoped)
     except QueryError as exc:

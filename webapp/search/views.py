@@ -95,7 +95,7 @@ def search() -> tuple[str, int]:
         active_filters=_active_filters(result, params, names),
         clear_all_url=_search_url(unfiltered) if filtered else None,
         type_labels=DOCUMENT_TYPES,
-        districts=_visible_districts(actor_scope=search_scope(actor), names=names["district"]),
+        districts=_visible_districts(actor_scope=search_scope(actor)[0], names=names["district"]),
         sort_labels=SORT_LABELS,
         year_range=(YEAR_MIN, YEAR_MAX),
     )
