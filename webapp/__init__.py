@@ -80,6 +80,8 @@ def _register_blueprints(app: Flask) -> None:
     # Importing the area modules attaches their routes to the shared blueprints.
     import webapp.archive.api
     import webapp.archive.views
+    import webapp.audit.api
+    import webapp.audit.views
     import webapp.auth.api
     import webapp.auth.views
     import webapp.blobs.api

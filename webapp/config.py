@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from dataclasses import dataclass
@@ -33,6 +34,8 @@ class Settings:
     s3_presign_seconds: int = 0  # 0: downloads go through the app; else the API redirects to a presigned URL
     export_ttl_hours: int = 24  # exported case files are downloadable, then deleted, after this long
     export_seal: bool = True  # seal exported PDF case files with the institution's electronic seal
+    session_minutes: int = 30  # a browser session ends after this long without a request
+    secure_cookies: bool = False  # True behind HTTPS: session cookies are sent over HTTPS only
     queue_url: str = ""  # "": the SQLite job queue in the data dir; redis://host:port/db when scaled out
 
     @property
@@ -75,6 +78,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         s3_presign_seconds=_non_negative_int(env, "CASEFILES_S3_PRESIGN_SECONDS", 0),
         export_ttl_hours=_positive_int(env, "CASEFILES_EXPORT_TTL_HOURS", 24),
         export_seal=_choice(env, "CASEFILES_EXPORT_SEAL", ("1", "0"), lower=True) == "1",
+        session_minutes=_positive_int(env, "CASEFILES_SESSION_MINUTES", 30),
+        secure_cookies=_choice(env, "CASEFILES_SECURE_COOKIES", ("0", "1"), lower=True) == "1",
         queue_url=_queue_url(env),
     )
 
@@ -87,7 +92,11 @@ def flask_config(settings: Settings) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": settings.max_upload_bytes,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": settings.secure_cookies,
+        "PERMANENT_SESSION_LIFETIME": dt.timedelta(minutes=settings.session_minutes),
+        "SESSION_REFRESH_EACH_REQUEST": True,
         "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SECURE": settings.secure_cookies,
         "CASEFILES": settings,
     }
 

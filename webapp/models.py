@@ -1,7 +1,7 @@
 """Imports every area's models so the metadata is complete (Alembic, create_app)."""
 
 from webapp.archive.models import ArchiveInventory, DestructionAct
-from webapp.audit.models import AuditEvent
+from webapp.audit.models import AuditChain, AuditEvent
 from webapp.auth.models import ApiToken, District, User, user_districts
 from webapp.blobs.models import FixityCheck
 from webapp.cases.models import Case, CaseEvent, CaseGrant
@@ -18,6 +18,7 @@ from webapp.signing.models import Signature, SigningCertificate
 __all__ = [
     "ApiToken",
     "ArchiveInventory",
+    "AuditChain",
     "AuditEvent",
     "Base",
     "Case",

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from webapp.audit.services import record_event
+from webapp.auth import throttle
 from webapp.auth.forms import LoginForm
 from webapp.auth.models import User
 from webapp.auth.services import authenticate
@@ -22,21 +23,39 @@ login_manager.session_protection = "strong"
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.is_active else None
+def _load_user(session_id: str) -> User | None:
+    """A session names the user and their session version: a deactivated user, or one whose version was raised
+    (deactivation, a new password), is logged out everywhere at their next request."""
+    user_id, _, version = session_id.partition(".")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.is_active or user.session_version != int(version):
+        return None
+    return user
 
 
 @ui.route("/login", methods=["GET", "POST"])
-def login() -> str | Response:
+def login() -> tuple[str, int] | str | Response:
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(form.username.data or "", form.password.data or "")
+        username, address = form.username.data or "", request.remote_addr or ""
+        wait = throttle.locked_for(username, address)
+        if wait is not None:
+            minutes = max(1, -(-int(wait.total_seconds()) // 60))
+            record_event(None, "auth.login_throttled", "user", None)
+            commit()
+            flash(f"Слишком много неудачных попыток входа. Повторите через {minutes} мин.", "error")
+            return render_template("login.html", form=form), 429
+        user = authenticate(username, form.password.data or "")
         if user is not None:
+            throttle.record_success(username, address)
+            session.permanent = True  # expires after CASEFILES_SESSION_MINUTES without a request
             login_user(user)
             record_event(user, "auth.login", "user", user.id)
             commit()
             return redirect(_safe_next(request.args.get("next")))
+        throttle.record_failure(username, address)
         record_event(None, "auth.login_failed", "user", None)
         commit()
         flash("Неверное имя пользователя или пароль", "error")

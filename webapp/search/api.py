@@ -10,6 +10,7 @@ from search_index import SearchHit, SearchQuery, SearchResult
 from webapp.api import actor, api, page_params
 from webapp.search import services
 from webapp.search.params import search_query
+from webapp.uow import commit
 
 
 def query_from_args() -> SearchQuery:
@@ -19,7 +20,9 @@ def query_from_args() -> SearchQuery:
 
 @api.get("/search")
 def search() -> dict[str, Any]:
-    return result_json(services.search(actor(), query_from_args()))
+    result = services.search(actor(), query_from_args())
+    commit()
+    return result_json(result)
 
 
 @api.get("/documents/<int:document_id>/similar")

@@ -22,6 +22,7 @@ from search_index import (
     extractable,
 )
 from search_index.index import IndexWriter
+from webapp.audit.services import record_event
 from webapp.auth.models import User
 from webapp.cases.models import Case
 from webapp.cases.permissions import search_scope
@@ -218,11 +219,14 @@ def search(actor: User, query: SearchQuery) -> SearchResult:
     districts, granted = search_scope(actor)
     scoped = dataclasses.replace(query, allowed_districts=districts, allowed_case_ids=granted)
     try:
-        return search_index().search(scoped)
+        result = search_index().search(scoped)
     except QueryError as exc:
         raise ValidationError(f"Не удалось разобрать запрос: {exc}", code="invalid_query") from None
     except IndexBusy:
         raise StorageUnavailable("Поисковый индекс занят, повторите запрос", code="search_busy") from None
+    # Hits show passages of content: the search is on record, its words are not (they may name a family).
+    record_event(actor, "search.query", "search", None, hits=result.total)
+    return result
 
 
 def _all_indexed(batch_size: int) -> Iterator[IndexedDocument]:

@@ -23,6 +23,7 @@ from webapp.search import services
 from webapp.search.params import YEAR_MAX, YEAR_MIN, search_query
 from webapp.ui import current_actor, ui
 from webapp.ui.filters import ru_date
+from webapp.uow import commit
 from webapp.validation import parse_int
 
 Names = dict[str, dict[str, str]]
@@ -75,6 +76,7 @@ def search() -> tuple[str, int]:
         query = search_query(params, page=page, per_page=PER_PAGE)
         if query.text or filtered:
             result = services.search(actor, query)
+            commit()
     except DomainError as exc:  # bad filters, or a query the index cannot parse: say so on the page
         error = _message(exc)
         status = next((code for cls, code in STATUS_BY_ERROR.items() if isinstance(exc, cls)), 400)

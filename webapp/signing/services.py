@@ -314,5 +314,6 @@ def deactivate_user(actor: User | None, user: User, reason: str) -> int:
         raise Conflict("Нельзя деактивировать собственную учётную запись", code="self_deactivation")
     if user.is_active:
         user.is_active = False
+        user.session_version += 1  # every open session ends
         record_event(actor, "user.deactivate", "user", user.id)
     return revoke_certificates(actor, user, reason or "Пользователь деактивирован")
