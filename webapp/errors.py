@@ -84,7 +84,8 @@ def error_response(status: int, code: str, message: str, details: list[Any] | No
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/")
+    """The API, and pages' background requests that ask for JSON (upload.js)."""
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
 def _domain_error(exc: DomainError) -> Response:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from webapp.auth.models import User
+from webapp.auth.models import District, User
 from webapp.cases import grants, lifecycle, services
 from webapp.cases.lifecycle import case_history
 from webapp.cases.models import CASE_STATUSES
@@ -19,15 +19,18 @@ from webapp.cases.permissions import (
     can_read_case,
     can_reopen_or_hold,
     can_write_case,
+    sees_all_cases,
 )
-from webapp.cases.schemas import CaseFilters
+from webapp.cases.schemas import CaseFilters, CaseInput
+from webapp.documents.models import DOCUMENT_TYPES
 from webapp.documents.services import documents_of_case
-from webapp.exceptions import Conflict, Forbidden, NotFound, ValidationError
+from webapp.exceptions import Conflict, DomainError, Forbidden, InvalidForm, NotFound, ValidationError
 from webapp.extensions import db
+from webapp.nomenclature.models import NomenclatureEntry
 from webapp.signing.views import PAPER_ROWS, TRANSITION_LABELS, document_panels
 from webapp.ui import current_actor, ui
 from webapp.uow import commit
-from webapp.validation import parse_int, parse_optional_date, parse_optional_int
+from webapp.validation import parse_input, parse_int, parse_optional_date, parse_optional_int
 
 PER_PAGE = 50
 EVENT_LABELS = {
@@ -72,6 +75,8 @@ def case(case_id: int) -> str:
         may_read=can_read_case(actor, case),
         may_write=can_write_case(actor, case),
         may_grant=may_grant,
+        document_types=DOCUMENT_TYPES,
+        max_upload_mb=current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024),
         grants=grants.active_grants(actor, case_id) if may_grant else [],
         grantable=_grantable_users() if may_grant else [],
         panels=document_panels(current_actor(), documents),
@@ -144,3 +149,69 @@ def case_grant(case_id: int) -> Response:
     else:
         flash(message, "success")
     return redirect(url_for("ui.case", case_id=case_id) + "#access")
+
+
+@ui.route("/cases/new", methods=["GET", "POST"])
+@login_required
+def new_case() -> str | Response:
+    """Open a case: a nomenclature entry of the year, a heading, the district and whom it is about."""
+    actor = current_actor()
+    today = dt.date.today()
+    year = parse_int(request.values.get("year"), "year", default=today.year, minimum=1990, maximum=2100)
+    values = {key: request.form.get(key, "").strip() for key in NEW_CASE_FIELDS}
+    if request.method == "POST":
+        try:
+            data = parse_input(
+                CaseInput,
+                {
+                    "nomenclature_index": values["nomenclature_index"],
+                    "year": year,
+                    "title": values["title"],
+                    "district": values["district"],
+                    "subject": {
+                        "kind": values["subject_kind"] or "family",
+                        "name": values["subject_name"],
+                        "address": values["subject_address"],
+                    },
+                },
+            )
+            case = services.open_case(actor, data)
+            commit()
+        except (ValidationError, Conflict, Forbidden, NotFound, InvalidForm) as exc:
+            flash(_problem(exc), "error")
+        else:
+            flash(f"Дело {case.number} открыто", "success")
+            return redirect(url_for("ui.case", case_id=case.id))
+    entries = db.session.scalars(select(NomenclatureEntry).where(NomenclatureEntry.year == year)).all()
+    districts = db.session.scalars(select(District).order_by(District.code)).all()
+    if not sees_all_cases(actor):
+        districts = [district for district in districts if district.code in actor.district_codes]
+    return render_template(
+        "cases/new.html",
+        year=year,
+        entries=sorted(entries, key=lambda entry: entry.sort_key),
+        districts=districts,
+        values=values,
+    )
+
+
+NEW_CASE_FIELDS = ("nomenclature_index", "title", "district", "subject_kind", "subject_name", "subject_address")
+
+
+def _problem(exc: DomainError) -> str:
+    """The error in words for the form: each field it names, by its label."""
+    fields = [item for item in exc.details if isinstance(item, dict) and item.get("field")]
+    if not fields:
+        return exc.message
+    named = [f"{NEW_CASE_LABELS.get(item['field'], item['field'])} — {item.get('message', '')}" for item in fields]
+    return "Проверьте поля: " + "; ".join(named)
+
+
+NEW_CASE_LABELS = {
+    "nomenclature_index": "Статья номенклатуры",
+    "title": "Заголовок дела",
+    "district": "Участок",
+    "subject.name": "Ф.И.О. или название",
+    "subject.address": "Адрес",
+    "subject.kind": "О ком дело",
+}
