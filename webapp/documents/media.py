@@ -50,12 +50,21 @@ def sniff_media_type(stream: BinaryIO) -> str:
     raise UnsupportedMediaType("Формат файла не поддерживается: загрузите PDF, DOCX, XLSX, ODT, текст или изображение")
 
 
+# An office document is a ZIP: one whose parts would unpack to more than this, or to many times its own size, or
+# that has absurdly many parts, is refused at the door (a zip bomb), so no reader (index, page count, LibreOffice)
+# ever meets one. Python's zipfile never unpacks a part beyond the size its directory declares.
+MAX_UNPACKED_BYTES = 512 * 1024 * 1024
+MAX_RATIO = 200
+MAX_PARTS = 10_000
+
+
 def _office_type(stream: BinaryIO) -> str:
     try:
         with zipfile.ZipFile(stream) as archive:
+            check_unpacked_size(archive)
             names = set(archive.namelist())
-            mimetype = archive.read("mimetype").decode("ascii", "replace") if "mimetype" in names else ""
-    except (zipfile.BadZipFile, OSError, KeyError):
+            mimetype = archive.read("mimetype")[:200].decode("ascii", "replace") if "mimetype" in names else ""
+    except (zipfile.BadZipFile, OSError, KeyError, EOFError):
         raise UnsupportedMediaType("Повреждённый архив или неизвестный формат файла") from None
     finally:
         stream.seek(0)
@@ -66,6 +75,17 @@ def _office_type(stream: BinaryIO) -> str:
     if mimetype.strip() == ODT:
         return ODT
     raise UnsupportedMediaType("Архивы не принимаются: загрузите документ или скан")
+
+
+def check_unpacked_size(archive: zipfile.ZipFile) -> None:
+    parts = archive.infolist()
+    unpacked = sum(part.file_size for part in parts)
+    packed = sum(part.compress_size for part in parts) or 1
+    if len(parts) > MAX_PARTS or unpacked > MAX_UNPACKED_BYTES or unpacked > MAX_RATIO * packed + 1024 * 1024:
+        raise ValidationError(
+            "Файл распаковывается в недопустимо большой объём (похоже на «zip-бомбу») и не принят",
+            code="archive_too_large",
+        )
 
 
 def _looks_like_text(head: bytes) -> bool:

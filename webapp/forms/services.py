@@ -15,7 +15,7 @@ import document_templates as forms
 from webapp.audit.services import record_event
 from webapp.auth.models import User
 from webapp.documents import services as documents
-from webapp.documents.media import DOCX
+from webapp.documents.media import DOCX, sniff_media_type
 from webapp.documents.models import Document, DocumentVersion
 from webapp.exceptions import Forbidden, InvalidForm, ValidationError
 from webapp.extensions import db
@@ -65,6 +65,8 @@ def upload_template_docx(actor: User, code: str, docx: bytes) -> FormTemplateVer
     if actor.role not in TEMPLATE_ADMINS:
         raise Forbidden("Шаблоны меняет администратор")
     template = get_template(code)
+    if sniff_media_type(io.BytesIO(docx)) != DOCX:  # by content, zip bombs refused
+        raise ValidationError("Шаблон должен быть документом DOCX", code="template_mismatch")
     try:
         forms.check_template(manifest_of(template.latest), docx)
     except forms.TemplateMismatch as exc:
