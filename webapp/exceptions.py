@@ -61,3 +61,15 @@ class StorageUnavailable(DomainError):
 
 class ConfigurationError(DomainError):
     code = "configuration"
+
+
+# What a page's form shows as a message above the form. Access errors are not among them: a Forbidden or
+# NotFound from a form's action becomes the 403/404 error page, as for any other request.
+FORM_ERRORS: tuple[type[DomainError], ...] = (
+    ValidationError,
+    InvalidForm,
+    Conflict,
+    Gone,
+    UnsupportedMediaType,
+    StorageUnavailable,
+)

@@ -14,7 +14,7 @@ from webapp.archive.models import RETENTION_CLASS_LABELS
 from webapp.archive.paperwork import RETENTION_CLASSES
 from webapp.cases import lifecycle
 from webapp.cases.permissions import can_approve_destruction, can_keep_archive
-from webapp.exceptions import DomainError, Forbidden, ValidationError
+from webapp.exceptions import FORM_ERRORS, Forbidden, ValidationError
 from webapp.ui import current_actor, ui
 from webapp.uow import commit
 from webapp.validation import parse_int
@@ -50,7 +50,7 @@ def archive_compile_inventory() -> Response:
             current_actor(), year, request.form.get("retention_class", ""), today=dt.date.today()
         )
         commit()
-    except DomainError as exc:
+    except FORM_ERRORS as exc:
         flash(exc.message, "error")
         return redirect(url_for("ui.archive", year=year))
     flash(f"Опись {inventory.label} составлена, дел передано в архив: {inventory.case_count}", "success")
@@ -96,7 +96,7 @@ def archive_expert_review(case_id: int) -> Response:
             today=dt.date.today(),
         )
         commit()
-    except DomainError as exc:
+    except FORM_ERRORS as exc:
         flash(exc.message, "error")
     else:
         flash("Отметка экспертной комиссии внесена", "success")
@@ -112,7 +112,7 @@ def archive_draft_act() -> Response:
             raise ValidationError("Отметьте дела, которые войдут в акт")
         act = destruction.draft_act(current_actor(), case_ids, today=dt.date.today())
         commit()
-    except DomainError as exc:
+    except FORM_ERRORS as exc:
         flash(exc.message, "error")
         return redirect(url_for("ui.archive_destruction"))
     flash(f"Проект акта {act.label} составлен: передайте его на утверждение заведующему", "success")
@@ -151,7 +151,7 @@ def archive_act_action(act_id: int, action: str) -> Response:
             destruction.cancel_act(current_actor(), act_id)
             message = "Проект акта отменён, дела вернулись в список к уничтожению"
         commit()
-    except DomainError as exc:
+    except FORM_ERRORS as exc:
         flash(exc.message, "error")
     else:
         flash(message, "success")

@@ -24,7 +24,7 @@ from webapp.cases.permissions import (
 from webapp.cases.schemas import CaseFilters, CaseInput
 from webapp.documents.models import DOCUMENT_TYPES
 from webapp.documents.services import documents_of_case
-from webapp.exceptions import Conflict, DomainError, Forbidden, InvalidForm, NotFound, ValidationError
+from webapp.exceptions import FORM_ERRORS, DomainError, ValidationError
 from webapp.extensions import db
 from webapp.nomenclature.models import NomenclatureEntry
 from webapp.signing.views import PAPER_ROWS, TRANSITION_LABELS, document_panels
@@ -104,7 +104,7 @@ def case_lifecycle(case_id: int) -> Response:
         else:
             raise ValidationError("Неизвестное действие", code="invalid_action")
         commit()
-    except (ValidationError, Conflict, Forbidden) as exc:
+    except FORM_ERRORS as exc:
         flash(exc.message, "error")
     else:
         flash(ACTION_DONE.get(action, "Готово"), "success")
@@ -144,7 +144,7 @@ def case_grant(case_id: int) -> Response:
             )
             message = "Доступ к делу открыт"
         commit()
-    except (ValidationError, Conflict, Forbidden, NotFound) as exc:
+    except FORM_ERRORS as exc:
         flash(exc.message, "error")
     else:
         flash(message, "success")
@@ -177,7 +177,7 @@ def new_case() -> str | Response:
             )
             case = services.open_case(actor, data)
             commit()
-        except (ValidationError, Conflict, Forbidden, NotFound, InvalidForm) as exc:
+        except FORM_ERRORS as exc:
             flash(_problem(exc), "error")
         else:
             flash(f"Дело {case.number} открыто", "success")

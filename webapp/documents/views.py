@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from webapp.documents.download import stream_version
 from webapp.documents.schemas import DocumentMeta, Upload
 from webapp.documents.services import add_document
-from webapp.exceptions import DomainError, ValidationError
+from webapp.exceptions import FORM_ERRORS, ValidationError
 from webapp.ui import current_actor, ui
 from webapp.uow import commit
 from webapp.validation import parse_input
@@ -32,7 +32,7 @@ def upload_document(case_id: int) -> BaseResponse:
     wants_json = request.accept_mimetypes.best == "application/json"
     try:
         document_id = _store_upload(case_id)
-    except DomainError as exc:
+    except FORM_ERRORS as exc:
         if wants_json:
             raise
         flash(exc.message, "error")

@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from webapp.cases.models import Case
 from webapp.documents.download import stream_blob
-from webapp.exceptions import Conflict, Gone, NotFound, ValidationError
+from webapp.exceptions import FORM_ERRORS, Conflict, Gone
 from webapp.exports.models import Export
 from webapp.exports.services import MEDIA_TYPES, get_export, list_exports, open_export, request_export
 from webapp.extensions import db
@@ -37,7 +37,7 @@ def export_request() -> Response:
             title=request.form.get("title", ""),
         )
         commit()
-    except (ValidationError, Conflict, NotFound) as exc:
+    except FORM_ERRORS as exc:
         flash(exc.message, "error")
         return redirect(url_for("ui.case", case_id=case_ids[0]) if back else url_for("ui.cases"))
     return redirect(url_for("ui.export_page", export_id=export.id))

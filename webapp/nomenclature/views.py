@@ -9,7 +9,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
-from webapp.exceptions import DomainError, Forbidden, ValidationError
+from webapp.exceptions import FORM_ERRORS, DomainError, Forbidden, ValidationError
 from webapp.extensions import db
 from webapp.nomenclature import services
 from webapp.nomenclature.schemas import EntryInput, EntryUpdate
@@ -46,7 +46,7 @@ def nomenclature_import() -> Response:
             raise ValidationError("Номенклатуру ведёт архивариус")
         entries = services.import_csv(current_actor(), upload.stream, year)
         commit()
-    except DomainError as exc:
+    except FORM_ERRORS as exc:
         flash(exc.message, "error")
         for detail in exc.details[:20]:
             flash(f"Строка {detail.get('line', '—')}: {detail.get('field', '')} — {detail.get('message', '')}", "error")
@@ -86,7 +86,7 @@ def nomenclature_edit(entry_id: int) -> str | Response:
             values = _entry_form()
             services.update_entry(current_actor(), entry_id, parse_input(EntryUpdate, values))
             commit()
-        except DomainError as exc:
+        except FORM_ERRORS as exc:
             db.session.rollback()
             flash(_message(exc), "error")
         else:
@@ -104,7 +104,7 @@ def nomenclature_new() -> Response:
         data = {**_entry_form(), "index": request.form.get("index", "").strip(), "year": year}
         entry = services.create_entry(current_actor(), parse_input(EntryInput, data))
         commit()
-    except DomainError as exc:
+    except FORM_ERRORS as exc:
         flash(_message(exc), "error")
     else:
         flash(f"Статья {entry.index} добавлена", "success")
@@ -121,7 +121,7 @@ def nomenclature_copy() -> Response:
         _require_keeper()
         entries = services.copy_year(current_actor(), year, year + 1)
         commit()
-    except DomainError as exc:
+    except FORM_ERRORS as exc:
         flash(exc.message, "error")
         return redirect(url_for("ui.nomenclature", year=year))
     flash(f"Номенклатура на {year + 1} год создана копированием: статей {len(entries)}", "success")
@@ -136,7 +136,7 @@ def nomenclature_delete(entry_id: int) -> Response:
         _require_keeper()
         services.delete_entry(current_actor(), entry_id)
         commit()
-    except DomainError as exc:
+    except FORM_ERRORS as exc:
         flash(exc.message, "error")
     else:
         flash("Статья удалена", "success")

@@ -18,7 +18,7 @@ from webapp.documents import workflow
 from webapp.documents.models import Document, DocumentTransition
 from webapp.documents.schemas import Upload, VersionMeta
 from webapp.documents.services import add_version, get_document
-from webapp.exceptions import DomainError, ValidationError
+from webapp.exceptions import FORM_ERRORS, ValidationError
 from webapp.signing import services
 from webapp.signing.download import cms_response
 from webapp.signing.models import Signature
@@ -143,7 +143,7 @@ def _done(document_id: int, step: Callable[[], str]) -> Response:
     try:
         message = step()
         commit()
-    except DomainError as exc:
+    except FORM_ERRORS as exc:
         flash(exc.message, "error")
     else:
         flash(message, "success")
