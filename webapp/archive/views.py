@@ -9,6 +9,7 @@ from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from webapp.archive import destruction, inventories
+from webapp.archive.common import require_archivist
 from webapp.archive.files import paper_response
 from webapp.archive.models import RETENTION_CLASS_LABELS
 from webapp.archive.paperwork import RETENTION_CLASSES
@@ -106,6 +107,7 @@ def archive_expert_review(case_id: int) -> Response:
 @ui.post("/archive/acts")
 @login_required
 def archive_draft_act() -> Response:
+    require_archivist(current_actor())  # who may, before what was sent
     try:
         case_ids = [parse_int(raw, "case_id", default=0, minimum=1) for raw in request.form.getlist("case_id")]
         if not case_ids:

@@ -193,6 +193,19 @@ def _store_version(
     return version
 
 
+def writable_case(actor: User, case_id: int) -> Case:
+    """The case, if the actor may add documents to it (asked before looking at what was sent)."""
+    case = get_case(actor, case_id)
+    _require_writable(actor, case)
+    return case
+
+
+def writable_document(actor: User, document_id: int) -> Document:
+    document = get_document(actor, document_id)
+    _require_writable(actor, document.case)
+    return document
+
+
 def _require_writable(actor: User, case: Case) -> None:
     if not can_write_case(actor, case):
         raise Forbidden("Нет права изменять документы этого дела")

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from webapp.documents.download import stream_version
 from webapp.documents.schemas import DocumentMeta, Upload
-from webapp.documents.services import add_document
+from webapp.documents.services import add_document, writable_case
 from webapp.exceptions import FORM_ERRORS, ValidationError
 from webapp.ui import current_actor, ui
 from webapp.uow import commit
@@ -30,6 +30,7 @@ def upload_document(case_id: int) -> BaseResponse:
     """The upload form of the case page. upload.js sends it in the background (to show progress) and asks for
     JSON, errors included (webapp.errors); without JavaScript the browser posts it and comes back to the page."""
     wants_json = request.accept_mimetypes.best == "application/json"
+    writable_case(current_actor(), case_id)  # who may, before what was sent
     try:
         document_id = _store_upload(case_id)
     except FORM_ERRORS as exc:

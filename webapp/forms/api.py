@@ -30,6 +30,7 @@ def get_template(code: str) -> dict[str, Any]:
 
 @api.post("/templates/<code>/docx")
 def upload_template(code: str) -> tuple[dict[str, Any], int]:
+    services.require_template_admin(actor())  # who may, before what was sent
     upload = request.files.get("file")
     if upload is None:
         raise ValidationError("Приложите файл .docx в поле file", code="missing_file")

@@ -60,10 +60,14 @@ def manifest_of(version: FormTemplateVersion) -> forms.Manifest:
     return forms.Manifest.model_validate(version.manifest)
 
 
-def upload_template_docx(actor: User, code: str, docx: bytes) -> FormTemplateVersion:
-    """An admin's own layout of a form: accepted only if it uses every field and nothing else."""
+def require_template_admin(actor: User) -> None:
     if actor.role not in TEMPLATE_ADMINS:
         raise Forbidden("Шаблоны меняет администратор")
+
+
+def upload_template_docx(actor: User, code: str, docx: bytes) -> FormTemplateVersion:
+    """An admin's own layout of a form: accepted only if it uses every field and nothing else."""
+    require_template_admin(actor)
     template = get_template(code)
     if sniff_media_type(io.BytesIO(docx)) != DOCX:  # by content, zip bombs refused
         raise ValidationError("Шаблон должен быть документом DOCX", code="template_mismatch")

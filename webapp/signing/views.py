@@ -17,7 +17,7 @@ from webapp.cases.permissions import can_approve_documents, can_write_case
 from webapp.documents import workflow
 from webapp.documents.models import Document, DocumentTransition
 from webapp.documents.schemas import Upload, VersionMeta
-from webapp.documents.services import add_version, get_document
+from webapp.documents.services import add_version, get_document, writable_document
 from webapp.exceptions import FORM_ERRORS, ValidationError
 from webapp.signing import services
 from webapp.signing.download import cms_response
@@ -121,6 +121,7 @@ def sign_version(document_id: int, number: int) -> Response:
 @login_required
 def upload_paper_signed(document_id: int) -> Response:
     """A scan of the paper original, signed by hand, as the next version with its signers."""
+    writable_document(current_actor(), document_id)  # who may, before what was sent
 
     def step() -> str:
         names, roles = request.form.getlist("signer_name"), request.form.getlist("signer_role")

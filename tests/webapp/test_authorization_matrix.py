@@ -1,0 +1,370 @@
+"""Every endpoint and page, called as each role and as a specialist of another district, with the exact outcome
+asserted: allowed (whatever the action then says: 2xx, 3xx, or a 4xx about the input or the state), 403, or 404
+(a case the caller may not see does not exist for them). A test also fails when an endpoint is missing here.
+
+Roles, in the order of the expectation strings: O the specialist of the case's district, X a specialist of
+another district, H the head, A the archivist, D the administrator. Letters: o allowed, f 403, n 404."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from flask import Flask, g
+from flask.testing import FlaskClient
+from fpdf import FPDF
+
+from document_templates import example_values
+from tests.conftest import PASSWORD, World
+from tests.webapp.test_forms import fill
+from tests.webapp.test_pages import _csrf
+from webapp.auth.models import User
+from webapp.auth.services import create_user
+from webapp.dbtypes import utcnow
+from webapp.exports.models import Export
+from webapp.extensions import db
+from webapp.jobs.models import Job
+from webapp.runtime import blob_store
+
+ROLES = {"O": "spec1", "X": "spec2", "H": "head", "A": "archivist", "D": "admin"}
+OUTCOMES = {"o": "allowed", "f": "403", "n": "404"}
+
+
+@dataclass(frozen=True)
+class Call:
+    endpoint: str
+    method: str
+    path: str  # with {case}, {doc}, {form}, {sig}, {export}, {job}, {entry}, {grant} filled from the scene
+    expect: str  # five letters: O X H A D
+    body: dict[str, Any] | None = None
+
+
+API = [
+    Call("api.health", "GET", "/api/v1/health", "ooooo"),
+    Call("api.ca_certificate", "GET", "/api/v1/ca.pem", "ooooo"),
+    Call("api.ca_crl", "GET", "/api/v1/ca.crl", "ooooo"),
+    Call("api.fixity", "GET", "/api/v1/admin/fixity", "ffffo"),
+    Call("api.approval_queue", "GET", "/api/v1/approvals", "ooooo"),
+    Call("api.list_acts", "GET", "/api/v1/archive/destruction-acts", "ffoof"),
+    Call("api.draft_act", "POST", "/api/v1/archive/destruction-acts", "fffof", {}),
+    Call("api.get_act", "GET", "/api/v1/archive/destruction-acts/999", "ffnnf"),
+    Call("api.act_file", "GET", "/api/v1/archive/destruction-acts/999/docx", "ffnnf"),
+    Call("api.approve_act", "POST", "/api/v1/archive/destruction-acts/999/approve", "ffnff", {}),
+    Call("api.cancel_act", "POST", "/api/v1/archive/destruction-acts/999/cancel", "fffnf", {}),
+    Call("api.destruction_list", "GET", "/api/v1/archive/destruction-list", "fffof"),
+    Call(
+        "api.compile_inventory",
+        "POST",
+        "/api/v1/archive/inventories",
+        "fffof",
+        {"year": 2026, "retention_class": "temporary"},
+    ),
+    Call("api.list_inventories", "GET", "/api/v1/archive/inventories", "fffof"),
+    Call("api.get_inventory", "GET", "/api/v1/archive/inventories/999", "fffnf"),
+    Call("api.inventory_file", "GET", "/api/v1/archive/inventories/999/docx", "fffnf"),
+    Call("api.audit_log", "GET", "/api/v1/audit", "ffofo"),
+    Call(
+        "api.create_case",
+        "POST",
+        "/api/v1/cases",
+        "ofoof",
+        {"nomenclature_index": "04-05", "year": 2026, "title": "Новое", "district": "u1"},
+    ),
+    Call("api.list_cases", "GET", "/api/v1/cases", "ooooo"),
+    Call("api.get_case", "GET", "/api/v1/cases/{case}", "onoon"),
+    Call("api.close_case", "POST", "/api/v1/cases/{case}/close", "fnoon", {"closed_on": "2026-06-30"}),
+    Call(
+        "api.create_document",
+        "POST",
+        "/api/v1/cases/{case}/documents",
+        "onofn",
+        {"template": "inspection_act", "fields": "{act_fields}"},
+    ),
+    Call(
+        "api.expert_review",
+        "POST",
+        "/api/v1/cases/{case}/expert-review",
+        "fnfon",
+        {"decision": "destroy", "protocol": "Протокол ЭК № 1"},
+    ),
+    Call("api.export_case", "POST", "/api/v1/cases/{case}/exports", "onofn", {"format": "zip"}),
+    Call("api.case_grants", "GET", "/api/v1/cases/{case}/grants", "onoon"),
+    Call(
+        "api.grant_case_access",
+        "POST",
+        "/api/v1/cases/{case}/grants",
+        "ffoff",
+        {"username": "victim", "reason": "для проверки"},
+    ),
+    Call("api.revoke_case_access", "DELETE", "/api/v1/cases/{case}/grants/{grant}", "ffoff"),
+    Call("api.set_hold", "POST", "/api/v1/cases/{case}/hold", "fnfon", {"reason": "проверка прокуратуры"}),
+    Call("api.release_hold", "POST", "/api/v1/cases/{case}/hold/release", "fnfon", {"reason": "проверка окончена"}),
+    Call("api.reopen_case", "POST", "/api/v1/cases/{case}/reopen", "fnfon", {"reason": "ошибочно закрыто"}),
+    Call("api.get_document", "GET", "/api/v1/documents/{doc}", "onoon"),
+    Call("api.annul", "POST", "/api/v1/documents/{doc}/annul", "fnofn", {"comment": "ошибка"}),
+    Call("api.approve", "POST", "/api/v1/documents/{form}/approve", "fnofn", {"version": 1}),
+    Call("api.return_for_rework", "POST", "/api/v1/documents/{form}/return", "fnofn", {"comment": "доработать"}),
+    Call("api.similar", "GET", "/api/v1/documents/{doc}/similar", "onofn"),
+    Call("api.submit", "POST", "/api/v1/documents/{doc}/submit", "onofn", {}),
+    Call(
+        "api.create_version",
+        "POST",
+        "/api/v1/documents/{form}/versions",
+        "onofn",
+        {"base_version": 1, "fields": "{act_fields}"},
+    ),
+    Call("api.version_content", "GET", "/api/v1/documents/{doc}/versions/1/content", "onofn"),
+    Call("api.version_diff", "GET", "/api/v1/documents/{form}/versions/1/diff", "onofn"),
+    Call("api.version_fields", "GET", "/api/v1/documents/{form}/versions/1/fields", "onofn"),
+    Call("api.version_pdf", "GET", "/api/v1/documents/{doc}/versions/1/pdf", "onofn"),
+    Call("api.sign", "POST", "/api/v1/documents/{form}/versions/1/signatures", "onofn", {"role": "составил"}),
+    Call("api.signatures", "GET", "/api/v1/documents/{form}/versions/1/signatures", "onofn"),
+    Call("api.document_workflow", "GET", "/api/v1/documents/{doc}/workflow", "onoon"),
+    Call("api.export_hearing", "POST", "/api/v1/exports", "onofn", {"case_ids": ["{case}"], "format": "zip"}),
+    Call("api.exports_list", "GET", "/api/v1/exports", "ooooo"),
+    Call("api.export_detail", "GET", "/api/v1/exports/{export}", "onnnn"),
+    Call("api.export_download", "GET", "/api/v1/exports/{export}/download", "onnnn"),
+    Call("api.job_status", "GET", "/api/v1/jobs/{job}", "onono"),
+    Call(
+        "api.create_nomenclature_entry",
+        "POST",
+        "/api/v1/nomenclature",
+        "fffoo",
+        {"index": "09-01", "title": "Новая", "year": 2026, "retention_years": 5},
+    ),
+    Call("api.list_nomenclature", "GET", "/api/v1/nomenclature", "ooooo"),
+    Call("api.delete_nomenclature_entry", "DELETE", "/api/v1/nomenclature/{own_entry}", "fffoo"),
+    Call("api.update_nomenclature_entry", "PATCH", "/api/v1/nomenclature/{entry}", "fffoo", {"note": "примечание"}),
+    Call(
+        "api.copy_nomenclature_year", "POST", "/api/v1/nomenclature/copy", "fffoo", {"from_year": 2026, "to_year": 2027}
+    ),
+    Call("api.search", "GET", "/api/v1/search?q=акт", "ooooo"),
+    Call("api.signature_cms", "GET", "/api/v1/signatures/{sig}/cms", "onofn"),
+    Call("api.list_templates", "GET", "/api/v1/templates", "ooooo"),
+    Call("api.get_template", "GET", "/api/v1/templates/inspection_act", "ooooo"),
+    Call("api.upload_template", "POST", "/api/v1/templates/inspection_act/docx", "ffffo", {}),
+    Call("api.deactivate", "POST", "/api/v1/users/victim/deactivate", "ffffo", {"reason": "уволен"}),
+]
+
+PAGES = [
+    Call("ui.cases", "GET", "/", "ooooo"),
+    Call("ui.login", "GET", "/login", "ooooo"),
+    Call("ui.logout", "POST", "/logout", "ooooo", {}),
+    Call("ui.fixity_page", "GET", "/admin/fixity", "ffffo"),
+    Call("ui.approvals", "GET", "/approvals", "ooooo"),
+    Call("ui.archive", "GET", "/archive", "ffoof"),
+    Call("ui.acts_page", "GET", "/archive/acts", "ffoof"),
+    Call("ui.archive_draft_act", "POST", "/archive/acts", "fffof", {}),
+    Call("ui.archive_act", "GET", "/archive/acts/999", "ffnnf"),
+    Call("ui.archive_act_action", "POST", "/archive/acts/999/approve", "ffnff", {}),
+    Call("ui.archive_act_file", "GET", "/archive/acts/999/docx", "ffnnf"),
+    Call("ui.archive_destruction", "GET", "/archive/destruction", "fffof"),
+    Call("ui.archive_expert_review", "POST", "/archive/destruction/review/{case}", "fnfon", {"decision": "destroy"}),
+    Call("ui.archive_compile_inventory", "POST", "/archive/inventories", "fffof", {"year": "2026"}),
+    Call("ui.archive_inventory", "GET", "/archive/inventories/999", "fffnf"),
+    Call("ui.archive_inventory_file", "GET", "/archive/inventories/999/docx", "fffnf"),
+    Call("ui.audit_page", "GET", "/audit", "ffofo"),
+    Call("ui.audit_verify_page", "POST", "/audit/verify", "ffofo", {}),
+    Call("ui.new_case", "GET", "/cases/new", "ooooo"),
+    Call("ui.case", "GET", "/cases/{case}", "onoon"),
+    Call("ui.choose_template", "GET", "/cases/{case}/forms", "onoon"),
+    Call("ui.fill_form", "GET", "/cases/{case}/forms/inspection_act", "onoon"),
+    Call("ui.case_grant", "POST", "/cases/{case}/grants", "ffoff", {"username": "victim", "reason": "для проверки"}),
+    Call("ui.case_lifecycle", "POST", "/cases/{case}/lifecycle", "fnfon", {"action": "hold", "reason": "проверка"}),
+    Call("ui.upload_document", "POST", "/cases/{case}/upload", "onofn", {}),
+    Call("ui.upload_paper_signed", "POST", "/documents/{form}/paper", "onofn", {}),
+    Call("ui.similar_documents", "GET", "/documents/{doc}/similar", "onofn"),
+    Call("ui.edit_form", "GET", "/documents/{form}/edit", "onofn"),
+    Call("ui.form_diff", "GET", "/documents/{form}/versions/1/diff", "onofn"),
+    Call("ui.download_version", "GET", "/documents/{doc}/versions/1/download", "onofn"),
+    Call("ui.version_pdf_page", "GET", "/documents/{doc}/versions/1/pdf", "onofn"),
+    Call("ui.sign_version", "POST", "/documents/{form}/versions/1/sign", "onofn", {"role": "составил"}),
+    Call("ui.document_workflow", "POST", "/documents/{doc}/workflow", "onofn", {"action": "submit"}),
+    Call("ui.export_request", "POST", "/exports", "onofn", {"case_id": "{case}", "format": "pdf"}),
+    Call("ui.exports_page", "GET", "/exports", "ooooo"),
+    Call("ui.export_page", "GET", "/exports/{export}", "onnnn"),
+    Call("ui.export_file", "GET", "/exports/{export}/download", "onnnn"),
+    Call("ui.nomenclature", "GET", "/nomenclature", "ooooo"),
+    Call("ui.nomenclature_edit", "GET", "/nomenclature/{entry}/edit", "fffoo"),
+    Call(
+        "ui.nomenclature_new",
+        "POST",
+        "/nomenclature/new",
+        "fffoo",
+        {"index": "09-01", "title": "Новая", "year": "2026"},
+    ),
+    Call("ui.nomenclature_copy", "POST", "/nomenclature/copy", "fffoo", {"year": "2026"}),
+    Call("ui.nomenclature_import", "POST", "/nomenclature/import", "fffoo", {"year": "2027"}),
+    Call("ui.nomenclature_delete", "POST", "/nomenclature/{own_entry}/delete", "fffoo", {}),
+    Call("ui.search", "GET", "/search?q=акт", "ooooo"),
+    Call("ui.signature_file", "GET", "/signatures/{sig}.p7s", "onofn"),
+]
+
+
+@pytest.fixture
+def scene(world: World) -> dict[str, Any]:
+    """A case of district u1 with an uploaded document, a signed form, an export and a grant; an unused
+    nomenclature entry; a user to deactivate and to grant access to."""
+    case = world.open_case("spec1", "u1")
+    doc = world.upload(case["id"], _pdf(), filename="scan.pdf")  # a PDF: no LibreOffice for its copy
+    export = _finished_export(world, case["id"])
+    form = fill(world, case["id"]).get_json()
+    sig = world["spec1"].post(f"/api/v1/documents/{form['id']}/versions/1/signatures", json={"role": "составил"})
+    entries = {}
+    for number, role in enumerate(["", *ROLES], start=90):  # one to change, and one to delete for each role
+        new_entry = {"index": f"04-{number}", "title": "Неиспользуемая статья", "year": 2026, "retention_years": 5}
+        entries[role] = world["archivist"].post("/api/v1/nomenclature", json=new_entry).get_json()["id"]
+    create_user("victim", role="specialist", password=PASSWORD, district_codes=["u2"])
+    db.session.commit()
+    grant = (
+        world["head"]
+        .post(f"/api/v1/cases/{case['id']}/grants", json={"username": "spec2", "reason": "временный доступ"})
+        .get_json()
+    )
+    world["head"].delete(f"/api/v1/cases/{case['id']}/grants/{grant['id']}")  # revoked: spec2 sees nothing again
+    live_grant = (
+        world["head"]
+        .post(f"/api/v1/cases/{case['id']}/grants", json={"username": "victim", "reason": "временный доступ"})
+        .get_json()
+    )
+    return {
+        "case": case["id"],
+        "doc": doc["id"],
+        "form": form["id"],
+        "sig": sig.get_json()["id"],
+        "export": export.id,
+        "job": export.job_id,
+        "entry": entries[""],
+        "entries": {role: entries[role] for role in ROLES},
+        "act_fields": example_values("inspection_act"),
+        "grant": live_grant["id"],
+    }
+
+
+def _finished_export(world: World, case_id: int) -> Export:
+    """An export as its job leaves it (the job itself is tested in test_exports.py; here only access counts)."""
+    spec1 = db.session.scalar(db.select(User).where(User.username == "spec1"))
+    job = Job(kind="export", params={}, status="done", progress=1.0, created_by_id=spec1.id)
+    db.session.add(job)
+    db.session.flush()
+    stored = blob_store().put(f"exports/2026/{job.id}-test.zip", io.BytesIO(b"PK\x05\x06" + b"\0" * 18))
+    export = Export(
+        format="zip",
+        case_ids=[case_id],
+        job_id=job.id,
+        created_by_id=spec1.id,
+        expires_at=utcnow() + dt.timedelta(hours=1),
+        blob_key=stored.key,
+        sha256=stored.sha256,
+        size=stored.size,
+    )
+    db.session.add(export)
+    db.session.flush()
+    job.result = {"export_id": export.id}
+    db.session.commit()
+    return export
+
+
+def _pdf() -> bytes:
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=12)
+    pdf.cell(text="Inspection act scan")
+    return bytes(pdf.output())
+
+
+def _outcome(status: int) -> str:
+    if status == 403:
+        return "f"
+    if status == 404:
+        return "n"
+    assert status not in (401, 500), status
+    return "o"
+
+
+def _order(call: Call) -> list[str]:
+    """Denied roles first: an allowed call may change the state (delete an entry, close the case)."""
+    return sorted(ROLES, key=lambda role: call.expect["OXHAD".index(role)] == "o")
+
+
+def _fill(value: Any, scene: dict[str, Any]) -> Any:
+    if isinstance(value, str) and value.startswith("{") and value.endswith("}") and value[1:-1] in scene:
+        return scene[value[1:-1]]
+    if isinstance(value, list):
+        return [_fill(item, scene) for item in value]
+    if isinstance(value, dict):
+        return {key: _fill(item, scene) for key, item in value.items()}
+    return value
+
+
+READS = [call for call in API + PAGES if call.method == "GET"]
+CHANGES = [call for call in API + PAGES if call.method != "GET"]
+
+
+def test_every_read(app: Flask, world: World, scene: dict[str, Any]) -> None:
+    """Reads change nothing (but the audit log), so they share one scene; every mismatch is reported at once."""
+    clients = {role: _logged_in(app, username) for role, username in ROLES.items()}
+    wrong = {}
+    for call in READS:
+        got = _outcomes(call, world, clients, scene)
+        if got != call.expect:
+            wrong[call.endpoint] = f"got {got}, expected {call.expect}"
+    assert not wrong, "\n".join(f"{endpoint}: {outcome}" for endpoint, outcome in wrong.items())
+
+
+@pytest.mark.parametrize("call", CHANGES, ids=[call.endpoint for call in CHANGES])
+def test_every_change(call: Call, app: Flask, world: World, scene: dict[str, Any]) -> None:
+    clients = {role: _logged_in(app, username) for role, username in ROLES.items()}
+    assert _outcomes(call, world, clients, scene) == call.expect
+
+
+def _outcomes(call: Call, world: World, clients: dict[str, FlaskClient], scene: dict[str, Any]) -> str:
+    body = _fill(call.body, scene)
+    got = {}
+    for role in _order(call):
+        path = call.path.format(**scene, own_entry=scene["entries"][role])  # a deleted entry stays deleted
+        if call.endpoint.startswith("api."):
+            api = world[ROLES[role]]
+            answer = api.client.open(
+                path, method=call.method, headers=api._headers(), json=body if call.method != "GET" else None
+            )
+        else:
+            client = clients[role]
+            _forget_request_state()
+            if call.method == "GET":
+                answer = client.get(path)
+            else:
+                form = {key: str(value) for key, value in (body or {}).items()}
+                answer = client.post(path, data={"csrf_token": client.csrf, **form})  # type: ignore[attr-defined]
+            _forget_request_state()
+        got[role] = _outcome(answer.status_code)
+    return "".join(got[role] for role in "OXHAD")
+
+
+def _forget_request_state() -> None:
+    """The tests share one app context across requests (a server's requests do not): forget the user and the
+    CSRF token Flask-Login and Flask-WTF keep in `g`, so each client is itself."""
+    g.pop("_login_user", None)
+    g.pop("csrf_token", None)
+
+
+def _logged_in(app: Flask, username: str) -> FlaskClient:
+    client = app.test_client()
+    _forget_request_state()
+    token = _csrf(client.get("/login").get_data(as_text=True))
+    answer = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
+    assert answer.status_code == 302
+    _forget_request_state()
+    client.csrf = _csrf(client.get("/").get_data(as_text=True))  # type: ignore[attr-defined]
+    _forget_request_state()
+    return client
+
+
+def test_every_endpoint_is_in_the_matrix(app: Flask) -> None:
+    covered = {call.endpoint for call in API + PAGES}
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules() if not rule.endpoint.endswith("static")}
+    assert endpoints - covered == set(), "add these to the authorization matrix"
+    assert covered - endpoints == set()
