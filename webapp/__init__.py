@@ -78,6 +78,7 @@ def _setup_storage_and_index(app: Flask, settings: Settings) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     # Importing the area modules attaches their routes to the shared blueprints.
+    import webapp.admin.views
     import webapp.archive.api
     import webapp.archive.views
     import webapp.audit.api

@@ -21,8 +21,8 @@ from document_templates import example_values
 from tests.conftest import PASSWORD, World
 from tests.webapp.test_forms import fill
 from tests.webapp.test_pages import _csrf
-from webapp.auth.models import User
-from webapp.auth.services import create_user
+from webapp.auth.models import ApiToken, User
+from webapp.auth.services import create_api_token, create_user
 from webapp.dbtypes import utcnow
 from webapp.exports.models import Export
 from webapp.extensions import db
@@ -147,6 +147,10 @@ API = [
     Call("api.get_template", "GET", "/api/v1/templates/inspection_act", "ooooo"),
     Call("api.upload_template", "POST", "/api/v1/templates/inspection_act/docx", "ffffo", {}),
     Call("api.deactivate", "POST", "/api/v1/users/victim/deactivate", "ffffo", {"reason": "уволен"}),
+    Call("api.users_list", "GET", "/api/v1/users", "ffffo"),
+    Call("api.tokens_list", "GET", "/api/v1/tokens", "ooooo"),
+    Call("api.token_create", "POST", "/api/v1/tokens", "ooooo", {"expires_in_days": 30}),
+    Call("api.token_revoke", "DELETE", "/api/v1/tokens/{victim_token}", "nnnno"),
 ]
 
 PAGES = [
@@ -201,6 +205,11 @@ PAGES = [
     Call("ui.nomenclature_delete", "POST", "/nomenclature/{own_entry}/delete", "fffoo", {}),
     Call("ui.search", "GET", "/search?q=акт", "ooooo"),
     Call("ui.signature_file", "GET", "/signatures/{sig}.p7s", "onofn"),
+    Call("ui.users_page", "GET", "/admin/users", "ffffo"),
+    Call("ui.user_page", "GET", "/admin/users/{victim}", "ffffo"),
+    Call("ui.templates_page", "GET", "/admin/templates", "ffffo"),
+    Call("ui.tokens_page", "GET", "/account/tokens", "ooooo"),
+    Call("ui.token_revoke_page", "POST", "/account/tokens/{victim_token}/revoke", "nnnno", {}),
 ]
 
 
@@ -217,7 +226,8 @@ def scene(world: World) -> dict[str, Any]:
     for number, role in enumerate(["", *ROLES], start=90):  # one to change, and one to delete for each role
         new_entry = {"index": f"04-{number}", "title": "Неиспользуемая статья", "year": 2026, "retention_years": 5}
         entries[role] = world["archivist"].post("/api/v1/nomenclature", json=new_entry).get_json()["id"]
-    create_user("victim", role="specialist", password=PASSWORD, district_codes=["u2"])
+    victim = create_user("victim", role="specialist", password=PASSWORD, district_codes=["u2"])
+    create_api_token(victim)
     db.session.commit()
     grant = (
         world["head"]
@@ -241,6 +251,8 @@ def scene(world: World) -> dict[str, Any]:
         "entries": {role: entries[role] for role in ROLES},
         "act_fields": example_values("inspection_act"),
         "grant": live_grant["id"],
+        "victim": victim.id,
+        "victim_token": db.session.scalar(db.select(ApiToken.id).where(ApiToken.user_id == victim.id)),
     }
 
 

@@ -1,0 +1,111 @@
+"""What administrators do with accounts (users, roles, districts, passwords), and what everyone does with their
+own API tokens. Every change is an audit event."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+from webapp.audit.services import record_event
+from webapp.auth.models import ROLES, ApiToken, District, User
+from webapp.auth.services import MIN_PASSWORD_LENGTH, create_api_token, create_user, ensure_district
+from webapp.dbtypes import utcnow
+from webapp.exceptions import Conflict, Forbidden, NotFound, ValidationError
+from webapp.extensions import db
+
+
+def require_admin(actor: User) -> None:
+    if actor.role != "admin":
+        raise Forbidden("Учётными записями управляет администратор")
+
+
+def list_users(actor: User) -> Sequence[User]:
+    require_admin(actor)
+    return db.session.scalars(select(User).order_by(User.is_active.desc(), User.full_name)).all()
+
+
+def list_districts() -> Sequence[District]:
+    return db.session.scalars(select(District).order_by(District.code)).all()
+
+
+def get_user(actor: User, user_id: int) -> User:
+    require_admin(actor)
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("Пользователь не найден")
+    return user
+
+
+def add_user(actor: User, username: str, *, role: str, password: str, full_name: str, districts: Sequence[str]) -> User:
+    require_admin(actor)
+    for code in districts:
+        ensure_district(code)
+    user = create_user(username, role=role, password=password, full_name=full_name, district_codes=districts)
+    record_event(actor, "user.create", "user", user.id, role=role)
+    return user
+
+
+def update_user(actor: User, user_id: int, *, role: str, full_name: str, districts: Sequence[str]) -> User:
+    user = get_user(actor, user_id)
+    if role not in ROLES:
+        raise ValidationError(f"Неизвестная роль; допустимы: {', '.join(ROLES)}", code="invalid_role")
+    if user.id == actor.id and role != "admin":
+        raise Conflict("Нельзя снять с себя роль администратора", code="self_demotion")
+    full_name = full_name.strip()
+    if not 2 <= len(full_name) <= 200:
+        raise ValidationError("Ф.И.О.: от 2 до 200 знаков", code="invalid_name")
+    known = {district.code: district for district in list_districts()}
+    unknown = sorted(set(districts) - set(known))
+    if unknown:
+        raise ValidationError(f"Нет таких участков: {', '.join(unknown)}", code="unknown_district")
+    changed_role = user.role != role
+    user.role, user.full_name = role, full_name
+    user.districts = [known[code] for code in districts]
+    if changed_role:
+        user.session_version += 1  # new rights take effect at the next login
+    record_event(actor, "user.update", "user", user.id, role=role, districts=sorted(districts))
+    return user
+
+
+def set_password(actor: User, user_id: int, password: str) -> User:
+    user = get_user(actor, user_id)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationError(f"Пароль должен быть не короче {MIN_PASSWORD_LENGTH} символов", code="weak_password")
+    user.password_hash = generate_password_hash(password)
+    user.session_version += 1  # every open session of the user ends
+    record_event(actor, "user.password", "user", user.id)
+    return user
+
+
+# --- API tokens: each user their own; administrators see and revoke everyone's ------------------------------
+
+
+def list_tokens(actor: User) -> Sequence[ApiToken]:
+    query = select(ApiToken).order_by(ApiToken.id.desc())
+    if actor.role != "admin":
+        query = query.where(ApiToken.user_id == actor.id)
+    return db.session.scalars(query).all()
+
+
+def issue_token(actor: User, *, expires_in_days: int | None) -> tuple[ApiToken, str]:
+    if expires_in_days is not None and not 1 <= expires_in_days <= 3650:
+        raise ValidationError("Срок действия токена: от 1 до 3650 дней", code="invalid_expiry")
+    raw = create_api_token(actor, expires_in_days=expires_in_days)
+    token = db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == actor.id).order_by(ApiToken.id.desc())
+    ).first()
+    assert token is not None
+    record_event(actor, "token.create", "api_token", token.id)
+    return token, raw
+
+
+def revoke_token(actor: User, token_id: int) -> ApiToken:
+    token = db.session.get(ApiToken, token_id)
+    if token is None or (token.user_id != actor.id and actor.role != "admin"):
+        raise NotFound("Токен не найден")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        record_event(actor, "token.revoke", "api_token", token.id)
+    return token
