@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from webapp.auth.models import District, User
 from webapp.cases import grants, lifecycle, services
+from webapp.cases.dashboard import dashboard
 from webapp.cases.lifecycle import case_history
 from webapp.cases.models import CASE_STATUSES
 from webapp.cases.permissions import (
@@ -57,8 +58,16 @@ def cases() -> str:
     items, total = services.list_cases(current_actor(), filters, page=page, per_page=PER_PAGE)
     pages = max(1, -(-total // PER_PAGE))
     scope = {key: value for key, value in (("nomenclature", filters.nomenclature), ("year", filters.year)) if value}
+    board = dashboard(current_actor(), dt.date.today()) if page == 1 and not status and not scope else None
     return render_template(
-        "cases/list.html", cases=items, total=total, page=page, pages=pages, status=status, scope=scope
+        "cases/list.html",
+        cases=items,
+        total=total,
+        page=page,
+        pages=pages,
+        status=status,
+        scope=scope,
+        board=board,
     )
 
 
