@@ -23,6 +23,8 @@ PASSWORD = "browser-password-1"
 USERS = {
     "spec": ("specialist", "Соколова Марина Викторовна", ("u1",)),
     "head": ("head", "Орлова Татьяна Сергеевна", ()),
+    "archivist": ("archivist", "Белова Ирина Павловна", ()),
+    "admin": ("admin", "Кузнецов Андрей Олегович", ()),
 }
 
 

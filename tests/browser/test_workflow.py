@@ -120,3 +120,33 @@ def test_destructive_acts_ask_first(page: Page, live_server: LiveServer) -> None
     page.click("button:has-text('Закрыть дело')")
     assert asked and "Закрыть дело" in asked[0]
     expect(page.locator(".status").first).to_contain_text("Открыто")
+
+
+def test_every_roles_main_pages_render_without_errors(page: Page, live_server: LiveServer) -> None:
+    """Each page loads under the strict CSP with no script error (the page fixture fails on any), and is kept as a
+    screenshot to look at."""
+    pages = {
+        "spec": ["/", "/search", "/exports", "/account/tokens", "/cases/new"],
+        "archivist": ["/", "/nomenclature", "/archive", "/archive/destruction"],
+        "admin": ["/", "/admin/users", "/admin/templates", "/admin/fixity", "/audit"],
+    }
+    for username, paths in pages.items():
+        log_in(page, live_server, username)
+        for path in paths:
+            answer = page.goto(live_server.url + path)
+            assert answer is not None and answer.status == 200, (username, path)
+            name = f"{username}{path.replace('/', '-').rstrip('-') or '-home'}.png"
+            page.screenshot(path=str(live_server.screenshots / name), full_page=True)
+        log_out(page)
+
+
+def test_a_tablet_screen_needs_no_sideways_scrolling(page: Page, live_server: LiveServer) -> None:
+    page.set_viewport_size({"width": 820, "height": 1180})
+    log_in(page, live_server, "spec")
+    for path in ("/", "/cases/new", "/search"):
+        page.goto(live_server.url + path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 820, (path, width)
+        page.screenshot(
+            path=str(live_server.screenshots / f"tablet{path.replace('/', '-').rstrip('-') or '-home'}.png")
+        )
