@@ -125,3 +125,20 @@ def test_the_templates_page_takes_a_docx_and_refuses_anything_else(
         follow_redirects=True,
     )
     assert answer.status_code == 200 and "DOCX" in answer.get_data(as_text=True)
+
+
+def test_the_admin_adds_and_renames_districts(app: Flask, world: World, client: FlaskClient) -> None:
+    login(client, "admin")
+    page = _post_to(client, "/admin/users", "/admin/districts", code="u3", name="Участок № 3")
+    assert "Участок «Участок № 3» сохранён" in page
+    page = _post_to(client, "/admin/users", "/admin/districts", code="u3", name="Участок № 3 (пос. Таёжный)")
+    assert "пос. Таёжный" in page
+    bad = _post_to(client, "/admin/users", "/admin/districts", code="../x", name="Плохой")
+    assert "Код участка" in bad
+
+
+def _post_to(client: FlaskClient, page_path: str, path: str, **form: object) -> str:
+    token = _csrf(client.get(page_path).get_data(as_text=True))
+    answer = client.post(path, data={"csrf_token": token, **form}, follow_redirects=True)
+    assert answer.status_code == 200
+    return answer.get_data(as_text=True)

@@ -208,6 +208,7 @@ PAGES = [
     Call("ui.users_page", "GET", "/admin/users", "ffffo"),
     Call("ui.user_page", "GET", "/admin/users/{victim}", "ffffo"),
     Call("ui.templates_page", "GET", "/admin/templates", "ffffo"),
+    Call("ui.district_save", "POST", "/admin/districts", "ffffo", {"code": "u9", "name": "Участок № 9"}),
     Call("ui.tokens_page", "GET", "/account/tokens", "ooooo"),
     Call("ui.token_revoke_page", "POST", "/account/tokens/{victim_token}/revoke", "nnnno", {}),
 ]

@@ -49,6 +49,19 @@ def users_page() -> str | Response:
     )
 
 
+@ui.post("/admin/districts")
+@login_required
+def district_save() -> Response:
+    try:
+        district = admin.save_district(current_actor(), request.form.get("code", ""), request.form.get("name", ""))
+        commit()
+    except FORM_ERRORS as exc:
+        flash(exc.message, "error")
+    else:
+        flash(f"Участок «{district.name}» сохранён", "success")
+    return redirect(url_for("ui.users_page") + "#districts")
+
+
 @ui.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
 @login_required
 def user_page(user_id: int) -> str | Response:

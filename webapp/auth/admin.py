@@ -30,6 +30,17 @@ def list_districts() -> Sequence[District]:
     return db.session.scalars(select(District).order_by(District.code)).all()
 
 
+def save_district(actor: User, code: str, name: str) -> District:
+    """Add a district, or rename one (its code, which cases and users refer to, never changes)."""
+    require_admin(actor)
+    name = name.strip()
+    if not 2 <= len(name) <= 200:
+        raise ValidationError("Название участка: от 2 до 200 знаков", code="invalid_name")
+    district = ensure_district(code.strip(), name)
+    record_event(actor, "district.save", "district", district.id)
+    return district
+
+
 def get_user(actor: User, user_id: int) -> User:
     require_admin(actor)
     user = db.session.get(User, user_id)
