@@ -4,21 +4,14 @@ from __future__ import annotations
 
 import io
 
-from flask import Flask, g
+from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.conftest import World
-from tests.webapp.test_pages import _csrf, login
+from tests.webapp.test_pages import _csrf, forget_request_state, login
 from webapp.audit.models import AuditEvent
 from webapp.auth.models import User
 from webapp.extensions import db
-
-
-def _switch() -> None:
-    """Another client's turn: the tests share one app context, where Flask-Login and Flask-WTF keep the user and
-    the CSRF token of the last request."""
-    g.pop("_login_user", None)
-    g.pop("csrf_token", None)
 
 
 def _user(username: str) -> User:
@@ -52,7 +45,7 @@ def test_the_admin_adds_a_user_who_can_then_log_in(app: Flask, world: World, cli
     weak = _post(client, "/admin/users", username="sidorov", full_name="Сидоров", role="head", password="short")
     assert "не короче 8" in weak and db.session.scalar(db.select(User).where(User.username == "sidorov")) is None
     client.post("/logout", data={"csrf_token": _csrf(page)})
-    _switch()
+    forget_request_state()
     login(client, "petrova", "long-enough-1")
     assert {"user.create"} <= set(db.session.scalars(db.select(AuditEvent.action)))
 
@@ -60,7 +53,7 @@ def test_the_admin_adds_a_user_who_can_then_log_in(app: Flask, world: World, cli
 def test_a_new_role_or_password_ends_the_users_sessions(app: Flask, world: World, client: FlaskClient) -> None:
     spec = app.test_client()
     login(spec, "spec1")
-    _switch()
+    forget_request_state()
     login(client, "admin")
     target = f"/admin/users/{_user('spec1').id}"
     page = _post(client, target, action="update", full_name="Тест spec1", role="specialist", district=["u1", "u2"])
@@ -68,9 +61,9 @@ def test_a_new_role_or_password_ends_the_users_sessions(app: Flask, world: World
     assert _user("spec1").district_codes == {"u1", "u2"}
     page = _post(client, target, action="password", password="a-brand-new-one")
     assert "Пароль задан" in page
-    _switch()
+    forget_request_state()
     assert spec.get("/").status_code == 302  # the session opened before is over
-    _switch()
+    forget_request_state()
     login(spec, "spec1", "a-brand-new-one")
 
 

@@ -7,11 +7,11 @@ import dataclasses
 import datetime as dt
 
 import pytest
-from flask import Flask, g
+from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.conftest import PASSWORD, World
-from tests.webapp.test_pages import _csrf, login
+from tests.webapp.test_pages import _csrf, forget_request_state, login
 from webapp import create_app
 from webapp.auth import throttle
 from webapp.config import ConfigurationError, Settings, flask_config, load_settings
@@ -57,7 +57,7 @@ def test_a_deactivated_user_is_logged_out_everywhere(app: Flask, world: World, c
     login(client, "spec1")
     assert client.get("/").status_code == 200
     assert world["admin"].post("/api/v1/users/spec1/deactivate", json={"reason": "Уволена"}).status_code == 200
-    g.pop("_login_user", None)  # the tests share one app context across requests; a server's requests do not
+    forget_request_state()
     assert client.get("/").status_code == 302  # back to the login page
 
 

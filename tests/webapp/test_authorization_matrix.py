@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from flask import Flask, g
+from flask import Flask
 from flask.testing import FlaskClient
 from fpdf import FPDF
 
 from document_templates import example_values
 from tests.conftest import PASSWORD, World
 from tests.webapp.test_forms import fill
-from tests.webapp.test_pages import _csrf
+from tests.webapp.test_pages import _csrf, forget_request_state
 from webapp.auth.models import ApiToken, User
 from webapp.auth.services import create_api_token, create_user
 from webapp.dbtypes import utcnow
@@ -346,33 +346,26 @@ def _outcomes(call: Call, world: World, clients: dict[str, FlaskClient], scene: 
             )
         else:
             client = clients[role]
-            _forget_request_state()
+            forget_request_state()
             if call.method == "GET":
                 answer = client.get(path)
             else:
                 form = {key: str(value) for key, value in (body or {}).items()}
                 answer = client.post(path, data={"csrf_token": client.csrf, **form})  # type: ignore[attr-defined]
-            _forget_request_state()
+            forget_request_state()
         got[role] = _outcome(answer.status_code)
     return "".join(got[role] for role in "OXHAD")
 
 
-def _forget_request_state() -> None:
-    """The tests share one app context across requests (a server's requests do not): forget the user and the
-    CSRF token Flask-Login and Flask-WTF keep in `g`, so each client is itself."""
-    g.pop("_login_user", None)
-    g.pop("csrf_token", None)
-
-
 def _logged_in(app: Flask, username: str) -> FlaskClient:
     client = app.test_client()
-    _forget_request_state()
+    forget_request_state()
     token = _csrf(client.get("/login").get_data(as_text=True))
     answer = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
     assert answer.status_code == 302
-    _forget_request_state()
+    forget_request_state()
     client.csrf = _csrf(client.get("/").get_data(as_text=True))  # type: ignore[attr-defined]
-    _forget_request_state()
+    forget_request_state()
     return client
 
 

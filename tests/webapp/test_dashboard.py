@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, g
+from flask import Flask
 from flask.testing import FlaskClient
 
 from document_templates import example_values
 from tests.conftest import World
-from tests.webapp.test_pages import _csrf, login
+from tests.webapp.test_pages import _csrf, forget_request_state, login
 
 
 def _act(world: World, case_id: int, title: str) -> dict[str, Any]:
@@ -21,8 +21,7 @@ def _act(world: World, case_id: int, title: str) -> dict[str, Any]:
 
 
 def _home(client: FlaskClient, username: str) -> str:
-    g.pop("_login_user", None)
-    g.pop("csrf_token", None)
+    forget_request_state()
     login(client, username)
     page = client.get("/").get_data(as_text=True)
     client.post("/logout", data={"csrf_token": _csrf(page)})

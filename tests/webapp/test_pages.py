@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from flask import g
 from flask.testing import FlaskClient
 
 from tests.conftest import PASSWORD, World
@@ -17,6 +18,13 @@ def _csrf(page: str) -> str:
     )
     assert match, "no CSRF token on the page"
     return match.group(1)
+
+
+def forget_request_state() -> None:
+    """Another client's turn. The tests share one app context across requests (a server's requests do not), and
+    Flask-Login and Flask-WTF keep the last request's user and CSRF token in `g`."""
+    g.pop("_login_user", None)
+    g.pop("csrf_token", None)
 
 
 def login(client: FlaskClient, username: str, password: str = PASSWORD) -> None:
