@@ -66,7 +66,7 @@ def live_server(settings: Settings, tmp_path: Path) -> Iterator[LiveServer]:
             db.engine.dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # Playwright's sync API runs an event loop in this thread while it is open
 def browser() -> Iterator[Browser]:
     chromium = shutil.which("chromium")
     assert chromium, "Debian's chromium is needed (scripts/test.sh installs it)"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import tracemalloc
 from pathlib import Path
 
@@ -43,3 +44,21 @@ def test_sealing_streams_a_large_pdf_and_the_seal_validates(tmp_path: Path) -> N
         [signature] = PdfFileReader(sealed).embedded_signatures
         status = validate_pdf_signature(signature, ValidationContext(trust_roots=[root], allow_fetching=False))
     assert status.intact and status.valid and status.trusted
+
+
+def test_sealing_works_inside_a_running_event_loop(tmp_path: Path) -> None:
+    """As under an async server or a browser driver: pyHanko's asyncio.run() must not meet the running loop."""
+    source = tmp_path / "case.pdf"
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.output(str(source))
+    authority, _ = ensure_ca(tmp_path / "ca", "Центр")
+    certificate, key = authority.seal("Центр")
+    seal = Seal(certificate, key, authority.certificate, "Центр")
+
+    async def inside() -> None:
+        seal.apply(source, tmp_path / "sealed.pdf", "Копия")
+
+    asyncio.run(inside())
+    with (tmp_path / "sealed.pdf").open("rb") as sealed:
+        assert len(PdfFileReader(sealed).embedded_signatures) == 1

@@ -4,6 +4,8 @@ sealing as a broken signature. The seal is added as an incremental update: the p
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +35,18 @@ class Seal:
 
 
 def seal_pdf(source: Path, target: Path, seal: Seal, reason: str) -> None:
+    """pyHanko signs through asyncio.run(), which refuses to start inside a running event loop (an async server,
+    a browser driver in the same thread): there, the signing runs in a thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        _sign(source, target, seal, reason)
+        return
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(_sign, source, target, seal, reason).result()
+
+
+def _sign(source: Path, target: Path, seal: Seal, reason: str) -> None:
     certificate, key, ca_certificate = seal.certificate, seal.key, seal.ca_certificate
     chain = SimpleCertificateStore()  # type: ignore[no-untyped-call]  # pyhanko-certvalidator is untyped here
     chain.register(_asn1_certificate(ca_certificate))
