@@ -39,3 +39,34 @@
   });
   document.querySelectorAll("table.form-table").forEach(renumber);
 })();
+
+// Inline checks while filling in: a required field left empty, or a number or date that does not parse, is
+// marked under the field as soon as it is left. The server checks everything again on saving and marks what it
+// finds under the same fields.
+(function () {
+  "use strict";
+  var form = document.querySelector("form.form");
+  if (!form) return;
+  function message(input) {
+    if (input.validity.valueMissing) return "Заполните это поле";
+    if (input.validity.patternMismatch) return "Введите число, например 12 500,50";
+    if (input.validity.badInput || input.validity.typeMismatch) return "Неверный формат";
+    return "";
+  }
+  form.addEventListener("focusout", function (event) {
+    var input = event.target;
+    var field = input.closest && input.closest(".field");
+    if (!field || !input.matches("input, textarea, select")) return;
+    var note = field.querySelector(".field-error.inline-check");
+    var text = message(input);
+    if (text && !note) {
+      note = document.createElement("p");
+      note.className = "field-error inline-check";
+      field.appendChild(note);
+    }
+    if (note) {
+      note.textContent = text;
+      note.hidden = !text;
+    }
+  });
+})();
