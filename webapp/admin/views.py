@@ -9,14 +9,12 @@ from werkzeug.wrappers import Response
 
 from webapp.auth import admin
 from webapp.auth.models import ROLE_LABELS, ROLES
-from webapp.exceptions import FORM_ERRORS, ValidationError
-from webapp.forms.services import list_templates, upload_template_docx
+from webapp.exceptions import FORM_ERRORS
+from webapp.forms.services import list_templates, read_template_upload, upload_template_docx
 from webapp.signing.services import deactivate_user
 from webapp.ui import current_actor, ui
 from webapp.uow import commit
 from webapp.validation import parse_optional_int
-
-MAX_TEMPLATE_BYTES = 10 * 1024 * 1024
 
 
 @ui.route("/admin/users", methods=["GET", "POST"])
@@ -129,13 +127,9 @@ def templates_page() -> str | Response:
     actor = current_actor()
     admin.require_admin(actor)
     if request.method == "POST":
-        upload = request.files.get("file")
-        code = request.form.get("code", "")
         try:
-            data = upload.stream.read(MAX_TEMPLATE_BYTES + 1) if upload else b""
-            if not data or len(data) > MAX_TEMPLATE_BYTES:
-                raise ValidationError("Приложите файл .docx до 10 МБ", code="missing_file")
-            version = upload_template_docx(actor, code, data)
+            data = read_template_upload(request.files.get("file"))
+            version = upload_template_docx(actor, request.form.get("code", ""), data)
             commit()
         except FORM_ERRORS as exc:
             flash(exc.message, "error")

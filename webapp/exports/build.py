@@ -200,11 +200,11 @@ def _materialize(item: Item, stem: Path, now: dt.datetime) -> None:
 def _version_pdf(version: DocumentVersion, stem: Path, target: Path) -> str:
     """Write the version's PDF to `target`; return why not (a notice's reason) or "" when written."""
     if version.media_type == PDF:
-        _copy_blob(version.blob_key, target)
+        copy_blob(version.blob_key, target)
         return ""
     if version.media_type.startswith("image/"):
         source = stem.with_suffix(".image")
-        _copy_blob(version.blob_key, source)
+        copy_blob(version.blob_key, source)
         return _image_pdf(source, target)
     if version.media_type in CONVERTIBLE:
         rendition = rendition_of(version)
@@ -213,12 +213,12 @@ def _version_pdf(version: DocumentVersion, stem: Path, target: Path) -> str:
                 rendition = ensure_rendition(version)
             except JobFailed as exc:
                 return f"PDF-копия не сделана: {exc}"
-        _copy_blob(rendition.blob_key, target)
+        copy_blob(rendition.blob_key, target)
         return ""
     return "Формат файла не переводится в PDF"
 
 
-def _copy_blob(key: str, target: Path) -> None:
+def copy_blob(key: str, target: Path) -> None:
     with blob_store().open(key) as stream, target.open("wb") as out:
         shutil.copyfileobj(stream, out, _CHUNK)
 

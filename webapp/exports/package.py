@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import json
 import shutil
 import zipfile
@@ -30,15 +29,14 @@ import bagit
 
 from webapp.cases.models import Case
 from webapp.documents.media import EXTENSIONS
-from webapp.exports.build import CaseFile, Item, write_case_file
+from webapp.exports.build import CaseFile, Item, copy_blob, write_case_file
 from webapp.exports.seal import Seal
 from webapp.exports.sheets import CaseFacts, HearingCase, hearing_index_pdf
-from webapp.exports.verify import TAGMANIFEST, tagmanifest_comment
-from webapp.runtime import blob_store, signing_authority
+from webapp.exports.verify import TAGMANIFEST, file_sha256, tagmanifest_comment
+from webapp.runtime import signing_authority
 
 MANIFEST = "manifest.json"
 FORMAT = "casefiles-export"
-_CHUNK = 1024 * 1024
 _STORED = (".pdf", ".docx", ".xlsx", ".odt", ".png", ".jpg", ".tif", ".p7s")  # compressed already
 
 
@@ -116,12 +114,12 @@ def _originals(bag: Path, folder: str, case: Case, item: Item) -> list[dict[str,
     version, document = item.version, item.document
     stem = f"{folder}/d{document.id}-v{version.number}"
     original = stem + EXTENSIONS.get(version.media_type, ".bin")
-    _copy(version.blob_key, bag / original)
+    copy_blob(version.blob_key, bag / original)
     signers = []
     signature_files = []
     for number, signature in enumerate(version.signatures, start=1):
         path = f"{stem}-s{number}.p7s"
-        _copy(signature.cms_blob_key, bag / path)
+        copy_blob(signature.cms_blob_key, bag / path)
         signer = {
             "name": signature.signer.full_name,
             "role": signature.role,
@@ -145,17 +143,8 @@ def _originals(bag: Path, folder: str, case: Case, item: Item) -> list[dict[str,
     return [entry, *signature_files]
 
 
-def _copy(key: str, target: Path) -> None:
-    with blob_store().open(key) as stream, target.open("wb") as out:
-        shutil.copyfileobj(stream, out, _CHUNK)
-
-
 def _entry(bag: Path, path: str, kind: str, **facts: Any) -> dict[str, Any]:
-    digest = hashlib.sha256()
-    with (bag / path).open("rb") as stream:
-        while chunk := stream.read(_CHUNK):
-            digest.update(chunk)
-    return {"path": path, "kind": kind, "sha256": digest.hexdigest(), "size": (bag / path).stat().st_size, **facts}
+    return {"path": path, "kind": kind, "sha256": file_sha256(bag / path), "size": (bag / path).stat().st_size, **facts}
 
 
 def _write_inventory(path: Path, case_file: CaseFile) -> None:
@@ -168,7 +157,7 @@ def _write_inventory(path: Path, case_file: CaseFile) -> None:
 
 def _zip(bag: Path, out: Path) -> None:
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
-        archive.comment = tagmanifest_comment(_entry(bag, TAGMANIFEST, "tag")["sha256"])
+        archive.comment = tagmanifest_comment(file_sha256(bag / TAGMANIFEST))
         for path in sorted(p for p in bag.rglob("*") if p.is_file()):
             name = path.relative_to(bag).as_posix()
             compress = zipfile.ZIP_STORED if path.suffix in _STORED else zipfile.ZIP_DEFLATED

@@ -102,13 +102,13 @@ def _check_tag_files(root: Path, comment: bytes, report: Report) -> None:
         report.problems.append(Problem(TAGMANIFEST, "отсутствует"))
         return
     sealed = comment.decode("ascii", "replace").removeprefix(COMMENT_PREFIX) if comment.startswith(b"casefiles") else ""
-    if sealed and _sha256(tagmanifest) != sealed:
+    if sealed and file_sha256(tagmanifest) != sealed:
         report.problems.append(Problem(TAGMANIFEST, "SHA-256 не совпадает с записанной в комментарии архива"))
     for line in tagmanifest.read_text(encoding="utf-8", errors="replace").splitlines():
         digest, _, name = line.strip().partition(" ")
         name = name.strip()
         target = root.joinpath(*PurePosixPath(name).parts)
-        if name and ".." not in PurePosixPath(name).parts and target.is_file() and _sha256(target) != digest:
+        if name and ".." not in PurePosixPath(name).parts and target.is_file() and file_sha256(target) != digest:
             report.problems.append(Problem(name, f"SHA-256 не совпадает с записанной в {TAGMANIFEST}: файл изменён"))
 
 
@@ -161,7 +161,7 @@ def _check_files(root: Path, manifest: dict[str, Any], report: Report) -> None:
             report.problems.append(Problem(f"data/{name}", "указан в manifest.json, но отсутствует"))
             continue
         report.files += 1
-        if _sha256(target) != entry.get("sha256") or target.stat().st_size != entry.get("size"):
+        if file_sha256(target) != entry.get("sha256") or target.stat().st_size != entry.get("size"):
             report.problems.append(Problem(f"data/{name}", "SHA-256 или размер не совпадает с manifest.json"))
         elif entry.get("kind") == "original" and entry.get("recorded_sha256") not in (None, entry.get("sha256")):
             report.problems.append(Problem(f"data/{name}", "байты версии отличаются от записанных в системе"))
@@ -189,7 +189,7 @@ def _check_signatures(root: Path, manifest: dict[str, Any], report: Report) -> N
             report.problems.append(Problem(signature_path, "подпись повреждена или не сходится с сертификатом"))
             continue
         try:
-            content = _sha256(root / original_path)
+            content = file_sha256(root / original_path)
         except OSError:
             report.problems.append(Problem(original_path, "подписанный файл отсутствует"))
             continue
@@ -217,7 +217,7 @@ def _first_per_file(problems: list[Problem]) -> list[Problem]:
     return kept
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as stream:
         while chunk := stream.read(_CHUNK):

@@ -8,12 +8,9 @@ from flask import request
 
 from document_templates import FieldSpec, Manifest
 from webapp.api import actor, api, paginated
-from webapp.exceptions import ValidationError
 from webapp.forms import services
 from webapp.forms.models import FormTemplate
 from webapp.uow import commit
-
-MAX_TEMPLATE_BYTES = 10 * 1024 * 1024
 
 
 @api.get("/templates")
@@ -31,12 +28,7 @@ def get_template(code: str) -> dict[str, Any]:
 @api.post("/templates/<code>/docx")
 def upload_template(code: str) -> tuple[dict[str, Any], int]:
     services.require_template_admin(actor())  # who may, before what was sent
-    upload = request.files.get("file")
-    if upload is None:
-        raise ValidationError("Приложите файл .docx в поле file", code="missing_file")
-    data = upload.stream.read(MAX_TEMPLATE_BYTES + 1)
-    if len(data) > MAX_TEMPLATE_BYTES:
-        raise ValidationError("Шаблон больше 10 МБ", code="too_large")
+    data = services.read_template_upload(request.files.get("file"))
     version = services.upload_template_docx(actor(), code, data)
     commit()
     return {**template_json(version.template)}, 201

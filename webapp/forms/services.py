@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
 
 import document_templates as forms
 from webapp.audit.services import record_event
@@ -58,6 +59,19 @@ def get_template(code: str) -> FormTemplate:
 
 def manifest_of(version: FormTemplateVersion) -> forms.Manifest:
     return forms.Manifest.model_validate(version.manifest)
+
+
+MAX_TEMPLATE_BYTES = 10 * 1024 * 1024
+
+
+def read_template_upload(file: FileStorage | None) -> bytes:
+    """The bytes of an uploaded template DOCX, refused when missing, empty or over 10 MB."""
+    data = file.stream.read(MAX_TEMPLATE_BYTES + 1) if file is not None and file.filename else b""
+    if not data:
+        raise ValidationError("Приложите файл .docx в поле file", code="missing_file")
+    if len(data) > MAX_TEMPLATE_BYTES:
+        raise ValidationError("Шаблон больше 10 МБ", code="too_large")
+    return data
 
 
 def require_template_admin(actor: User) -> None:
