@@ -22,7 +22,11 @@ echo "== pytest (PostgreSQL)"
 source "$ROOT/scripts/pg.sh"
 start_throwaway_postgres
 trap stop_throwaway_postgres EXIT
-CASEFILES_TEST_DATABASE_URL="$PG_URL" pytest -q -p no:cacheprovider
+# What touches the database: the web app, migrations and the demo. The engines (search index, storage, templates,
+# PDF assembly), the browser suite and the authorization matrix (rules, not SQL) ran in full in the SQLite pass.
+CASEFILES_TEST_DATABASE_URL="$PG_URL" pytest -q -p no:cacheprovider tests/webapp tests/test_migrations.py \
+  tests/demo --deselect tests/webapp/test_authorization_matrix.py::test_every_change \
+  --deselect tests/webapp/test_authorization_matrix.py::test_every_read
 
 echo "== pytest (S3 on Swift: the modules that store, read and lock blobs)"
 # The whole suite passes on S3 too (CASEFILES_TEST_STORAGE=s3 pytest tests/webapp --ignore
