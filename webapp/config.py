@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from webapp.exceptions import ConfigurationError
+from webapp.support.calendar import parse_overrides
 
 STORAGE_KINDS = ("local", "s3")
 S3_ADDRESSING = ("auto", "path", "virtual")
@@ -37,6 +38,7 @@ class Settings:
     session_minutes: int = 30  # a browser session ends after this long without a request
     secure_cookies: bool = False  # True behind HTTPS: session cookies are sent over HTTPS only
     queue_url: str = ""  # "": the SQLite job queue in the data dir; redis://host:port/db when scaled out
+    calendar_file: Path | None = None  # days off and working days decreed after the `holidays` package's release
 
     @property
     def ca_dir(self) -> Path:
@@ -81,6 +83,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         session_minutes=_positive_int(env, "CASEFILES_SESSION_MINUTES", 30),
         secure_cookies=_choice(env, "CASEFILES_SECURE_COOKIES", ("0", "1"), lower=True) == "1",
         queue_url=_queue_url(env),
+        calendar_file=_calendar_file(env),
     )
 
 
@@ -106,6 +109,17 @@ def _queue_url(env: dict[str, str]) -> str:
     if url and not url.startswith(("redis://", "rediss://", "unix://")):
         raise ConfigurationError("CASEFILES_QUEUE_URL must be empty (SQLite) or a Redis URL: redis://host:6379/0")
     return url
+
+
+def _calendar_file(env: dict[str, str]) -> Path | None:
+    raw = env.get("CASEFILES_CALENDAR_FILE", "").strip()
+    if not raw:
+        return None
+    path = Path(raw).resolve()
+    if not path.is_file():
+        raise ConfigurationError("CASEFILES_CALENDAR_FILE must name an existing file")
+    parse_overrides(path.read_text(encoding="utf-8"), "CASEFILES_CALENDAR_FILE")
+    return path
 
 
 def _positive_int(env: dict[str, str], name: str, default: int) -> int:

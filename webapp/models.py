@@ -14,6 +14,7 @@ from webapp.nomenclature.models import NomenclatureEntry, NomenclatureSection
 from webapp.renditions.models import Rendition
 from webapp.search.models import IndexOutbox, VersionText
 from webapp.signing.models import Signature, SigningCertificate
+from webapp.support.models import SupportEvent
 
 __all__ = [
     "ApiToken",
@@ -41,6 +42,7 @@ __all__ = [
     "Rendition",
     "Signature",
     "SigningCertificate",
+    "SupportEvent",
     "User",
     "VersionText",
     "user_districts",

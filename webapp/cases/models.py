@@ -43,10 +43,13 @@ class Case(Base):
     destroyed_on: Mapped[dt.date | None]
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The specialist who works the case: its deadlines are theirs.
+    responsible_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
 
     entry: Mapped[NomenclatureEntry] = relationship(lazy="joined")
     district: Mapped[District] = relationship(lazy="joined")
-    created_by: Mapped[User] = relationship()
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+    responsible: Mapped[User | None] = relationship(foreign_keys=[responsible_id], lazy="joined")
 
     @property
     def status_label(self) -> str:

@@ -66,6 +66,15 @@ def readable_cases_clause(user: User) -> ColumnElement[bool] | None:
     return or_(Case.district_id.in_(district_ids), Case.id.in_(granted))
 
 
+def content_cases_clause(user: User) -> ColumnElement[bool] | None:
+    """A WHERE clause limiting a Case query to the cases whose content the user reads (None: no limit)."""
+    if user.role in CONTENT_WIDE_ROLES:
+        return None
+    granted = select(CaseGrant.case_id).where(CaseGrant.user_id == user.id, CaseGrant.revoked_at.is_(None))
+    district_ids = [d.id for d in user.districts] if user.role in DISTRICT_ROLES else []
+    return or_(Case.district_id.in_(district_ids), Case.id.in_(granted))
+
+
 def search_scope(user: User) -> tuple[frozenset[str] | None, frozenset[int]]:
     """Whose documents' text the user may search: (districts, None meaning all; plus these granted cases)."""
     if user.role in CONTENT_WIDE_ROLES:

@@ -13,6 +13,38 @@ from webapp.validation import NOMENCLATURE_INDEX_PATTERN, StrictInput
 ShortText = pydantic.Field(default="", max_length=500)
 
 
+# The categories of the statistical report (Appendix 5, rows 2 and 3) a recipient of services falls in.
+CITIZEN_CATEGORIES = {
+    "elderly_alone": "пожилого возраста: одиноко проживающий",
+    "elderly_lonely": "пожилого возраста: одинокий (нет родственников в населённом пункте)",
+    "elderly_in_family": "пожилого возраста: проживает в семье",
+    "disabled_1": "инвалид I группы",
+    "disabled_2": "инвалид II группы",
+    "disabled_3": "инвалид III группы",
+    "minor_at_risk": "несовершеннолетний, входящий в группу риска",
+    "hardship": "в иной трудной жизненной ситуации",
+    "migrant": "мигрант, беженец",
+    "other": "иная категория",
+}
+FAMILY_CATEGORIES = {
+    "with_children": "семья с детьми",
+    "sop": "семья в социально опасном положении",
+    "disabled_children": "семья с детьми-инвалидами",
+    "with_disabled": "семья, в состав которой входят инвалиды",
+    "other": "иная категория",
+}
+CATEGORIES_BY_KIND = {"citizen": CITIZEN_CATEGORIES, "family": FAMILY_CATEGORIES}
+
+
+def check_categories(kind: str, categories: list[str]) -> list[str]:
+    allowed = CATEGORIES_BY_KIND.get(kind, {})
+    unknown = [category for category in categories if category not in allowed]
+    if unknown:
+        choices = ", ".join(allowed) or "категорий нет — дело не о гражданине и не о семье"
+        raise ValueError(f"неизвестная категория «{unknown[0][:40]}»; допустимо: {choices}")
+    return sorted(set(categories), key=list(allowed).index)
+
+
 class SubjectInput(StrictInput):
     """Whom the case is about. Personal data: kept in the database only."""
 
@@ -20,6 +52,12 @@ class SubjectInput(StrictInput):
     name: str = pydantic.Field(default="", max_length=300)
     address: str = ShortText
     note: str = pydantic.Field(default="", max_length=2000)
+    categories: list[str] = pydantic.Field(default_factory=list, max_length=20)
+
+    @pydantic.model_validator(mode="after")
+    def _known_categories(self) -> SubjectInput:
+        self.categories = check_categories(self.kind, self.categories)
+        return self
 
 
 class CaseInput(StrictInput):
@@ -29,6 +67,7 @@ class CaseInput(StrictInput):
     district: str = pydantic.Field(min_length=1, max_length=40)
     subject: SubjectInput | None = None
     opened_on: dt.date | None = None
+    responsible: str | None = pydantic.Field(default=None, max_length=64)  # username; default: the specialist
 
 
 class CaseFilters(pydantic.BaseModel):
@@ -55,3 +94,10 @@ class ExpertReviewInput(StrictInput):
     decision: Literal["destroy", "extend"]
     protocol: str = pydantic.Field(min_length=1, max_length=500)
     extend_years: int | None = pydantic.Field(default=None, ge=1, le=50)
+
+
+class ProfileInput(StrictInput):
+    """Who works the case and the categories of its recipient (a family or a citizen)."""
+
+    responsible: str | None = pydantic.Field(default=None, max_length=64)
+    categories: list[str] = pydantic.Field(default_factory=list, max_length=20)

@@ -11,9 +11,16 @@ from webapp.audit.services import record_event
 from webapp.auth.models import District, User
 from webapp.auth.services import find_district
 from webapp.cases.models import CASE_STATUSES, Case
-from webapp.cases.permissions import can_open_case_in, can_read_case, can_see_case, readable_cases_clause
-from webapp.cases.schemas import CaseFilters, CaseInput
-from webapp.exceptions import Forbidden, NotFound, ValidationError
+from webapp.cases.permissions import (
+    can_grant_access,
+    can_open_case_in,
+    can_read_case,
+    can_see_case,
+    can_write_case,
+    readable_cases_clause,
+)
+from webapp.cases.schemas import CaseFilters, CaseInput, ProfileInput, check_categories
+from webapp.exceptions import Conflict, Forbidden, NotFound, ValidationError
 from webapp.extensions import db
 from webapp.nomenclature.models import NomenclatureEntry
 from webapp.nomenclature.services import find_entry
@@ -28,6 +35,9 @@ def open_case(actor: User, data: CaseInput, *, today: dt.date | None = None) -> 
     opened_on = data.opened_on or today or dt.date.today()
     if opened_on.year < data.year:
         raise ValidationError("Дело нельзя открыть раньше года номенклатуры", code="invalid_opened_on")
+    responsible = _responsible(data.responsible, district) if data.responsible else None
+    if responsible is None and actor.role == "specialist":
+        responsible = actor
     sequence = _next_case_sequence(entry)
     case = Case(
         entry_id=entry.id,
@@ -40,10 +50,44 @@ def open_case(actor: User, data: CaseInput, *, today: dt.date | None = None) -> 
         status="open",
         opened_on=opened_on,
         created_by_id=actor.id,
+        responsible_id=responsible.id if responsible else None,
     )
     db.session.add(case)
     db.session.flush()
     record_event(actor, "case.open", "case", case.id)
+    return case
+
+
+def _responsible(username: str, district: District) -> User:
+    """The specialist to work a case of `district`: an active specialist serving it."""
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None or not user.is_active or user.role != "specialist" or district.code not in user.district_codes:
+        raise ValidationError(
+            "Ответственным может быть только действующий специалист этого участка", code="invalid_responsible"
+        )
+    return user
+
+
+def update_profile(actor: User, case_id: int, data: ProfileInput) -> Case:
+    """Set who works the case (the head decides) and its recipient's categories (whoever works it)."""
+    case = get_case(actor, case_id)
+    if not can_write_case(actor, case):
+        raise Forbidden("Менять сведения о деле может тот, кто работает с ним", code="forbidden")
+    if case.is_closed:
+        raise Conflict("Дело закрыто: сведения о нём не меняются", code="case_closed")
+    responsible = _responsible(data.responsible, case.district) if data.responsible else None
+    if responsible != case.responsible:
+        if not can_grant_access(actor):
+            raise Forbidden("Ответственного специалиста назначает заведующий отделением", code="forbidden")
+        case.responsible_id = responsible.id if responsible else None
+        case.responsible = responsible
+    kind = case.subject.get("kind", "")
+    try:
+        categories = check_categories(kind, data.categories)
+    except ValueError as exc:
+        raise ValidationError(f"categories: {exc}", code="invalid_categories") from None
+    case.subject = {**case.subject, "categories": categories}
+    record_event(actor, "case.profile", "case", case.id)
     return case
 
 

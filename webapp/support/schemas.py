@@ -1,0 +1,50 @@
+"""Input of the support journal and deadline endpoints."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pydantic
+
+from webapp.support.models import EVENT_KINDS
+from webapp.validation import StrictInput
+
+
+class SupportEventInput(StrictInput):
+    kind: str = pydantic.Field(max_length=40)
+    detail: str = pydantic.Field(default="", max_length=40)
+    occurred_on: dt.date
+    note: str = pydantic.Field(default="", max_length=2000)
+    document_id: int | None = pydantic.Field(default=None, ge=1)
+
+    @pydantic.field_validator("kind")
+    @classmethod
+    def _known_kind(cls, kind: str) -> str:
+        if kind not in EVENT_KINDS:
+            raise ValueError("неизвестный вид записи; допустимо: " + ", ".join(EVENT_KINDS))
+        return kind
+
+    @pydantic.field_validator("detail")
+    @classmethod
+    def _known_detail(cls, detail: str, info: pydantic.ValidationInfo) -> str:
+        details = EVENT_KINDS.get(info.data.get("kind", ""), ("", {}))[1]
+        if details and detail not in details:
+            raise ValueError("для этого вида записи укажите одно из: " + ", ".join(details))
+        if not details and detail:
+            raise ValueError("у этого вида записи уточнений нет")
+        return detail
+
+
+class CancelInput(StrictInput):
+    reason: str = pydantic.Field(min_length=1, max_length=2000)
+
+
+class DeadlineFilters(pydantic.BaseModel):
+    status: str | None = None
+    kind: str | None = None
+    district: str | None = None
+    specialist: str | None = None  # username of the responsible specialist
+    case_id: int | None = None
+    due_from: dt.date | None = None
+    due_to: dt.date | None = None
+    outstanding: bool = False  # only what is still to be done
