@@ -104,7 +104,9 @@ def _register_blueprints(app: Flask) -> None:
     import webapp.search.ocr
     import webapp.search.views
     import webapp.signing.api
-    import webapp.signing.views  # noqa: F401
+    import webapp.signing.views
+    import webapp.support.api
+    import webapp.support.views  # noqa: F401
     from webapp.api import api
     from webapp.ui import ui
 

@@ -16,7 +16,13 @@ def test_case_numbers_follow_the_nomenclature(world: World) -> None:
     assert first["number"] == "04-05/2026/001"
     assert second["number"] == "04-05/2026/002"
     assert first["status"] == "open"
-    assert first["subject"] == {"kind": "family", "name": "Семья Петровых", "address": "ул. Лесная, 1", "note": ""}
+    assert first["subject"] == {
+        "kind": "family",
+        "name": "Семья Петровых",
+        "address": "ул. Лесная, 1",
+        "note": "",
+        "categories": [],
+    }
     assert first["district"] == "u1"
 
 

@@ -37,7 +37,7 @@ OUTCOMES = {"o": "allowed", "f": "403", "n": "404"}
 class Call:
     endpoint: str
     method: str
-    path: str  # with {case}, {doc}, {form}, {sig}, {export}, {job}, {entry}, {grant} filled from the scene
+    path: str  # {case}, {doc}, {form}, {sig}, {export}, {job}, {entry}, {grant}, {journal}, {today}: from the scene
     expect: str  # five letters: O X H A D
     body: dict[str, Any] | None = None
 
@@ -91,6 +91,21 @@ API = [
         {"decision": "destroy", "protocol": "Протокол ЭК № 1"},
     ),
     Call("api.export_case", "POST", "/api/v1/cases/{case}/exports", "onofn", {"format": "zip"}),
+    Call("api.journal", "GET", "/api/v1/cases/{case}/journal", "onofn"),
+    Call(
+        "api.add_entry", "POST", "/api/v1/cases/{case}/journal", "onofn", {"kind": "contact", "occurred_on": "{today}"}
+    ),
+    Call("api.cancel_entry", "POST", "/api/v1/journal/{journal}/cancel", "onofn", {"reason": "ошибочная запись"}),
+    Call("api.set_profile", "PUT", "/api/v1/cases/{case}/profile", "onofn", {"responsible": "spec1", "categories": []}),
+    Call("api.deadlines", "GET", "/api/v1/deadlines?outstanding=1", "ooooo"),
+    Call("api.statistical_report", "GET", "/api/v1/reports/statistical?period=2026-Q3", "ffoff"),
+    Call(
+        "api.save_statistical_report",
+        "POST",
+        "/api/v1/reports/statistical",
+        "ffoff",
+        {"period": "2026-Q3", "case_id": "{case}", "institution": "БУ «Центр»"},
+    ),
     Call("api.case_grants", "GET", "/api/v1/cases/{case}/grants", "onoon"),
     Call(
         "api.grant_case_access",
@@ -177,6 +192,19 @@ PAGES = [
     Call("ui.choose_template", "GET", "/cases/{case}/forms", "onoon"),
     Call("ui.fill_form", "GET", "/cases/{case}/forms/inspection_act", "onoon"),
     Call("ui.case_grant", "POST", "/cases/{case}/grants", "ffoff", {"username": "victim", "reason": "для проверки"}),
+    Call("ui.journal_add", "POST", "/cases/{case}/journal", "onofn", {"what": "contact", "occurred_on": "{today}"}),
+    Call("ui.journal_cancel", "POST", "/journal/{journal}/cancel", "onofn", {"reason": "ошибочная запись"}),
+    Call("ui.case_profile", "POST", "/cases/{case}/profile", "onofn", {"responsible": "spec1"}),
+    Call("ui.deadlines_page", "GET", "/deadlines", "ooooo"),
+    Call("ui.statistical_report", "GET", "/reports/statistical?period=2026-Q3", "ffoff"),
+    Call("ui.statistical_indicator", "GET", "/reports/statistical/4?period=2026-Q3", "ffoff"),
+    Call(
+        "ui.statistical_report_save",
+        "POST",
+        "/reports/statistical",
+        "ffoff",
+        {"period": "2026-Q3", "case_id": "{case}", "institution": "БУ «Центр»"},
+    ),
     Call("ui.case_lifecycle", "POST", "/cases/{case}/lifecycle", "fnfon", {"action": "hold", "reason": "проверка"}),
     Call("ui.upload_document", "POST", "/cases/{case}/upload", "onofn", {}),
     Call("ui.upload_paper_signed", "POST", "/documents/{form}/paper", "onofn", {}),
@@ -236,6 +264,10 @@ def scene(world: World) -> dict[str, Any]:
         .get_json()
     )
     world["head"].delete(f"/api/v1/cases/{case['id']}/grants/{grant['id']}")  # revoked: spec2 sees nothing again
+    today = dt.date.today().isoformat()
+    journal = world["spec1"].post(
+        f"/api/v1/cases/{case['id']}/journal", json={"kind": "home_visit", "occurred_on": today}
+    )
     live_grant = (
         world["head"]
         .post(f"/api/v1/cases/{case['id']}/grants", json={"username": "victim", "reason": "временный доступ"})
@@ -252,6 +284,8 @@ def scene(world: World) -> dict[str, Any]:
         "entries": {role: entries[role] for role in ROLES},
         "act_fields": example_values("inspection_act"),
         "grant": live_grant["id"],
+        "journal": journal.get_json()["id"],
+        "today": today,
         "victim": victim.id,
         "victim_token": db.session.scalar(db.select(ApiToken.id).where(ApiToken.user_id == victim.id)),
     }

@@ -36,6 +36,7 @@ def case_json(case: Case) -> dict[str, Any]:
         "title": case.title,
         "district": case.district.code,
         "subject": case.subject,
+        "responsible": case.responsible.username if case.responsible else None,
         "status": case.status,
         "opened_on": _iso(case.opened_on),
         "closed_on": _iso(case.closed_on),

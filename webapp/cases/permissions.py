@@ -104,6 +104,11 @@ def can_approve_destruction(user: User) -> bool:
     return user.role == "head"
 
 
+def can_report(user: User) -> bool:
+    """The department's statistical report and deadline overview: figures over every case's content."""
+    return user.role in CONTENT_WIDE_ROLES
+
+
 def can_approve_documents(user: User) -> bool:
     """The head approves, returns and annuls documents, and signs them as «утверждаю»."""
     return user.role == "head"

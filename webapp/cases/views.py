@@ -29,6 +29,7 @@ from webapp.exceptions import FORM_ERRORS, DomainError, ValidationError
 from webapp.extensions import db
 from webapp.nomenclature.models import NomenclatureEntry
 from webapp.signing.views import PAPER_ROWS, TRANSITION_LABELS, document_panels
+from webapp.support.views import case_support
 from webapp.ui import current_actor, ui
 from webapp.uow import commit
 from webapp.validation import parse_input, parse_int, parse_optional_date, parse_optional_int
@@ -95,6 +96,7 @@ def case(case_id: int) -> str:
         event_labels=EVENT_LABELS,
         may_close=can_close_case(current_actor()),
         may_archive=can_reopen_or_hold(current_actor()),
+        support=case_support(actor, case, documents),
     )
 
 

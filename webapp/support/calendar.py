@@ -21,7 +21,7 @@ DAY_KINDS = {"off": False, "working": True}
 class WorkCalendar:
     def __init__(self, overrides: dict[dt.date, bool] | None = None) -> None:
         self._overrides = dict(overrides or {})
-        self._official = holidays.RU()  # fills itself a year at a time as dates are asked
+        self._official = holidays.country_holidays("RU")  # fills itself a year at a time as dates are asked
 
     def is_working_day(self, day: dt.date) -> bool:
         if day in self._overrides:

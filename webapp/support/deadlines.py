@@ -234,7 +234,8 @@ def load_facts(cases: Iterable[Case]) -> list[CaseFacts]:
         Document.status != "annulled",
     )
     for document_id, case_id, kind, dated_on, title in db.session.execute(documents):
-        facts[case_id].append(Fact("document", document_id, kind, dated_on, title))
+        if dated_on is not None:
+            facts[case_id].append(Fact("document", document_id, kind, dated_on, title))
     for case_id, case_facts in by_id.items():
         case_facts.facts = facts[case_id]
     return list(by_id.values())

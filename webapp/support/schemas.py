@@ -48,3 +48,15 @@ class DeadlineFilters(pydantic.BaseModel):
     due_from: dt.date | None = None
     due_to: dt.date | None = None
     outstanding: bool = False  # only what is still to be done
+
+
+class CorrectionInput(StrictInput):
+    value: int = pydantic.Field(ge=0, le=10**6)
+    note: str = pydantic.Field(default="", max_length=500)
+
+
+class ReportInput(StrictInput):
+    period: str = pydantic.Field(max_length=10)
+    case_id: int = pydantic.Field(ge=1)
+    institution: str = pydantic.Field(min_length=1, max_length=500)
+    corrections: dict[str, CorrectionInput] = pydantic.Field(default_factory=dict, max_length=100)

@@ -12,16 +12,18 @@ from sqlalchemy import select
 from webapp.audit.services import record_event
 from webapp.auth.models import District, User
 from webapp.cases.models import Case
-from webapp.cases.permissions import can_approve_documents, content_cases_clause
+from webapp.cases.permissions import can_approve_documents, can_report, content_cases_clause
 from webapp.cases.services import get_case, require_content_access
 from webapp.dbtypes import utcnow
 from webapp.documents.models import Document
 from webapp.documents.services import writable_case
 from webapp.exceptions import Conflict, Forbidden, NotFound, ValidationError
 from webapp.extensions import db
+from webapp.forms.services import create_form_document
 from webapp.support.calendar import WorkCalendar, load_calendar
 from webapp.support.deadlines import DEADLINE_KINDS, STATUSES, Deadline, case_deadlines, load_facts
 from webapp.support.models import SupportEvent
+from webapp.support.report import Correction, Indicator, Report, compute_report, parse_period, report_values
 from webapp.support.schemas import DeadlineFilters, SupportEventInput
 
 
@@ -82,6 +84,10 @@ class CaseDeadline:
 
     case: Case
     deadline: Deadline
+
+    @property
+    def pair(self) -> tuple[Case, Deadline]:
+        return self.case, self.deadline
 
 
 def deadlines_of_case(actor: User, case: Case, today: dt.date) -> list[Deadline]:
@@ -158,3 +164,45 @@ def department_tallies(items: Sequence[CaseDeadline], today: dt.date) -> tuple[l
 
 def _urgency(tally: Tally) -> tuple[int, int, str]:
     return -tally.overdue, -tally.due_soon, tally.name
+
+
+def department_report(actor: User, period: str) -> Report:
+    if not can_report(actor):
+        raise Forbidden("Статистический отчёт отделения формирует заведующий отделением", code="forbidden")
+    return compute_report(parse_period(period))
+
+
+def indicator_cases(actor: User, report: Report, code: str) -> tuple[Indicator, list[tuple[Case, int]]]:
+    """The cases behind one figure of the report, with what each adds to it."""
+    indicator = report.indicators.get(code)
+    if indicator is None:
+        raise NotFound("Такой строки в отчёте нет")
+    cases = db.session.scalars(select(Case).where(Case.id.in_(indicator.cases))).all()
+    listed = sorted(cases, key=lambda case: case.number)
+    record_event(actor, "report.trace", "report", None, period=report.period.code, indicator=code)
+    return indicator, [(case, indicator.cases[case.id]) for case in listed]
+
+
+def save_report(
+    actor: User,
+    period: str,
+    case_id: int,
+    corrections: dict[str, Correction],
+    *,
+    institution: str,
+    today: dt.date,
+) -> Document:
+    """The report as a document of the statistical report form in a case: versioned and signable like any."""
+    report = department_report(actor, period)
+    writable_case(actor, case_id)
+    values = report_values(report, corrections, institution=institution, today=today, compiled_by=actor.full_name)
+    document = create_form_document(
+        actor,
+        case_id,
+        "statistical_report",
+        values,
+        title=f"Статистический отчёт за {report.period.title}",
+        dated_on=today,
+    )
+    record_event(actor, "report.save", "document", document.id, period=report.period.code)
+    return document
