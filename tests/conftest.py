@@ -130,6 +130,9 @@ class ApiClient:
     def post(self, path: str, json: Any = None, **kwargs: Any) -> Any:
         return self.client.post(path, headers=self._headers(), json=json, **kwargs)
 
+    def put(self, path: str, json: Any = None, **kwargs: Any) -> Any:
+        return self.client.put(path, headers=self._headers(), json=json, **kwargs)
+
     def delete(self, path: str, **kwargs: Any) -> Any:
         return self.client.delete(path, headers=self._headers(), **kwargs)
 

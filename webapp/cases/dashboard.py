@@ -13,6 +13,8 @@ from webapp.cases.permissions import readable_cases_clause
 from webapp.documents.models import Document, DocumentTransition, DocumentVersion
 from webapp.documents.workflow import approval_queue
 from webapp.extensions import db
+from webapp.support.schemas import DeadlineFilters
+from webapp.support.services import CaseDeadline, find_deadlines
 
 LIMIT = 8
 
@@ -27,6 +29,9 @@ class Dashboard:
     retention_expired: int = 0  # archivists: closed cases past their retention date, not in an act
     fixity_failures: int = 0  # administrators
     recent: list[DocumentVersion] = field(default_factory=list)  # the latest versions in the cases they see
+    overdue: list[CaseDeadline] = field(default_factory=list)  # specialists: their deadlines missed, not yet met
+    due_this_week: list[CaseDeadline] = field(default_factory=list)  # ... and those due by Sunday
+    department_overdue: int = 0  # the head: missed deadlines across the department
 
 
 def dashboard(actor: User, today: dt.date) -> Dashboard:
@@ -43,8 +48,17 @@ def dashboard(actor: User, today: dt.date) -> Dashboard:
         returned_ids = _returned(drafts)
         board.returned = [document for document in drafts if document.id in returned_ids][:LIMIT]
         board.drafts = [document for document in drafts if document.id not in returned_ids][:LIMIT]
+    if actor.role == "specialist":
+        own = find_deadlines(actor, DeadlineFilters(specialist=actor.username, outstanding=True), today)
+        sunday = today + dt.timedelta(days=6 - today.weekday())
+        board.overdue = [item for item in own if item.deadline.status == "overdue"]
+        board.due_this_week = [
+            item for item in own if item.deadline.status == "open" and item.deadline.due_on <= sunday
+        ]
     if actor.role == "head":
         board.awaiting_approval = approval_queue(actor)[:LIMIT]
+        outstanding = find_deadlines(actor, DeadlineFilters(status="overdue", outstanding=True), today)
+        board.department_overdue = len(outstanding)
     if actor.role == "archivist":
         closed = select(func.count(Case.id)).where(Case.status == "closed")
         board.closed_not_transferred = db.session.scalar(closed) or 0

@@ -129,6 +129,7 @@ def create_form_document(
     values = _validated(manifest, fields)
     title = title or _default_title(manifest, values)
     rendered = _render(template_version, manifest, values)
+    dated_on = dated_on or _form_date(manifest, values)
     return documents.add_rendered_document(
         actor,
         case_id,
@@ -137,6 +138,17 @@ def create_form_document(
         title=title,
         dated_on=dated_on,
     )
+
+
+def _form_date(manifest: forms.Manifest, values: dict[str, Any]) -> dt.date | None:
+    """A form's own date (the act's day of inspection, the passport's date): its first date field, if filled."""
+    for spec in manifest.fields:
+        if spec.type == "date" and values.get(spec.name):
+            try:
+                return dt.date.fromisoformat(str(values[spec.name]))
+            except ValueError:
+                return None
+    return None
 
 
 def add_form_version(actor: User, document_id: int, base_version: int, fields: Any, comment: str) -> DocumentVersion:

@@ -335,10 +335,13 @@ def report_values(
     figure needs a reason, and the reasons go into the report's notes with the figure that was computed."""
     notes = list(report.notes)
     figures = {code: indicator.value for code, indicator in report.indicators.items()}
-    for code, (value, why) in corrections.items():
-        indicator = report.indicators.get(code)
-        if indicator is None:
-            raise ValidationError(f"Строки {code[:10]} в отчёте нет", code="unknown_indicator")
+    unknown = [code for code in corrections if code not in report.indicators]
+    if unknown:
+        raise ValidationError(f"Строки {unknown[0][:10]} в отчёте нет", code="unknown_indicator")
+    for code, indicator in report.indicators.items():  # in the order of the form
+        if code not in corrections:
+            continue
+        value, why = corrections[code]
         if value < 0:
             raise ValidationError(f"Строка {code}: значение не может быть отрицательным", code="invalid_value")
         if value == indicator.value and not indicator.manual:

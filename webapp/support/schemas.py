@@ -12,7 +12,7 @@ from webapp.validation import StrictInput
 
 class SupportEventInput(StrictInput):
     kind: str = pydantic.Field(max_length=40)
-    detail: str = pydantic.Field(default="", max_length=40)
+    detail: str = pydantic.Field(default="", max_length=40, validate_default=True)
     occurred_on: dt.date
     note: str = pydantic.Field(default="", max_length=2000)
     document_id: int | None = pydantic.Field(default=None, ge=1)
