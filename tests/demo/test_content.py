@@ -118,7 +118,7 @@ def test_cases_fit_the_input_rules(demo: DemoInstitution) -> None:
             assert case.opened_on.year < YEAR and case.closed_on < dt.date(YEAR, 1, 1)
         assert case.created_by in usernames
         assert 0 < len(case.title) <= 500
-        assert set(case.subject) <= {"kind", "name", "address", "note"}
+        assert set(case.subject) <= {"kind", "name", "address", "note", "categories"}
         assert case.subject["kind"] in {"family", "citizen", "district", "department"}
         assert len(case.subject.get("name", "")) <= 300 and len(case.subject.get("address", "")) <= 500
         assert case.documents

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import stat
 from pathlib import Path
@@ -135,11 +136,22 @@ def test_demo_loads_once_and_is_searchable(app: Flask, run) -> None:  # type: ig
     # The head has approved and signed forms, and an inspection act waits in her queue.
     from webapp.documents.workflow import approval_queue
     from webapp.signing.services import checked_signatures
+    from webapp.support.schemas import DeadlineFilters
+    from webapp.support.services import find_deadlines
 
     head = db.session.scalars(db.select(User).where(User.username == "orlova")).one()
     assert [document.type for document in approval_queue(head)] == ["inspection_act"]
     approved = db.session.scalars(db.select(Document).where(Document.status == "approved")).all()
-    assert len(approved) == 2
+    assert len(approved) == 3
+    last_quarter = (dt.date.today().month - 1) // 3 or 4
+    report = next(document for document in approved if document.title.startswith("Статистический отчёт за"))
+    assert report.title.startswith(f"Статистический отчёт за {('I', 'II', 'III', 'IV')[last_quarter - 1]} квартал")
+    assert report.versions[0].form_data["indicator_4"] > 0  # home visits from the demo journals
+    # Deadlines near today: some missed, some still to come, whenever the demo is loaded.
+    statuses = [
+        item.deadline.status for item in find_deadlines(head, DeadlineFilters(outstanding=True), dt.date.today())
+    ]
+    assert "overdue" in statuses and "open" in statuses
     for document in approved:
         checked = checked_signatures(document.versions[-1])
         assert sorted(s.role for s, _ in checked) == ["составил", "утверждаю"]

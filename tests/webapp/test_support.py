@@ -319,3 +319,16 @@ def test_saving_the_report_with_corrections_makes_a_form_document(world: World) 
 def test_periods(raw: str, start: dt.date, end: dt.date, label: str) -> None:
     period = parse_period(raw)
     assert (period.start, period.end, period.label) == (start, end, label)
+
+
+def test_a_new_version_of_a_passport_renews_it(world: World) -> None:
+    case = family(world, "u1", "2026-02-02", "with_children")
+    passport = world.upload(case, type="family_passport", title="Социальный паспорт семьи", date="2026-02-02")
+    query = f"/api/v1/deadlines?case={case}&kind=family_passport"
+    [first] = world["spec1"].get(query).get_json()["items"]
+    assert (first["due_on"], first["status"], first["met_by"]) == ("2026-08-02", "overdue", None)
+    answer = world["spec1"].upload(f"/api/v1/documents/{passport['id']}/versions", b"Updated", base_version="1")
+    assert answer.status_code == 201, answer.get_json()
+    renewed, following = world["spec1"].get(query).get_json()["items"]
+    assert (renewed["status"], renewed["met_on"], renewed["met_by"]["id"]) == ("overdue", TODAY, passport["id"])
+    assert following["starts_on"] == TODAY and following["status"] == "open"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from webapp.demo.citizens import guseva, lukin
 from webapp.demo.content import DemoCase, DemoDocument, document, version
@@ -16,6 +17,7 @@ from webapp.demo.forms_family import (
 )
 from webapp.demo.forms_office import application, letter, register, scan_note
 from webapp.demo.forms_programs import ippsu_conclusion
+from webapp.demo.journal import CATEGORIES
 from webapp.demo.passport_rows import STAGE_NAMES
 from webapp.demo.people import GALIEV, ORLOVA, SOKOLOVA, Staff, ddmmyyyy, district, workday
 from webapp.demo.programs import Conclusion, conclusions
@@ -45,12 +47,13 @@ def _case_title(household: Household) -> str:
     return f"Личное дело получателя социальных услуг: {_who(household, full=True)}"
 
 
-def _subject(household: Household) -> dict[str, str]:
+def _subject(household: Household) -> dict[str, Any]:
     return {
         "kind": household.kind,
         "name": household.name,
         "address": household.address,
         "note": household.note,
+        "categories": list(CATEGORIES.get(household.name, ())),
     }
 
 

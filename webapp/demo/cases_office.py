@@ -192,20 +192,7 @@ def _reports_case(y: int) -> DemoCase:
                 version(form, media, ORLOVA, "Отчёт сформирован и направлен"),
             )
         )
-    q3_date = workday(y, 10, 5)
-    draft = statistical_report(f"III квартал {y}", report_values(3), q3_date, GALIEV)
-    fixed = statistical_report(
-        f"III квартал {y}", report_values(3, corrections={"4.": 218, "11.2": 41}), q3_date, GALIEV
-    )
-    reports.append(
-        document(
-            "statistical_report",
-            f"Статистический отчёт за III квартал {y} г.",
-            q3_date,
-            version(draft, DOCX, GALIEV, "Первичная редакция"),
-            version(fixed, DOCX, ORLOVA, "Исправлены показатели 4 и 11.2 по журналам учёта посещений и писем"),
-        )
-    )
+    # The third quarter's report is computed from the case files when the demo is loaded (webapp/demo/loader.py).
     month_date = workday(y, 11, 5)
     october = statistical_report(f"октябрь {y}", report_values(10, monthly=True), month_date, GALIEV)
     reports.append(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import pathlib
 from dataclasses import dataclass
+from typing import Any
 
 from webapp.demo.people import DISTRICTS, INSTITUTION_SHORT, STAFF, Staff
 from webapp.demo.render import render
@@ -50,7 +51,7 @@ class DemoCase:
     nomenclature_index: str
     district: str
     title: str
-    subject: dict[str, str]  # kind (family|citizen|district|department), name, address, note
+    subject: dict[str, Any]  # kind (family|citizen|district|department), name, address, note, categories
     opened_on: dt.date
     created_by: str  # username
     documents: tuple[DemoDocument, ...]

@@ -17,6 +17,7 @@ from webapp.cases.models import Case
 from webapp.cases.schemas import CaseInput, SubjectInput
 from webapp.cases.services import open_case
 from webapp.demo.content import DemoCase, DemoInstitution, build_demo, nomenclature_csv_path
+from webapp.demo.journal import CATEGORIES, journal
 from webapp.demo.people import BELOVA, ORLOVA, STAFF
 from webapp.documents import workflow
 from webapp.documents.media import EXTENSIONS
@@ -29,6 +30,9 @@ from webapp.forms.services import add_form_version, create_form_document, sync_b
 from webapp.nomenclature.models import NomenclatureEntry
 from webapp.nomenclature.services import import_csv
 from webapp.signing.services import APPROVAL_ROLE, sign_version
+from webapp.support.report import last_quarter
+from webapp.support.schemas import SupportEventInput
+from webapp.support.services import record_support_event, save_report
 from webapp.uow import commit
 
 
@@ -47,7 +51,10 @@ def load_demo(*, password: str, today: dt.date | None = None) -> str:
     filled = _load_forms(cases, users)
     documents = sum(len(demo.documents) for _, demo in cases) + len(filled)
     _approve_and_sign(filled, users[ORLOVA.username])
-    _close_past_cases(cases, users[BELOVA.username], today or dt.date.today())
+    day = today or dt.date.today()
+    _load_journals(cases, users, day)
+    _file_last_quarter_report(cases, users[ORLOVA.username], institution.name, day)
+    _close_past_cases(cases, users[BELOVA.username], day)
     commit()
     logins = "\n".join(f"  {u.username:<12} {u.full_name} ({u.role})" for u in institution.users)
     return (
@@ -164,6 +171,30 @@ def _approve_and_sign(filled: dict[str, tuple[Document, User]], head: User) -> N
         if code in APPROVED_FORMS:
             workflow.approve(head, document, number)
             sign_version(head, document.id, number, APPROVAL_ROLE)
+
+
+def _load_journals(cases: list[tuple[Case, DemoCase]], users: dict[str, User], today: dt.date) -> None:
+    recipients = [(case, demo) for case, demo in cases if demo.subject.get("name") in CATEGORIES]
+    for number, (case, demo) in enumerate(recipients):
+        author = users[demo.created_by]
+        for entry in journal(demo.subject["name"], demo.subject["kind"], case.opened_on, today, number):
+            data = SupportEventInput(kind=entry.kind, detail=entry.detail, occurred_on=entry.on, note=entry.note)
+            record_support_event(author, case.id, data, today=today)
+
+
+def _file_last_quarter_report(cases: list[tuple[Case, DemoCase]], head: User, institution: str, today: dt.date) -> None:
+    """The last quarter's statistical report, computed from the journals, corrected where the case files cannot
+    know (the staff list), approved and signed by the head."""
+    home = next(case for case, demo in cases if demo.nomenclature_index == REPORTS_HOME)
+    corrections = {"1.2": (1, "психолог отделения"), "1.3": (1, ""), "1.4": (0, "")}
+    document = save_report(head, last_quarter(today).code, home.id, corrections, institution=institution, today=today)
+    sign_version(head, document.id, 1, "составил")
+    workflow.submit(head, document, "Отчёт за квартал")
+    workflow.approve(head, document, 1)
+    sign_version(head, document.id, 1, APPROVAL_ROLE)
+
+
+REPORTS_HOME = "04-04"
 
 
 def _up_to_stage(manifest: forms.Manifest, values: dict[str, Any], stages: int) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from webapp.cases.models import Case
-from webapp.documents.models import Document
+from webapp.documents.models import Document, DocumentVersion
 from webapp.extensions import db
 from webapp.support.calendar import WorkCalendar
 from webapp.support.models import SupportEvent
@@ -205,6 +205,7 @@ FACT_EVENT_KINDS = frozenset(
     | {"rehabilitation_started", "rehabilitation_completed"}
 )
 FACT_DOCUMENT_TYPES = ("inspection_act", "family_passport", "district_passport", "ippsu_conclusion")
+RENEWED_DOCUMENTS = ("family_passport", "district_passport")
 
 
 def load_facts(cases: Iterable[Case]) -> list[CaseFacts]:
@@ -233,9 +234,20 @@ def load_facts(cases: Iterable[Case]) -> list[CaseFacts]:
         Document.dated_on.is_not(None),
         Document.status != "annulled",
     )
-    for document_id, case_id, kind, dated_on, title in db.session.execute(documents):
+    found = {row[0]: row for row in db.session.execute(documents)}
+    for document_id, case_id, kind, dated_on, title in found.values():
         if dated_on is not None:
             facts[case_id].append(Fact("document", document_id, kind, dated_on, title))
+    # A passport is updated by a new version of it: the day that version was recorded.
+    updates = select(DocumentVersion.document_id, DocumentVersion.created_at).where(
+        DocumentVersion.document_id.in_([row[0] for row in found.values() if row[2] in RENEWED_DOCUMENTS]),
+        DocumentVersion.number > 1,
+    )
+    for document_id, created_at in db.session.execute(updates):
+        _, case_id, kind, _, title = found[document_id]
+        day = created_at.astimezone().date()  # the server's day, as dt.date.today() counts
+        if day not in {fact.on for fact in facts[case_id] if fact.id == document_id}:
+            facts[case_id].append(Fact("document", document_id, kind, day, title))
     for case_id, case_facts in by_id.items():
         case_facts.facts = facts[case_id]
     return list(by_id.values())
