@@ -5,11 +5,14 @@ of the Russian Federation (2025: 1 November a working Saturday, 3 November off; 
 from __future__ import annotations
 
 import datetime as dt
+import os
+from pathlib import Path
 
 import pytest
 
+from webapp.config import load_settings
 from webapp.exceptions import ConfigurationError
-from webapp.support.calendar import WorkCalendar, parse_overrides
+from webapp.support.calendar import WorkCalendar, load_calendar, parse_overrides
 from webapp.support.deadlines import CaseFacts, Deadline, Fact, add_months, case_deadlines
 
 D = dt.date
@@ -169,3 +172,21 @@ def test_family_psychologist_rehabilitation_lasts_six_to_twelve_months() -> None
     early = facts(start, ("rehabilitation_completed", D(2026, 5, 1)))
     assert summary(of_kind(early, "rehabilitation", D(2026, 11, 23))) == [(D(2027, 1, 15), "early", D(2026, 5, 1))]
     assert summary(of_kind(facts(start), "rehabilitation", D(2027, 1, 16))) == [(D(2027, 1, 15), "overdue", None)]
+
+
+def test_the_calendar_file_is_checked_at_start_and_reread_when_it_changes(tmp_path: Path) -> None:
+    days = tmp_path / "calendar.txt"
+    environ = {"CASEFILES_DATA_DIR": str(tmp_path / "data"), "CASEFILES_CALENDAR_FILE": str(days)}
+    with pytest.raises(ConfigurationError, match="existing file"):
+        load_settings(environ)
+    days.write_text("2026-12-30 holiday\n")
+    with pytest.raises(ConfigurationError, match="line 1"):
+        load_settings(environ)
+    days.write_text("2026-12-30 off\n")
+    settings = load_settings(environ)
+    assert not load_calendar(settings.calendar_file).is_working_day(D(2026, 12, 30))
+    days.write_text("2026-12-30 working\n2026-12-29 off\n")
+    os.utime(days, (days.stat().st_atime, days.stat().st_mtime + 5))
+    calendar = load_calendar(settings.calendar_file)
+    assert calendar.is_working_day(D(2026, 12, 30)) and not calendar.is_working_day(D(2026, 12, 29))
+    assert load_calendar(None).is_working_day(D(2026, 12, 30))
