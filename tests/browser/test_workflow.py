@@ -129,7 +129,8 @@ def test_every_roles_main_pages_render_without_errors(page: Page, live_server: L
     """Each page loads under the strict CSP with no script error (the page fixture fails on any), and is kept as a
     screenshot to look at."""
     pages = {
-        "spec": ["/", "/search", "/exports", "/account/tokens", "/cases/new"],
+        "spec": ["/", "/search", "/exports", "/account/tokens", "/cases/new", "/deadlines"],
+        "head": ["/", "/deadlines", "/reports/statistical"],
         "archivist": ["/", "/nomenclature", "/archive", "/archive/destruction"],
         "admin": ["/", "/admin/users", "/admin/templates", "/admin/fixity", "/audit"],
     }
@@ -146,7 +147,7 @@ def test_every_roles_main_pages_render_without_errors(page: Page, live_server: L
 def test_a_tablet_screen_needs_no_sideways_scrolling(page: Page, live_server: LiveServer) -> None:
     page.set_viewport_size({"width": 820, "height": 1180})
     log_in(page, live_server, "spec")
-    for path in ("/", "/cases/new", "/search"):
+    for path in ("/", "/cases/new", "/search", "/deadlines"):
         page.goto(live_server.url + path)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 820, (path, width)

@@ -272,7 +272,7 @@ def test_a_figure_opens_the_cases_behind_it(app: Flask, world: World) -> None:
     assert head.get("/reports/statistical/99?period=2026-Q3").status_code == 404
 
 
-def test_saving_the_report_with_corrections_makes_a_form_document(world: World) -> None:
+def test_saving_the_report_with_corrections_makes_a_form_document(app: Flask, world: World) -> None:
     cases = hand_worked_quarter(world)
     home = world.open_case("head", "u1", title="Статистические отчёты", subject={"kind": "department"})["id"]
     body: dict[str, Any] = {"period": "2026-Q3", "case_id": home, "institution": "БУ «Центр»"}
@@ -304,6 +304,8 @@ def test_saving_the_report_with_corrections_makes_a_form_document(world: World) 
     signed = world["head"].post(f"/api/v1/documents/{document['id']}/versions/1/signatures", json={"role": "составил"})
     assert signed.status_code == 201
     assert cases  # the quarter's cases stay as they were
+    report_page = page(signed_in(app, "head"), "/reports/statistical?period=2026-Q3")
+    assert "Уже сохранено" in report_page and f"#document-{document['id']}" in report_page
     assert world["spec1"].post("/api/v1/reports/statistical", json=body).status_code == 403
 
 

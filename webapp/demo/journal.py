@@ -61,6 +61,8 @@ def journal(name: str, kind: str, opened: dt.date, today: dt.date, number: int) 
             DemoEntry("adaptation_report_sent", workday(y, 9, 28)),
             DemoEntry("yard_management", workday(y, 8, 20), "employment"),
         ]
+    if name == "Семья Тарасовых":
+        entries.append(DemoEntry("rehabilitation_started", opened + dt.timedelta(days=21), note="«Семейный психолог»"))
     entries += _near_today(name, today)
     return [entry for entry in entries if opened <= entry.on <= today]
 
@@ -68,13 +70,12 @@ def journal(name: str, kind: str, opened: dt.date, today: dt.date, number: int) 
 def _near_today(name: str, today: dt.date) -> list[DemoEntry]:
     """What keeps deadlines live whenever the demo is loaded: a problem found yesterday (information due in
     days), an appeal a fortnight ago still without proposals (overdue), a programme approved last week."""
-    if name == "Семья Журавлёвых":
-        return [DemoEntry("problem_detected", today - dt.timedelta(days=1), note="сообщение школы о пропусках занятий")]
+    if name == "Гусева Антонина Фёдоровна":
+        return [
+            DemoEntry("problem_detected", today - dt.timedelta(days=1), note="сообщение соседей: не выходит из дома")
+        ]
     if name == "Семья Мельниковых":
         return [DemoEntry("appeal", today - dt.timedelta(days=14), note="заявление о помощи в оформлении пособия")]
     if name == "Семья Тарасовых":
-        return [
-            DemoEntry("ippsu_approved", today - dt.timedelta(days=6)),
-            DemoEntry("rehabilitation_started", today.replace(month=2, day=2)),
-        ]
+        return [DemoEntry("ippsu_approved", today - dt.timedelta(days=6))]
     return []

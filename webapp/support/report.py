@@ -36,6 +36,7 @@ MONTHS = (
 )
 QUARTERS = ("I квартал", "II квартал", "III квартал", "IV квартал")
 WHOLE_YEAR = "I–IV кварталы"
+REPORT_TITLE = "Статистический отчёт за"  # + the period's title: the saved document's title
 SOCIAL_CONTRACT_ACT = "материально-бытовые условия (социальный контракт)"
 
 

@@ -23,7 +23,15 @@ from webapp.forms.services import create_form_document
 from webapp.support.calendar import WorkCalendar, load_calendar
 from webapp.support.deadlines import DEADLINE_KINDS, STATUSES, Deadline, case_deadlines, load_facts
 from webapp.support.models import SupportEvent
-from webapp.support.report import Correction, Indicator, Report, compute_report, parse_period, report_values
+from webapp.support.report import (
+    REPORT_TITLE,
+    Correction,
+    Indicator,
+    Report,
+    compute_report,
+    parse_period,
+    report_values,
+)
 from webapp.support.schemas import DeadlineFilters, SupportEventInput
 
 
@@ -201,7 +209,7 @@ def save_report(
         case_id,
         "statistical_report",
         values,
-        title=f"Статистический отчёт за {report.period.title}",
+        title=f"{REPORT_TITLE} {report.period.title}",
         dated_on=today,
     )
     record_event(actor, "report.save", "document", document.id, period=report.period.code)

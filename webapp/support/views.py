@@ -23,7 +23,7 @@ from webapp.support import services
 from webapp.support.api import deadline_filters
 from webapp.support.deadlines import DEADLINE_KINDS, STATUSES
 from webapp.support.models import EVENT_KINDS
-from webapp.support.report import MANUAL_ROWS, ROWS, Correction, last_quarter, parse_period
+from webapp.support.report import MANUAL_ROWS, REPORT_TITLE, ROWS, Correction, last_quarter, parse_period
 from webapp.support.schemas import SupportEventInput
 from webapp.ui import current_actor, ui
 from webapp.uow import commit
@@ -165,6 +165,7 @@ def statistical_report() -> str:
         manual=MANUAL_ROWS,
         periods=_period_choices(dt.date.today()),
         homes=_report_homes(),
+        saved=_saved_reports(report.period.title),
         institution=current_app.config["CASEFILES"].institution_name,
     )
 
@@ -223,6 +224,14 @@ def _period_choices(today: dt.date) -> list[tuple[str, str]]:
                 choices.append((period.code, period.title))
         choices.append((str(year), f"{year} год"))
     return choices
+
+
+def _saved_reports(period_title: str) -> list[Document]:
+    """Reports of this period already saved from this page (their title names the period)."""
+    query = select(Document).where(
+        Document.type == "statistical_report", Document.title == f"{REPORT_TITLE} {period_title}"
+    )
+    return list(db.session.scalars(query.order_by(Document.id)))
 
 
 def _report_homes() -> list[Case]:
