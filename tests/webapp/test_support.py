@@ -107,6 +107,9 @@ def test_profile_categories_follow_the_subject_and_the_head_assigns_the_speciali
     body = {"responsible": "spec1", "categories": ["disabled_1", "elderly_in_family", "disabled_1"]}
     answer = world["spec1"].put(f"/api/v1/cases/{case}/profile", json=body)
     assert answer.get_json()["subject"]["categories"] == ["elderly_in_family", "disabled_1"]
+    # Found to be «55+» now: monthly contacts are owed from this month, not from the opening in March.
+    contacts = world["spec1"].get(f"/api/v1/deadlines?case={case}&kind=monthly_contact").get_json()["items"]
+    assert [item["starts_on"] for item in contacts] == [dt.date.today().replace(day=1).isoformat()]
     assert answer.get_json()["responsible"] == "spec1"
     taking = world["spec1"].put(f"/api/v1/cases/{case}/profile", json={"responsible": None, "categories": []})
     assert taking.status_code == 403  # the head assigns

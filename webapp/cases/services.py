@@ -25,6 +25,7 @@ from webapp.extensions import db
 from webapp.nomenclature.models import NomenclatureEntry
 from webapp.nomenclature.services import find_entry
 from webapp.pagination import paginate
+from webapp.support.deadlines import MONTHLY_CONTACT_CATEGORIES
 
 
 def open_case(actor: User, data: CaseInput, *, today: dt.date | None = None) -> Case:
@@ -68,8 +69,10 @@ def _responsible(username: str, district: District) -> User:
     return user
 
 
-def update_profile(actor: User, case_id: int, data: ProfileInput) -> Case:
-    """Set who works the case (the head decides) and its recipient's categories (whoever works it)."""
+def update_profile(actor: User, case_id: int, data: ProfileInput, *, today: dt.date | None = None) -> Case:
+    """Set who works the case (the head decides) and its recipient's categories (whoever works it). A citizen
+    found to be «55+» or disabled is owed a monthly contact from the month this is recorded, not from the
+    case's opening (their earlier contacts were never in the journal)."""
     case = get_case(actor, case_id)
     if not can_write_case(actor, case):
         raise Forbidden("Менять сведения о деле может тот, кто работает с ним", code="forbidden")
@@ -86,7 +89,13 @@ def update_profile(actor: User, case_id: int, data: ProfileInput) -> Case:
         categories = check_categories(kind, data.categories)
     except ValueError as exc:
         raise ValidationError(f"categories: {exc}", code="invalid_categories") from None
-    case.subject = {**case.subject, "categories": categories}
+    subject = {**case.subject, "categories": categories}
+    watched = bool(set(categories) & MONTHLY_CONTACT_CATEGORIES)
+    if watched and not set(case.subject.get("categories") or ()) & MONTHLY_CONTACT_CATEGORIES:
+        subject["contacts_from"] = (today or dt.date.today()).isoformat()
+    elif not watched:
+        subject.pop("contacts_from", None)
+    case.subject = subject
     record_event(actor, "case.profile", "case", case.id)
     return case
 

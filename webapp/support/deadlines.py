@@ -56,6 +56,7 @@ class CaseFacts:
     opened_on: dt.date
     closed_on: dt.date | None
     facts: list[Fact] = field(default_factory=list)
+    contacts_from: dt.date | None = None  # monthly contacts are owed from then (default: the case's opening)
 
     def of(self, *kinds: str) -> list[Fact]:
         return sorted((fact for fact in self.facts if fact.kind in kinds), key=lambda fact: (fact.on, fact.id))
@@ -172,7 +173,7 @@ def _monthly_contacts(case: CaseFacts, today: dt.date) -> list[Deadline]:
     contacts = case.of("contact", "home_visit")
     last = min(today, case.closed_on) if case.closed_on else today
     deadlines = []
-    month = case.opened_on.replace(day=1)
+    month = max(case.opened_on, case.contacts_from or case.opened_on).replace(day=1)
     while month <= last:
         end = month.replace(day=monthdays.monthrange(month.year, month.month)[1])
         met = next((fact for fact in contacts if month <= fact.on <= end), None)
@@ -217,6 +218,7 @@ def load_facts(cases: Iterable[Case]) -> list[CaseFacts]:
             frozenset(case.subject.get("categories") or ()),
             case.opened_on,
             case.closed_on,
+            contacts_from=_date(case.subject.get("contacts_from")),
         )
         for case in cases
     }
@@ -251,3 +253,10 @@ def load_facts(cases: Iterable[Case]) -> list[CaseFacts]:
     for case_id, case_facts in by_id.items():
         case_facts.facts = facts[case_id]
     return list(by_id.values())
+
+
+def _date(raw: object) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(raw)) if raw else None
+    except ValueError:
+        return None
