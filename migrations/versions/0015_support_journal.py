@@ -12,7 +12,6 @@ from alembic import op
 
 import webapp.dbtypes
 
-
 revision = "0015"
 down_revision = "0014"
 branch_labels = None
