@@ -181,7 +181,8 @@ def test_pdf_case_file_is_numbered_bookmarked_and_adds_up(
     for marker in ("Акт", "Соглашение"):
         position = next(n for n, (title, _) in enumerate(outline) if marker in title)
         assert outline[position + 1][0] == "Лист подписей"
-    assert "Тестова Анна Ивановна" in texts[outline[titles.index("Лист подписей")][1]]
+    scan_position = next(n for n, (title, _) in enumerate(outline) if "Соглашение" in title)
+    assert "Тестова Анна Ивановна" in texts[outline[scan_position + 1][1]]
 
 
 def _inventory_rows(pdf: Path) -> list[tuple[int, int, int]]:

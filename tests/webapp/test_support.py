@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from tests.conftest import World
 from tests.webapp.test_forms import fill
 from tests.webapp.test_pages import _csrf, forget_request_state, login
+from webapp.audit.models import AuditEvent
 from webapp.documents.models import Document
 from webapp.extensions import db
 from webapp.support.report import SOCIAL_CONTRACT_ACT, parse_period
@@ -83,6 +84,8 @@ def test_journal_entries_are_checked_recorded_and_cancelled_not_deleted(world: W
     assert again.status_code == 409
     journal = world["spec1"].get(f"/api/v1/cases/{case}/journal").get_json()
     assert [item["cancel_reason"] for item in journal["items"]] == ["не тот гражданин"]
+    reads = db.select(AuditEvent).where(AuditEvent.action == "support.read", AuditEvent.object_id == case)
+    assert len(db.session.scalars(reads).all()) == 1  # the journal's notes are content: each read is on record
     april = [
         item
         for item in world["spec1"].get(f"/api/v1/deadlines?case={case}&kind=monthly_contact").get_json()["items"]

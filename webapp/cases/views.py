@@ -78,6 +78,8 @@ def case(case_id: int) -> str:
     actor = current_actor()
     case, documents = documents_of_case(actor, case_id)
     may_grant = can_grant_access(actor)
+    support = case_support(actor, case, documents)
+    commit()  # the journal's read is audited
     return render_template(
         "cases/detail.html",
         case=case,
@@ -96,7 +98,7 @@ def case(case_id: int) -> str:
         event_labels=EVENT_LABELS,
         may_close=can_close_case(current_actor()),
         may_archive=can_reopen_or_hold(current_actor()),
-        support=case_support(actor, case, documents),
+        support=support,
     )
 
 

@@ -30,6 +30,7 @@ def set_profile(case_id: int) -> dict[str, Any]:
 @api.get("/cases/<int:case_id>/journal")
 def journal(case_id: int) -> dict[str, Any]:
     _, entries = services.case_journal(actor(), case_id)
+    commit()
     return {"items": [entry_json(entry) for entry in entries], "total": len(entries)}
 
 

@@ -80,8 +80,10 @@ def cancel_support_event(actor: User, event_id: int, reason: str) -> SupportEven
 
 
 def case_journal(actor: User, case_id: int) -> tuple[Case, list[SupportEvent]]:
+    """The journal of a case, newest first; its notes are content, so each read is audited."""
     case = get_case(actor, case_id)
     require_content_access(actor, case)
+    record_event(actor, "support.read", "case", case.id)
     query = select(SupportEvent).where(SupportEvent.case_id == case.id)
     return case, list(db.session.scalars(query.order_by(SupportEvent.occurred_on.desc(), SupportEvent.id.desc())))
 
