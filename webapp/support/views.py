@@ -93,7 +93,8 @@ def journal_cancel(entry_id: int) -> Response:
         commit()
     except FORM_ERRORS as exc:
         flash(exc.message, "error")
-        return redirect(request.referrer or url_for("ui.cases"))
+        back = parse_optional_int(request.form.get("case_id"), "case_id")
+        return redirect(url_for("ui.case", case_id=back, _anchor="journal") if back else url_for("ui.cases"))
     flash("Запись отменена", "success")
     return redirect(url_for("ui.case", case_id=entry.case_id) + "#journal")
 
