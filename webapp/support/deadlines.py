@@ -101,6 +101,7 @@ WORKING_DAY_RULES = {
 }
 HALF_YEAR = 6
 QUARTER = 3
+RENEWED_DOCUMENTS = ("family_passport", "district_passport")  # renewed every half-year
 
 
 def case_deadlines(case: CaseFacts, workdays: WorkCalendar, today: dt.date) -> list[Deadline]:
@@ -110,8 +111,8 @@ def case_deadlines(case: CaseFacts, workdays: WorkCalendar, today: dt.date) -> l
             met = _first_on_or_after(case.of(*meeting), start.on)
             due = workdays.add_working_days(start.on, days)
             deadlines.append(_judged(case.case_id, kind, start, due, met, today))
-    for kind, document_type in (("family_passport", "family_passport"), ("district_passport", "district_passport")):
-        deadlines += _renewals(case, kind, case.of(document_type), HALF_YEAR, today, case.closed_on)
+    for kind in RENEWED_DOCUMENTS:  # the deadline is named after the passport it renews
+        deadlines += _renewals(case, kind, case.of(kind), HALF_YEAR, today, case.closed_on)
     deadlines += _effectiveness(case, today)
     deadlines += _monthly_contacts(case, today)
     deadlines += _rehabilitation(case, today)
@@ -162,7 +163,7 @@ def _effectiveness(case: CaseFacts, today: dt.date) -> list[Deadline]:
         return []
     first = started[0]
     ended = _first_on_or_after(case.of("service_ended"), first.on)
-    ends_on = min(day for day in (ended.on if ended else None, case.closed_on, dt.date.max) if day is not None)
+    ends_on = min((day for day in (ended.on if ended else None, case.closed_on) if day is not None), default=None)
     assessments = [fact for fact in case.of("effectiveness_assessed", "ippsu_conclusion") if fact.on > first.on]
     return _renewals(case, "effectiveness", [first, *assessments], QUARTER, today, ends_on)
 
@@ -206,11 +207,10 @@ FACT_EVENT_KINDS = frozenset(
     | {"rehabilitation_started", "rehabilitation_completed"}
 )
 FACT_DOCUMENT_TYPES = ("inspection_act", "family_passport", "district_passport", "ippsu_conclusion")
-RENEWED_DOCUMENTS = ("family_passport", "district_passport")
 
 
 def load_facts(cases: Iterable[Case]) -> list[CaseFacts]:
-    """The facts of these cases: their journal entries and dated documents, in two queries."""
+    """The facts of these cases: their journal entries, dated documents and passport versions, in three queries."""
     by_id = {
         case.id: CaseFacts(
             case.id,
