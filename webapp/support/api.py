@@ -17,7 +17,7 @@ from webapp.support.models import SupportEvent
 from webapp.support.schemas import CancelInput, DeadlineFilters, ReportInput, SupportEventInput
 from webapp.support.services import CaseDeadline
 from webapp.uow import commit
-from webapp.validation import parse_input, parse_optional_date, parse_optional_int
+from webapp.validation import parse_input
 
 
 @api.put("/cases/<int:case_id>/profile")
@@ -51,24 +51,11 @@ def cancel_entry(entry_id: int) -> dict[str, Any]:
 
 @api.get("/deadlines")
 def deadlines() -> dict[str, Any]:
-    filters = deadline_filters(request.args)
+    filters = DeadlineFilters.from_args(request.args)
     page, per_page = page_params()
     found = services.find_deadlines(actor(), filters, dt.date.today())
     chunk = found[(page - 1) * per_page : page * per_page]
     return {"items": [deadline_json(item) for item in chunk], "total": len(found)}
-
-
-def deadline_filters(args: Any) -> DeadlineFilters:
-    return DeadlineFilters(
-        status=args.get("status") or None,
-        kind=args.get("kind") or None,
-        district=args.get("district") or None,
-        specialist=args.get("specialist") or None,
-        case_id=parse_optional_int(args.get("case"), "case", minimum=1),
-        due_from=parse_optional_date(args.get("due_from"), "due_from"),
-        due_to=parse_optional_date(args.get("due_to"), "due_to"),
-        outstanding=args.get("outstanding") in ("1", "true"),
-    )
 
 
 def entry_json(entry: SupportEvent) -> dict[str, Any]:

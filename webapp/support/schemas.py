@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 import pydantic
 
 from webapp.support.models import EVENT_KINDS
-from webapp.validation import StrictInput
+from webapp.validation import StrictInput, parse_optional_date, parse_optional_int
 
 
 class SupportEventInput(StrictInput):
@@ -48,6 +49,20 @@ class DeadlineFilters(pydantic.BaseModel):
     due_from: dt.date | None = None
     due_to: dt.date | None = None
     outstanding: bool = False  # only what is still to be done
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> DeadlineFilters:
+        """The filters of a query string (the API's and the page's)."""
+        return cls(
+            status=args.get("status") or None,
+            kind=args.get("kind") or None,
+            district=args.get("district") or None,
+            specialist=args.get("specialist") or None,
+            case_id=parse_optional_int(args.get("case"), "case", minimum=1),
+            due_from=parse_optional_date(args.get("due_from"), "due_from"),
+            due_to=parse_optional_date(args.get("due_to"), "due_to"),
+            outstanding=args.get("outstanding") in ("1", "true"),
+        )
 
 
 class CorrectionInput(StrictInput):

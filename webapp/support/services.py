@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from webapp.audit.services import record_event
-from webapp.auth.models import District, User
+from webapp.auth.models import User
 from webapp.cases.models import Case
 from webapp.cases.permissions import can_approve_documents, can_report, content_cases_clause
 from webapp.cases.services import get_case, require_content_access
@@ -106,38 +106,44 @@ def deadlines_of_case(actor: User, case: Case, today: dt.date) -> list[Deadline]
 
 
 def find_deadlines(actor: User, filters: DeadlineFilters, today: dt.date) -> list[CaseDeadline]:
-    """The deadlines in the cases whose content the actor reads, most urgent first."""
-    _check(filters)
-    query = select(Case).where(Case.status == "open") if filters.case_id is None else select(Case)
+    """The deadlines in the cases whose content the actor reads that match the filters, most urgent first."""
+    return select_deadlines(all_deadlines(actor, today, case_id=filters.case_id), filters)
+
+
+def all_deadlines(actor: User, today: dt.date, *, case_id: int | None = None) -> list[CaseDeadline]:
+    """Every deadline in the open cases whose content the actor reads (or in one case, open or not)."""
+    query = select(Case).where(Case.status == "open") if case_id is None else select(Case).where(Case.id == case_id)
     clause = content_cases_clause(actor)
     if clause is not None:
         query = query.where(clause)
-    if filters.case_id is not None:
-        query = query.where(Case.id == filters.case_id)
-    if filters.district is not None:
-        query = query.join(Case.district).where(District.code == filters.district)
-    if filters.specialist is not None:
-        query = query.join(User, User.id == Case.responsible_id).where(User.username == filters.specialist)
     cases = {case.id: case for case in db.session.scalars(query)}
     workdays = work_calendar()
-    found = []
-    for facts in load_facts(cases.values()):
-        for deadline in case_deadlines(facts, workdays, today):
-            if _wanted(deadline, filters):
-                found.append(CaseDeadline(cases[facts.case_id], deadline))
+    found = [
+        CaseDeadline(cases[facts.case_id], deadline)
+        for facts in load_facts(cases.values())
+        for deadline in case_deadlines(facts, workdays, today)
+    ]
     return sorted(found, key=lambda item: (item.deadline.due_on, item.case.number, item.deadline.kind))
 
 
-def _check(filters: DeadlineFilters) -> None:
+def select_deadlines(items: Sequence[CaseDeadline], filters: DeadlineFilters) -> list[CaseDeadline]:
     if filters.status is not None and filters.status not in STATUSES:
         raise ValidationError("status: допустимо " + ", ".join(STATUSES), code="invalid_parameter")
     if filters.kind is not None and filters.kind not in DEADLINE_KINDS:
         raise ValidationError("kind: допустимо " + ", ".join(DEADLINE_KINDS), code="invalid_parameter")
+    return [item for item in items if _wanted(item, filters)]
 
 
-def _wanted(deadline: Deadline, filters: DeadlineFilters) -> bool:
+def _wanted(item: CaseDeadline, filters: DeadlineFilters) -> bool:
+    deadline, case = item.deadline, item.case
     return (
-        (filters.status is None or deadline.status == filters.status)
+        (filters.case_id is None or case.id == filters.case_id)
+        and (filters.district is None or case.district.code == filters.district)
+        and (
+            filters.specialist is None
+            or (case.responsible is not None and case.responsible.username == filters.specialist)
+        )
+        and (filters.status is None or deadline.status == filters.status)
         and (filters.kind is None or deadline.kind == filters.kind)
         and (filters.due_from is None or deadline.due_on >= filters.due_from)
         and (filters.due_to is None or deadline.due_on <= filters.due_to)

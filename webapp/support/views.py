@@ -20,11 +20,10 @@ from webapp.documents.models import Document
 from webapp.exceptions import FORM_ERRORS, ValidationError
 from webapp.extensions import db
 from webapp.support import services
-from webapp.support.api import deadline_filters
 from webapp.support.deadlines import DEADLINE_KINDS, STATUSES
 from webapp.support.models import EVENT_KINDS
 from webapp.support.report import MANUAL_ROWS, REPORT_TITLE, ROWS, Correction, last_quarter, parse_period
-from webapp.support.schemas import SupportEventInput
+from webapp.support.schemas import DeadlineFilters, SupportEventInput
 from webapp.ui import current_actor, ui
 from webapp.uow import commit
 from webapp.validation import parse_input, parse_int, parse_optional_int
@@ -128,12 +127,10 @@ def deadlines_page() -> str:
     args = request.args.to_dict()
     if "outstanding" not in args and not args.get("status"):
         args["outstanding"] = "1"  # by default, what is still to be done
-    filters = deadline_filters(args)
-    found = services.find_deadlines(actor, filters, today)
-    tallies = None
-    if can_report(actor):
-        everything = services.find_deadlines(actor, deadline_filters({"outstanding": "1"}), today)
-        tallies = services.department_tallies(everything, today)
+    filters = DeadlineFilters.from_args(args)
+    everything = services.all_deadlines(actor, today, case_id=filters.case_id)
+    found = services.select_deadlines(everything, filters)
+    tallies = services.department_tallies(everything, today) if can_report(actor) else None
     districts = db.session.scalars(select(District).order_by(District.code)).all()
     specialists = db.session.scalars(select(User).where(User.role == "specialist").order_by(User.full_name)).all()
     return render_template(
