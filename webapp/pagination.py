@@ -16,3 +16,8 @@ def paginate(query: Select[T], *order_by: Any, page: int, per_page: int) -> tupl
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     items = db.session.scalars(query.order_by(*order_by).offset((page - 1) * per_page).limit(per_page)).all()
     return items, total
+
+
+def page_count(total: int, per_page: int) -> int:
+    """How many pages `total` rows fill (at least one, for an empty list)."""
+    return max(1, -(-total // per_page))

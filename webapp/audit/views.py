@@ -13,6 +13,7 @@ from webapp.audit.services import AUDIT_READER_ROLES, list_events
 from webapp.auth.models import User
 from webapp.exceptions import Forbidden
 from webapp.extensions import db
+from webapp.pagination import page_count
 from webapp.ui import current_actor, ui
 from webapp.validation import parse_int
 
@@ -48,7 +49,7 @@ def audit_page() -> str:
         events=events,
         total=total,
         page=page,
-        pages=max(1, -(-total // PER_PAGE)),
+        pages=page_count(total, PER_PAGE),
         filters=filters,
         people=people,
         users=users,

@@ -28,6 +28,7 @@ from webapp.documents.services import documents_of_case
 from webapp.exceptions import FORM_ERRORS, DomainError, ValidationError
 from webapp.extensions import db
 from webapp.nomenclature.models import NomenclatureEntry
+from webapp.pagination import page_count
 from webapp.signing.views import PAPER_ROWS, TRANSITION_LABELS, document_panels
 from webapp.support.views import case_support
 from webapp.ui import current_actor, ui
@@ -57,7 +58,7 @@ def cases() -> str:
         year=parse_optional_int(request.args.get("year"), "year", minimum=1990, maximum=2100),
     )
     items, total = services.list_cases(current_actor(), filters, page=page, per_page=PER_PAGE)
-    pages = max(1, -(-total // PER_PAGE))
+    pages = page_count(total, PER_PAGE)
     scope = {key: value for key, value in (("nomenclature", filters.nomenclature), ("year", filters.year)) if value}
     board = dashboard(current_actor(), dt.date.today()) if page == 1 and not status and not scope else None
     return render_template(

@@ -19,6 +19,7 @@ from webapp.errors import STATUS_BY_ERROR
 from webapp.exceptions import DomainError
 from webapp.extensions import db
 from webapp.nomenclature.models import NomenclatureEntry
+from webapp.pagination import page_count
 from webapp.search import services
 from webapp.search.params import YEAR_MAX, YEAR_MIN, search_query
 from webapp.ui import current_actor, ui
@@ -82,7 +83,7 @@ def search() -> tuple[str, int]:
         status = next((code for cls, code in STATUS_BY_ERROR.items() if isinstance(exc, cls)), 400)
     names = _names()
     unfiltered = {name: value for name, value in params.items() if name not in FILTERS}
-    pages = max(1, -(-result.total // PER_PAGE)) if result else 1
+    pages = page_count(result.total, PER_PAGE) if result else 1
     page_html = render_template(
         "search/search.html",
         params=params,
