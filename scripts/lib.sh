@@ -22,16 +22,29 @@ ensure_debian_packages() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# Create the virtualenv and install the project (editable) with the given extras.
-ensure_venv() {
-  local extras="${1:-}"
+# Create the virtualenv and install the locked tools (pip, setuptools, uv) into it.
+ensure_tools() {
   [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
+  _pip_logged install -q --require-hashes -r "$ROOT/requirements/tools.txt"
+}
+
+# Install the project's locked dependencies (requirements/base.txt, or requirements/test.txt with "test"), then the
+# project itself in editable mode without dependencies, and check that the lock satisfies pyproject.toml.
+ensure_venv() {
+  local lock="$ROOT/requirements/${1:-base}.txt"
+  ensure_tools
+  echo "installing Python packages into $VENV (locked in ${lock#"$ROOT"/})"
+  _pip_logged install -q --require-hashes -r "$lock"
+  _pip_logged install -q --no-deps --no-build-isolation -e "$ROOT"
+  # pip check: a dependency added to pyproject.toml without re-locking (scripts/lock-deps.sh) fails here.
+  _pip_logged check
+}
+
+_pip_logged() {
   local log="$VENV/pip-install.log"
-  echo "installing Python packages into $VENV"
-  if ! { "$VENV/bin/python" -m pip install -q --upgrade pip &&
-         "$VENV/bin/python" -m pip install -q -e "$ROOT${extras:+[$extras]}"; } >"$log" 2>&1; then
+  if ! "$VENV/bin/python" -m pip "$@" >"$log" 2>&1; then
     cat "$log" >&2
-    echo "pip install failed (log above, also in $log)" >&2
+    echo "pip $1 failed (log above, also in $log)" >&2
     return 1
   fi
 }

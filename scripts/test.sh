@@ -6,7 +6,7 @@ cd "$ROOT"
 
 ensure_debian_packages fonts-dejavu-core postgresql libreoffice-writer-nogui fonts-liberation2 openssl \
   tesseract-ocr tesseract-ocr-rus poppler-utils qpdf redis-server chromium swift-proxy swift-account swift-container swift-object
-ensure_venv "test"
+ensure_venv test
 export PATH="$VENV/bin:$PATH"
 
 echo "== ruff"
