@@ -1,4 +1,7 @@
-"""PDF renditions with LibreOffice headless. Each conversion gets its own profile folder, so two never collide."""
+"""PDF renditions with LibreOffice headless. Each conversion gets its own profile folder, so two never collide.
+
+The caller runs the program (`run`, like subprocess.run with captured output): the application runs it so that
+it dies with the job or the worker that started it (webapp.jobs.programs.run_program)."""
 
 from __future__ import annotations
 
@@ -6,8 +9,13 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import Protocol
 
 CONVERT_TIMEOUT = 180
+
+
+class RunProgram(Protocol):
+    def __call__(self, command: list[str], *, timeout: float) -> subprocess.CompletedProcess[bytes]: ...
 
 
 class ConversionUnavailable(RuntimeError):
@@ -22,7 +30,7 @@ def soffice_path() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-def convert_to_pdf(source: Path, out_dir: Path) -> Path:
+def convert_to_pdf(source: Path, out_dir: Path, *, run: RunProgram) -> Path:
     """Convert `source` (DOCX, ODT, XLSX, text) into `out_dir`/<stem>.pdf and return that path."""
     program = soffice_path()
     if program is None:
@@ -41,7 +49,7 @@ def convert_to_pdf(source: Path, out_dir: Path) -> Path:
             str(source),
         ]
         try:
-            completed = subprocess.run(command, capture_output=True, timeout=CONVERT_TIMEOUT, check=False)  # noqa: S603
+            completed = run(command, timeout=CONVERT_TIMEOUT)
         except subprocess.TimeoutExpired:
             raise ConversionFailed("LibreOffice did not finish in time") from None
     target = out_dir / f"{source.stem}.pdf"

@@ -2,7 +2,8 @@
 PDFs that carry no text layer, rendered by poppler's `pdftoppm`. The original file is only read.
 
 The command-line tools are called directly: they are what Debian packages, and a wrapper library would add
-nothing but another dependency."""
+nothing but another dependency. The caller runs them (`run`, like subprocess.run with captured output): the
+application runs them so that they die with the job or the worker that started them."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from search_index.extract import PDF, extract_text
 
@@ -21,6 +22,10 @@ RENDER_DPI = 300
 # A PDF with fewer letters than this per page is a scan with at most a stray text layer (a stamp, a number).
 MIN_LETTERS_PER_PAGE = 40
 IMAGE_SUFFIXES = {"image/png": ".png", "image/jpeg": ".jpg", "image/tiff": ".tif"}
+
+
+class RunProgram(Protocol):
+    def __call__(self, command: list[str], *, timeout: float) -> subprocess.CompletedProcess[bytes]: ...
 
 
 class OcrUnavailable(RuntimeError):
@@ -47,7 +52,7 @@ def available() -> bool:
     return shutil.which("tesseract") is not None and shutil.which("pdftoppm") is not None
 
 
-def ocr_text(stream: BinaryIO, media_type: str, *, max_pages: int = MAX_PAGES) -> str:
+def ocr_text(stream: BinaryIO, media_type: str, *, run: RunProgram, max_pages: int = MAX_PAGES) -> str:
     """Recognised text of an image or a scanned PDF (its first max_pages pages)."""
     tesseract = shutil.which("tesseract")
     if tesseract is None:
@@ -57,26 +62,26 @@ def ocr_text(stream: BinaryIO, media_type: str, *, max_pages: int = MAX_PAGES) -
         source = folder / ("source" + (".pdf" if media_type == PDF else IMAGE_SUFFIXES.get(media_type, ".img")))
         with source.open("wb") as out:
             shutil.copyfileobj(stream, out)
-        images = _pages(source, folder, max_pages) if media_type == PDF else [source]
-        return "\n".join(_recognise(tesseract, image) for image in images).strip()
+        images = _pages(run, source, folder, max_pages) if media_type == PDF else [source]
+        return "\n".join(_recognise(run, tesseract, image) for image in images).strip()
 
 
-def _pages(pdf: Path, folder: Path, max_pages: int) -> list[Path]:
+def _pages(run: RunProgram, pdf: Path, folder: Path, max_pages: int) -> list[Path]:
     pdftoppm = shutil.which("pdftoppm")
     if pdftoppm is None:
         raise OcrUnavailable("pdftoppm (poppler-utils) is not installed")
     command = [pdftoppm, "-r", str(RENDER_DPI), "-gray", "-png", "-l", str(max_pages), str(pdf), str(folder / "page")]
-    _run(command, timeout=PAGE_TIMEOUT * max_pages)
+    _run(run, command, timeout=PAGE_TIMEOUT * max_pages)
     return sorted(folder.glob("page*.png"))
 
 
-def _recognise(tesseract: str, image: Path) -> str:
-    return _run([tesseract, str(image), "stdout", "-l", LANGUAGES, "--psm", "3"], timeout=PAGE_TIMEOUT)
+def _recognise(run: RunProgram, tesseract: str, image: Path) -> str:
+    return _run(run, [tesseract, str(image), "stdout", "-l", LANGUAGES, "--psm", "3"], timeout=PAGE_TIMEOUT)
 
 
-def _run(command: list[str], *, timeout: int) -> str:
+def _run(run: RunProgram, command: list[str], *, timeout: int) -> str:
     try:
-        done = subprocess.run(command, capture_output=True, timeout=timeout, check=False)  # noqa: S603
+        done = run(command, timeout=timeout)
     except subprocess.TimeoutExpired:
         raise OcrFailed("OCR took too long") from None
     if done.returncode != 0:

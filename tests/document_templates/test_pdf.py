@@ -9,6 +9,7 @@ import docx
 from pypdf import PdfReader
 
 from document_templates.pdf import convert_to_pdf
+from webapp.jobs.programs import run_program
 
 
 def _docx(path: Path, text: str) -> Path:
@@ -24,7 +25,7 @@ def test_two_conversions_at_once(tmp_path: Path) -> None:
     def convert(n: int) -> None:
         work = tmp_path / f"w{n}"
         work.mkdir()
-        pdf = convert_to_pdf(_docx(work / "source.docx", f"Акт обследования номер {n}"), work)
+        pdf = convert_to_pdf(_docx(work / "source.docx", f"Акт обследования номер {n}"), work, run=run_program)
         results[n] = PdfReader(str(pdf)).pages[0].extract_text()
 
     threads = [threading.Thread(target=convert, args=(n,)) for n in (1, 2)]

@@ -13,6 +13,7 @@ from document_templates.pdf import ConversionFailed, ConversionUnavailable, conv
 from storage import StorageError, StoredBlob
 from webapp.documents.media import DOCX, PDF
 from webapp.exceptions import StorageUnavailable
+from webapp.jobs.programs import run_program
 from webapp.runtime import blob_store
 
 
@@ -47,7 +48,7 @@ def pdf_bytes(docx: bytes) -> bytes:
         source = Path(work) / "paper.docx"
         source.write_bytes(docx)
         try:
-            return convert_to_pdf(source, Path(work)).read_bytes()
+            return convert_to_pdf(source, Path(work), run=run_program).read_bytes()
         except ConversionUnavailable:
             raise StorageUnavailable(
                 "Преобразование в PDF недоступно: на сервере не установлен LibreOffice", code="pdf_unavailable"

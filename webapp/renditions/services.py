@@ -21,6 +21,7 @@ from webapp.documents.models import DocumentVersion
 from webapp.exceptions import StorageUnavailable, UnsupportedMediaType
 from webapp.extensions import db
 from webapp.jobs.models import Job
+from webapp.jobs.programs import run_program
 from webapp.jobs.services import JobFailed, create_job, runner
 from webapp.renditions.models import Rendition
 from webapp.runtime import blob_store
@@ -109,7 +110,7 @@ def _convert_and_store(blob_key: str, media_type: str) -> StoredBlob:
         with blob_store().open(blob_key) as stream, source.open("wb") as out:
             shutil.copyfileobj(stream, out)
         try:
-            pdf_path = convert_to_pdf(source, Path(work))
+            pdf_path = convert_to_pdf(source, Path(work), run=run_program)
         except ConversionUnavailable:
             raise JobFailed("На сервере не установлен LibreOffice") from None
         except ConversionFailed:

@@ -15,6 +15,7 @@ from webapp.documents.media import is_scan
 from webapp.documents.models import DocumentVersion
 from webapp.extensions import db
 from webapp.jobs.models import Job
+from webapp.jobs.programs import run_program
 from webapp.jobs.services import JobFailed, create_job, runner
 from webapp.runtime import blob_store
 from webapp.search.models import VersionText
@@ -59,7 +60,7 @@ def recognise(job: Job) -> None:
         if not needs_ocr(copy, media_type):  # a PDF with a text layer: the index reads that
             return
         try:
-            text = ocr_text(copy, media_type)
+            text = ocr_text(copy, media_type, run=run_program)
         except OcrUnavailable:
             raise JobFailed("Распознавание текста недоступно: на сервере не установлен tesseract") from None
         except OcrFailed:
