@@ -9,6 +9,7 @@ from flask import Blueprint, g, request
 
 from webapp.auth.models import User
 from webapp.auth.services import user_for_token
+from webapp.disclosure import Disclosure
 from webapp.exceptions import Unauthorized, ValidationError
 from webapp.validation import parse_int
 
@@ -33,6 +34,12 @@ def _authenticate() -> None:
 def actor() -> User:
     user: User = g.actor
     return user
+
+
+def shown() -> Disclosure:
+    """What of each case the caller is shown (webapp/disclosure.py): every case record goes through it. Made
+    afresh for each answer, after the endpoint's change (a grant given or revoked counts at once)."""
+    return Disclosure(actor())
 
 
 def json_body() -> dict[str, Any]:

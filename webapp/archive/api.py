@@ -7,13 +7,14 @@ from typing import Any
 
 from flask import Response, request
 
-from webapp.api import actor, api, json_body
-from webapp.api.serializers import act_json, case_json, inventory_json
+from webapp.api import actor, api, json_body, shown
+from webapp.api.serializers import act_json, inventory_json
 from webapp.archive import destruction, inventories
 from webapp.archive.files import paper_response
 from webapp.archive.schemas import ActInput, InventoryInput
 from webapp.cases import lifecycle
 from webapp.cases.schemas import ExpertReviewInput
+from webapp.disclosure import case_json
 from webapp.jobs.api import job_json
 from webapp.jobs.services import refreshed
 from webapp.uow import commit
@@ -41,8 +42,9 @@ def get_inventory(inventory_id: int) -> dict[str, Any]:
 
 
 def _inventory_with_cases(inventory_id: int) -> dict[str, Any]:
-    inventory = inventories.get_inventory(actor(), inventory_id)
-    return {**inventory_json(inventory), "cases": [case_json(c) for c in inventories.cases_of_inventory(inventory)]}
+    inventory, cut = inventories.get_inventory(actor(), inventory_id), shown()
+    cases = [case_json(case, cut) for case in inventories.cases_of_inventory(inventory)]
+    return {**inventory_json(inventory), "cases": cases}
 
 
 @api.get("/archive/inventories/<int:inventory_id>/<any(docx, pdf):kind>")
@@ -54,11 +56,11 @@ def inventory_file(inventory_id: int, kind: str) -> Response:
 
 @api.get("/archive/destruction-list")
 def destruction_list() -> dict[str, Any]:
-    found = destruction.destruction_list(actor(), dt.date.today())
+    found, cut = destruction.destruction_list(actor(), dt.date.today()), shown()
     return {
-        "ready": [case_json(case) for case in found.ready],
-        "awaiting_review": [case_json(case) for case in found.awaiting_review],
-        "held": [case_json(case) for case in found.held],
+        "ready": [case_json(case, cut) for case in found.ready],
+        "awaiting_review": [case_json(case, cut) for case in found.awaiting_review],
+        "held": [case_json(case, cut) for case in found.held],
     }
 
 
@@ -69,7 +71,7 @@ def expert_review(case_id: int) -> dict[str, Any]:
         actor(), case_id, data.decision, data.protocol, extend_years=data.extend_years, today=dt.date.today()
     )
     commit()
-    return case_json(case)
+    return case_json(case, shown())
 
 
 @api.get("/archive/destruction-acts")
@@ -92,8 +94,8 @@ def get_act(act_id: int) -> dict[str, Any]:
 
 
 def _act_with_cases(act_id: int) -> dict[str, Any]:
-    act = destruction.get_act(actor(), act_id)
-    return {**act_json(act), "cases": [case_json(case) for case in destruction.cases_of_act(act)]}
+    act, cut = destruction.get_act(actor(), act_id), shown()
+    return {**act_json(act), "cases": [case_json(case, cut) for case in destruction.cases_of_act(act)]}
 
 
 @api.post("/archive/destruction-acts/<int:act_id>/approve")

@@ -6,11 +6,10 @@ from typing import Any
 
 from flask import request
 
-from webapp.api import actor, api, json_body, page_params, paginated
-from webapp.api.serializers import case_json, case_with_documents_json
+from webapp.api import actor, api, json_body, page_params, paginated, shown
 from webapp.cases import grants, lifecycle, services
-from webapp.cases.models import CaseGrant
 from webapp.cases.schemas import CaseFilters, CaseInput, CloseInput, GrantInput, ReasonInput
+from webapp.disclosure import case_json, case_with_documents_json, grant_json
 from webapp.documents.services import documents_of_case
 from webapp.uow import commit
 from webapp.validation import parse_input, parse_optional_int
@@ -20,7 +19,7 @@ from webapp.validation import parse_input, parse_optional_int
 def create_case() -> tuple[dict[str, Any], int]:
     case = services.open_case(actor(), parse_input(CaseInput, json_body()))
     commit()
-    return case_json(case), 201
+    return case_json(case, shown()), 201
 
 
 @api.get("/cases")
@@ -33,47 +32,49 @@ def list_cases() -> dict[str, Any]:
     )
     page, per_page = page_params()
     items, total = services.list_cases(actor(), filters, page=page, per_page=per_page)
-    return paginated(items, total, case_json)
+    cut = shown()
+    return paginated(items, total, lambda case: case_json(case, cut))
 
 
 @api.get("/cases/<int:case_id>")
 def get_case(case_id: int) -> dict[str, Any]:
     case, documents = documents_of_case(actor(), case_id)
-    return case_with_documents_json(case, documents)
+    return case_with_documents_json(case, documents, shown())
 
 
 @api.post("/cases/<int:case_id>/close")
 def close_case(case_id: int) -> dict[str, Any]:
     case = lifecycle.close_case(actor(), case_id, parse_input(CloseInput, json_body()).closed_on)
     commit()
-    return case_json(case)
+    return case_json(case, shown())
 
 
 @api.post("/cases/<int:case_id>/reopen")
 def reopen_case(case_id: int) -> dict[str, Any]:
     case = lifecycle.reopen_case(actor(), case_id, parse_input(ReasonInput, json_body()).reason)
     commit()
-    return case_json(case)
+    return case_json(case, shown())
 
 
 @api.post("/cases/<int:case_id>/hold")
 def set_hold(case_id: int) -> dict[str, Any]:
     case = lifecycle.set_legal_hold(actor(), case_id, parse_input(ReasonInput, json_body()).reason)
     commit()
-    return case_json(case)
+    return case_json(case, shown())
 
 
 @api.post("/cases/<int:case_id>/hold/release")
 def release_hold(case_id: int) -> dict[str, Any]:
     case = lifecycle.release_legal_hold(actor(), case_id, parse_input(ReasonInput, json_body()).reason)
     commit()
-    return case_json(case)
+    return case_json(case, shown())
 
 
 @api.get("/cases/<int:case_id>/grants")
 def case_grants(case_id: int) -> dict[str, Any]:
     items = grants.active_grants(actor(), case_id)
-    return {"items": [grant_json(grant) for grant in items], "total": len(items)}
+    case, cut = services.get_case(actor(), case_id), shown()
+    return {"items": [grant_json(grant, case, cut) for grant in items], "total": len(items)}
 
 
 @api.post("/cases/<int:case_id>/grants")
@@ -81,7 +82,7 @@ def grant_case_access(case_id: int) -> tuple[dict[str, Any], int]:
     body = parse_input(GrantInput, json_body())
     grant = grants.grant_access(actor(), case_id, body.username, body.reason)
     commit()
-    return grant_json(grant), 201
+    return grant_json(grant, services.get_case(actor(), case_id), shown()), 201
 
 
 @api.delete("/cases/<int:case_id>/grants/<int:grant_id>")
@@ -89,16 +90,3 @@ def revoke_case_access(case_id: int, grant_id: int) -> tuple[str, int]:
     grants.revoke_access(actor(), case_id, grant_id)
     commit()
     return "", 204
-
-
-def grant_json(grant: CaseGrant) -> dict[str, Any]:
-    return {
-        "id": grant.id,
-        "case_id": grant.case_id,
-        "username": grant.user.username,
-        "full_name": grant.user.full_name,
-        "role": grant.user.role,
-        "reason": grant.reason,
-        "granted_by": grant.granted_by.username,
-        "granted_at": grant.granted_at.isoformat(),
-    }

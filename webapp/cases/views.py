@@ -17,13 +17,13 @@ from webapp.cases.models import CASE_STATUSES
 from webapp.cases.permissions import (
     can_close_case,
     can_grant_access,
-    can_read_case,
     can_reopen_or_hold,
     can_write_case,
     sees_all_cases,
 )
 from webapp.cases.schemas import CaseFilters, CaseInput
-from webapp.documents.models import DOCUMENT_TYPES
+from webapp.disclosure import Disclosure, case_with_documents_json
+from webapp.documents.models import DOCUMENT_STATUSES, DOCUMENT_TYPES
 from webapp.documents.services import documents_of_case
 from webapp.exceptions import FORM_ERRORS, DomainError, ValidationError
 from webapp.extensions import db
@@ -78,21 +78,23 @@ def cases() -> str:
 def case(case_id: int) -> str:
     actor = current_actor()
     case, documents = documents_of_case(actor, case_id)
+    shown = Disclosure(actor)
     may_grant = can_grant_access(actor)
     support = case_support(actor, case, documents)
     commit()  # the journal's read is audited
     return render_template(
         "cases/detail.html",
         case=case,
-        documents=documents,
-        may_read=can_read_case(actor, case),
+        record=case_with_documents_json(case, documents, shown),  # what of the case and its documents is shown
+        may_read=shown.shows_content(case),
         may_write=can_write_case(actor, case),
         may_grant=may_grant,
         document_types=DOCUMENT_TYPES,
+        document_statuses=DOCUMENT_STATUSES,
         max_upload_mb=current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024),
         grants=grants.active_grants(actor, case_id) if may_grant else [],
         grantable=_grantable_users() if may_grant else [],
-        panels=document_panels(current_actor(), documents),
+        panels=document_panels(actor, documents, shown),
         transition_labels=TRANSITION_LABELS,
         paper_rows=PAPER_ROWS,
         history=case_history(case),

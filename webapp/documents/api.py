@@ -7,8 +7,8 @@ from typing import Any, BinaryIO, cast
 from flask import request
 from werkzeug.wrappers import Response as BaseResponse
 
-from webapp.api import actor, api, json_body
-from webapp.api.serializers import document_json, version_json
+from webapp.api import actor, api, json_body, shown
+from webapp.disclosure import document_json, version_json
 from webapp.documents import services
 from webapp.documents.download import redirect_to_version, stream_version
 from webapp.documents.schemas import DocumentMeta, Upload, VersionMeta
@@ -31,7 +31,7 @@ def create_document(case_id: int) -> tuple[dict[str, Any], int]:
         meta = parse_input(DocumentMeta, _form_fields("title", "type", "date", "comment", "paper_signers"))
         document = services.add_document(actor(), case_id, meta, _upload())
     commit()
-    return document_json(document), 201
+    return document_json(document, shown()), 201
 
 
 @api.post("/documents/<int:document_id>/versions")
@@ -43,7 +43,7 @@ def create_version(document_id: int) -> tuple[dict[str, Any], int]:
         meta = parse_input(VersionMeta, _form_fields("base_version", "comment", "paper_signers"))
         version = services.add_version(actor(), document_id, meta, _upload())
     commit()
-    return version_json(version), 201
+    return version_json(version, shown()), 201
 
 
 @api.get("/documents/<int:document_id>/versions/<int:number>/fields")
@@ -68,7 +68,7 @@ def version_diff(document_id: int, number: int) -> dict[str, Any]:
 
 @api.get("/documents/<int:document_id>")
 def get_document(document_id: int) -> dict[str, Any]:
-    return document_json(services.get_document(actor(), document_id))
+    return document_json(services.get_document(actor(), document_id), shown())
 
 
 @api.get("/documents/<int:document_id>/versions/<int:number>/content")

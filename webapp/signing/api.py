@@ -7,9 +7,9 @@ from typing import Any
 
 from flask import Response, request
 
-from webapp.api import actor, api, json_body
-from webapp.api.serializers import document_json, signature_json, transition_json
+from webapp.api import actor, api, json_body, shown
 from webapp.auth.models import User
+from webapp.disclosure import document_json, signature_json, transition_json
 from webapp.documents import workflow
 from webapp.documents.models import Document
 from webapp.documents.services import get_document
@@ -26,14 +26,16 @@ def sign(document_id: int, number: int) -> tuple[dict[str, Any], int]:
     role = parse_input(SignInput, json_body()).role
     signature = services.sign_version(actor(), document_id, number, role)
     commit()
-    return signature_json(signature), 201
+    return signature_json(signature, shown()), 201
 
 
 @api.get("/documents/<int:document_id>/versions/<int:number>/signatures")
 def signatures(document_id: int, number: int) -> dict[str, Any]:
     checked = services.signatures_of(actor(), document_id, number)
     commit()
-    return {"items": [signature_json(signature, verdict) for signature, verdict in checked], "total": len(checked)}
+    cut = shown()
+    items = [signature_json(signature, cut, verdict) for signature, verdict in checked]
+    return {"items": items, "total": len(items)}
 
 
 @api.get("/signatures/<int:signature_id>/cms")
@@ -58,20 +60,23 @@ def ca_crl() -> Response:
 def document_workflow(document_id: int) -> dict[str, Any]:
     document = get_document(actor(), document_id)
     items = workflow.transitions(document)
-    return {"status": document.status, "items": [transition_json(item) for item in items], "total": len(items)}
+    cut = shown()
+    steps = [transition_json(item, document.case, cut) for item in items]
+    return {"status": document.status, "items": steps, "total": len(steps)}
 
 
 @api.get("/approvals")
 def approval_queue() -> dict[str, Any]:
     documents = workflow.approval_queue(actor())
-    return {"items": [document_json(document) for document in documents], "total": len(documents)}
+    cut = shown()
+    return {"items": [document_json(document, cut) for document in documents], "total": len(documents)}
 
 
 def _step(document_id: int, move: Callable[[User, Document, WorkflowInput], Document]) -> dict[str, Any]:
     data = parse_input(WorkflowInput, json_body() if request.content_length else {})
     document = move(actor(), get_document(actor(), document_id), data)
     commit()
-    return document_json(document)
+    return document_json(document, shown())
 
 
 @api.post("/documents/<int:document_id>/submit")
@@ -94,4 +99,4 @@ def approve(document_id: int) -> dict[str, Any]:
     data = parse_input(ApproveInput, json_body())
     document = workflow.approve(actor(), get_document(actor(), document_id), data.version, data.comment)
     commit()
-    return document_json(document)
+    return document_json(document, shown())

@@ -14,8 +14,9 @@ from werkzeug.wrappers import Response
 
 from webapp.auth.models import User
 from webapp.cases.permissions import can_approve_documents, can_write_case
+from webapp.disclosure import Disclosure, Record, transition_json
 from webapp.documents import workflow
-from webapp.documents.models import Document, DocumentTransition
+from webapp.documents.models import Document
 from webapp.documents.schemas import Upload, VersionMeta
 from webapp.documents.services import add_version, get_document, writable_document
 from webapp.exceptions import FORM_ERRORS, ValidationError
@@ -41,15 +42,15 @@ PAPER_ROWS = 4
 class DocumentPanel:
     """What the case page shows and offers for one document."""
 
-    transitions: list[DocumentTransition]
-    checked: dict[int, list[tuple[Signature, Verdict]]]  # by version id
+    transitions: list[Record]  # the workflow's steps as the viewer is shown them (webapp/disclosure.py)
+    checked: dict[int, list[tuple[Signature, Verdict]]]  # by version number
     roles: list[str]  # every signature role of the latest version (for the paper form)
     signable: list[str]  # the roles the viewer may sign the latest version in now
     may_submit: bool
     may_decide: bool
 
 
-def document_panels(actor: User, documents: list[Document]) -> dict[int, DocumentPanel]:
+def document_panels(actor: User, documents: list[Document], shown: Disclosure) -> dict[int, DocumentPanel]:
     panels = {}
     for document in documents:
         latest = document.latest_version
@@ -57,9 +58,9 @@ def document_panels(actor: User, documents: list[Document]) -> dict[int, Documen
             continue
         is_open = document.case.status == "open"
         panels[document.id] = DocumentPanel(
-            transitions=workflow.transitions(document),
+            transitions=[transition_json(step, document.case, shown) for step in workflow.transitions(document)],
             checked={
-                version.id: services.checked_signatures(version)
+                version.number: services.checked_signatures(version)
                 for version in document.versions
                 if version.signatures and document.case.status != "destroyed"
             },

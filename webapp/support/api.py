@@ -7,10 +7,10 @@ from typing import Any
 
 from flask import request
 
-from webapp.api import actor, api, json_body, page_params
-from webapp.api.serializers import case_json
+from webapp.api import actor, api, json_body, page_params, shown
 from webapp.cases.schemas import ProfileInput
 from webapp.cases.services import update_profile
+from webapp.disclosure import case_json
 from webapp.support import services
 from webapp.support.deadlines import Fact
 from webapp.support.models import SupportEvent
@@ -24,7 +24,7 @@ from webapp.validation import parse_input
 def set_profile(case_id: int) -> dict[str, Any]:
     case = update_profile(actor(), case_id, parse_input(ProfileInput, json_body()))
     commit()
-    return case_json(case)
+    return case_json(case, shown())
 
 
 @api.get("/cases/<int:case_id>/journal")

@@ -12,7 +12,10 @@ MONTHS_GENITIVE = (
 )  # fmt: skip
 
 
-def ru_date(value: dt.date | None) -> str:
+def ru_date(value: dt.date | str | None) -> str:
+    """A date, or a date in ISO form as records carry it (webapp/disclosure.py)."""
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value) if value else None
     return value.strftime("%d.%m.%Y") if value else "—"
 
 
@@ -20,8 +23,10 @@ def ru_date_long(value: dt.date | None) -> str:
     return f"{value.day} {MONTHS_GENITIVE[value.month - 1]} {value.year} г." if value else "—"
 
 
-def ru_datetime(value: dt.datetime | None) -> str:
+def ru_datetime(value: dt.datetime | str | None) -> str:
     # Shown in Moscow time would need the institution's zone; UTC is marked to avoid ambiguity.
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value) if value else None
     return value.strftime("%d.%m.%Y %H:%M UTC") if value else "—"
 
 
