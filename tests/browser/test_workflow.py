@@ -1,5 +1,6 @@
 """A specialist's and a head's day, in a real browser: log in, open a case, fill in and save an inspection act,
-upload a scan, submit and approve, search and open the hit, export the case for a commission and download it.
+upload a scan, submit and approve, search (the words never in a URL) and open the hit, export the case for a
+commission and download it.
 Screenshots of the main pages are kept (CASEFILES_SCREENSHOTS, or the test's temporary folder)."""
 
 from __future__ import annotations
@@ -7,6 +8,7 @@ from __future__ import annotations
 import io
 import re
 from pathlib import Path
+from urllib.parse import unquote
 
 from fpdf import FPDF
 from playwright.sync_api import Page, expect
@@ -84,7 +86,15 @@ def test_a_case_from_opening_to_the_commission(page: Page, live_server: LiveServ
     page.keyboard.press("Enter")
     hit = page.locator(".search-hit h3 a").first
     expect(hit).to_contain_text("Акт обследования")
+    expect(page).to_have_url(re.compile(r"/search\?query=[\w-]+$"))  # the words stay out of the address
+    expect(page.locator("input[name=q]")).to_have_value("ремонта печь")
     page.screenshot(path=str(shots / "05-search.png"), full_page=True)
+    page.locator(".facet a", has_text="Акт обследования").click()
+    expect(page).to_have_url(re.compile(r"/search\?query=[\w-]+&type=inspection_act$"))
+    hit = page.locator(".search-hit h3 a").first
+    expect(hit).to_contain_text("Акт обследования")
+    visited = page.evaluate("[location.href, document.referrer, ...[...document.links].map(link => link.href)]")
+    assert not [url for url in visited if "печь" in unquote(url) or "ремонт" in unquote(url)], visited
     hit.click()
     expect(page).to_have_url(re.compile(r"/cases/\d+#document-\d+"))
     expect(page.locator("section.document", has_text="Акт обследования")).to_contain_text("Утверждён")

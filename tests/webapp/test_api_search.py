@@ -54,6 +54,30 @@ def test_hostile_queries_never_fail(world: World) -> None:
         assert "error" in response.get_json() or "items" in response.get_json()
 
 
+def test_search_with_the_words_in_a_json_body(world: World) -> None:
+    case = world.open_case()
+    world.upload(case["id"], "многодетная семья".encode(), type="scan")
+    world.upload(case["id"], "многодетная семья, акт".encode(), type="inspection_act")
+    spec1 = world["spec1"]
+    by_body = spec1.post("/api/v1/search", json={"q": "многодетная", "type": "scan", "case": case["id"], "page": 1})
+    assert by_body.status_code == 200, by_body.get_json()
+    by_query = spec1.get(f"/api/v1/search?q=многодетная&type=scan&case={case['id']}&page=1")
+    assert by_body.get_json() == by_query.get_json()
+    assert by_body.get_json()["total"] == 1
+    assert spec1.post("/api/v1/search", json={"q": "многодетная", "sort": None}).get_json()["total"] == 2
+    for body, code in [
+        ({"q": "семья", "words": "Иванов"}, "invalid_body"),
+        ({"q": ["семья"]}, "invalid_parameter"),
+        ({"q": "семья", "year": True}, "invalid_parameter"),
+        ({"year": "abc"}, "invalid_parameter"),
+        ({"q": "я" * 1001}, "invalid_parameter"),
+    ]:
+        refused = spec1.post("/api/v1/search", json=body)
+        assert (refused.status_code, refused.get_json()["error"]["code"]) == (400, code), body
+        assert "Иванов" not in refused.get_data(as_text=True)
+    assert spec1.post("/api/v1/search", json=["семья"]).status_code == 400
+
+
 def test_bad_filters_are_400(world: World) -> None:
     for query in ("year=abc", "date_from=yesterday", "case=x"):
         assert world["spec1"].get(f"/api/v1/search?{query}").status_code == 400, query
@@ -85,5 +109,5 @@ def test_similar_documents_and_the_typo_flag(client: Any, world: World) -> None:
     login(client, "spec1")
     page = client.get(f"/documents/{first['id']}/similar").get_data(as_text=True)
     assert "Похожие на" in page and f"document-{second['id']}" in page
-    found = client.get("/search?q=Никитиных+обследованя").get_data(as_text=True)
+    found = client.get("/search?q=Никитиных+обследованя", follow_redirects=True).get_data(as_text=True)
     assert "возможна опечатка" in found

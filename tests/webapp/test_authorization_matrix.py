@@ -157,6 +157,7 @@ API = [
         "api.copy_nomenclature_year", "POST", "/api/v1/nomenclature/copy", "fffoo", {"from_year": 2026, "to_year": 2027}
     ),
     Call("api.search", "GET", "/api/v1/search?q=акт", "ooooo"),
+    Call("api.search_with_body", "POST", "/api/v1/search", "ooooo", {"q": "акт"}),
     Call("api.signature_cms", "GET", "/api/v1/signatures/{sig}/cms", "onofn"),
     Call("api.list_templates", "GET", "/api/v1/templates", "ooooo"),
     Call("api.get_template", "GET", "/api/v1/templates/inspection_act", "ooooo"),
@@ -232,6 +233,7 @@ PAGES = [
     Call("ui.nomenclature_import", "POST", "/nomenclature/import", "fffoo", {"year": "2027"}),
     Call("ui.nomenclature_delete", "POST", "/nomenclature/{own_entry}/delete", "fffoo", {}),
     Call("ui.search", "GET", "/search?q=акт", "ooooo"),
+    Call("ui.search_submit", "POST", "/search", "ooooo", {"q": "акт"}),
     Call("ui.signature_file", "GET", "/signatures/{sig}.p7s", "onofn"),
     Call("ui.users_page", "GET", "/admin/users", "ffffo"),
     Call("ui.user_page", "GET", "/admin/users/{victim}", "ffffo"),

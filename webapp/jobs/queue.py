@@ -38,6 +38,14 @@ def setup_queue(app: Flask, settings: Settings) -> Huey:
             purge_expired_exports()
             db.session.commit()
 
+    @huey.periodic_task(crontab(minute="*/10"))
+    def purge_search_queries() -> None:
+        """The search page's kept words go once unused for CASEFILES_SESSION_MINUTES (webapp/search/queries.py)."""
+        from webapp.search.queries import purge_stale_queries
+
+        with app.app_context():
+            purge_stale_queries()
+
     app.extensions["casefiles.queue"] = huey
     app.extensions["casefiles.run_job"] = run_job
     return huey

@@ -5,16 +5,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from search_index import SearchQuery
+from webapp.exceptions import ValidationError
 from webapp.validation import parse_optional_date, parse_optional_int
 
 SORTS = ("relevance", "date")
 YEAR_MIN, YEAR_MAX = 1990, 2100
+MAX_WORDS = 1000  # characters of `q`: more than anyone types, and the search page keeps them on the server
 
 
 def search_query(args: Mapping[str, str], *, page: int, per_page: int) -> SearchQuery:
     """The query and filters from `args` (q, type, nomenclature, year, district, case, date_from, date_to, sort).
 
-    Malformed numbers and dates raise ValidationError; an unknown sort falls back to relevance."""
+    Malformed numbers and dates and overlong words raise ValidationError; an unknown sort falls back to relevance."""
+    if len(args.get("q", "")) > MAX_WORDS:
+        raise ValidationError(f"q: не длиннее {MAX_WORDS} знаков", code="invalid_parameter")
     sort = args.get("sort") or "relevance"
     return SearchQuery(
         text=args.get("q", ""),
