@@ -1,14 +1,18 @@
-"""Login hardening: throttling after repeated failures, idle session timeout, logout everywhere on deactivation,
-secure cookies behind HTTPS, and the security headers every response carries."""
+"""Login hardening: throttling after repeated failures (also when the attempts arrive at once), idle session
+timeout, logout everywhere on deactivation, secure cookies behind HTTPS, and the security headers every response
+carries."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.security import check_password_hash
 
 from tests.conftest import PASSWORD, World
 from tests.webapp.test_pages import _csrf, forget_request_state, login
@@ -46,11 +50,80 @@ def test_the_lock_message_says_how_long(app: Flask, world: World, client: FlaskC
 
 def test_one_address_guessing_many_usernames_is_locked(app: Flask) -> None:
     for number in range(throttle.LIMITS["address"]):
+        assert throttle.begin_attempt(f"user{number}", "10.0.0.7") is None
         throttle.record_failure(f"user{number}", "10.0.0.7")
     assert throttle.locked_for("someone-else", "10.0.0.7") is not None
+    assert throttle.begin_attempt("someone-else", "10.0.0.7") is not None
     assert throttle.locked_for("someone-else", "10.0.0.8") is None
     keys = [row.key for row in db.session.scalars(db.select(throttle.LoginThrottle))]
     assert all(len(key) == 64 and "user" not in key for key in keys)  # hashes, not names or addresses
+
+
+def test_successful_logins_do_not_use_up_their_address(app: Flask, world: World, client: FlaskClient) -> None:
+    """A whole office behind one address signs in all morning: only failures count against the address."""
+    for _ in range(throttle.LIMITS["address"] + 5):
+        forget_request_state()
+        assert _try(client, "spec2", PASSWORD) == 302
+    assert throttle.locked_for("spec1", "127.0.0.1") is None
+
+
+def _attempt(app: Flask, password: str, start: threading.Barrier | None = None) -> tuple[int, bool]:
+    """Log in as spec1 from a client of its own, in a thread of its own (so its own session and connection, as
+    in a server's worker): the answer's status, and whether the client is logged in afterwards."""
+    client = app.test_client()
+    token = _csrf(client.get("/login").get_data(as_text=True))
+    if start is not None:
+        start.wait(timeout=30)
+    answer = client.post("/login", data={"username": "spec1", "password": password, "csrf_token": token})
+    return answer.status_code, client.get("/").status_code == 200
+
+
+def test_a_burst_of_wrong_passwords_gets_no_more_checks_than_the_limit(
+    app: Flask, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checked: list[str] = []
+
+    def counting_check(password_hash: str, password: str) -> bool:
+        checked.append(password)
+        return check_password_hash(password_hash, password)
+
+    monkeypatch.setattr("webapp.auth.services.check_password_hash", counting_check)
+    burst, limit = 12, throttle.LIMITS["user"]
+    start = threading.Barrier(burst)
+    with ThreadPoolExecutor(burst) as pool:
+        answers = list(pool.map(lambda _: _attempt(app, "wrong-password", start), range(burst)))
+    assert sorted(status for status, _ in answers) == [200] * limit + [429] * (burst - limit)  # never a 500 or 409
+    assert len(checked) == limit
+    assert throttle.locked_for("spec1", "127.0.0.1") is not None
+    with ThreadPoolExecutor(1) as pool:
+        assert pool.submit(_attempt, app, PASSWORD).result() == (429, False)
+
+
+def test_the_right_password_inside_a_burst_is_refused_once_the_limit_is_taken(
+    app: Flask, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Five wrong guesses are still being checked (none recorded as failed yet) when the right password arrives:
+    it is the sixth attempt, so it is refused unchecked."""
+    guessing, release = threading.Semaphore(0), threading.Event()
+
+    def slow_wrong_guesses(password_hash: str, password: str) -> bool:
+        if password != PASSWORD:
+            guessing.release()
+            release.wait(timeout=30)
+        return check_password_hash(password_hash, password)
+
+    monkeypatch.setattr("webapp.auth.services.check_password_hash", slow_wrong_guesses)
+    limit = throttle.LIMITS["user"]
+    with ThreadPoolExecutor(limit + 1) as pool:
+        wrong = [pool.submit(_attempt, app, "wrong-password") for _ in range(limit)]
+        for _ in range(limit):
+            assert guessing.acquire(timeout=30)
+        right = pool.submit(_attempt, app, PASSWORD)
+        try:
+            assert right.result(timeout=30) == (429, False)
+        finally:
+            release.set()
+        assert [future.result() for future in wrong] == [(200, False)] * limit
 
 
 def test_a_deactivated_user_is_logged_out_everywhere(app: Flask, world: World, client: FlaskClient) -> None:

@@ -40,12 +40,7 @@ def login() -> tuple[str, int] | str | Response:
     form = LoginForm()
     if form.validate_on_submit():
         username, address = form.username.data or "", request.remote_addr or ""
-        wait = throttle.locked_for(username, address)
-        if wait is not None:
-            minutes = max(1, -(-int(wait.total_seconds()) // 60))
-            record_event(None, "auth.login_throttled", "user", None)
-            commit()
-            flash(f"Слишком много неудачных попыток входа. Повторите через {minutes} мин.", "error")
+        if _refused(username, address):
             return render_template("login.html", form=form), 429
         user = authenticate(username, form.password.data or "")
         if user is not None:
@@ -60,6 +55,19 @@ def login() -> tuple[str, int] | str | Response:
         commit()
         flash("Неверное имя пользователя или пароль", "error")
     return render_template("login.html", form=form)
+
+
+def _refused(username: str, address: str) -> bool:
+    """Count the attempt, committed before any password is checked (see webapp.auth.throttle); flash why not."""
+    wait = throttle.begin_attempt(username, address)
+    if wait is None:
+        commit()
+        return False
+    record_event(None, "auth.login_throttled", "user", None)
+    commit()
+    minutes = max(1, -(-int(wait.total_seconds()) // 60))
+    flash(f"Слишком много неудачных попыток входа. Повторите через {minutes} мин.", "error")
+    return True
 
 
 @ui.post("/logout")
