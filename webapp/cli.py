@@ -16,6 +16,8 @@ from sqlalchemy import select
 from storage import StorageError
 from storage.s3 import S3BlobStore
 from webapp import create_app
+from webapp.audit.services import record_event
+from webapp.auth import access_requests
 from webapp.auth import services as auth_services
 from webapp.exceptions import DomainError
 from webapp.extensions import db
@@ -113,6 +115,20 @@ def user_add(username: str, role: str, districts: tuple[str, ...], full_name: st
     )
     commit()
     click.echo(f"user {user.username} added ({user.role})")
+
+
+@user_group.command("set-access")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(["specialist", "head", "archivist", "admin"]))
+@click.option("--district", "districts", multiple=True, help="District code; repeat for several (none: none).")
+@domain_errors
+def user_set_access(username: str, role: str, districts: tuple[str, ...]) -> None:
+    """Set a user's role and districts at once (on the web, widening access waits for a head's confirmation)."""
+    user = auth_services.find_user(username)
+    access_requests.apply_access(user, role, districts)
+    record_event(None, "user.update", "user", user.id, role=role, districts=sorted(districts))
+    commit()
+    click.echo(f"user {user.username}: {user.role}, districts: {', '.join(sorted(user.district_codes)) or '-'}")
 
 
 @user_group.command("deactivate")

@@ -2,7 +2,7 @@
 
 from webapp.archive.models import ArchiveInventory, DestructionAct
 from webapp.audit.models import AuditChain, AuditEvent
-from webapp.auth.models import ApiToken, District, User, user_districts
+from webapp.auth.models import AccessRequest, ApiToken, District, User, user_districts
 from webapp.blobs.models import FixityCheck
 from webapp.cases.models import Case, CaseEvent, CaseGrant
 from webapp.documents.models import Document, DocumentTransition, DocumentVersion, PaperSignature
@@ -17,6 +17,7 @@ from webapp.signing.models import Signature, SigningCertificate
 from webapp.support.models import SupportEvent
 
 __all__ = [
+    "AccessRequest",
     "ApiToken",
     "ArchiveInventory",
     "AuditChain",

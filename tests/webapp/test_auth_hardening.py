@@ -1,6 +1,6 @@
 """Login hardening: throttling after repeated failures (also when the attempts arrive at once), idle session
-timeout, logout everywhere on deactivation, secure cookies behind HTTPS, and the security headers every response
-carries."""
+timeout, logout that ends the session on the server, logout everywhere on deactivation, secure cookies behind
+HTTPS, and the security headers every response carries."""
 
 from __future__ import annotations
 
@@ -124,6 +124,19 @@ def test_the_right_password_inside_a_burst_is_refused_once_the_limit_is_taken(
         finally:
             release.set()
         assert [future.result() for future in wrong] == [(200, False)] * limit
+
+
+def test_logout_ends_the_session_on_the_server(app: Flask, world: World, client: FlaskClient) -> None:
+    login(client, "spec1")
+    cookie = client.get_cookie("session")
+    assert cookie is not None and client.get("/").status_code == 200
+    token = _csrf(client.get("/").get_data(as_text=True))
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
+    forget_request_state()
+    replay = app.test_client()
+    replay.set_cookie("session", cookie.value)
+    answer = replay.get("/")
+    assert answer.status_code == 302 and "/login" in answer.headers["Location"]  # the copied cookie is dead
 
 
 def test_a_deactivated_user_is_logged_out_everywhere(app: Flask, world: World, client: FlaskClient) -> None:

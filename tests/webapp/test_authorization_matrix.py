@@ -21,6 +21,7 @@ from document_templates import example_values
 from tests.conftest import PASSWORD, World
 from tests.webapp.test_forms import fill
 from tests.webapp.test_pages import _csrf, forget_request_state
+from webapp.auth.access_requests import request_change
 from webapp.auth.models import ApiToken, User
 from webapp.auth.services import create_api_token, create_user
 from webapp.dbtypes import utcnow
@@ -37,7 +38,7 @@ OUTCOMES = {"o": "allowed", "f": "403", "n": "404"}
 class Call:
     endpoint: str
     method: str
-    path: str  # {case}, {doc}, {form}, {sig}, {export}, {job}, {entry}, {grant}, {journal}, {today}: from the scene
+    path: str  # {case}, {doc}, {form}, {sig}, {export}, {job}, {entry}, {grant}, {journal}, {today}, ...: the scene
     expect: str  # five letters: O X H A D
     body: dict[str, Any] | None = None
 
@@ -239,6 +240,8 @@ PAGES = [
     Call("ui.user_page", "GET", "/admin/users/{victim}", "ffffo"),
     Call("ui.templates_page", "GET", "/admin/templates", "ffffo"),
     Call("ui.district_save", "POST", "/admin/districts", "ffffo", {"code": "u9", "name": "Участок № 9"}),
+    Call("ui.access_request_decide", "POST", "/access-requests/{access_request}", "ffoff", {"decision": "decline"}),
+    Call("ui.password_page", "GET", "/account/password", "ooooo"),
     Call("ui.tokens_page", "GET", "/account/tokens", "ooooo"),
     Call("ui.token_revoke_page", "POST", "/account/tokens/{victim_token}/revoke", "nnnno", {}),
 ]
@@ -247,7 +250,8 @@ PAGES = [
 @pytest.fixture
 def scene(world: World) -> dict[str, Any]:
     """A case of district u1 with an uploaded document, a signed form, an export and a grant; an unused
-    nomenclature entry; a user to deactivate and to grant access to."""
+    nomenclature entry; a user to deactivate and to grant access to, and a change of their access waiting for
+    a head's confirmation."""
     case = world.open_case("spec1", "u1")
     doc = world.upload(case["id"], _pdf(), filename="scan.pdf")  # a PDF: no LibreOffice for its copy
     export = _finished_export(world, case["id"])
@@ -259,6 +263,8 @@ def scene(world: World) -> dict[str, Any]:
         entries[role] = world["archivist"].post("/api/v1/nomenclature", json=new_entry).get_json()["id"]
     victim = create_user("victim", role="specialist", password=PASSWORD, district_codes=["u2"])
     create_api_token(victim)
+    admin = db.session.scalar(db.select(User).where(User.username == "admin"))
+    access_request = request_change(admin, victim, "specialist", ["u1", "u2"])
     db.session.commit()
     grant = (
         world["head"]
@@ -289,6 +295,7 @@ def scene(world: World) -> dict[str, Any]:
         "journal": journal.get_json()["id"],
         "today": today,
         "victim": victim.id,
+        "access_request": access_request.id,
         "victim_token": db.session.scalar(db.select(ApiToken.id).where(ApiToken.user_id == victim.id)),
     }
 

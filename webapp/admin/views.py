@@ -1,5 +1,5 @@
-"""Administrators' pages (users, their roles, districts and passwords; form templates) and everyone's page of
-their own API tokens."""
+"""Administrators' pages (users, their roles, districts and passwords; form templates), the head's decision on a
+change of access waiting for confirmation, and everyone's page of their own API tokens."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
-from webapp.auth import admin
-from webapp.auth.models import ROLE_LABELS, ROLES
-from webapp.exceptions import FORM_ERRORS
+from webapp.auth import access_requests, admin
+from webapp.auth.models import ROLE_LABELS, ROLES, AccessRequest
+from webapp.exceptions import FORM_ERRORS, ValidationError
 from webapp.forms.services import list_templates, read_template_upload, upload_template_docx
 from webapp.signing.services import deactivate_user
 from webapp.ui import current_actor, ui
@@ -36,11 +36,15 @@ def users_page() -> str | Response:
         except FORM_ERRORS as exc:
             flash(exc.message, "error")
         else:
-            flash(f"Пользователь {user.username} добавлен", "success")
+            if isinstance(user, AccessRequest):
+                flash(f"Учётная запись {user.username} появится, когда её подтвердит заведующий отделением", "info")
+            else:
+                flash(f"Пользователь {user.username} добавлен", "success")
             return redirect(url_for("ui.users_page"))
     return render_template(
         "admin/users.html",
         users=admin.list_users(actor),
+        waiting=admin.pending_requests(actor),
         districts=admin.list_districts(),
         roles=ROLES,
         role_labels=ROLE_LABELS,
@@ -69,17 +73,24 @@ def user_page(user_id: int) -> str | Response:
         action = request.form.get("action", "")
         try:
             if action == "update":
-                admin.update_user(
+                waiting = admin.update_user(
                     actor,
                     user_id,
                     role=request.form.get("role", ""),
                     full_name=request.form.get("full_name", ""),
                     districts=request.form.getlist("district"),
                 )
-                message = "Изменения сохранены; новая роль действует со следующего входа"
+                message = (
+                    "Ф.И.О. сохранено; новые роль и участки вступят в силу, когда их подтвердит заведующий отделением"
+                    if waiting
+                    else "Изменения сохранены; новая роль действует со следующего входа"
+                )
             elif action == "password":
                 admin.set_password(actor, user_id, request.form.get("password", ""))
-                message = "Пароль задан; открытые сеансы пользователя завершены"
+                message = (
+                    "Временный пароль задан: открытые сеансы пользователя завершены, при входе пользователь "
+                    "задаст свой; заведующий отделением увидит уведомление о сбросе"
+                )
             elif action == "deactivate":
                 revoked = deactivate_user(actor, user, request.form.get("reason", "").strip())
                 message = f"Пользователь отключён; отозвано сертификатов подписи: {revoked}"
@@ -93,8 +104,31 @@ def user_page(user_id: int) -> str | Response:
                 flash(message, "success")
         return redirect(url_for("ui.user_page", user_id=user_id))
     return render_template(
-        "admin/user.html", user=user, districts=admin.list_districts(), roles=ROLES, role_labels=ROLE_LABELS
+        "admin/user.html",
+        user=user,
+        waiting=next((item for item in admin.pending_requests(actor) if item.user_id == user.id), None),
+        districts=admin.list_districts(),
+        roles=ROLES,
+        role_labels=ROLE_LABELS,
     )
+
+
+@ui.post("/access-requests/<int:request_id>")
+@login_required
+def access_request_decide(request_id: int) -> Response:
+    """A head confirms or declines an administrator's change of access (the list is on the head's dashboard)."""
+    access_requests.require_head(current_actor())
+    decision = request.form.get("decision", "")
+    try:
+        if decision not in ("confirm", "decline"):
+            raise ValidationError("Неизвестное решение", code="invalid_decision")
+        access_requests.decide(current_actor(), request_id, confirm=decision == "confirm")
+        commit()
+    except FORM_ERRORS as exc:
+        flash(exc.message, "error")
+    else:
+        flash("Изменение доступа подтверждено" if decision == "confirm" else "Запрос отклонён", "success")
+    return redirect(url_for("ui.cases", _anchor="access-requests"))
 
 
 @ui.route("/account/tokens", methods=["GET", "POST"])

@@ -1,5 +1,6 @@
 """What administrators do with accounts (users, roles, districts, passwords), and what everyone does with their
-own API tokens. Every change is an audit event."""
+own API tokens. Every change is an audit event. A change that would let an account read more case content waits
+for a head's confirmation (webapp.auth.access_requests); a password an administrator sets is for one login."""
 
 from __future__ import annotations
 
@@ -9,8 +10,16 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from webapp.audit.services import record_event
-from webapp.auth.models import ROLES, ApiToken, District, User
-from webapp.auth.services import MIN_PASSWORD_LENGTH, create_api_token, create_user, ensure_district
+from webapp.auth import access_requests
+from webapp.auth.models import ROLES, AccessRequest, ApiToken, District, User
+from webapp.auth.services import (
+    check_new_user,
+    check_password_strength,
+    create_api_token,
+    create_user,
+    end_sessions,
+    ensure_district,
+)
 from webapp.dbtypes import utcnow
 from webapp.exceptions import Conflict, Forbidden, NotFound, ValidationError
 from webapp.extensions import db
@@ -49,16 +58,34 @@ def get_user(actor: User, user_id: int) -> User:
     return user
 
 
-def add_user(actor: User, username: str, *, role: str, password: str, full_name: str, districts: Sequence[str]) -> User:
+def add_user(
+    actor: User, username: str, *, role: str, password: str, full_name: str, districts: Sequence[str]
+) -> User | AccessRequest:
+    """A new account; one that would read case content (a specialist with districts, a head) is a request."""
     require_admin(actor)
+    check_new_user(username, role=role, password=password)
     for code in districts:
         ensure_district(code)
+    if access_requests.widens_access(None, role, districts):
+        return access_requests.request_new_account(
+            actor,
+            username,
+            role=role,
+            password_hash=generate_password_hash(password),
+            full_name=full_name.strip() or username,
+            district_codes=districts,
+        )
     user = create_user(username, role=role, password=password, full_name=full_name, district_codes=districts)
+    user.must_change_password = True
     record_event(actor, "user.create", "user", user.id, role=role)
     return user
 
 
-def update_user(actor: User, user_id: int, *, role: str, full_name: str, districts: Sequence[str]) -> User:
+def update_user(
+    actor: User, user_id: int, *, role: str, full_name: str, districts: Sequence[str]
+) -> AccessRequest | None:
+    """Narrowing (or keeping) access takes effect at once; widening it returns the request a head must confirm.
+    Either replaces what was waiting for the account."""
     user = get_user(actor, user_id)
     if role not in ROLES:
         raise ValidationError(f"Неизвестная роль; допустимы: {', '.join(ROLES)}", code="invalid_role")
@@ -67,25 +94,32 @@ def update_user(actor: User, user_id: int, *, role: str, full_name: str, distric
     full_name = full_name.strip()
     if not 2 <= len(full_name) <= 200:
         raise ValidationError("Ф.И.О.: от 2 до 200 знаков", code="invalid_name")
-    known = {district.code: district for district in list_districts()}
-    unknown = sorted(set(districts) - set(known))
+    known = {district.code for district in list_districts()}
+    unknown = sorted(set(districts) - known)
     if unknown:
         raise ValidationError(f"Нет таких участков: {', '.join(unknown)}", code="unknown_district")
-    changed_role = user.role != role
-    user.role, user.full_name = role, full_name
-    user.districts = [known[code] for code in districts]
-    if changed_role:
-        user.session_version += 1  # new rights take effect at the next login
+    user.full_name = full_name
+    if access_requests.widens_access(user, role, districts):
+        return access_requests.request_change(actor, user, role, districts)
+    access_requests.apply_access(user, role, districts)
     record_event(actor, "user.update", "user", user.id, role=role, districts=sorted(districts))
-    return user
+    return None
+
+
+def pending_requests(actor: User) -> Sequence[AccessRequest]:
+    require_admin(actor)
+    return access_requests.pending_requests()
 
 
 def set_password(actor: User, user_id: int, password: str) -> User:
+    """A one-time password: the user's sessions end, and at their next login they must set their own before
+    anything else; they are told, and heads see the reset on their dashboard."""
     user = get_user(actor, user_id)
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationError(f"Пароль должен быть не короче {MIN_PASSWORD_LENGTH} символов", code="weak_password")
+    check_password_strength(password)
     user.password_hash = generate_password_hash(password)
-    user.session_version += 1  # every open session of the user ends
+    user.must_change_password = True
+    user.password_reset_at, user.password_reset_by_id = utcnow(), actor.id
+    end_sessions(user)
     record_event(actor, "user.password", "user", user.id)
     return user
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy import JSON, Column, ForeignKey, String, Table, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.dbtypes import UTCDateTime, utcnow
@@ -48,8 +48,13 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     # Part of every session's id: raising it (deactivation, a new password) ends the user's sessions everywhere.
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # A password an administrator set (a reset, a new account) is for one login: the user must change it first.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
+    password_reset_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # the last reset by an administrator
+    password_reset_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     districts: Mapped[list[District]] = relationship(secondary=user_districts, lazy="selectin")
+    password_reset_by: Mapped[User | None] = relationship(remote_side=[id], foreign_keys=[password_reset_by_id])
 
     # Flask-Login protocol
     @property
@@ -99,3 +104,31 @@ class LoginThrottle(Base):
     failures: Mapped[int] = mapped_column(default=0)
     window_started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class AccessRequest(Base):
+    """An administrator's change that would let an account read case content (a new specialist or head, a
+    promotion, more districts). It takes effect only when a head confirms it; until then the account keeps what
+    it had (a new account does not exist). The password of a new account is kept as its hash, for one login."""
+
+    __tablename__ = "access_requests"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)  # None: a new account
+    username: Mapped[str | None] = mapped_column(String(64))  # a new account's fields
+    full_name: Mapped[str | None] = mapped_column(String(200))
+    password_hash: Mapped[str | None] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(20))
+    district_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id], lazy="joined")
+    requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id], lazy="joined")
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS.get(self.role, self.role)

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
-from webapp.auth.models import User
+from webapp.auth import access_requests
+from webapp.auth.models import AccessRequest, User
 from webapp.cases.models import Case
 from webapp.cases.permissions import readable_cases_clause
 from webapp.documents.models import Document, DocumentTransition, DocumentVersion
@@ -32,6 +33,8 @@ class Dashboard:
     overdue: list[CaseDeadline] = field(default_factory=list)  # specialists: their deadlines missed, not yet met
     due_this_week: list[CaseDeadline] = field(default_factory=list)  # ... and those due by Sunday
     department_overdue: int = 0  # the head: missed deadlines across the department
+    access_requests: list[AccessRequest] = field(default_factory=list)  # the head: changes of access to confirm
+    password_resets: list[User] = field(default_factory=list)  # the head: passwords an administrator set lately
 
 
 def dashboard(actor: User, today: dt.date) -> Dashboard:
@@ -59,6 +62,8 @@ def dashboard(actor: User, today: dt.date) -> Dashboard:
         board.awaiting_approval = approval_queue(actor)[:LIMIT]
         outstanding = find_deadlines(actor, DeadlineFilters(status="overdue", outstanding=True), today)
         board.department_overdue = len(outstanding)
+        board.access_requests = list(access_requests.pending_requests())
+        board.password_resets = list(access_requests.password_reset_notices(actor))
     if actor.role == "archivist":
         closed = select(func.count(Case.id)).where(Case.status == "closed")
         board.closed_not_transferred = db.session.scalar(closed) or 0
