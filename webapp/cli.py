@@ -452,12 +452,11 @@ def exports_purge() -> None:
 @main.command("worker")
 @click.option("--threads", type=click.IntRange(1, 32), default=2, show_default=True)
 def worker_command(threads: int) -> None:
-    """Run background jobs (PDF renditions, exports) until stopped; requeues jobs left waiting."""
-    from webapp.jobs.services import requeue_waiting_jobs
+    """Run background jobs (PDF renditions, exports) until stopped; requeues jobs left waiting, and those of
+    workers that died."""
+    from webapp.jobs.worker import run_worker
 
-    click.echo(f"requeued {requeue_waiting_jobs()} waiting jobs")
-    consumer = current_app.extensions["casefiles.queue"].create_consumer(workers=threads, worker_type="thread")
-    consumer.run()
+    run_worker(current_app._get_current_object(), threads, click.echo)  # type: ignore[attr-defined]
 
 
 @main.command("make-migration", hidden=True)

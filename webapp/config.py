@@ -38,6 +38,7 @@ class Settings:
     session_minutes: int = 30  # a browser session ends after this long without a request
     secure_cookies: bool = False  # True behind HTTPS: session cookies are sent over HTTPS only
     queue_url: str = ""  # "": the SQLite job queue in the data dir; redis://host:port/db when scaled out
+    job_lease_seconds: int = 120  # a running job whose worker has not renewed it for this long is requeued
     calendar_file: Path | None = None  # days off and working days decreed after the `holidays` package's release
 
     @property
@@ -83,6 +84,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         session_minutes=_positive_int(env, "CASEFILES_SESSION_MINUTES", 30),
         secure_cookies=_choice(env, "CASEFILES_SECURE_COOKIES", ("0", "1"), lower=True) == "1",
         queue_url=_queue_url(env),
+        job_lease_seconds=_positive_int(env, "CASEFILES_JOB_LEASE_SECONDS", 120),
         calendar_file=_calendar_file(env),
     )
 

@@ -4,16 +4,13 @@ real redis-server started here (Debian `redis-server`, installed by scripts/test
 from __future__ import annotations
 
 import dataclasses
-import shutil
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import redis
 
+from tests.redis_server import redis_server
 from webapp import create_app
 from webapp.config import ConfigurationError, Settings, load_settings
 from webapp.extensions import db
@@ -31,41 +28,8 @@ def _remember(job: Job) -> None:
 
 @pytest.fixture
 def redis_url(tmp_path: Path) -> Iterator[str]:
-    server = shutil.which("redis-server")
-    assert server, "redis-server is needed (scripts/test.sh installs it)"
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    process = subprocess.Popen(
-        [
-            server,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--dir",
-            str(tmp_path),
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        client = redis.Redis(port=port)
-        for _ in range(100):
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                time.sleep(0.05)
-        client.close()
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with redis_server(tmp_path) as url:
+        yield url
 
 
 def test_jobs_go_through_redis_and_outlive_the_process_that_queued_them(settings: Settings, redis_url: str) -> None:

@@ -1,29 +1,35 @@
 """Creating, running and reading background jobs.
 
 A job row is written in the caller's transaction; after commit its id goes to the queue (webapp.uow). Runners
-are registered per kind and report progress; a runner's JobFailed says why in words for people.
+are registered per kind and report progress; a runner's JobFailed says why in words for people. A worker runs a
+job under a lease (webapp.jobs.leases); a job whose lease lapsed goes back to the queue, up to MAX_ATTEMPTS runs.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 
 from webapp.auth.models import User
 from webapp.dbtypes import utcnow
 from webapp.exceptions import NotFound
 from webapp.extensions import db
+from webapp.jobs.leases import LeaseKeeper, lease_length, worker_name
 from webapp.jobs.models import Job
 
 log = logging.getLogger(__name__)
 Runner = Callable[[Job], None]
 _RUNNERS: dict[str, Runner] = {}
 _PENDING_KEY = "casefiles.jobs_to_enqueue"
-STALE_AFTER = dt.timedelta(minutes=30)
+MAX_ATTEMPTS = 3  # runs cut off by the death of their worker before a job is given up
+GIVEN_UP = (
+    "Задача прервана: обработчик фоновых задач трижды аварийно завершался во время её выполнения. "
+    "Обратитесь к администратору"
+)
 
 
 class JobFailed(Exception):
@@ -48,7 +54,10 @@ def create_job(kind: str, params: dict[str, int], actor: User | None = None) -> 
 
 def enqueue_committed_jobs() -> None:
     """After commit: hand new jobs to the queue. A job whose hand-over fails stays queued for `requeue`."""
-    job_ids = db.session.info.pop(_PENDING_KEY, [])
+    _hand_over(db.session.info.pop(_PENDING_KEY, []))
+
+
+def _hand_over(job_ids: Iterable[int]) -> None:
     for job_id in job_ids:
         try:
             current_app.extensions["casefiles.run_job"](job_id)
@@ -60,25 +69,50 @@ def discard_uncommitted_jobs() -> None:
     db.session.info.pop(_PENDING_KEY, None)
 
 
-def requeue_waiting_jobs(stale_after: dt.timedelta = STALE_AFTER) -> int:
-    """Queue again every job still waiting, and jobs stuck running (their worker died). Queueing twice is
-    harmless: a job runs only once it is claimed."""
-    stale = utcnow() - stale_after
-    db.session.execute(update(Job).where(Job.status == "running", Job.updated_at < stale).values(status="queued"))
-    ids = db.session.scalars(select(Job.id).where(Job.status == "queued").order_by(Job.id)).all()
+def requeue_waiting_jobs() -> int:
+    """At a worker's start: queue again every job still waiting (its hand-over may have failed), and the running
+    jobs whose lease lapsed. Queueing twice is harmless: a job runs only once it is claimed."""
+    requeued = requeue_expired_jobs()
+    waiting = db.session.scalars(select(Job.id).where(Job.status == "queued").order_by(Job.id)).all()
     db.session.commit()
-    for job_id in ids:
-        current_app.extensions["casefiles.run_job"](job_id)
-    return len(ids)
+    others = [job_id for job_id in waiting if job_id not in requeued]
+    _hand_over(others)
+    return len(requeued) + len(others)
+
+
+def requeue_expired_jobs(now: dt.datetime | None = None) -> list[int]:
+    """Put back in the queue the running jobs whose lease lapsed (their worker died, or lost the database), and
+    give up those cut off MAX_ATTEMPTS times already: such a job is likely what kills its worker. A job left
+    running by a worker of a version without leases has none and counts as lapsed. Returns the requeued ids."""
+    lapsed = and_(
+        Job.status == "running", or_(Job.lease_expires_at.is_(None), Job.lease_expires_at < (now or utcnow()))
+    )
+    requeued = []
+    for job_id, attempts in db.session.execute(select(Job.id, Job.attempts).where(lapsed).order_by(Job.id)).all():
+        given_up = attempts >= MAX_ATTEMPTS
+        outcome = {"status": "failed", "error": GIVEN_UP} if given_up else {"status": "queued", "progress": 0.0}
+        changed = db.session.execute(
+            update(Job).where(Job.id == job_id, lapsed).values(lease_expires_at=None, **outcome)
+        )
+        if getattr(changed, "rowcount", 0) != 1:
+            continue  # renewed meanwhile, or another worker got there first
+        log.warning("job %s: its worker stopped renewing the lease; %s", job_id, outcome["status"])
+        if not given_up:
+            requeued.append(job_id)
+    db.session.commit()
+    _hand_over(requeued)
+    return requeued
 
 
 def execute_job(job_id: int) -> None:
-    if not _claim(job_id):
+    lease = lease_length()
+    if not _claim(job_id, lease):
         return  # done, failed, or taken by another worker
     try:
         job = db.session.get(Job, job_id)
         assert job is not None
-        _RUNNERS[job.kind](job)
+        with LeaseKeeper(db.engine, job_id, lease):
+            _RUNNERS[job.kind](job)
         job = db.session.get(Job, job_id)
         assert job is not None
         job.status, job.progress = "done", 1.0
@@ -92,12 +126,21 @@ def execute_job(job_id: int) -> None:
         _fail(job_id, "Внутренняя ошибка при выполнении задачи")
 
 
-def _claim(job_id: int) -> bool:
-    """Atomically move a queued job to running, so a job queued twice still runs once."""
+def _claim(job_id: int, lease: dt.timedelta) -> bool:
+    """Atomically move a queued job to running under this worker's lease, so a job queued twice runs once."""
+    now = utcnow()
     claimed = db.session.execute(
         update(Job)
         .where(Job.id == job_id, Job.status == "queued")
-        .values(status="running", progress=0.0, error="", updated_at=utcnow())
+        .values(
+            status="running",
+            progress=0.0,
+            error="",
+            worker=worker_name(),
+            lease_expires_at=now + lease,
+            attempts=Job.attempts + 1,
+            updated_at=now,
+        )
     )
     db.session.commit()
     return bool(getattr(claimed, "rowcount", 0) == 1)
@@ -112,7 +155,9 @@ def _fail(job_id: int, message: str) -> None:
 
 
 def set_progress(job: Job, progress: float) -> None:
+    """Record the job's progress, which renews its lease as well."""
     job.progress = max(0.0, min(1.0, progress))
+    job.lease_expires_at = utcnow() + lease_length()
     db.session.commit()
 
 
