@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 
 from webapp.config import Settings, flask_config, load_settings
 from webapp.extensions import csrf, db, login_manager
+from webapp.validation import RecordIdConverter
 
 _QUERY_STRING = re.compile(r"\?[^ ]*")
 
@@ -35,6 +36,7 @@ def create_app(overrides: dict[str, Any] | None = None, *, settings: Settings | 
     csrf.init_app(app)
     login_manager.init_app(app)
     _setup_storage_and_index(app, settings)
+    app.url_map.converters["int"] = RecordIdConverter  # before any route is added: every <int:id> is bounded
     _register_blueprints(app)
 
     from webapp.errors import register_error_handlers

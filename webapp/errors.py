@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from webapp.exceptions import (
@@ -64,6 +64,9 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(IntegrityError, _integrity_error)
     app.register_error_handler(OperationalError, _database_unavailable)
+    app.register_error_handler(RecursionError, _input_out_of_range)
+    app.register_error_handler(OverflowError, _input_out_of_range)  # SQLite: a number beyond 64 bits
+    app.register_error_handler(DataError, _input_out_of_range)  # PostgreSQL: out of range for the column
     app.register_error_handler(Exception, _unexpected_error)
 
 
@@ -114,8 +117,20 @@ def _database_unavailable(exc: OperationalError) -> Response:
     return error_response(503, "database_unavailable", "База данных недоступна, повторите позже")
 
 
+def _input_out_of_range(exc: Exception) -> Response:
+    """A number too large for the database column or the arithmetic, data nested too deep: input validation
+    missed it (ids are checked by validation.RecordId and the route converter), but it is the request's fault."""
+    _log_place(logging.WARNING, "refused", exc)
+    message = "Некорректный запрос: слишком большое число или слишком глубокая вложенность данных"
+    return error_response(400, "out_of_range", message)
+
+
 def _unexpected_error(exc: Exception) -> Response:
+    _log_place(logging.ERROR, "unhandled", exc)
+    return error_response(500, "internal", HTTP_MESSAGES[500])
+
+
+def _log_place(level: int, what: str, exc: Exception) -> None:
     # Log the type and place only: exception text may quote user data.
     frames = "".join(traceback.format_tb(exc.__traceback__))
-    log.error("unhandled %s on %s %s\n%s", type(exc).__name__, request.method, request.url_rule, frames)
-    return error_response(500, "internal", HTTP_MESSAGES[500])
+    log.log(level, "%s %s on %s %s\n%s", what, type(exc).__name__, request.method, request.url_rule, frames)

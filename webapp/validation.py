@@ -3,15 +3,38 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import pydantic
+from werkzeug.routing import IntegerConverter, Map
 
 from webapp.exceptions import ValidationError
 
 ModelT = TypeVar("ModelT", bound=pydantic.BaseModel)
 
 NOMENCLATURE_INDEX_PATTERN = r"^\d{1,3}(?:[-.]\d{1,3}){0,3}$"
+
+# The largest id or version number: our INTEGER columns are 32-bit on PostgreSQL (SQLite's go to 2^63 - 1). A larger
+# number reaching a query makes the driver raise (PostgreSQL: integer out of range) instead of finding nothing.
+MAX_ID = 2**31 - 1
+
+# An id or version number in a JSON body: a whole number from 1 to MAX_ID. Strict, so JSON floats (1.0, 1e30),
+# strings and booleans are refused rather than converted.
+RecordId = Annotated[int, pydantic.Strict(), pydantic.Field(ge=1, le=MAX_ID)]
+# The same in a form field (multipart text), parsed from its digits.
+RecordIdText = Annotated[int, pydantic.Field(ge=1, le=MAX_ID)]
+
+_RECORD_IDS = pydantic.TypeAdapter(list[RecordId])
+
+
+class RecordIdConverter(IntegerConverter):
+    """`<int:...>` in every route (create_app registers it as `int`): an id above MAX_ID cannot exist, so its URL
+    does not match and answers 404 before any query runs."""
+
+    def __init__(
+        self, map: Map, fixed_digits: int = 0, min: int | None = None, max: int | None = MAX_ID, signed: bool = False
+    ) -> None:
+        super().__init__(map, fixed_digits, min, max, signed)
 
 
 class StrictInput(pydantic.BaseModel):
@@ -26,13 +49,25 @@ def parse_input(model: type[ModelT], data: Any) -> ModelT:
     try:
         return model.model_validate(data)
     except pydantic.ValidationError as exc:
-        details = [_describe(error) for error in exc.errors(include_url=False, include_input=False)]
-        first = details[0]
-        raise ValidationError(f"{first['field']}: {first['message']}", details=details) from None
+        raise _refusal(exc) from None
 
 
-def _describe(error: Any) -> dict[str, str]:
-    field = ".".join(str(part) for part in error["loc"]) or "body"
+def parse_ids(value: Any, name: str, *, code: str = "invalid") -> list[int]:
+    """A JSON list of ids, each a RecordId."""
+    try:
+        return _RECORD_IDS.validate_python(value)
+    except pydantic.ValidationError as exc:
+        raise _refusal(exc, name, code=code) from None
+
+
+def _refusal(exc: pydantic.ValidationError, prefix: str = "", *, code: str | None = None) -> ValidationError:
+    details = [_describe(error, prefix) for error in exc.errors(include_url=False, include_input=False)]
+    first = details[0]
+    return ValidationError(f"{first['field']}: {first['message']}", code=code, details=details)
+
+
+def _describe(error: Any, prefix: str = "") -> dict[str, str]:
+    field = ".".join(str(part) for part in (prefix, *error["loc"]) if part != "") or "body"
     if error["type"] == "value_error":
         return {"field": field, "message": str(error["ctx"]["error"])}
     return {"field": field, "message": _MESSAGES.get(error["type"], error["msg"])}
@@ -46,6 +81,8 @@ _MESSAGES = {
     "string_pattern_mismatch": "неверный формат",
     "int_parsing": "ожидалось целое число",
     "int_type": "ожидалось целое число",
+    "int_from_float": "ожидалось целое число",
+    "int_parsing_size": "слишком большое значение",
     "bool_parsing": "ожидалось true или false",
     "bool_type": "ожидалось true или false",
     "date_from_datetime_parsing": "ожидалась дата ГГГГ-ММ-ДД",
@@ -55,6 +92,7 @@ _MESSAGES = {
     "less_than_equal": "слишком большое значение",
     "string_type": "ожидалась строка",
     "dict_type": "ожидался объект",
+    "list_type": "ожидался список",
 }
 
 

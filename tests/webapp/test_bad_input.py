@@ -5,6 +5,7 @@ broken encodings, a zip-bomb DOCX, a malformed PDF. Every answer is a clear 4xx 
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from typing import Any
 
@@ -13,14 +14,17 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import Rule
 from werkzeug.test import encode_multipart
 
 from document_templates import example_values
-from tests.conftest import World
-from tests.webapp.test_pages import _csrf, login
+from tests.conftest import USERS, World
+from tests.webapp.test_pages import _csrf, forget_request_state, login
 from webapp.documents.models import Document, DocumentVersion
 from webapp.extensions import db
 from webapp.runtime import blob_store
+from webapp.validation import MAX_ID
 
 SCRIPT = "<script>alert('x')</script>"
 TEMPLATE_SYNTAX = "{{ 7*7 }} {% for x in y %}{{ config }}{% endfor %}"
@@ -217,3 +221,136 @@ def test_a_malformed_pdf_is_kept_and_nothing_downstream_breaks(app: Flask, world
     job = world["spec1"].get(f"/api/v1/jobs/{export.get_json()['id']}").get_json()
     assert job["status"] == "done", job
     assert world["spec1"].get(job["download_url"]).data.startswith(b"%PDF")
+
+
+# Ids no row can have: 2^63 is past the largest integer SQLite stores, and both past PostgreSQL's INTEGER.
+TOO_LARGE_IDS = (2**64, 2**63, MAX_ID + 1)
+ROUTE_ARGUMENT = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
+
+
+def _int_routes(app: Flask) -> list[tuple[Rule, list[str]]]:
+    routes = []
+    for rule in app.url_map.iter_rules():
+        arguments = ROUTE_ARGUMENT.findall(rule.rule)
+        ints = [name for converter, name in arguments if converter == "int"]
+        if ints:
+            routes.append((rule, ints))
+    return routes
+
+
+def _url(app: Flask, rule: Rule, values: dict[str, int]) -> str:
+    for converter, name in ROUTE_ARGUMENT.findall(rule.rule):
+        if converter == "any":
+            values = {**values, name: re.search(r"any\((\w+)", rule.rule).group(1)}  # type: ignore[union-attr]
+        elif converter != "int":
+            values = {**values, name: "inspection_act"}
+    return app.url_map.bind("localhost").build(rule.endpoint, values)
+
+
+def test_every_id_in_a_route_is_an_int_bounded_by_the_converter(app: Flask) -> None:
+    routes = _int_routes(app)
+    assert len(routes) > 60
+    for rule in app.url_map.iter_rules():
+        for converter, name in ROUTE_ARGUMENT.findall(rule.rule):
+            if name.endswith("_id") or name == "number":
+                assert converter == "int", rule.rule  # an id taken as text would reach a query unchecked
+    adapter = app.url_map.bind("localhost")
+    for rule, ints in routes:
+        for name in ints:
+            url = _url(app, rule, {**dict.fromkeys(ints, 1), name: MAX_ID + 1})
+            with pytest.raises((NotFound, MethodNotAllowed)):  # the URL matches no route
+                adapter.match(url, method=sorted(rule.methods - {"HEAD", "OPTIONS"})[0])  # type: ignore[operator]
+
+
+def _ui_clients(app: Flask) -> dict[str, tuple[FlaskClient, str]]:
+    clients = {}
+    for username in USERS:
+        client = app.test_client()
+        forget_request_state()
+        login(client, username)
+        forget_request_state()
+        clients[username] = (client, _csrf(client.get("/account/tokens").get_data(as_text=True)))
+    return clients
+
+
+def test_ids_beyond_the_database_are_404_on_every_route_for_every_actor(app: Flask, world: World) -> None:
+    case = world.open_case()
+    world.upload(case["id"])
+    ui_clients = _ui_clients(app)
+    answers = 0
+    for rule, ints in _int_routes(app):
+        methods = sorted(rule.methods - {"HEAD", "OPTIONS"})  # type: ignore[operator]
+        for name in ints:
+            for value in (*TOO_LARGE_IDS, MAX_ID):
+                url = _url(app, rule, {**dict.fromkeys(ints, 1), name: value})
+                for username in USERS:
+                    for method in methods:
+                        forget_request_state()
+                        if rule.rule.startswith("/api/"):
+                            api = world[username]
+                            answer = api.client.open(url, method=method, headers=api._headers(), json={})
+                        else:
+                            client, token = ui_clients[username]
+                            data = {"csrf_token": token} if method != "GET" else None
+                            answer = client.open(url, method=method, data=data)
+                        answers += 1
+                        where = (method, url, username, answer.status_code)
+                        assert answer.status_code < 500, where
+                        if value > MAX_ID:  # no such row can exist: the URL matches no route (405: werkzeug
+                            assert answer.status_code in (404, 405), where  # saw the path under another method)
+    assert answers > 1000
+
+
+@pytest.mark.parametrize(
+    ("path", "username", "body", "field"),
+    [
+        ("/api/v1/exports", "spec1", {"case_ids": [1e30], "format": "zip"}, "case_ids.0"),
+        ("/api/v1/exports", "spec1", {"case_ids": [2**100], "format": "zip"}, "case_ids.0"),
+        ("/api/v1/exports", "spec1", {"case_ids": [1.0], "format": "zip"}, "case_ids.0"),
+        ("/api/v1/exports", "spec1", {"case_ids": [1, 2**63], "format": "zip"}, "case_ids.1"),
+        ("/api/v1/archive/destruction-acts", "archivist", {"case_ids": [2**64]}, "case_ids.0"),
+        ("/api/v1/archive/destruction-acts", "archivist", {"case_ids": [1e30]}, "case_ids.0"),
+        ("/api/v1/cases/{case}/journal", "spec1", {"document_id": 1e30}, "document_id"),
+        ("/api/v1/cases/{case}/journal", "spec1", {"document_id": 2**64}, "document_id"),
+        ("/api/v1/cases/{case}/journal", "spec1", {"document_id": MAX_ID + 1}, "document_id"),
+        ("/api/v1/cases/{case}/journal", "spec1", {"document_id": 1.0}, "document_id"),
+        ("/api/v1/documents/{document}/approve", "head", {"version": 2**64}, "version"),
+        ("/api/v1/documents/{document}/approve", "head", {"version": 1e30}, "version"),
+        ("/api/v1/documents/{document}/versions", "spec1", {"base_version": 2**64, "fields": {}}, "base_version"),
+        ("/api/v1/reports/statistical", "head", {"period": "2026-Q1", "case_id": 2**64, "institution": "Ц"}, "case_id"),
+    ],
+)
+def test_ids_in_json_bodies_are_whole_numbers_within_range(
+    world: World, path: str, username: str, body: dict[str, Any], field: str
+) -> None:
+    case = world.open_case()
+    document = world["spec1"].post(
+        f"/api/v1/cases/{case['id']}/documents",
+        json={"template": "inspection_act", "fields": example_values("inspection_act")},
+    )
+    assert document.status_code == 201, document.get_json()
+    url = path.format(case=case["id"], document=document.get_json()["id"])
+    journal = {"kind": "visit", "occurred_on": "2026-03-02"} if "journal" in path else {}
+    answer = world[username].post(url, json={**journal, **body})
+    _assert_clear_4xx(answer, 400)
+    messages = {detail["field"]: detail["message"] for detail in answer.get_json()["error"]["details"]}
+    assert re.search("[а-я]", messages[field]), messages  # in Russian, not pydantic's English
+
+
+def test_an_export_from_the_page_with_a_huge_case_id_is_refused(app: Flask, world: World, client: FlaskClient) -> None:
+    case = world.open_case()
+    login(client, "spec1")
+    page = client.get(f"/cases/{case['id']}").get_data(as_text=True)
+    for case_id, back in ((str(2**64), "case"), ("x", "case"), (str(2**64), "")):
+        answer = client.post("/exports", data={"csrf_token": _csrf(page), "case_id": case_id, "back": back})
+        assert answer.status_code == 302, (case_id, back, answer.status_code)
+
+
+@pytest.mark.parametrize("opening", ["[", '{"a":'])
+def test_json_nested_100k_deep_is_400(world: World, opening: str) -> None:
+    closing = "]" if opening == "[" else "}"
+    body = opening * 100_000 + "1" + closing * 100_000
+    api = world["spec1"]
+    for path in ("/api/v1/cases", "/api/v1/exports"):
+        answer = api.client.post(path, data=body, headers={**api._headers(), "Content-Type": "application/json"})
+        _assert_clear_4xx(answer, 400)

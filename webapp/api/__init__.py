@@ -43,7 +43,10 @@ def shown() -> Disclosure:
 
 
 def json_body() -> dict[str, Any]:
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the parser goes; not a ValueError, so silent=True lets it through
+        raise ValidationError("Тело запроса: слишком глубокая вложенность JSON", code="invalid_body") from None
     if not isinstance(data, dict):
         raise ValidationError("Тело запроса должно быть JSON-объектом", code="invalid_body")
     return data

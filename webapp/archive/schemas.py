@@ -7,7 +7,7 @@ from typing import Literal
 import pydantic
 
 from webapp.nomenclature.schemas import Year
-from webapp.validation import StrictInput
+from webapp.validation import RecordId, StrictInput
 
 
 class InventoryInput(StrictInput):
@@ -18,4 +18,4 @@ class InventoryInput(StrictInput):
 class ActInput(StrictInput):
     """Without `case_ids`, the act lists every case ready for destruction."""
 
-    case_ids: list[int] | None = pydantic.Field(default=None, min_length=1, max_length=1000)
+    case_ids: list[RecordId] | None = pydantic.Field(default=None, min_length=1, max_length=1000)

@@ -10,7 +10,7 @@ import pydantic
 
 from webapp.documents.models import DOCUMENT_TYPES
 from webapp.exceptions import ValidationError
-from webapp.validation import StrictInput
+from webapp.validation import RecordIdText, StrictInput
 
 _FORBIDDEN_NAME_CHARS = frozenset("/\\") | {chr(code) for code in range(32)} | {"\x7f"}
 
@@ -50,7 +50,7 @@ class DocumentMeta(StrictInput):
 
 
 class VersionMeta(StrictInput):
-    base_version: int = pydantic.Field(ge=1)
+    base_version: RecordIdText
     comment: str = pydantic.Field(default="", max_length=2000)
     paper_signers: PaperSigners | None = None
 

@@ -14,6 +14,7 @@ from webapp.exports.services import MEDIA_TYPES, get_export, list_exports, open_
 from webapp.jobs.api import job_json
 from webapp.jobs.services import refreshed
 from webapp.uow import commit
+from webapp.validation import parse_ids
 
 
 @api.post("/cases/<int:case_id>/exports")
@@ -25,10 +26,7 @@ def export_case(case_id: int) -> Response:
 @api.post("/exports")
 def export_hearing() -> Response:
     body = json_body()
-    case_ids = body.get("case_ids")
-    if not isinstance(case_ids, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in case_ids):
-        raise ValidationError("case_ids: список номеров (id) дел", code="invalid_cases")
-    return _requested(case_ids, body)
+    return _requested(parse_ids(body.get("case_ids"), "case_ids", code="invalid_cases"), body)
 
 
 def _requested(case_ids: list[int], body: dict[str, Any]) -> Response:

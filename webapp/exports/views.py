@@ -10,24 +10,24 @@ from werkzeug.wrappers import Response
 
 from webapp.cases.models import Case
 from webapp.documents.download import stream_blob
-from webapp.exceptions import FORM_ERRORS, Conflict, Gone
+from webapp.exceptions import FORM_ERRORS, Conflict, Gone, ValidationError
 from webapp.exports.models import Export
 from webapp.exports.services import MEDIA_TYPES, get_export, list_exports, open_export, request_export
 from webapp.extensions import db
 from webapp.ui import current_actor, ui
 from webapp.uow import commit
+from webapp.validation import MAX_ID, parse_int
 
 
 @ui.post("/exports")
 @login_required
 def export_request() -> Response:
     """From a case page (one case_id) or from the case list (a selection, with a hearing's title)."""
-    raw_ids = request.form.getlist("case_id")
-    back = request.form.get("back") == "case" and len(raw_ids) == 1
     try:
-        case_ids = [int(raw) for raw in raw_ids]
-    except ValueError:
-        case_ids = []
+        case_ids = [parse_int(raw, "case_id", default=0, maximum=MAX_ID) for raw in request.form.getlist("case_id")]
+    except ValidationError:
+        case_ids = []  # request_export names the problem
+    back = request.form.get("back") == "case" and len(case_ids) == 1
     try:
         export = request_export(
             current_actor(),

@@ -7,7 +7,7 @@ from typing import Any
 
 import pydantic
 
-from webapp.validation import StrictInput
+from webapp.validation import RecordId, StrictInput
 
 
 class FormDocumentInput(StrictInput):
@@ -18,6 +18,6 @@ class FormDocumentInput(StrictInput):
 
 
 class FormVersionInput(StrictInput):
-    base_version: int = pydantic.Field(ge=1)
+    base_version: RecordId
     fields: dict[str, Any]
     comment: str = pydantic.Field(default="", max_length=2000)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pydantic
 
-from webapp.validation import StrictInput
+from webapp.validation import RecordId, StrictInput
 
 
 class SignInput(StrictInput):
@@ -18,5 +18,5 @@ class WorkflowInput(StrictInput):
 
 
 class ApproveInput(StrictInput):
-    version: int = pydantic.Field(ge=1)
+    version: RecordId
     comment: str = pydantic.Field(default="", max_length=2000)

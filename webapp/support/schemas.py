@@ -8,7 +8,7 @@ from collections.abc import Mapping
 import pydantic
 
 from webapp.support.models import EVENT_KINDS
-from webapp.validation import StrictInput, parse_optional_date, parse_optional_int
+from webapp.validation import RecordId, StrictInput, parse_optional_date, parse_optional_int
 
 
 class SupportEventInput(StrictInput):
@@ -16,7 +16,7 @@ class SupportEventInput(StrictInput):
     detail: str = pydantic.Field(default="", max_length=40, validate_default=True)
     occurred_on: dt.date
     note: str = pydantic.Field(default="", max_length=2000)
-    document_id: int | None = pydantic.Field(default=None, ge=1)
+    document_id: RecordId | None = None
 
     @pydantic.field_validator("kind")
     @classmethod
@@ -72,6 +72,6 @@ class CorrectionInput(StrictInput):
 
 class ReportInput(StrictInput):
     period: str = pydantic.Field(max_length=10)
-    case_id: int = pydantic.Field(ge=1)
+    case_id: RecordId
     institution: str = pydantic.Field(min_length=1, max_length=500)
     corrections: dict[str, CorrectionInput] = pydantic.Field(default_factory=dict, max_length=100)
