@@ -2,7 +2,15 @@
 
 from document_templates.manifest import FieldSpec, Manifest, SectionSpec, StaticText
 from document_templates.registry import builtin_ids, example_values, load_manifest, template_docx
-from document_templates.render import FieldChange, TemplateMismatch, check_template, diff_values, form_text, render_docx
+from document_templates.render import (
+    FieldChange,
+    TemplateFailed,
+    TemplateMismatch,
+    check_template,
+    diff_values,
+    form_text,
+    render_docx,
+)
 from document_templates.values import FieldError, FormInvalid, FormValues, validate_values
 
 __all__ = [
@@ -14,6 +22,7 @@ __all__ = [
     "Manifest",
     "SectionSpec",
     "StaticText",
+    "TemplateFailed",
     "TemplateMismatch",
     "builtin_ids",
     "check_template",

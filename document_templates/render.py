@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import io
+import re
+import traceback
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from docxtpl import DocxTemplate, Listing
-from jinja2 import TemplateSyntaxError
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2 import TemplateSyntaxError, UndefinedError
+from jinja2.exceptions import SecurityError
 
 from document_templates.manifest import STAGE_LABELS, STAGES, FieldSpec, Manifest
+from document_templates.sandbox import LimitedSandbox, RenderLimit, budget
 from document_templates.values import FormValues, display_scalar, display_value
 
 # Values reach the template only as escaped Listing objects, so a value like "{{7*7}}" or "<w:t>" prints as is.
-_ENVIRONMENT = SandboxedEnvironment(autoescape=True)
+_ENVIRONMENT = LimitedSandbox()
+_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
 
 
 class TemplateMismatch(ValueError):
@@ -24,12 +29,76 @@ class TemplateMismatch(ValueError):
         self.unknown = unknown or []
 
 
+class TemplateFailed(Exception):
+    """A template that cannot be filled in. `reason` (Russian) and `expression` (the failing tag, when known) are
+    template text and sandbox messages, never a value."""
+
+    def __init__(self, reason: str, expression: str = "") -> None:
+        super().__init__(f"выражение «{expression}» — {reason}" if expression else reason)
+        self.reason = reason
+        self.expression = expression
+
+
 def render_docx(manifest: Manifest, template: bytes, values: FormValues) -> bytes:
+    context = _context(manifest, values)
     document = DocxTemplate(io.BytesIO(template))
-    document.render(_context(manifest, values), jinja_env=_ENVIRONMENT, autoescape=True)
+    try:
+        _render(document, context)
+    except TemplateFailed:
+        _render(_traced(template), context)  # fails again, this time naming its tag
+        raise
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+def _render(document: Any, context: dict[str, Any]) -> None:
+    try:
+        with budget():
+            document.render(context, jinja_env=_ENVIRONMENT, autoescape=True)
+    except TemplateFailed:
+        raise
+    except Exception as exc:  # the sandbox's refusals, and whatever the template's own expressions raise
+        raise TemplateFailed(_reason(exc)) from exc
+
+
+def _reason(exc: Exception) -> str:
+    """Why, in words that hold no value: the text of other exceptions may quote one."""
+    if isinstance(exc, RenderLimit):
+        return f"превышен предел: {exc}"
+    if isinstance(exc, SecurityError):
+        return f"запрещено: {exc}"
+    if isinstance(exc, TemplateSyntaxError):
+        return f"ошибка в шаблоне: {exc.message}"
+    if isinstance(exc, UndefinedError):
+        return f"неизвестное имя: {exc.message}"
+    return f"ошибка при заполнении ({type(exc).__name__})"
+
+
+def _traced(template: bytes) -> Any:
+    """The template rendering with every tag on a line of its own, so that a failure's line names its tag."""
+    document = DocxTemplate(io.BytesIO(template))
+    render_part = document.render_xml_part
+
+    def traced(src_xml: str, part: Any, context: dict[str, Any], jinja_env: Any = None) -> str:
+        source = _TAG.sub(lambda tag: f"\n{tag.group(0)}\n", src_xml)
+        try:
+            return str(render_part(source, part, context, jinja_env))
+        except Exception as exc:
+            compiled = re.sub(r"<w:p([ >])", r"\n<w:p\1", source).splitlines()  # as DocxTemplate compiles it
+            line = _template_line(exc)
+            tag = _TAG.search(compiled[line - 1]) if line and line <= len(compiled) else None
+            raise TemplateFailed(_reason(exc), tag.group(0) if tag else "") from exc
+
+    document.render_xml_part = traced
+    return document
+
+
+def _template_line(exc: Exception) -> int | None:
+    if isinstance(exc, TemplateSyntaxError):
+        return exc.lineno
+    lines = [frame.lineno for frame in traceback.extract_tb(exc.__traceback__) if frame.filename == "<template>"]
+    return lines[-1] if lines else None
 
 
 def _context(manifest: Manifest, values: FormValues) -> dict[str, Any]:
@@ -46,8 +115,9 @@ def _escaped(value: Any) -> Any:
     return value
 
 
-def check_template(manifest: Manifest, template: bytes) -> None:
-    """An uploaded .docx must use every field of the manifest and nothing else."""
+def check_template(manifest: Manifest, template: bytes, examples: Sequence[FormValues] = ()) -> None:
+    """An uploaded .docx must use every field of the manifest and nothing else, and fill in within the sandbox's
+    limits with each of the examples and with an empty form."""
     try:
         used = DocxTemplate(io.BytesIO(template)).get_undeclared_template_variables(jinja_env=_ENVIRONMENT)
     except TemplateSyntaxError as exc:
@@ -63,6 +133,11 @@ def check_template(manifest: Manifest, template: bytes) -> None:
         if unknown:
             parts.append("неизвестные поля: " + ", ".join(unknown))
         raise TemplateMismatch("; ".join(parts), missing=missing, unknown=unknown)
+    for values in (*examples, {}):
+        try:
+            _render(_traced(template), _context(manifest, values))
+        except TemplateFailed as exc:
+            raise TemplateMismatch(f"не заполняется: {exc}") from None
 
 
 def form_text(manifest: Manifest, values: FormValues) -> str:

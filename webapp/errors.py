@@ -15,6 +15,7 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from webapp.exceptions import (
+    BrokenTemplate,
     Conflict,
     DomainError,
     Forbidden,
@@ -41,6 +42,7 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
     InvalidForm: 422,
     UnsupportedMediaType: 415,
     StorageUnavailable: 503,
+    BrokenTemplate: 500,  # not the request's fault: the administrator's template
 }
 
 HTTP_MESSAGES = {

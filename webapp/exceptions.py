@@ -59,6 +59,13 @@ class StorageUnavailable(DomainError):
     code = "storage_unavailable"
 
 
+class BrokenTemplate(DomainError):
+    """A stored form template that cannot be filled in (one uploaded before uploads were tried in the sandbox, or
+    failing on values unlike the example): the administrator has to replace it."""
+
+    code = "template_broken"
+
+
 class ConfigurationError(DomainError):
     code = "configuration"
 
@@ -72,4 +79,5 @@ FORM_ERRORS: tuple[type[DomainError], ...] = (
     Gone,
     UnsupportedMediaType,
     StorageUnavailable,
+    BrokenTemplate,
 )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import html
 import io
 
 from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.conftest import World
+from tests.webapp.test_forms import REFUSED_EXPRESSIONS, custom_layout
 from tests.webapp.test_pages import _csrf, forget_request_state, login
 from webapp.audit.models import AuditEvent
 from webapp.auth.models import User
@@ -143,3 +145,26 @@ def _post_to(client: FlaskClient, page_path: str, path: str, **form: object) -> 
     answer = client.post(path, data={"csrf_token": token, **form}, follow_redirects=True)
     assert answer.status_code == 200
     return answer.get_data(as_text=True)
+
+
+def test_the_templates_page_refuses_a_layout_the_sandbox_would_refuse_and_takes_a_good_one(
+    app: Flask, world: World, client: FlaskClient
+) -> None:
+    login(client, "admin")
+    for expression in REFUSED_EXPRESSIONS:
+        page = _upload_on_page(client, custom_layout("inspection_act", f"Адрес: {expression}"))
+        assert "Шаблон не принят" in page and f"«{expression}»" in page
+    page = _upload_on_page(client, custom_layout("inspection_act", "Свой макет: {{ address|upper }}"))
+    assert "Шаблон «Акт обследования" in page and "обновлён: версия 2" in page
+
+
+def _upload_on_page(client: FlaskClient, layout: bytes) -> str:
+    token = _csrf(client.get("/admin/templates").get_data(as_text=True))
+    answer = client.post(
+        "/admin/templates",
+        data={"csrf_token": token, "code": "inspection_act", "file": (io.BytesIO(layout), "t.docx")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert answer.status_code == 200
+    return html.unescape(answer.get_data(as_text=True))

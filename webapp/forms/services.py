@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import logging
 import secrets
 from collections.abc import Sequence
 from typing import Any
@@ -18,12 +19,13 @@ from webapp.auth.models import User
 from webapp.documents import services as documents
 from webapp.documents.media import DOCX, sniff_media_type
 from webapp.documents.models import Document, DocumentVersion
-from webapp.exceptions import Forbidden, InvalidForm, ValidationError
+from webapp.exceptions import BrokenTemplate, Forbidden, InvalidForm, ValidationError
 from webapp.extensions import db
 from webapp.forms.models import FormTemplate, FormTemplateVersion
 from webapp.runtime import blob_store
 
 TEMPLATE_ADMINS = frozenset({"admin"})
+log = logging.getLogger(__name__)
 
 
 def sync_builtin_templates() -> list[str]:
@@ -80,18 +82,30 @@ def require_template_admin(actor: User) -> None:
 
 
 def upload_template_docx(actor: User, code: str, docx: bytes) -> FormTemplateVersion:
-    """An admin's own layout of a form: accepted only if it uses every field and nothing else."""
+    """An admin's own layout of a form: accepted only if it uses every field and nothing else, and fills in with
+    the form's example and with an empty form within the sandbox's limits."""
     require_template_admin(actor)
     template = get_template(code)
     if sniff_media_type(io.BytesIO(docx)) != DOCX:  # by content, zip bombs refused
         raise ValidationError("Шаблон должен быть документом DOCX", code="template_mismatch")
+    manifest = manifest_of(template.latest)
     try:
-        forms.check_template(manifest_of(template.latest), docx)
+        forms.check_template(manifest, docx, _examples(code, manifest))
     except forms.TemplateMismatch as exc:
         raise ValidationError(f"Шаблон не принят: {exc}", code="template_mismatch") from None
     version = _add_template_version(template, template.latest.manifest, docx, source="upload", actor=actor)
     record_event(actor, "template.upload", "form_template", template.id, version=version.number)
     return version
+
+
+def _examples(code: str, manifest: forms.Manifest) -> list[forms.FormValues]:
+    """The built-in form's filled-in example, to try an uploaded layout on."""
+    if code not in forms.builtin_ids():
+        return []
+    try:
+        return [forms.validate_values(manifest, forms.example_values(code))]
+    except forms.FormInvalid:  # an example of an older manifest than the one stored
+        return []
 
 
 def _add_template_version(
@@ -209,7 +223,14 @@ def _validated(manifest: forms.Manifest, fields: Any) -> forms.FormValues:
 def _render(version: FormTemplateVersion, manifest: forms.Manifest, values: forms.FormValues) -> bytes:
     with blob_store().open(version.docx_blob_key) as stream:
         template = stream.read()
-    return forms.render_docx(manifest, template, values)
+    try:
+        return forms.render_docx(manifest, template, values)
+    except forms.TemplateFailed as exc:  # its text is template text and the sandbox's words, never a value
+        log.error("form template %s v%d cannot be filled in: %s", version.template.code, version.number, exc)
+        raise BrokenTemplate(
+            f"Шаблон формы «{manifest.title}» не удаётся заполнить ({exc}). Сообщите администратору: "
+            "исправленный шаблон загружается на странице «Шаблоны»"
+        ) from None
 
 
 def _default_title(manifest: forms.Manifest, values: forms.FormValues) -> str:

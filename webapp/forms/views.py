@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from document_templates import Manifest
 from webapp.documents.services import documents_of_case, get_document, get_version
-from webapp.exceptions import Conflict, InvalidForm
+from webapp.exceptions import BrokenTemplate, Conflict, InvalidForm
 from webapp.forms import services
 from webapp.forms.html import NO, YES, errors_by_field, values_from_form
 from webapp.ui import current_actor, ui
@@ -48,6 +48,8 @@ def fill_form(case_id: int, code: str) -> str | Response:
         except InvalidForm as exc:
             errors = errors_by_field(exc.details)
             flash(exc.message, "error")
+        except BrokenTemplate as exc:  # the form stays filled in
+            flash(exc.message, "error")
         else:
             flash("Документ сохранён (версия 1)", "success")
             return redirect(url_for("ui.case", case_id=case.id, _anchor=f"document-{document.id}"))
@@ -77,7 +79,7 @@ def edit_form(document_id: int) -> str | Response:
         except InvalidForm as exc:
             errors = errors_by_field(exc.details)
             flash(exc.message, "error")
-        except Conflict as exc:
+        except (Conflict, BrokenTemplate) as exc:
             flash(exc.message, "error")
         else:
             flash(f"Сохранена версия {version.number}", "success")
