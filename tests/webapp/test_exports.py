@@ -3,6 +3,7 @@ certification sheet; numbered sheets and bookmarks), the verifiable ZIP, hearing
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import datetime as dt
 import io
@@ -11,6 +12,7 @@ import re
 import shutil
 import subprocess
 import zipfile
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +35,7 @@ from webapp.exports.services import purge_expired_exports
 from webapp.exports.verify import verify_export
 from webapp.extensions import db
 from webapp.runtime import blob_store
+from webapp.spreadsheets import csv_writer
 
 PDFTOTEXT = shutil.which("pdftotext")  # poppler-utils; scripts/test.sh installs it
 
@@ -499,3 +502,27 @@ def test_pages_offer_the_export_and_its_progress(
     empty = client.post("/exports", data={"csrf_token": token, "format": "zip"})
     assert empty.status_code == 302
     assert "Укажите от 1" in client.get("/").get_data(as_text=True)
+
+
+FORMULA_TITLES = ["=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1:A2)"]
+
+
+def test_inventory_csv_never_starts_a_cell_with_a_formula(world: World, tmp_path: Path) -> None:
+    case = world.open_case()
+    for number, title in enumerate([*FORMULA_TITLES, "Акт - без формулы"], start=1):
+        world.upload(case["id"], _scan(1, f"T{number}"), filename="t.pdf", title=title, date=f"2026-03-0{number}")
+    _, data = _export(world, case["id"], format="zip")
+    package = tmp_path / "case.zip"
+    package.write_bytes(data)
+    with zipfile.ZipFile(package) as archive:
+        text = archive.read("data/c01/inventory.csv").decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert [row[3] for row in rows[1:]] == [*(f"'{title}" for title in FORMULA_TITLES), "Акт - без формулы"]
+    assert [row[0] for row in rows[1:]] == ["1", "2", "3", "4", "5"]  # numbers are written as they are
+    assert verify_export(package).ok  # hashed as written
+
+
+def test_every_csv_cell_we_write_is_neutralised() -> None:
+    out = io.StringIO()
+    csv_writer(out, delimiter=";").writerow(["\tx", "\rx", "=1", "a=1", -5, Decimal("-12.50"), None])
+    assert out.getvalue() == "'\tx;\"'\rx\";'=1;a=1;-5;-12.50;\r\n"

@@ -15,7 +15,6 @@ Layout (short names: no case numbers, titles or user file names, so no path limi
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 import shutil
@@ -34,6 +33,7 @@ from webapp.exports.seal import Seal
 from webapp.exports.sheets import CaseFacts, HearingCase, hearing_index_pdf
 from webapp.exports.verify import TAGMANIFEST, file_sha256, tagmanifest_comment
 from webapp.runtime import signing_authority
+from webapp.spreadsheets import csv_writer
 
 MANIFEST = "manifest.json"
 FORMAT = "casefiles-export"
@@ -149,7 +149,7 @@ def _entry(bag: Path, path: str, kind: str, **facts: Any) -> dict[str, Any]:
 
 def _write_inventory(path: Path, case_file: CaseFile) -> None:
     with path.open("w", encoding="utf-8-sig", newline="") as out:  # the BOM makes spreadsheets read UTF-8
-        writer = csv.writer(out, delimiter=";")
+        writer = csv_writer(out, delimiter=";")  # titles are people's text: never formulas
         writer.writerow(["№ п/п", "Индекс документа", "Дата", "Заголовок", "Листы дела", "Примечание"])
         for row in case_file.rows:
             writer.writerow([row.ordinal, row.index, row.date, row.title, row.sheets, row.note])
