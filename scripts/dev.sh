@@ -14,7 +14,9 @@ PORT="${PORT:-5000}"
 "$VENV/bin/casefiles" init
 "$VENV/bin/casefiles" demo --skip-if-loaded
 
-# Background jobs (PDF renditions) run beside the web server and stop with it.
+# Background jobs (PDF renditions) run beside the web server and stop with it. Its log is in the data folder,
+# which holds nothing for the group or others (casefiles sets this umask for what it creates itself).
+umask 077
 "$VENV/bin/casefiles" worker >"$CASEFILES_DATA_DIR/worker.log" 2>&1 &
 WORKER_PID=$!
 trap 'kill $WORKER_PID 2>/dev/null' EXIT

@@ -20,8 +20,9 @@ from storage.base import BlobExists, BlobInfo, BlobNotFound, BlobStore, InvalidK
 from storage.keys import is_key_segment, validate_key
 
 TMP_DIR = ".tmp"
-FILE_MODE = 0o440  # blobs are immutable: nobody, the owner included, should write to them in place
-DIR_MODE = 0o750
+# Blobs hold personal data: the owner alone reads them, and nobody, the owner included, writes to them in place.
+FILE_MODE = 0o400
+DIR_MODE = 0o700
 DEFAULT_CHUNK = 1024 * 1024
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 
 from webapp.config import Settings, flask_config, load_settings
 from webapp.extensions import csrf, db, login_manager
+from webapp.filemodes import restrict_new_files
 from webapp.validation import RecordIdConverter
 
 _QUERY_STRING = re.compile(r"\?[^ ]*")
@@ -25,6 +26,7 @@ warnings.filterwarnings("ignore", "DSA is deprecated", CryptographyDeprecationWa
 
 
 def create_app(overrides: dict[str, Any] | None = None, *, settings: Settings | None = None) -> Flask:
+    restrict_new_files()  # before the data folder, the database or anything else is created
     settings = settings or load_settings()
     app = Flask(__name__)
     app.config.update(flask_config(settings))

@@ -67,7 +67,9 @@ main = FlaskGroup(create_app=_app_factory, add_version_option=False, help="casef
 @main.command("init")
 @domain_errors
 def init_command() -> None:
-    """Create or upgrade the schema, the search index and the storage; safe to run again."""
+    """Create or upgrade the schema, the search index and the storage, and make every file of the data and CA
+    folders the owner's alone; safe to run again."""
+    from webapp.filemodes import restrict_existing
     from webapp.forms.services import sync_builtin_templates
     from webapp.schema import current_revision, upgrade_to_head
 
@@ -85,6 +87,10 @@ def init_command() -> None:
     click.echo(f"form templates: {', '.join(updated) + ' registered' if updated else 'up to date'}")
     _, created = ensure_ca(settings.ca_dir, settings.institution_name)
     click.echo(f"signing CA: {settings.ca_dir / 'ca.pem'} ({'created' if created else 'present'})")
+    modes = restrict_existing(settings.data_dir, settings.ca_dir)
+    click.echo(f"file modes: owner only ({modes.tightened} files and folders tightened)")
+    if modes.failed:
+        click.echo(f"file modes: {modes.failed} files or folders could not be changed (owned by another user)")
 
 
 def _prepare_storage(settings: Any) -> str:

@@ -171,9 +171,9 @@ def test_default_chunk_is_one_mebibyte(tmp_path: Path) -> None:
 
 def test_blob_files_are_read_only_and_folders_private(store: LocalBlobStore) -> None:
     store.put("2026/04-05/001/1/v1", io.BytesIO(b"x"))
-    assert stat.S_IMODE((store.root / "2026/04-05/001/1/v1").stat().st_mode) == 0o440
+    assert stat.S_IMODE((store.root / "2026/04-05/001/1/v1").stat().st_mode) == 0o400
     for folder in ("2026", "2026/04-05", "2026/04-05/001", "2026/04-05/001/1"):
-        assert stat.S_IMODE((store.root / folder).stat().st_mode) & ~0o750 == 0
+        assert stat.S_IMODE((store.root / folder).stat().st_mode) & ~0o700 == 0
 
 
 def test_open_is_a_context_manager_that_closes(store: LocalBlobStore) -> None:
