@@ -94,6 +94,11 @@ class BlobStore(abc.ABC):
             spool.seek(0)
             yield spool  # type: ignore[misc]
 
+    def sweep_unfinished(self, older_than: dt.timedelta, *, dry_run: bool = False) -> int:
+        """Remove what writes that never finished (a process killed mid-upload) left behind and that is older
+        than `older_than`; returns how many. Nothing by default: a store that leaves nothing has nothing to do."""
+        return 0
+
     def iter_keys(self, prefix: str = "") -> Iterator[str]:
         return (blob.key for blob in self.iter_blobs(prefix))
 

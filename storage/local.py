@@ -1,7 +1,8 @@
 """Blobs in a local folder: streamed to a temporary file, fsynced, published atomically without overwriting.
 
 Layout: the key "2026/04-05/017/123/v3" is the file <root>/2026/04-05/017/123/v3. Unfinished writes live
-in <root>/.tmp, which no key can name (".tmp" is not a valid key segment), so they never show as blobs.
+in <root>/.tmp, which no key can name (".tmp" is not a valid key segment), so they never show as blobs; what a
+killed process left there is removed by `sweep_unfinished`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from storage.base import BlobExists, BlobInfo, BlobNotFound, BlobStore, InvalidK
 from storage.keys import is_key_segment, validate_key
 
 TMP_DIR = ".tmp"
+TMP_PREFIX = "put-"
 # Blobs hold personal data: the owner alone reads them, and nobody, the owner included, writes to them in place.
 FILE_MODE = 0o400
 DIR_MODE = 0o700
@@ -101,6 +103,27 @@ class LocalBlobStore(BlobStore):
         # Sorting the whole list, not each folder: "a-b" sorts before "a/x" though folder "a" is walked first.
         return iter(sorted(blobs, key=lambda blob: blob.key))
 
+    def sweep_unfinished(self, older_than: dt.timedelta, *, dry_run: bool = False) -> int:
+        """Remove the temporary files of writes that never finished (a process killed mid-upload leaves one,
+        with the upload's bytes in it) not modified for `older_than`. A write in progress, in this process or
+        another one sharing the folder, keeps its file's modification time fresh, so it is never touched."""
+        cutoff = dt.datetime.now(dt.UTC).timestamp() - older_than.total_seconds()
+        removed = 0
+        try:
+            with os.scandir(self._tmp_dir()) as entries:
+                for entry in entries:
+                    if not entry.name.startswith(TMP_PREFIX) or not entry.is_file(follow_symlinks=False):
+                        continue
+                    if entry.stat(follow_symlinks=False).st_mtime >= cutoff:
+                        continue
+                    if not dry_run:
+                        with contextlib.suppress(FileNotFoundError):  # another process swept it first
+                            os.unlink(entry.path)
+                    removed += 1
+        except OSError as exc:
+            raise StorageError(f"cannot clean the temporary folder: {_reason(exc)}") from exc
+        return removed
+
     # -- writing --------------------------------------------------------------------------------------------
 
     def _make_parents(self, final: Path) -> None:
@@ -116,7 +139,7 @@ class LocalBlobStore(BlobStore):
             _fsync_dir(current.parent)
 
     def _write(self, key: str, stream: BinaryIO, final: Path) -> StoredBlob:
-        fd, tmp_name = tempfile.mkstemp(dir=self._tmp_dir(), prefix="put-")
+        fd, tmp_name = tempfile.mkstemp(dir=self._tmp_dir(), prefix=TMP_PREFIX)
         tmp = Path(tmp_name)
         try:
             with os.fdopen(fd, "wb") as out:

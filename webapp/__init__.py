@@ -12,6 +12,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from storage import BlobStore, StorageError
 from webapp.config import Settings, flask_config, load_settings
 from webapp.extensions import csrf, db, login_manager
 from webapp.filemodes import restrict_new_files
@@ -82,9 +83,24 @@ def _setup_storage_and_index(app: Flask, settings: Settings) -> None:
     from webapp.jobs.queue import setup_queue
     from webapp.storage_setup import build_blob_store
 
-    app.extensions["casefiles.blob_store"] = build_blob_store(settings)
+    app.extensions["casefiles.blob_store"] = store = build_blob_store(settings)
+    _sweep_unfinished_uploads(store)
     app.extensions["casefiles.search_index"] = SearchIndex(settings.index_dir)
     setup_queue(app, settings)
+
+
+def _sweep_unfinished_uploads(store: BlobStore) -> None:
+    """Remove what uploads killed mid-write left in the store's temporary folder (their bytes are personal data).
+    Only files untouched for UNFINISHED_GRACE: another process sharing the folder may be writing one now."""
+    from webapp.blobs.services import UNFINISHED_GRACE
+
+    try:
+        swept = store.sweep_unfinished(UNFINISHED_GRACE)
+    except StorageError as exc:  # its message names no key or path; a start is not refused for this
+        logging.getLogger(__name__).warning("storage: unfinished uploads not swept at start (%s)", exc)
+        return
+    if swept:
+        logging.getLogger(__name__).info("storage: %d unfinished uploads swept at start", swept)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -289,10 +289,11 @@ main.add_command(storage_group)
 @click.option("--dry-run", is_flag=True, help="only list what would be removed")
 @domain_errors
 def storage_gc(grace_hours: int, dry_run: bool) -> None:
-    """Remove stored blobs that no row refers to (left by uploads whose transaction failed)."""
+    """Remove stored blobs that no row refers to (left by uploads whose transaction failed), and what uploads
+    killed mid-write left in the storage's temporary folder."""
     import datetime as dt
 
-    from webapp.blobs.services import collect_garbage
+    from webapp.blobs.services import UNFINISHED_GRACE, collect_garbage
 
     summary = collect_garbage(grace=dt.timedelta(hours=grace_hours), dry_run=dry_run)
     for key in summary.removed:
@@ -300,6 +301,10 @@ def storage_gc(grace_hours: int, dry_run: bool) -> None:
     click.echo(
         f"scanned {summary.scanned} blobs: {len(summary.removed)} {'to remove' if dry_run else 'removed'}, "
         f"{summary.too_young} unreferenced but younger than {grace_hours} h left alone"
+    )
+    hours = UNFINISHED_GRACE.total_seconds() / 3600
+    click.echo(
+        f"unfinished uploads older than {hours:g} h: {summary.unfinished} {'to remove' if dry_run else 'removed'}"
     )
 
 

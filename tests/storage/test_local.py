@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import errno
 import hashlib
 import io
 import os
+import signal
 import stat
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import BinaryIO, cast
 
@@ -462,6 +465,56 @@ def test_iter_keys_skips_temp_files_and_foreign_names(store: LocalBlobStore) -> 
     (store.root / "a" / ".hidden").mkdir()
     (store.root / "a" / ".hidden" / "c").write_bytes(b"")
     assert list(store.iter_keys()) == ["a/b"]
+
+
+def test_sweep_removes_only_old_temporary_files_of_unfinished_writes(store: LocalBlobStore) -> None:
+    temporary = store.root / ".tmp"
+    old, fresh, foreign = temporary / "put-old", temporary / "put-fresh", temporary / "notes"
+    for path in (old, fresh, foreign):
+        path.write_bytes(b"half an upload")
+    two_hours_ago = time.time() - 2 * 3600
+    for path in (old, foreign):
+        os.utime(path, (two_hours_ago, two_hours_ago))
+    assert store.sweep_unfinished(dt.timedelta(hours=1), dry_run=True) == 1 and old.exists()
+    assert store.sweep_unfinished(dt.timedelta(hours=1)) == 1
+    assert not old.exists() and fresh.exists() and foreign.exists()  # a write in progress; not ours
+    assert store.sweep_unfinished(dt.timedelta(hours=1)) == 0
+
+
+# A process killed (SIGKILL) 3 MiB into writing a blob, as a server is when an upload is under way.
+KILLED_PUT = """
+import io, os, signal, sys
+from pathlib import Path
+from storage import LocalBlobStore
+
+class Dying:
+    sent = 0
+
+    def read(self, size):
+        if self.sent >= 3 * 1024 * 1024:
+            os.kill(os.getpid(), signal.SIGKILL)
+        self.sent += size
+        return (b"personal data " * (size // 14 + 1))[:size]
+
+LocalBlobStore(Path(sys.argv[1])).put("2026/04-05/001/1/v1", Dying())
+"""
+
+
+def test_a_write_killed_midway_leaves_a_temporary_file_that_the_sweep_removes(tmp_path: Path) -> None:
+    root = tmp_path / "blobs"
+    died = subprocess.run(
+        [sys.executable, "-c", KILLED_PUT, str(root)], cwd=Path(__file__).parents[2], capture_output=True, check=False
+    )
+    assert died.returncode == -signal.SIGKILL, died.stderr
+    store = LocalBlobStore(root)
+    (leftover,) = (root / ".tmp").iterdir()
+    assert leftover.name.startswith("put-") and leftover.stat().st_size >= 3 * 1024 * 1024
+    assert list(store.iter_keys()) == []
+    assert store.sweep_unfinished(dt.timedelta(hours=1)) == 0  # just written: it could be a write in progress
+    two_hours_ago = time.time() - 2 * 3600
+    os.utime(leftover, (two_hours_ago, two_hours_ago))
+    assert store.sweep_unfinished(dt.timedelta(hours=1)) == 1
+    assert list((root / ".tmp").iterdir()) == []
 
 
 def test_iter_keys_refuses_a_bad_prefix(store: LocalBlobStore) -> None:

@@ -1,10 +1,14 @@
 """`casefiles fixity` finds blobs changed or lost behind the system's back; `casefiles storage gc` removes only
-old blobs no row refers to."""
+old blobs no row refers to, and what killed uploads left in the temporary folder (as does a restart)."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -15,9 +19,12 @@ from sqlalchemy import select
 
 from storage import BlobStore, LocalBlobStore
 from tests.conftest import World, overwrite_blob
+from tests.dying import in_the_app
 from tests.webapp.test_pages import login
+from webapp import create_app
 from webapp.blobs.models import FixityCheck
 from webapp.cli import main
+from webapp.config import Settings
 from webapp.documents.models import DocumentVersion
 from webapp.extensions import db
 
@@ -139,3 +146,59 @@ def test_admins_see_the_outcome_in_the_ui_and_api(app: Flask, world: World, run:
     client.get("/logout")
     login(client, "spec1")
     assert client.get("/admin/fixity").status_code == 403
+
+
+# A server killed (SIGKILL) 2 MiB into storing an upload, as by `kill -9` while a large scan comes in.
+KILLED_UPLOAD = in_the_app(
+    """
+    class Dying(io.BytesIO):
+        def read(self, size=-1):
+            if self.tell() > 2 * 1024 * 1024:
+                os.kill(os.getpid(), signal.SIGKILL)
+            return super().read(size)
+
+    add_document(user, case.id, DocumentMeta(title="Скан"), Upload(Dying(b"personal data " * 500_000), "s.txt"))
+    """
+)
+
+
+def test_gc_and_a_restart_sweep_what_a_killed_upload_left(
+    tmp_path: Path, settings: Settings, app: Flask, run: Any
+) -> None:
+    env = {**os.environ, "CASEFILES_DATA_DIR": str(tmp_path / "killed"), "PYTHONPATH": str(Path(__file__).parents[2])}
+    for name in ("CASEFILES_DATABASE_URL", "CASEFILES_STORAGE"):
+        env.pop(name, None)
+    died = subprocess.run([sys.executable, "-c", KILLED_UPLOAD], env=env, capture_output=True, check=False)
+    assert died.returncode == -signal.SIGKILL, died.stderr
+    (leftover,) = (tmp_path / "killed" / "blobs" / ".tmp").iterdir()
+    assert leftover.name.startswith("put-") and b"personal data" in leftover.read_bytes()[:100]
+    two_hours_ago = time.time() - 2 * 3600
+
+    killed = dataclasses.replace(
+        settings,
+        data_dir=tmp_path / "killed",
+        database_url=f"sqlite:///{tmp_path / 'killed' / 'casefiles.db'}",
+        storage="local",
+    )
+    _start(killed)  # restarted at once: it could be an upload another worker is still writing
+    assert leftover.exists()
+    os.utime(leftover, (two_hours_ago, two_hours_ago))
+    _start(killed)
+    assert not leftover.exists()
+
+    store = local_store_of(app)  # and `storage gc`, for a server that is not restarted
+    old, fresh = store.root / ".tmp" / "put-old", store.root / ".tmp" / "put-fresh"
+    for path in (old, fresh):
+        path.write_bytes(b"half an upload")
+    os.utime(old, (two_hours_ago, two_hours_ago))
+    dry = run("storage", "gc", "--dry-run")
+    assert "unfinished uploads older than 1 h: 1 to remove" in dry.output and old.exists()
+    done = run("storage", "gc")
+    assert "unfinished uploads older than 1 h: 1 removed" in done.output
+    assert not old.exists() and fresh.exists()
+
+
+def _start(settings: Settings) -> None:
+    started = create_app({"TESTING": True}, settings=settings)
+    with started.app_context():
+        db.engine.dispose()

@@ -28,6 +28,9 @@ from webapp.signing.models import Signature
 from webapp.uow import commit
 
 GC_GRACE = dt.timedelta(hours=24)  # far longer than any upload can take between its blob and its row
+# A write in progress touches its temporary file many times a second (uploads are spooled before they are stored,
+# so a slow client never stalls one): a file untouched this long was left by a process that died mid-write.
+UNFINISHED_GRACE = dt.timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -183,21 +186,24 @@ class GcSummary:
     scanned: int = 0
     removed: list[str] = dataclasses.field(default_factory=list)
     too_young: int = 0  # unreferenced but within the grace period: maybe an upload in progress
+    unfinished: int = 0  # temporary files of writes that never finished, older than UNFINISHED_GRACE
 
 
 def collect_garbage(
     *, grace: dt.timedelta = GC_GRACE, dry_run: bool = False, now: dt.datetime | None = None
 ) -> GcSummary:
-    """Remove the blobs no row refers to that are older than `grace`.
+    """Remove the blobs no row refers to that are older than `grace`, and the temporary files of writes that
+    never finished (a killed upload's bytes) older than UNFINISHED_GRACE.
 
     The store is listed first and the references read after: a blob whose row commits in between is then
     seen as referenced. A blob younger than `grace` is left alone, whatever the database says, so an upload
     whose row is not committed yet is never touched."""
     now = now or dt.datetime.now(dt.UTC)
     store = blob_store()
+    unfinished = store.sweep_unfinished(UNFINISHED_GRACE, dry_run=dry_run)
     candidates = list(store.iter_blobs())
     referenced = referenced_keys()
-    summary = GcSummary(scanned=len(candidates))
+    summary = GcSummary(scanned=len(candidates), unfinished=unfinished)
     for blob in candidates:
         if blob.key in referenced:
             continue
