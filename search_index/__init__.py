@@ -2,7 +2,10 @@
 
 from search_index.documents import (
     IndexBusy,
+    IndexDamaged,
     IndexedDocument,
+    IndexMissing,
+    IndexUnavailable,
     QueryError,
     SearchHit,
     SearchQuery,
@@ -13,6 +16,9 @@ from search_index.index import SearchIndex
 
 __all__ = [
     "IndexBusy",
+    "IndexDamaged",
+    "IndexMissing",
+    "IndexUnavailable",
     "IndexedDocument",
     "QueryError",
     "SearchHit",

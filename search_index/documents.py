@@ -68,3 +68,15 @@ class QueryError(ValueError):
 
 class IndexBusy(RuntimeError):
     """Another writer holds the index lock for longer than the timeout."""
+
+
+class IndexUnavailable(RuntimeError):
+    """The index cannot be read or written until it is rebuilt (`casefiles reindex`)."""
+
+
+class IndexMissing(IndexUnavailable):
+    """The index folder is gone or holds no index."""
+
+
+class IndexDamaged(IndexUnavailable):
+    """The index's files cannot be read: damaged, truncated or replaced."""

@@ -5,10 +5,14 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import functools
 import os
+import pickle
 import secrets
 import shutil
+import struct
 import time
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -18,11 +22,22 @@ from whoosh import index
 from whoosh.fields import DATETIME, ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import EmptyIndexError, LockError
+from whoosh.index import IndexError as WhooshIndexError
 from whoosh.query import Every, NullQuery, Query
 from whoosh.util.filelock import try_for
 
 from search_index.analysis import russian_analyzer
-from search_index.documents import IndexBusy, IndexedDocument, SearchHit, SearchQuery, SearchResult
+from search_index.documents import (
+    IndexBusy,
+    IndexDamaged,
+    IndexedDocument,
+    IndexMissing,
+    IndexUnavailable,
+    QueryError,
+    SearchHit,
+    SearchQuery,
+    SearchResult,
+)
 from search_index.engine import TERM_ARRAYS, Evaluator, SegmentCache, top
 from search_index.highlighting import Terms, fragments, marked
 from search_index.querying import SEARCH_FIELDS, combined_filter, parse_text
@@ -38,6 +53,18 @@ SIMILAR_TERMS = 15  # the most telling words of a document that make up its "mor
 FACET_FIELDS = ("type", "year", "district", "nomenclature")
 # whoosh's writers lock "<index name>_WRITELOCK"; the default index name is MAIN.
 _WRITE_LOCK = "MAIN_WRITELOCK"
+# What reading garbage in place of an index raises: whoosh's own checks, and the bare errors of unpickling,
+# decompressing, unpacking and seeking in files that are not what they should be.
+_DAMAGE: tuple[type[Exception], ...] = (
+    WhooshIndexError,
+    OSError,
+    EOFError,
+    ValueError,
+    LookupError,
+    struct.error,
+    zlib.error,
+    pickle.UnpicklingError,
+)
 
 
 def build_schema() -> Schema:
@@ -64,15 +91,27 @@ def build_schema() -> Schema:
 
 
 class SearchIndex:
-    def __init__(self, path: Path, *, write_timeout: float = WRITE_TIMEOUT) -> None:
+    """The index in one folder. Every read and write raises IndexMissing or IndexDamaged (IndexUnavailable)
+    while the folder holds no readable index; `rebuild` makes a new one in any case."""
+
+    def __init__(self, path: Path, *, write_timeout: float = WRITE_TIMEOUT, create: bool = True) -> None:
+        """With `create`, an empty index is made at once where there is none; without, the index is opened on
+        first use and a missing one stays missing until `create` or `rebuild`."""
         self.path = Path(path)
         self.write_timeout = write_timeout
         # The schema (and with it the analyzer) always comes from this code, never from the pickle whoosh
         # keeps in the folder: an analyzer change then takes effect everywhere, and `rebuild` re-indexes.
         self.schema = build_schema()
         self._cache = SegmentCache()
+        self._index: Any | None = None  # whoosh's index, opened on first use
+        if create:
+            self.create()
+
+    def create(self) -> None:
+        """Open the index, creating an empty one where the folder holds none. A damaged index is left as it
+        is (IndexDamaged): only `rebuild` replaces it."""
         self.path.mkdir(parents=True, exist_ok=True)
-        self._index = _reading(self._open_or_create)
+        self._index = self._guarded(lambda: _reading(self._open_or_create))
 
     def index(self, docs: Iterable[IndexedDocument]) -> None:
         """Add or replace documents by document_id in one commit; the last copy of a repeated id wins.
@@ -95,7 +134,7 @@ class SearchIndex:
         """The one writer of the index (across processes) until the block ends, then one commit. Whatever the
         block reads while holding it cannot be overtaken by another writer."""
         with self._writer() as writer:
-            changes = IndexWriter(writer)
+            changes = IndexWriter(writer, self._guarded)
             yield changes
             if not changes.written:  # nothing to commit: no new generation of files
                 writer.cancel()
@@ -117,13 +156,14 @@ class SearchIndex:
         fresh = index.create_in(str(_fresh_folder(fresh_path)), self.schema)
         try:
             count = _fill(fresh, docs, progress)
+            self.path.mkdir(exist_ok=True)  # a lost index is rebuilt too: its folder holds the lock
             lock = FileStorage(str(self.path)).lock(_WRITE_LOCK)
             if not try_for(lock.acquire, timeout=self.write_timeout):
                 raise IndexBusy(f"the search index is locked by another writer for over {self.write_timeout:g}s")
             try:
                 if catch_up is not None:
                     writer = fresh.writer()
-                    catch_up(IndexWriter(writer))
+                    catch_up(IndexWriter(writer, self._guarded))
                     writer.commit()
                 retired = self.path.with_name(f".{self.path.name}.old-{secrets.token_hex(4)}")
                 os.rename(self.path, retired)
@@ -143,10 +183,11 @@ class SearchIndex:
 
     def contents(self) -> dict[int, int]:
         """document_id → indexed version, for checking the index against the database."""
-        return _reading(self._contents)
+        return self._read(self._contents)
 
     def count(self) -> int:
-        return _reading(self._count)
+        """How many documents the index holds; reading it also proves the index can be read."""
+        return self._read(self._count)
 
     def search(self, query: SearchQuery) -> SearchResult:
         """Exact first; when that finds nothing, again tolerating typos (result.fuzzy tells which)."""
@@ -154,14 +195,14 @@ class SearchIndex:
         visible = combined_filter(query)
         if visible is None or parsed is NullQuery:  # nothing may be seen, or every word was a stop word
             return SearchResult(total=0, hits=[], facets={name: {} for name in FACET_FIELDS})
-        result = _reading(lambda: self._search(parsed, visible, query))
+        result = self._read(lambda: self._search(parsed, visible, query))
         if result.total or isinstance(parsed, Every):
             return result
-        return _reading(lambda: self._search_tolerant(parsed, visible, query)) or result
+        return self._read(lambda: self._search_tolerant(parsed, visible, query)) or result
 
     def _search_tolerant(self, exact: Query, visible: Query, query: SearchQuery) -> SearchResult | None:
         """The query again with typos tolerated in the words the index does not know; None if there are none."""
-        with self._index.searcher() as searcher:
+        with self._opened().searcher() as searcher:
             reader = searcher.reader()
             tolerant = parse_text(
                 query.text, self.schema, known=lambda term: any((name, term) in reader for name in SEARCH_FIELDS)
@@ -176,10 +217,10 @@ class SearchIndex:
         visible = combined_filter(query)
         if visible is None:
             return []
-        return _reading(lambda: self._similar(document_id, visible, limit))
+        return self._read(lambda: self._similar(document_id, visible, limit))
 
     def _similar(self, document_id: int, visible: Query, limit: int) -> list[SearchHit]:
-        with self._index.searcher() as searcher:
+        with self._opened().searcher() as searcher:
             docnum = searcher.document_number(doc_key=str(document_id))
             if docnum is None:
                 return []
@@ -187,16 +228,42 @@ class SearchIndex:
             return [_hit(hit.fields(), highlights=[], score=float(hit.score)) for hit in results]
 
     def _contents(self) -> dict[int, int]:
-        with self._index.searcher() as searcher:
+        with self._opened().searcher() as searcher:
             return {int(fields["document_id"]): int(fields["version"]) for fields in searcher.all_stored_fields()}
 
     def _count(self) -> int:
-        with self._index.searcher() as searcher:  # a new searcher reads the latest commit of any process
+        with self._opened().searcher() as searcher:  # a new searcher reads the latest commit of any process
             return int(searcher.doc_count())
 
     def _search(self, parsed: Query, visible: Query, query: SearchQuery) -> SearchResult:
-        with self._index.searcher() as searcher:
+        with self._opened().searcher() as searcher:
             return _run(searcher, parsed, visible, query, self._cache)
+
+    def _opened(self) -> Any:
+        """whoosh's index, opened now if it was not yet (EmptyIndexError while there is none)."""
+        if self._index is None:
+            self._index = _storage(self.path).open_index(schema=self.schema)
+        return self._index
+
+    def _read(self, action: Callable[[], T]) -> T:
+        return self._guarded(lambda: _reading(action))
+
+    def _guarded(self, action: Callable[[], T]) -> T:
+        """Run `action` on the index, turning what a missing or damaged one raises into IndexUnavailable."""
+        try:
+            return action()
+        except (IndexBusy, IndexUnavailable, QueryError):
+            raise
+        except EmptyIndexError as exc:
+            raise IndexMissing("the search index is missing") from exc
+        except FileNotFoundError as exc:
+            if not self.path.is_dir():
+                raise IndexMissing("the search index folder is missing") from exc
+            raise IndexDamaged("a file of the search index is missing") from exc
+        except _DAMAGE as exc:
+            reason = type(exc).__name__
+        # Raised outside the handler: chained, whoosh's frames would keep the files it left open alive.
+        raise IndexDamaged(f"the search index cannot be read ({reason})")
 
     def _open_or_create(self) -> Any:
         """Processes starting together on an empty folder must not both create: whoosh's create wipes it."""
@@ -225,14 +292,14 @@ class SearchIndex:
         """A writer that waits up to write_timeout for other processes' writers, then raises IndexBusy; committed
         at the end unless the block cancelled it."""
         try:
-            writer = self._index.writer(timeout=self.write_timeout)
+            writer = self._guarded(lambda: self._opened().writer(timeout=self.write_timeout))
         except LockError as exc:
             busy = f"the search index is locked by another writer for over {self.write_timeout:g}s"
             raise IndexBusy(busy) from exc
         try:
             yield writer
             if not writer.is_closed:
-                writer.commit()
+                self._guarded(writer.commit)
         except BaseException:
             # The lock must go; cancel fails harmlessly when a late commit failure already closed the writer.
             with contextlib.suppress(Exception):
@@ -241,20 +308,22 @@ class SearchIndex:
 
 
 class IndexWriter:
-    """Adds, replaces and removes documents inside one `SearchIndex.writing()` block."""
+    """Adds, replaces and removes documents inside one `SearchIndex.writing()` block. Replacing reads the index:
+    what a damaged one raises there is IndexDamaged (errors of the documents' own source pass as they are)."""
 
-    def __init__(self, writer: Any) -> None:
+    def __init__(self, writer: Any, guarded: Callable[[Callable[[], None]], None]) -> None:
         self._writer = writer
+        self._guarded = guarded
         self.written = False
 
     def index(self, docs: Iterable[IndexedDocument]) -> None:
         for doc in docs:
-            self._writer.update_document(**_fields(doc))
+            self._guarded(functools.partial(self._writer.update_document, **_fields(doc)))
             self.written = True
 
     def remove(self, document_ids: Iterable[int]) -> None:
         for document_id in document_ids:
-            self._writer.delete_by_term("doc_key", str(document_id))
+            self._guarded(functools.partial(self._writer.delete_by_term, "doc_key", str(document_id)))
             self.written = True
 
 
@@ -289,15 +358,16 @@ def _fill(fresh: Any, docs: Iterable[IndexedDocument], progress: Callable[[int],
 
 
 def _reading(action: Callable[[], T]) -> T:
-    """Run a read again when a commit by another process deleted the files it was about to open.
+    """Run a read again when a commit by another process deleted the files it was about to open, or a rebuild
+    was swapping the folders.
 
     whoosh finds the newest commit by listing the folder and only then opens its files; a commit in between
     removes the older ones. Writers hold the lock, so only reads need this; the next attempt sees the new
-    commit."""
+    commit (or the rebuilt folder, which whoosh sees missing for the instant between the two renames)."""
     for attempt in range(1, READ_ATTEMPTS):
         try:
             return action()
-        except FileNotFoundError:
+        except (FileNotFoundError, EmptyIndexError):
             time.sleep(0.005 * attempt)
     return action()
 

@@ -49,15 +49,17 @@ def create_app(overrides: dict[str, Any] | None = None, *, settings: Settings | 
     register_error_handlers(app)
     register_filters(app)
     install_security_headers(app)
-    _replay_search_outbox(app)
+    _start_search(app)
     return app
 
 
-def _replay_search_outbox(app: Flask) -> None:
-    """Index what a process that died between its commit and indexing left queued (see webapp.search)."""
-    from webapp.search.services import replay_outbox
+def _start_search(app: Flask) -> None:
+    """Open the search index, and index what a process that died between its commit and indexing left queued
+    (see webapp.search)."""
+    from webapp.search.services import open_index, replay_outbox
 
     with app.app_context():
+        open_index()
         replayed = replay_outbox()
         db.session.remove()
     if replayed:
@@ -85,7 +87,7 @@ def _setup_storage_and_index(app: Flask, settings: Settings) -> None:
 
     app.extensions["casefiles.blob_store"] = store = build_blob_store(settings)
     _sweep_unfinished_uploads(store)
-    app.extensions["casefiles.search_index"] = SearchIndex(settings.index_dir)
+    app.extensions["casefiles.search_index"] = SearchIndex(settings.index_dir, create=False)  # see open_index
     setup_queue(app, settings)
 
 

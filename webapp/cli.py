@@ -72,6 +72,7 @@ def init_command() -> None:
     from webapp.filemodes import restrict_existing
     from webapp.forms.services import sync_builtin_templates
     from webapp.schema import current_revision, upgrade_to_head
+    from webapp.search.services import open_index
 
     settings = current_app.config["CASEFILES"]
     storage_state = _prepare_storage(settings)  # first: registering templates writes to the storage
@@ -80,10 +81,11 @@ def init_command() -> None:
     after = current_revision(db.engine)
     updated = sync_builtin_templates()
     commit()
+    index_state = open_index()
     state = "up to date" if before == after else f"upgraded {before or 'empty'} -> {after}"
     click.echo(f"database: {state}")
     click.echo(f"storage: {storage_state}")
-    click.echo(f"search index: {settings.index_dir}")
+    click.echo(f"search index: {settings.index_dir} ({INDEX_STATES[index_state]})")
     click.echo(f"form templates: {', '.join(updated) + ' registered' if updated else 'up to date'}")
     _, created = ensure_ca(settings.ca_dir, settings.institution_name)
     click.echo(f"signing CA: {settings.ca_dir / 'ca.pem'} ({'created' if created else 'present'})")
@@ -91,6 +93,14 @@ def init_command() -> None:
     click.echo(f"file modes: owner only ({modes.tightened} files and folders tightened)")
     if modes.failed:
         click.echo(f"file modes: {modes.failed} files or folders could not be changed (owned by another user)")
+
+
+INDEX_STATES = {
+    "ready": "ready",
+    "created": "created",
+    "missing": "missing: run `casefiles reindex`",
+    "damaged": "damaged: run `casefiles reindex`",
+}
 
 
 def _prepare_storage(settings: Any) -> str:
@@ -235,10 +245,18 @@ main.add_command(search_group)
 @search_group.command("check")
 @domain_errors
 def search_check() -> None:
-    """Compare the index with the database; exit 1 when they differ (then run `casefiles reindex`)."""
+    """Compare the index with the database; exit 1 when they differ or the index cannot be read (then run
+    `casefiles reindex`)."""
+    from search_index import IndexMissing, IndexUnavailable
     from webapp.search.services import check_index
 
-    drift = check_index()
+    try:
+        drift = check_index()
+    except IndexUnavailable as exc:
+        state = "missing" if isinstance(exc, IndexMissing) else "damaged: its files cannot be read"
+        click.echo(f"the search index is {state}; searches answer 503 until it is rebuilt")
+        click.echo("run `casefiles reindex` to rebuild it from the database and storage")
+        sys.exit(1)
     for label, ids in (("missing", drift.missing), ("stale", drift.stale), ("extra", drift.extra)):
         shown = ", ".join(str(document_id) for document_id in ids[:20]) + (" ..." if len(ids) > 20 else "")
         click.echo(f"{label}: {len(ids)}" + (f" (document ids: {shown})" if ids else ""))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ from whoosh.analysis import Filter, RegexTokenizer
 from whoosh.filedb.filestore import FileStorage
 
 import search_index.index
-from search_index import IndexBusy, IndexedDocument, SearchHit, SearchIndex, SearchQuery
+from search_index import IndexBusy, IndexDamaged, IndexedDocument, IndexMissing, SearchHit, SearchIndex, SearchQuery
 from search_index.index import build_schema
 from tests.search_index.factories import BATCH_SIZE, BATCHES, doc, found, order, write_batches
 
@@ -358,6 +358,63 @@ def test_an_index_written_by_an_older_analyzer_opens_and_rebuilds(
     index.rebuild([doc(1, "семьи")])
     assert found(index, "семья") == [1]
     assert found(SearchIndex(tmp_path / "i"), "семья") == [1]
+
+
+def _every_read_and_write(index: SearchIndex) -> list[Callable[[], object]]:
+    return [
+        lambda: index.search(SearchQuery(text="семья")),
+        lambda: index.similar(1, SearchQuery()),
+        index.contents,
+        index.count,
+        lambda: index.index([doc(2, "семья")]),
+        lambda: index.remove([1]),
+    ]
+
+
+def test_a_lost_index_says_so_and_a_rebuild_brings_it_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search_index.index.time, "sleep", lambda seconds: None)
+    index = SearchIndex(tmp_path / "i")
+    index.index([doc(1, "семья")])
+    (tmp_path / "i").rename(tmp_path / "moved")
+    for action in _every_read_and_write(index):
+        with pytest.raises(IndexMissing):
+            action()
+    assert not (tmp_path / "i").exists()  # nothing half-made in its place
+    assert index.rebuild([doc(1, "семья"), doc(2, "семьи")]) == 2
+    assert found(index, "семья") == [1, 2]
+
+
+# whoosh leaves the file it was reading open when it finds garbage in it; it is closed when freed, with a
+# ResourceWarning (Python shows none outside development mode).
+WHOOSH_LEAVES_DAMAGED_FILES_OPEN = pytest.mark.filterwarnings("ignore::ResourceWarning")
+
+
+@WHOOSH_LEAVES_DAMAGED_FILES_OPEN
+@pytest.mark.parametrize("what", ["every file", "segments"])
+def test_a_damaged_index_says_so_is_never_replaced_and_rebuilds(tmp_path: Path, what: str) -> None:
+    folder = tmp_path / "i"
+    SearchIndex(folder).index([doc(n, f"семья номер {n} " * 50) for n in range(1, 30)])
+    for path in folder.iterdir():
+        if what == "every file" or path.suffix == ".seg":
+            path.write_bytes(bytes(range(256)) * (1 + path.stat().st_size // 256))
+    if what == "every file":
+        with pytest.raises(IndexDamaged):
+            SearchIndex(folder)  # creating would wipe the folder: it refuses instead
+    index = SearchIndex(folder, create=False)  # opens lazily: a process starts despite the damage
+    for action in _every_read_and_write(index):
+        with pytest.raises(IndexDamaged):
+            action()
+    assert index.rebuild([doc(1, "семья")]) == 1
+    assert found(index, "семья") == [1]
+
+
+def test_without_create_a_missing_index_stays_missing_until_created(tmp_path: Path) -> None:
+    index = SearchIndex(tmp_path / "i", create=False)
+    with pytest.raises(IndexMissing):
+        index.count()
+    assert not (tmp_path / "i").exists()
+    index.create()
+    assert index.count() == 0
 
 
 def test_a_second_instance_sees_commits_of_the_first(tmp_path: Path) -> None:

@@ -4,18 +4,22 @@ index and catches up with changes made meanwhile, and `search check` reports dri
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 from flask import Flask
+from flask.testing import FlaskClient
 
 from search_index import SearchQuery
-from tests.conftest import World
+from tests.conftest import ApiClient, World
 from tests.dying import in_the_app
+from tests.webapp.test_pages import login
 from webapp import create_app
 from webapp.config import Settings
 from webapp.extensions import db
@@ -135,3 +139,82 @@ def test_a_large_text_upload_is_indexed_by_a_job_not_in_the_request(app: Flask, 
     execute_job(jobs[0].id)
     assert found("многодетная семья") == 2
     assert db.session.get(Job, jobs[0].id).result == {"indexed": 2}
+
+
+def _lose(index_dir: Path, how: str) -> None:
+    """Take the index away as a careless move or a disk fault would."""
+    if how == "moved":
+        index_dir.rename(index_dir.with_name("index-moved-away"))
+        return
+    for path in index_dir.iterdir():
+        path.write_bytes(os.urandom(max(64, path.stat().st_size)))
+
+
+def _unavailable(answer: Any) -> str:
+    assert answer.status_code == 503, answer.get_data(as_text=True)
+    error = answer.get_json()["error"]
+    assert error["code"] == "search_unavailable"
+    message: str = error["message"]
+    return message
+
+
+# whoosh leaves the file it was reading open when it finds garbage in it (freed with a ResourceWarning).
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+@pytest.mark.parametrize("how", ["moved", "garbage"])
+def test_a_lost_or_damaged_index_answers_503_and_keeps_changes_queued_until_reindex(
+    app: Flask, world: World, client: FlaskClient, how: str
+) -> None:
+    from webapp.cli import main
+
+    case = world.open_case()
+    first = world.upload(case["id"], "акт обследования многодетной семьи".encode())
+    _lose(app.config["CASEFILES"].index_dir, how)
+    api = world["spec1"]
+    message = _unavailable(api.get("/api/v1/search?q=семья"))
+    assert "casefiles reindex" in message and "администратор" in message
+    _unavailable(api.get(f"/api/v1/documents/{first['id']}/similar"))
+
+    second = world.upload(case["id"], "заявление многодетной семьи о помощи".encode())  # uploads go on
+    assert api.get(f"/api/v1/documents/{second['id']}/versions/1/content").data.startswith("заявление".encode())
+    queued = db.session.scalars(db.select(IndexOutbox.document_id).where(IndexOutbox.applied_at.is_(None))).all()
+    assert second["id"] in queued  # kept for later, not lost
+
+    login(client, "spec1")
+    page = client.get("/search?q=семья", follow_redirects=True)  # the words may be kept out of the URL first
+    assert page.status_code == 503 and "casefiles reindex" in page.get_data(as_text=True)
+    similar = client.get(f"/documents/{first['id']}/similar")
+    assert similar.status_code == 503 and "casefiles reindex" in similar.get_data(as_text=True)
+    assert client.get(f"/cases/{case['id']}").status_code == 200  # the rest of the work goes on
+
+    run = app.test_cli_runner()
+    check = run.invoke(main, ["search", "check"])
+    assert check.exit_code == 1
+    assert ("missing" if how == "moved" else "damaged") in check.output and "casefiles reindex" in check.output
+    rebuilt = run.invoke(main, ["reindex"])
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert api.get("/api/v1/search?q=семья").get_json()["total"] == 2
+    assert run.invoke(main, ["search", "check"]).output.endswith("index matches the database\n")
+    assert db.session.scalar(db.select(db.func.count()).where(IndexOutbox.applied_at.is_(None))) == 0
+
+
+def test_a_restart_without_the_index_does_not_make_an_empty_one(app: Flask, world: World, settings: Settings) -> None:
+    from webapp.cli import main
+
+    case = world.open_case()
+    world.upload(case["id"], "акт обследования семьи".encode())
+    index_dir = settings.index_dir
+    shutil.rmtree(index_dir)
+    restarted = create_app({"TESTING": True, "JOBS_IMMEDIATE": True}, settings=settings)
+    with restarted.app_context():
+        assert not index_dir.exists()  # an empty index would silently find nothing
+        run = restarted.test_cli_runner()
+        assert "search index: " in (init := run.invoke(main, ["init"])).output
+        assert "missing: run `casefiles reindex`" in init.output and not index_dir.exists()
+        _unavailable(ApiClient(restarted.test_client(), world["spec1"].token).get("/api/v1/search?q=семья"))
+        assert run.invoke(main, ["reindex"]).exit_code == 0
+        assert (
+            ApiClient(restarted.test_client(), world["spec1"].token).get("/api/v1/search?q=семья").get_json()["total"]
+            == 1
+        )
+        db.session.remove()
+        db.engine.dispose()

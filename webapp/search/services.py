@@ -13,7 +13,10 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from document_templates import Manifest, form_text
 from search_index import (
     IndexBusy,
+    IndexDamaged,
     IndexedDocument,
+    IndexMissing,
+    IndexUnavailable,
     QueryError,
     SearchHit,
     SearchQuery,
@@ -41,6 +44,10 @@ OUTBOX_KEEP = dt.timedelta(days=1)  # applied rows stay this long, for a rebuild
 INLINE_TEXT_BYTES = 256 * 1024  # larger uploads are read for the index by a background job, not in the request
 INDEX_JOB = "search_index"
 CLOCK_SLACK = dt.timedelta(minutes=1)  # rows stamped by other processes' clocks just before a rebuild began
+SEARCH_UNAVAILABLE = (
+    "Поиск сейчас недоступен: поисковый индекс утрачен или повреждён. Попросите администратора перестроить его "
+    "командой casefiles reindex; дела и документы тем временем доступны как обычно."
+)
 
 
 def enqueue_index(document_id: int) -> None:
@@ -76,6 +83,33 @@ def replay_outbox() -> int:
     return drain_outbox()
 
 
+def open_index() -> str:
+    """At start: open the search index. An empty one is made only where the database holds no document it would
+    lack (a new installation); a lost or damaged index is left for `casefiles reindex`, and searches answer 503
+    saying so meanwhile, rather than silently finding nothing. Returns the state, for `casefiles init`."""
+    index = search_index()
+    try:
+        index.count()
+        return "ready"
+    except IndexMissing:
+        if not _has_documents():
+            index.create()
+            return "created"
+        state = "missing"
+    except IndexDamaged:
+        state = "damaged"
+    log.warning("search index %s: searches answer 503 until `casefiles reindex` rebuilds it", state)
+    return state
+
+
+def _has_documents() -> bool:
+    try:
+        return db.session.scalar(select(Document.id).limit(1)) is not None
+    except (OperationalError, ProgrammingError):  # no schema yet: nothing to index
+        db.session.rollback()
+        return False
+
+
 @runner(INDEX_JOB)
 def index_deferred(job: Job) -> None:
     job.result = {"indexed": drain_outbox()}
@@ -103,6 +137,10 @@ def _apply_outbox_batch(batch_size: int, deferred: set[int] | None) -> int | Non
                 deferred.update(doc_id for doc_id in {row.document_id for row in rows} if _slow_to_read(doc_id))
                 rows = [row for row in rows if row.document_id not in deferred]
             _apply(writer, rows)
+    except IndexUnavailable as exc:  # lost or damaged: the rows wait for `casefiles reindex`
+        db.session.rollback()
+        log.warning("search index unavailable (%s); queued changes stay queued until `casefiles reindex`", exc)
+        return None
     except Exception as exc:  # the index is derived data: never fail the request that changed the database
         db.session.rollback()
         log.warning("search indexing failed (%s); queued changes stay queued", type(exc).__name__)
@@ -143,9 +181,10 @@ def _apply(writer: IndexWriter, rows: Sequence[IndexOutbox]) -> None:
 
 
 def reindex_all(batch_size: int = 100, progress: Callable[[int, int], None] | None = None) -> int:
-    """Build a fresh index from the database and storage beside the live one and swap it in; search keeps
-    answering from the live index meanwhile. Changes made during the build are replayed into the fresh index
-    under the live index's write lock, just before the swap. `progress` hears (done, total)."""
+    """Build a fresh index from the database and storage beside the live one (or where a lost or damaged one
+    was) and swap it in; search keeps answering from the live index meanwhile. Changes made during the build are
+    replayed into the fresh index under the live index's write lock, just before the swap; what is still queued
+    after it (changes made while the index was unavailable) is applied then. `progress` hears (done, total)."""
     started = utcnow() - CLOCK_SLACK
     total = db.session.scalar(select(func.count(Document.id))) or 0
 
@@ -162,11 +201,13 @@ def reindex_all(batch_size: int = 100, progress: Callable[[int, int], None] | No
         )
         db.session.commit()
 
-    return search_index().rebuild(
+    count = search_index().rebuild(
         _all_indexed(batch_size),
         progress=(lambda done: progress(done, total)) if progress else None,
         catch_up=catch_up,
     )
+    drain_outbox()
+    return count
 
 
 @dataclasses.dataclass(frozen=True)
@@ -212,7 +253,10 @@ def similar_documents(actor: User, document_id: int) -> list[SearchHit]:
     document = get_document(actor, document_id)
     require_content_access(actor, document.case)
     districts, granted = search_scope(actor)
-    return search_index().similar(document_id, SearchQuery(allowed_districts=districts, allowed_case_ids=granted))
+    try:
+        return search_index().similar(document_id, SearchQuery(allowed_districts=districts, allowed_case_ids=granted))
+    except IndexUnavailable:
+        raise StorageUnavailable(SEARCH_UNAVAILABLE, code="search_unavailable") from None
 
 
 def search(actor: User, query: SearchQuery) -> SearchResult:
@@ -224,6 +268,8 @@ def search(actor: User, query: SearchQuery) -> SearchResult:
         raise ValidationError(f"Не удалось разобрать запрос: {exc}", code="invalid_query") from None
     except IndexBusy:
         raise StorageUnavailable("Поисковый индекс занят, повторите запрос", code="search_busy") from None
+    except IndexUnavailable:
+        raise StorageUnavailable(SEARCH_UNAVAILABLE, code="search_unavailable") from None
     # Hits show passages of content: the search is on record, its words are not (they may name a family).
     record_event(actor, "search.query", "search", None, hits=result.total)
     return result
