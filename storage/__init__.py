@@ -1,6 +1,16 @@
 """Blob storage behind one interface: a local folder or an S3-compatible bucket. No Flask here."""
 
-from storage.base import BlobExists, BlobInfo, BlobNotFound, BlobStore, InvalidKey, StorageError, StoredBlob
+from storage.base import (
+    BlobExists,
+    BlobInfo,
+    BlobNotFound,
+    BlobStore,
+    ContentMismatch,
+    InvalidKey,
+    StorageError,
+    StoredBlob,
+    verified_chunks,
+)
 from storage.keys import validate_key, version_key
 from storage.local import LocalBlobStore
 
@@ -9,10 +19,12 @@ __all__ = [
     "BlobInfo",
     "BlobNotFound",
     "BlobStore",
+    "ContentMismatch",
     "InvalidKey",
     "LocalBlobStore",
     "StorageError",
     "StoredBlob",
     "validate_key",
+    "verified_chunks",
     "version_key",
 ]

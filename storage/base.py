@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -52,6 +52,16 @@ class BlobExists(StorageError):
 
 class InvalidKey(ValueError):
     """The key breaks the key rules (see storage.keys) or would resolve outside the store."""
+
+
+class ContentMismatch(StorageError):
+    """The stored bytes are not those recorded when the blob was written: changed, cut short or grown since."""
+
+    def __init__(self, key: str, expected: str, found: str) -> None:
+        super().__init__(f"blob {key} does not match its recorded SHA-256")
+        self.key = key
+        self.expected = expected
+        self.found = found
 
 
 class BlobStore(abc.ABC):
@@ -109,3 +119,31 @@ class BlobStore(abc.ABC):
             while chunk := stream.read(HASH_CHUNK):
                 digest.update(chunk)
         return digest.hexdigest()
+
+
+def verified_chunks(
+    stream: BinaryIO, key: str, sha256: str, *, size: int | None = None, chunk_size: int = HASH_CHUNK
+) -> Generator[bytes, None, None]:
+    """The bytes of `stream` (closed at the end) in chunks, hashed on the way and checked against `sha256` (and
+    `size`, when known): the last chunk is held back until the whole blob is hashed, and no chunk goes past the
+    recorded size, so a consumer never receives a changed blob whole. ContentMismatch instead of the last chunk.
+    """
+    digest = hashlib.sha256()
+    total = 0
+    held: bytes | None = None
+    with stream:
+        while chunk := stream.read(chunk_size):
+            digest.update(chunk)
+            total += len(chunk)
+            if size is not None and total > size:  # grown: hash the rest for the record, give out no more
+                while rest := stream.read(chunk_size):
+                    digest.update(rest)
+                raise ContentMismatch(key, sha256, digest.hexdigest())
+            if held is not None:
+                yield held
+            held = chunk
+    found = digest.hexdigest()
+    if found != sha256:
+        raise ContentMismatch(key, sha256, found)
+    if held is not None:
+        yield held

@@ -400,6 +400,7 @@ def export_command(
     from webapp.cases.permissions import can_read_case
     from webapp.exceptions import NotFound, ValidationError
     from webapp.exports.services import write_export
+    from webapp.jobs.services import JobFailed
 
     if len(case_numbers) > 1 and fmt != "zip":
         raise ValidationError("Несколько дел к заседанию выгружаются только ZIP-пакетом (--format zip)")
@@ -423,7 +424,12 @@ def export_command(
     with tempfile.TemporaryDirectory(prefix="casefiles-export-", dir=output.resolve().parent) as work:
         built = Path(work) / f"export.{fmt}"
         versions = "all" if all_versions else "approved"
-        write_export(cases, fmt, versions, built, Path(work), prepared_by=prepared_by, title=title, progress=progress)
+        try:
+            write_export(
+                cases, fmt, versions, built, Path(work), prepared_by=prepared_by, title=title, progress=progress
+            )
+        except JobFailed as exc:  # a message for people: a damaged file, a layout that would not settle
+            raise click.ClickException(str(exc)) from None
         built.replace(output)  # whole or not at all
     click.echo(f"written: {output}")
 

@@ -121,6 +121,8 @@ def test_is_a_blob_store_and_the_package_exports_the_interface(store: LocalBlobS
         "BlobExists",
         "BlobInfo",
         "InvalidKey",
+        "ContentMismatch",
+        "verified_chunks",
         "version_key",
         "validate_key",
     }

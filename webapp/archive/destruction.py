@@ -220,7 +220,7 @@ def act_file(actor: User, act_id: int, kind: str) -> tuple[DestructionAct, bytes
         docx = act_docx(act)
         data = docx if kind == "docx" else pdf_bytes(docx)
     else:
-        docx = read_blob(act.docx_blob_key)
+        docx = read_blob(act.docx_blob_key, act.docx_sha256, "destruction_act")
         if kind == "pdf" and act.pdf_blob_key is None:
             act.pdf_blob_key = store_pdf_of(act.docx_blob_key, docx)
         data = docx if kind == "docx" else read_blob(act.pdf_blob_key or "")

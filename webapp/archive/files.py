@@ -11,6 +11,7 @@ from flask import Response, send_file
 
 from document_templates.pdf import ConversionFailed, ConversionUnavailable, convert_to_pdf
 from storage import StorageError, StoredBlob
+from webapp.blobs.integrity import BlobRef, open_blob, read_checked
 from webapp.documents.media import DOCX, PDF
 from webapp.exceptions import StorageUnavailable
 from webapp.jobs.programs import run_program
@@ -25,12 +26,9 @@ def store_docx(kind: str, year: int, number: int, data: bytes) -> StoredBlob:
         raise StorageUnavailable("Хранилище недоступно, повторите позже") from None
 
 
-def read_blob(key: str) -> bytes:
-    try:
-        with blob_store().open(key) as stream:
-            return stream.read()
-    except StorageError:
-        raise StorageUnavailable("Хранилище недоступно, повторите позже") from None
+def read_blob(key: str, sha256: str | None = None, kind: str = "inventory") -> bytes:
+    """The kept file, checked against the SHA-256 recorded when it was kept (where one was)."""
+    return read_checked(open_blob(BlobRef(kind, key, sha256)))
 
 
 def store_pdf_of(docx_key: str, docx: bytes) -> str:

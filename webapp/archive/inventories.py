@@ -115,7 +115,7 @@ def cases_of_inventory(inventory: ArchiveInventory) -> Sequence[Case]:
 def inventory_file(actor: User, inventory_id: int, kind: str) -> tuple[ArchiveInventory, bytes]:
     """The kept DOCX, or its PDF (made on first request and kept). Reading is audited."""
     inventory = get_inventory(actor, inventory_id)
-    docx = read_blob(inventory.docx_blob_key)
+    docx = read_blob(inventory.docx_blob_key, inventory.docx_sha256)
     if kind == "docx":
         data = docx
     else:

@@ -15,6 +15,7 @@ from sqlalchemy import Select, func, null, select, true
 from storage import BlobNotFound, BlobStore, StorageError
 from webapp.archive.models import ArchiveInventory, DestructionAct
 from webapp.auth.models import User
+from webapp.blobs.integrity import BlobRef, record_check
 from webapp.blobs.models import FixityCheck
 from webapp.cases.models import Case
 from webapp.documents.models import Document, DocumentVersion
@@ -31,16 +32,6 @@ GC_GRACE = dt.timedelta(hours=24)  # far longer than any upload can take between
 # A write in progress touches its temporary file many times a second (uploads are spooled before they are stored,
 # so a slow client never stalls one): a file untouched this long was left by a process that died mid-write.
 UNFINISHED_GRACE = dt.timedelta(hours=1)
-
-
-@dataclass(frozen=True)
-class BlobRef:
-    """A blob a row refers to, with the SHA-256 the row recorded (None where none was recorded)."""
-
-    kind: str
-    key: str
-    sha256: str | None
-    media_type: str = "application/octet-stream"
 
 
 MEDIA_TYPES = {
@@ -128,7 +119,7 @@ def run_fixity(
         if outcome == "error":
             summary.failed.append(ref.key)
         else:
-            _record(ref, outcome, found, now)
+            record_check(db.session, ref, outcome, found, now)
             if outcome == "ok":
                 summary.ok += 1
             else:
@@ -149,15 +140,6 @@ def _check(store: BlobStore, ref: BlobRef) -> tuple[str, str | None]:
     except StorageError:
         return "error", None
     return ("ok" if ref.sha256 in (None, found) else "mismatch"), found
-
-
-def _record(ref: BlobRef, outcome: str, found: str | None, now: dt.datetime) -> None:
-    check = db.session.get(FixityCheck, ref.key)
-    if check is None:
-        check = FixityCheck(blob_key=ref.key)
-        db.session.add(check)
-    check.kind, check.checked_at, check.outcome = ref.kind, now, outcome
-    check.expected_sha256, check.found_sha256 = ref.sha256, found
 
 
 def require_admin(actor: User) -> None:

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import BinaryIO
 
 from flask import Response, current_app, redirect
 from werkzeug.wrappers import Response as BaseResponse
 
-from storage import StorageError
+from storage import ContentMismatch, StorageError
 from storage.s3 import S3BlobStore
 from webapp.audit.services import record_event
 from webapp.auth.models import User
+from webapp.blobs.integrity import CORRUPTED, Chunks, OpenBlob, checked_chunks
 from webapp.documents import services
 from webapp.documents.media import EXTENSIONS
 from webapp.documents.models import DocumentVersion
@@ -23,9 +23,9 @@ CHUNK_SIZE = 256 * 1024
 
 
 def stream_version(actor: User, document_id: int, number: int, *, as_attachment: bool = True) -> Response:
-    version, stream = services.open_version_content(actor, document_id, number)
+    version, blob = services.open_version_content(actor, document_id, number)
     commit()  # the read is on record before the first byte leaves
-    response = stream_blob(stream, version.media_type, version_filename(version), as_attachment=as_attachment)
+    response = stream_blob(blob, version.media_type, version_filename(version), as_attachment=as_attachment)
     response.headers["Content-Length"] = str(version.size)
     response.headers["ETag"] = f'"{version.sha256}"'
     return response
@@ -57,16 +57,30 @@ def version_filename(version: DocumentVersion) -> str:
     return f"document-{version.document_id}-v{version.number}{EXTENSIONS.get(version.media_type, '')}"
 
 
-def stream_blob(stream: BinaryIO, media_type: str, filename: str, *, as_attachment: bool = True) -> Response:
+def stream_blob(blob: OpenBlob, media_type: str, filename: str, *, as_attachment: bool = True) -> Response:
+    """The blob as the response body, checked against its recorded SHA-256 as it streams (see checked_chunks).
+    A blob of one chunk is checked whole before anything is answered, so a changed one gets an error page; of a
+    larger one the last chunk is held back until the hash is known, and on a mismatch the body raises instead:
+    the server drops the connection and the client sees a broken transfer (fewer bytes than Content-Length, or
+    chunked encoding never ended), never a complete one."""
+    chunks = checked_chunks(blob, CHUNK_SIZE)
+    try:
+        first = next(chunks, b"")
+    except ContentMismatch:
+        raise StorageUnavailable(CORRUPTED, code="blob_corrupted") from None
+    except StorageError:
+        raise StorageUnavailable("Хранилище недоступно, повторите позже") from None
     disposition = "attachment" if as_attachment else "inline"
-    response = Response(_chunks(stream), content_type=media_type, direct_passthrough=True)
+    response = Response(_body(first, chunks), content_type=media_type, direct_passthrough=True)
     response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
 
-def _chunks(stream: BinaryIO) -> Iterator[bytes]:
-    with stream:
-        while chunk := stream.read(CHUNK_SIZE):
-            yield chunk
+def _body(first: bytes, rest: Chunks) -> Iterator[bytes]:
+    try:
+        yield first
+        yield from rest
+    finally:
+        rest.close()  # a client that went away: the stored stream is closed now, not whenever it is collected

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from storage import BlobExists, BlobNotFound, StorageError, version_key
 from webapp.audit.services import record_event
 from webapp.auth.models import User
+from webapp.blobs.integrity import OpenBlob, version_ref
 from webapp.cases.models import Case
 from webapp.cases.permissions import can_see_case, can_write_case
 from webapp.cases.services import get_case, require_content_access
@@ -128,8 +129,9 @@ def get_version(actor: User, document_id: int, number: int) -> DocumentVersion:
     raise NotFound("Версия не найдена")
 
 
-def open_version_content(actor: User, document_id: int, number: int) -> tuple[DocumentVersion, BinaryIO]:
-    """Open the stored bytes for reading; every read is an audit event in the caller's transaction."""
+def open_version_content(actor: User, document_id: int, number: int) -> tuple[DocumentVersion, OpenBlob]:
+    """Open the stored bytes for reading, with the hash to check them against on the way out; every read is an
+    audit event in the caller's transaction."""
     version = get_version(actor, document_id, number)
     try:
         stream = blob_store().open(version.blob_key)
@@ -138,7 +140,7 @@ def open_version_content(actor: User, document_id: int, number: int) -> tuple[Do
     except StorageError:
         raise StorageUnavailable("Хранилище недоступно, повторите позже") from None
     record_event(actor, "version.read", "document", document_id, version=number)
-    return version, stream
+    return version, OpenBlob(stream, version_ref(version))
 
 
 def _store_version(

@@ -7,7 +7,6 @@ Everything passes through files in a work folder: one document's bytes at a time
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +15,8 @@ from typing import BinaryIO
 from PIL import Image, ImageSequence, UnidentifiedImageError
 from sqlalchemy import select
 
-from storage import StorageError
+from storage import ContentMismatch, StorageError
+from webapp.blobs.integrity import BlobRef, copy_checked, version_ref
 from webapp.cases.models import Case
 from webapp.documents.media import PDF
 from webapp.documents.models import Document, DocumentTransition, DocumentVersion
@@ -30,12 +30,10 @@ from webapp.nomenclature.models import NomenclatureSection
 from webapp.printing.layout import Field, Form, Paragraph
 from webapp.printing.pdf import printable, start_pdf, to_pdf
 from webapp.renditions.services import CONVERTIBLE, ensure_rendition, rendition_of
-from webapp.runtime import blob_store
 from webapp.signing.services import checked_signatures
 from webapp.signing.sheet import signature_sheet
 
 Progress = Callable[[float], None]
-_CHUNK = 1024 * 1024
 _MAX_LAYOUT_ROUNDS = 6
 
 
@@ -180,6 +178,8 @@ def _materialize(item: Item, stem: Path, now: dt.datetime) -> None:
     target = stem.with_suffix(".pdf")
     try:
         item.placeholder = _version_pdf(version, stem, target)
+    except ContentMismatch:
+        raise JobFailed(damaged(item)) from None
     except StorageError:
         raise StorageUnavailable("Хранилище недоступно: дело не собрать, повторите позже") from None
     if not item.placeholder:
@@ -200,11 +200,11 @@ def _materialize(item: Item, stem: Path, now: dt.datetime) -> None:
 def _version_pdf(version: DocumentVersion, stem: Path, target: Path) -> str:
     """Write the version's PDF to `target`; return why not (a notice's reason) or "" when written."""
     if version.media_type == PDF:
-        copy_blob(version.blob_key, target)
+        copy_checked(version_ref(version), target)
         return ""
     if version.media_type.startswith("image/"):
         source = stem.with_suffix(".image")
-        copy_blob(version.blob_key, source)
+        copy_checked(version_ref(version), source)
         return _image_pdf(source, target)
     if version.media_type in CONVERTIBLE:
         rendition = rendition_of(version)
@@ -213,14 +213,19 @@ def _version_pdf(version: DocumentVersion, stem: Path, target: Path) -> str:
                 rendition = ensure_rendition(version)
             except JobFailed as exc:
                 return f"PDF-копия не сделана: {exc}"
-        copy_blob(rendition.blob_key, target)
+        copy_checked(BlobRef("rendition", rendition.blob_key, rendition.sha256, PDF, rendition.size), target)
         return ""
     return "Формат файла не переводится в PDF"
 
 
-def copy_blob(key: str, target: Path) -> None:
-    with blob_store().open(key) as stream, target.open("wb") as out:
-        shutil.copyfileobj(stream, out, _CHUNK)
+def damaged(item: Item) -> str:
+    """Why an export stopped: which document's stored file changed (its number and id, never its title)."""
+    document, version = item.document, item.version
+    return (
+        f"Дело № {document.case.number}, документ № {document.id}, версия {version.number}: файл в хранилище "
+        "повреждён (не совпадает контрольная сумма SHA-256), выгрузка не сформирована. Сообщите администратору: "
+        "файл нужно восстановить из резервной копии."
+    )
 
 
 def _image_pdf(source: Path, target: Path) -> str:

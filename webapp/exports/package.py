@@ -26,12 +26,15 @@ from typing import Any
 
 import bagit
 
+from storage import ContentMismatch
+from webapp.blobs.integrity import BlobRef, copy_checked, version_ref
 from webapp.cases.models import Case
 from webapp.documents.media import EXTENSIONS
-from webapp.exports.build import CaseFile, Item, copy_blob, write_case_file
+from webapp.exports.build import CaseFile, Item, damaged, write_case_file
 from webapp.exports.seal import Seal
 from webapp.exports.sheets import CaseFacts, HearingCase, hearing_index_pdf
 from webapp.exports.verify import TAGMANIFEST, file_sha256, tagmanifest_comment
+from webapp.jobs.services import JobFailed
 from webapp.runtime import signing_authority
 from webapp.spreadsheets import csv_writer
 
@@ -110,16 +113,17 @@ def build_package(
 
 
 def _originals(bag: Path, folder: str, case: Case, item: Item) -> list[dict[str, Any]]:
-    """The version's original bytes and its detached signatures, each with its manifest entry."""
+    """The version's original bytes and its detached signatures, each with its manifest entry; each checked
+    against its recorded SHA-256 (JobFailed naming the document when one changed)."""
     version, document = item.version, item.document
     stem = f"{folder}/d{document.id}-v{version.number}"
     original = stem + EXTENSIONS.get(version.media_type, ".bin")
-    copy_blob(version.blob_key, bag / original)
+    _copy(version_ref(version), bag / original, item)
     signers = []
     signature_files = []
     for number, signature in enumerate(version.signatures, start=1):
         path = f"{stem}-s{number}.p7s"
-        copy_blob(signature.cms_blob_key, bag / path)
+        _copy(BlobRef("signature", signature.cms_blob_key, signature.cms_sha256), bag / path, item)
         signer = {
             "name": signature.signer.full_name,
             "role": signature.role,
@@ -141,6 +145,13 @@ def _originals(bag: Path, folder: str, case: Case, item: Item) -> list[dict[str,
         "paper_signers": [{"name": paper.name, "role": paper.role} for paper in version.paper_signatures],
     }
     return [entry, *signature_files]
+
+
+def _copy(ref: BlobRef, target: Path, item: Item) -> None:
+    try:
+        copy_checked(ref, target)
+    except ContentMismatch:
+        raise JobFailed(damaged(item)) from None
 
 
 def _entry(bag: Path, path: str, kind: str, **facts: Any) -> dict[str, Any]:

@@ -9,7 +9,6 @@ import secrets
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
 
 from flask import current_app
 from sqlalchemy import select
@@ -17,6 +16,7 @@ from sqlalchemy import select
 from storage import StorageError
 from webapp.audit.services import record_event
 from webapp.auth.models import User
+from webapp.blobs.integrity import BlobRef, OpenBlob, open_blob
 from webapp.cases.models import Case
 from webapp.cases.permissions import can_read_case
 from webapp.cases.services import get_case, require_content_access
@@ -93,19 +93,16 @@ def get_export(actor: User, export_id: int) -> Export:
     return export
 
 
-def open_export(actor: User, export_id: int) -> tuple[Export, BinaryIO]:
-    """The export's file for download; an audited read."""
+def open_export(actor: User, export_id: int) -> tuple[Export, OpenBlob]:
+    """The export's file for download (checked against its SHA-256 on the way out); an audited read."""
     export = get_export(actor, export_id)
     if export.deleted_at is not None or export.expires_at <= utcnow():
         raise Gone("Срок хранения выгрузки истёк: сформируйте её заново", code="export_expired")
     if export.blob_key is None:
         raise Conflict("Выгрузка ещё формируется", code="export_not_ready")
-    try:
-        stream = blob_store().open(export.blob_key)
-    except StorageError:
-        raise StorageUnavailable("Хранилище недоступно, повторите позже") from None
+    blob = open_blob(BlobRef("export", export.blob_key, export.sha256, MEDIA_TYPES[export.format], export.size))
     record_event(actor, "export.download", "export", export.id, cases=export.case_ids)
-    return export, stream
+    return export, blob
 
 
 def list_exports(actor: User, limit: int = 50) -> list[Export]:

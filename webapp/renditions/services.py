@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import secrets
-import shutil
 import tempfile
 from pathlib import Path
-from typing import BinaryIO
 
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from document_templates.pdf import ConversionFailed, ConversionUnavailable, convert_to_pdf, soffice_path
-from storage import StoredBlob
+from storage import ContentMismatch, StoredBlob
 from webapp.audit.services import record_event
 from webapp.auth.models import User
+from webapp.blobs.integrity import BlobRef, OpenBlob, copy_checked, open_blob, version_ref
 from webapp.documents.media import DOCX, ODT, PDF, TEXT, XLSX
 from webapp.documents.models import DocumentVersion
 from webapp.exceptions import StorageUnavailable, UnsupportedMediaType
@@ -37,16 +36,16 @@ def request_rendition(version: DocumentVersion, actor: User | None = None) -> Jo
     return create_job(JOB_KIND, {"version_id": version.id}, actor)
 
 
-def pdf_for(actor: User, version: DocumentVersion) -> tuple[BinaryIO | None, Job | None]:
-    """The PDF of a version the actor may read, as an open stream, or else the job making it. Reads are audited."""
+def pdf_for(actor: User, version: DocumentVersion) -> tuple[OpenBlob | None, Job | None]:
+    """The PDF of a version the actor may read, open for reading, or else the job making it. Reads are audited."""
     document_id, number = version.document_id, version.number
     if version.media_type == PDF:
         record_event(actor, "version.read_pdf", "document", document_id, version=number)
-        return _open(version.blob_key), None
+        return open_blob(BlobRef("version", version.blob_key, version.sha256, PDF, version.size)), None
     rendition = rendition_of(version)
     if rendition is not None:
         record_event(actor, "version.read_pdf", "document", document_id, version=number)
-        return _open(rendition.blob_key), None
+        return open_blob(BlobRef("rendition", rendition.blob_key, rendition.sha256, PDF, rendition.size)), None
     if version.media_type not in CONVERTIBLE:
         raise UnsupportedMediaType("Для этого типа файла PDF-копия не делается: скачайте оригинал")
     if soffice_path() is None:
@@ -67,20 +66,16 @@ def rendition_of(version: DocumentVersion) -> Rendition | None:
     return db.session.scalar(select(Rendition).where(Rendition.version_id == version.id))
 
 
-def _open(key: str) -> BinaryIO:
-    try:
-        return blob_store().open(key)
-    except Exception:
-        raise StorageUnavailable("Хранилище недоступно, повторите позже") from None
-
-
 @runner(JOB_KIND)
 def make_rendition(job: Job) -> None:
     version = db.session.get(DocumentVersion, job.params["version_id"])
     if version is None:
         raise JobFailed("Версия документа не найдена")
     job.result = {"document_id": version.document_id, "version": version.number}
-    ensure_rendition(version)
+    try:
+        ensure_rendition(version)
+    except ContentMismatch:
+        raise JobFailed("Файл версии в хранилище повреждён (не совпадает контрольная сумма): PDF не сделан") from None
 
 
 def ensure_rendition(version: DocumentVersion) -> Rendition:
@@ -89,9 +84,9 @@ def ensure_rendition(version: DocumentVersion) -> Rendition:
     existing = rendition_of(version)
     if existing is not None:
         return existing
-    blob_key, media_type, version_id = version.blob_key, version.media_type, version.id
+    source, version_id = version_ref(version), version.id
     db.session.commit()  # hold no database lock during the slow conversion
-    stored = _convert_and_store(blob_key, media_type)
+    stored = _convert_and_store(source)
     rendition = Rendition(version_id=version_id, blob_key=stored.key, sha256=stored.sha256, size=stored.size)
     db.session.add(rendition)
     try:
@@ -104,11 +99,12 @@ def ensure_rendition(version: DocumentVersion) -> Rendition:
     return rendition
 
 
-def _convert_and_store(blob_key: str, media_type: str) -> StoredBlob:
+def _convert_and_store(version: BlobRef) -> StoredBlob:
+    """A PDF copy of the version's bytes, checked first: a copy made of changed bytes would pass them off as the
+    version (ContentMismatch instead)."""
     with tempfile.TemporaryDirectory(prefix="casefiles-pdf-") as work:
-        source = Path(work) / f"source{CONVERTIBLE.get(media_type, '.bin')}"
-        with blob_store().open(blob_key) as stream, source.open("wb") as out:
-            shutil.copyfileobj(stream, out)
+        source = Path(work) / f"source{CONVERTIBLE.get(version.media_type, '.bin')}"
+        copy_checked(version, source)
         try:
             pdf_path = convert_to_pdf(source, Path(work), run=run_program)
         except ConversionUnavailable:
@@ -116,4 +112,4 @@ def _convert_and_store(blob_key: str, media_type: str) -> StoredBlob:
         except ConversionFailed:
             raise JobFailed("Не удалось преобразовать документ в PDF") from None
         with pdf_path.open("rb") as pdf:
-            return blob_store().put(f"{blob_key}.{secrets.token_hex(4)}.pdf", pdf, media_type=PDF)
+            return blob_store().put(f"{version.key}.{secrets.token_hex(4)}.pdf", pdf, media_type=PDF)
