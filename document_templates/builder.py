@@ -8,25 +8,30 @@ Placeholders are plain Jinja: `{{ field }}` for a value, `{{ field.initial }}` f
 
 from __future__ import annotations
 
-import io
 import sys
-import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
 import docx
-from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Cm, Pt
+from docx.shared import Pt
 from docx.table import Table
 
+from document_templates.docx_kit import (
+    add_grid_table,
+    add_paragraph,
+    fix_core_properties,
+    repack_zip,
+    set_widths,
+    setup_page,
+    to_bytes,
+)
 from document_templates.manifest import STAGE_LABELS, STAGES, FieldSpec, Manifest, SectionSpec, StaticText
 from document_templates.registry import TEMPLATES_DIR, load_manifest
 
 SCALAR_TYPES = frozenset(
     {"text", "long_text", "address", "person", "date", "number", "money", "choice", "multi_choice", "yes_no"}
 )
-FIXED_TIMESTAMP = "2026-01-01T00:00:00"
 TEXT_WIDTH = 17.0  # cm: A4 less the margins
 NUMBER_COLUMN_WIDTH = 1.0
 FIXED_ROW_LABEL_WIDTH = 5.0
@@ -34,72 +39,18 @@ FIXED_ROW_LABEL_WIDTH = 5.0
 
 def build_template(manifest: Manifest) -> bytes:
     document = docx.Document()
-    _page_setup(document)
+    setup_page(document)
     for line in manifest.header:
-        _paragraph(document, line, align=WD_ALIGN_PARAGRAPH.RIGHT, size=10)
-    _paragraph(document, manifest.title, align=WD_ALIGN_PARAGRAPH.CENTER, bold=True, size=13, space_before=12)
+        add_paragraph(document, line, align=WD_ALIGN_PARAGRAPH.RIGHT, size=10)
+    add_paragraph(document, manifest.title, align=WD_ALIGN_PARAGRAPH.CENTER, bold=True, size=13, space_before=12)
     if manifest.subtitle:
         subtitle = manifest.subtitle.replace("{", "{{ ").replace("}", " }}")
-        _paragraph(document, subtitle, align=WD_ALIGN_PARAGRAPH.CENTER)
+        add_paragraph(document, subtitle, align=WD_ALIGN_PARAGRAPH.CENTER)
     for section in manifest.sections:
         _section(document, section)
-    buffer = io.BytesIO()
-    _fix_metadata(document)
-    document.save(buffer)
-    return _stable_zip(buffer.getvalue())
-
-
-def _stable_zip(data: bytes) -> bytes:
-    """Re-pack with fixed timestamps: the same manifest always builds the same bytes."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            target.writestr(fixed, source.read(info.filename))
-    return out.getvalue()
-
-
-def _page_setup(document: docx.document.Document) -> None:
-    section = document.sections[0]
-    section.page_height, section.page_width = Cm(29.7), Cm(21.0)
-    section.left_margin, section.right_margin = Cm(2.5), Cm(1.5)
-    section.top_margin = section.bottom_margin = Cm(2.0)
-    style = document.styles["Normal"]
-    style.font.name = "Times New Roman"
-    style.font.size = Pt(12)
-    style.paragraph_format.space_after = Pt(2)
-
-
-def _fix_metadata(document: docx.document.Document) -> None:
-    """Stable bytes for the same manifest, so template versions change only when the form does."""
-    import datetime as dt
-
-    stamp = dt.datetime.fromisoformat(FIXED_TIMESTAMP)
-    props = document.core_properties
-    props.author = props.last_modified_by = "casefiles"
-    props.created = props.modified = stamp
-    props.revision = 1
-
-
-def _paragraph(
-    document: docx.document.Document,
-    text: str,
-    *,
-    align: WD_ALIGN_PARAGRAPH | None = None,
-    bold: bool = False,
-    italic: bool = False,
-    size: float | None = None,
-    space_before: float = 0,
-) -> None:
-    paragraph = document.add_paragraph()
-    if align is not None:
-        paragraph.alignment = align
-    paragraph.paragraph_format.space_before = Pt(space_before)
-    run = paragraph.add_run(text)
-    run.bold, run.italic = bold, italic
-    if size:
-        run.font.size = Pt(size)
+    # Stable bytes for the same manifest, so template versions change only when the form does.
+    fix_core_properties(document)
+    return repack_zip(to_bytes(document))
 
 
 def _labelled(document: docx.document.Document, label: str, value: str, *, block: bool) -> None:
@@ -114,7 +65,7 @@ def _labelled(document: docx.document.Document, label: str, value: str, *, block
 
 def _section(document: docx.document.Document, section: SectionSpec) -> None:
     if section.title:
-        _paragraph(document, section.title, bold=True, space_before=8)
+        add_paragraph(document, section.title, bold=True, space_before=8)
     if section.layout == "diagnostic":
         _diagnostic_table(document, section)
         return
@@ -137,9 +88,9 @@ def _item(document: docx.document.Document, item: FieldSpec | StaticText) -> Non
             "right": {"align": WD_ALIGN_PARAGRAPH.RIGHT},
             "paragraph": {"align": WD_ALIGN_PARAGRAPH.JUSTIFY},
         }
-        _paragraph(document, item.text, **styles[item.style])  # type: ignore[arg-type]
+        add_paragraph(document, item.text, **styles[item.style])  # type: ignore[arg-type]
     elif item.type == "table":
-        _paragraph(document, item.label, bold=True, space_before=4)
+        add_paragraph(document, item.label, bold=True, space_before=4)
         _data_table(document, item)
     elif item.type == "diagnostic":
         _labelled(document, item.label, " / ".join(f"{{{{ {item.name}.{stage} }}}}" for stage in STAGES), block=False)
@@ -154,14 +105,7 @@ def _signature(document: docx.document.Document, spec: FieldSpec) -> None:
     paragraph.paragraph_format.space_before = Pt(10)
     paragraph.add_run(spec.label).bold = True
     paragraph.add_run(f"  ____________________  {{{{ {spec.name} }}}}")
-    _paragraph(document, "(подпись, Ф.И.О.)", size=9, italic=True)
-
-
-def _table(document: docx.document.Document, columns: int) -> Table:
-    table: Table = document.add_table(rows=0, cols=columns)
-    table.style = "Table Grid"
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    return table
+    add_paragraph(document, "(подпись, Ф.И.О.)", size=9, italic=True)
 
 
 def _row(table: Table, cells: Iterable[str], *, bold: bool = False) -> None:
@@ -175,7 +119,7 @@ def _row(table: Table, cells: Iterable[str], *, bold: bool = False) -> None:
 def _grid(document: docx.document.Document, fields: list[FieldSpec]) -> None:
     if not fields:
         return
-    table = _table(document, 2)
+    table = add_grid_table(document, 2)
     for spec in fields:
         _row(table, (spec.label, f"{{{{ {spec.name} }}}}"))
 
@@ -187,20 +131,11 @@ def _data_table(document: docx.document.Document, spec: FieldSpec) -> None:
         labels, cells = ["", *labels], ["{{ row._label }}", *cells]
     else:
         labels, cells = ["№", *labels], ["{{ loop.index }}", *cells]
-    table = _table(document, len(labels))
+    table = add_grid_table(document, len(labels))
     _row(table, labels, bold=True)
     _loop_rows(table, spec.name, cells)
     first = FIXED_ROW_LABEL_WIDTH if spec.rows else NUMBER_COLUMN_WIDTH
-    _set_widths(table, [first] + [(TEXT_WIDTH - first) / len(spec.columns)] * len(spec.columns))
-
-
-def _set_widths(table: Table, widths_cm: list[float]) -> None:
-    """Word and LibreOffice read cell widths, not column widths: set both, and a narrow № column."""
-    table.autofit = False
-    for column, width in zip(table.columns, widths_cm, strict=True):
-        column.width = Cm(width)
-        for cell in column.cells:
-            cell.width = Cm(width)
+    set_widths(table, [first] + [(TEXT_WIDTH - first) / len(spec.columns)] * len(spec.columns))
 
 
 def _loop_rows(table: Table, name: str, cells: list[str]) -> None:
@@ -211,7 +146,7 @@ def _loop_rows(table: Table, name: str, cells: list[str]) -> None:
 
 
 def _diagnostic_table(document: docx.document.Document, section: SectionSpec) -> None:
-    table = _table(document, 4)
+    table = add_grid_table(document, 4)
     _row(table, [section.column_label or "Показатель", *(STAGE_LABELS[stage] for stage in STAGES)], bold=True)
     for spec in section.fields:
         _row(table, [spec.label, *(f"{{{{ {spec.name}.{stage} }}}}" for stage in STAGES)])

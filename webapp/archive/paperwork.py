@@ -11,7 +11,7 @@ signature, approval and agreement blocks. The same paper always gives the same b
 from __future__ import annotations
 
 import datetime as dt
-import io
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -21,11 +21,19 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.oxml.table import CT_Row
-from docx.shared import Cm, Pt, RGBColor
+from docx.shared import Cm, Pt
 from docx.table import Table
-from docx.text.paragraph import Paragraph
 
-from document_templates.builder import _fix_metadata, _page_setup, _set_widths, _stable_zip
+from document_templates.docx_kit import (
+    add_grid_table,
+    add_paragraph,
+    add_run,
+    fix_core_properties,
+    repack_zip,
+    set_widths,
+    setup_page,
+    to_bytes,
+)
 from webapp.printing.words import count_phrase, plural_ru
 
 RETENTION_CLASSES = ("permanent", "long", "temporary")
@@ -292,17 +300,13 @@ def _retention_text(case: PaperCase) -> str:
 
 def _new_document(title: str) -> docx.document.Document:
     document = docx.Document()
-    _page_setup(document)
+    setup_page(document, left=LEFT_MARGIN, right=RIGHT_MARGIN, font_size=BODY_SIZE, space_after=0)
     section = document.sections[0]
-    section.left_margin, section.right_margin = Cm(LEFT_MARGIN), Cm(RIGHT_MARGIN)
     section.header_distance = section.footer_distance = Cm(1.0)
     style = document.styles["Normal"]
-    style.font.name = FONT
-    style.font.size = Pt(BODY_SIZE)
     fonts = style.element.get_or_add_rPr().get_or_add_rFonts()
     for attribute in ("w:cs", "w:eastAsia"):
         fonts.set(qn(attribute), FONT)
-    style.paragraph_format.space_after = Pt(0)
     style.paragraph_format.line_spacing = 1.0
     _page_numbers(document)
     document.core_properties.title = title
@@ -326,58 +330,12 @@ def _page_numbers(document: docx.document.Document) -> None:
 
 
 def _finish(document: docx.document.Document) -> bytes:
-    _fix_metadata(document)
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return _stable_zip(buffer.getvalue())
+    fix_core_properties(document)
+    return repack_zip(to_bytes(document))
 
 
-def _paragraph(
-    container: docx.document.Document | docx.table._Cell,
-    text: str,
-    *,
-    align: WD_ALIGN_PARAGRAPH | None = None,
-    bold: bool = False,
-    italic: bool = False,
-    size: float | None = None,
-    space_before: float = 0,
-    space_after: float = 0,
-    first_line_indent: float | None = None,
-    left_indent: float | None = None,
-    keep_with_next: bool = False,
-    color: tuple[int, int, int] | None = None,
-) -> Paragraph:
-    paragraph = container.add_paragraph()
-    _format(paragraph, text, align=align, bold=bold, italic=italic, size=size, color=color)
-    fmt = paragraph.paragraph_format
-    fmt.space_before, fmt.space_after = Pt(space_before), Pt(space_after)
-    if first_line_indent is not None:
-        fmt.first_line_indent = Cm(first_line_indent)
-    if left_indent is not None:
-        fmt.left_indent = Cm(left_indent)
-    if keep_with_next:
-        fmt.keep_with_next = True
-    return paragraph
-
-
-def _format(
-    paragraph: Paragraph,
-    text: str,
-    *,
-    align: WD_ALIGN_PARAGRAPH | None = None,
-    bold: bool = False,
-    italic: bool = False,
-    size: float | None = None,
-    color: tuple[int, int, int] | None = None,
-) -> None:
-    if align is not None:
-        paragraph.alignment = align
-    run = paragraph.add_run(text)
-    run.bold, run.italic = bold, italic
-    if size:
-        run.font.size = Pt(size)
-    if color:
-        run.font.color.rgb = RGBColor(*color)
+# Paperwork spaces its paragraphs explicitly: none after unless asked.
+_paragraph = functools.partial(add_paragraph, space_after=0)
 
 
 def _approval_block(
@@ -409,15 +367,15 @@ def _signature_block(
     captions = ("" if position else "(наименование должности)", "(подпись)", "" if name else "(расшифровка подписи)")
     for cell, value in zip(table.rows[0].cells, values, strict=True):
         cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.BOTTOM
-        _format(cell.paragraphs[0], value)
+        add_run(cell.paragraphs[0], value)
         cell.paragraphs[0].paragraph_format.keep_with_next = True
         cell.paragraphs[0].paragraph_format.space_before = Pt(SIGNATURE_ROOM)  # room for a handwritten signature
     for cell, value in zip(table.rows[1].cells, captions, strict=True):
-        _format(cell.paragraphs[0], value, italic=True, size=CAPTION_SIZE)
+        add_run(cell.paragraphs[0], value, italic=True, size=CAPTION_SIZE)
         cell.paragraphs[0].paragraph_format.keep_with_next = True
     for row in table.rows:
         _row_properties(row._tr, cant_split=True, header=False)
-    _set_widths(table, [7.5, 4.0, TEXT_WIDTH - 11.5])
+    set_widths(table, [7.5, 4.0, TEXT_WIDTH - 11.5])
     _paragraph(document, _date(signed_on) if signed_on else BLANK_APPROVAL_DATE, space_before=4)
 
 
@@ -428,16 +386,14 @@ def _agreed(document: docx.document.Document, protocol: str) -> None:
 
 def _register(document: docx.document.Document, columns: Sequence[tuple[str, float]], rows: list[list[str]]) -> None:
     """The bordered table of files: a header row repeated on every page, one unsplittable row per file."""
-    table: Table = document.add_table(rows=0, cols=len(columns))
-    table.style = "Table Grid"
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table = add_grid_table(document, len(columns))
     _cell_margins(table, CELL_MARGIN)
     header = [label for label, _ in columns]
     _table_row(table, header, header, header=True)
     for values in rows:
         _table_row(table, header, values, header=False)
     fixed = sum(width for _, width in columns)
-    _set_widths(table, [width or TEXT_WIDTH - fixed for _, width in columns])
+    set_widths(table, [width or TEXT_WIDTH - fixed for _, width in columns])
 
 
 def _table_row(table: Table, labels: list[str], values: list[str], *, header: bool) -> None:
@@ -446,7 +402,7 @@ def _table_row(table: Table, labels: list[str], values: list[str], *, header: bo
     for cell, label, value in zip(row.cells, labels, values, strict=True):
         paragraph = cell.paragraphs[0]
         centred = header or label in _CENTRED
-        _format(
+        add_run(
             paragraph,
             value,
             align=WD_ALIGN_PARAGRAPH.CENTER if centred else WD_ALIGN_PARAGRAPH.LEFT,
