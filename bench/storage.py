@@ -10,8 +10,8 @@ One file of `--mb` MB (1 MB = 1,000,000 bytes) is generated once and moved in th
   client uploads with `POST /api/v1/cases/{id}/documents` (multipart, the body streamed from disk in 1 MiB
   chunks with http.client) and downloads with `GET /api/v1/documents/{id}/versions/1/content`, hashing the
   bytes as they arrive; every download's SHA-256 (and the upload's reported one) must match the file;
-* raw boto3 against the same S3 server (OpenStack Swift with s3api on localhost, tests/s3servers.py), with the
-  client settings of the app's own (tests.s3servers.boto3_client): the managed transfer a program would use for
+* raw boto3 against the same S3 server (OpenStack Swift with s3api on localhost, devtools/s3servers.py), with the
+  client settings of the app's own (devtools.s3servers.boto3_client): the managed transfer a program would use for
   a file (`upload_file`, `download_file` into a file hashed after the timing; default TransferConfig: 8 MiB
   parts, 10 threads), and one plain request each way (`put_object` with the open file as body, `get_object`
   streamed into a hash);
@@ -72,7 +72,7 @@ from typing import Any
 import boto3
 import werkzeug
 
-from tests.s3servers import S3Endpoint, boto3_client, swift_server
+from devtools.s3servers import S3Endpoint, boto3_client, swift_server
 
 DEFAULT_MB = 100
 DEFAULT_REPEATS = 3

@@ -1,4 +1,4 @@
-"""Real S3-compatible servers on localhost for the test suite (no mocks patched into boto3).
+"""Real S3-compatible servers on localhost for the tests and the benchmarks (no mocks patched into boto3).
 
 * ``swift_server()`` runs OpenStack Swift (Debian packages ``swift-proxy swift-account swift-container
   swift-object``) as a one-node cluster in a temporary directory: one-replica rings with a single device,
@@ -17,11 +17,9 @@ from __future__ import annotations
 import atexit
 import contextlib
 import ctypes
-import dataclasses
 import importlib.util
 import os
 import pwd
-import secrets
 import shutil
 import signal
 import socket
@@ -36,10 +34,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import boto3
-import pytest
 from botocore.config import Config
-
-from webapp.config import Settings
 
 SWIFT_PACKAGES = "swift-proxy swift-account swift-container swift-object"
 SWIFT_ACCESS_KEY = "test:tester"  # tempauth's account:user
@@ -411,19 +406,3 @@ def moto_server() -> Iterator[S3Endpoint]:
     finally:
         processes.stop()
         shutil.rmtree(root, ignore_errors=True)
-
-
-def on_s3(settings: Settings, endpoint: S3Endpoint, monkeypatch: pytest.MonkeyPatch, **extra: Any) -> Settings:
-    """The settings aimed at a fresh bucket on the endpoint, with its credentials in the environment."""
-    bucket = f"casefiles-{secrets.token_hex(4)}"
-    boto3_client(endpoint).create_bucket(Bucket=bucket, **extra)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", endpoint.access_key)
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", endpoint.secret_key)
-    return dataclasses.replace(
-        settings,
-        storage="s3",
-        s3_bucket=bucket,
-        s3_endpoint_url=endpoint.url,
-        s3_region=endpoint.region,
-        s3_addressing="path",
-    )

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 
 from storage import BlobStore, LocalBlobStore
 from storage.s3 import S3BlobStore
-from tests.s3servers import on_s3
+from tests.s3settings import on_s3
 from webapp import create_app
 from webapp.config import Settings
 from webapp.extensions import db

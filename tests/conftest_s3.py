@@ -4,7 +4,7 @@
 ``moto_endpoint``: moto's standalone server (enforces Object Lock).
 
 Each server starts once per test run, on first use, and is stopped when the session ends. A missing
-dependency is an error, not a skip: see tests/s3servers.py for what to install.
+dependency is an error, not a skip: see devtools/s3servers.py for what to install.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.s3servers import S3Endpoint, moto_server, swift_server
+from devtools.s3servers import S3Endpoint, moto_server, swift_server
 
 
 @pytest.fixture(scope="session")

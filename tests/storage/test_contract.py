@@ -1,5 +1,5 @@
 """The BlobStore contract, run against every backend: the local folder and S3 on a real server (OpenStack Swift
-with s3api, started by the test suite; see tests/s3servers.py)."""
+with s3api, started by the test suite; see devtools/s3servers.py)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
+from devtools.s3servers import S3Endpoint
 from storage import BlobExists, BlobNotFound, BlobStore, InvalidKey, LocalBlobStore, StorageError
 from storage.s3 import MiB, S3BlobStore, S3Settings
-from tests.s3servers import S3Endpoint
 
 KEY = "2026/04-05/017/123/v1"
 

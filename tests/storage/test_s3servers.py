@@ -1,4 +1,4 @@
-"""The S3 servers of tests/s3servers.py really serve S3 to boto3: Swift's s3api and moto's standalone server."""
+"""The S3 servers of devtools/s3servers.py really serve S3 to boto3: Swift's s3api and moto's standalone server."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests import s3servers
-from tests.s3servers import S3Endpoint, boto3_client
+from devtools import s3servers
+from devtools.s3servers import S3Endpoint, boto3_client
 
 MiB = 1024 * 1024
 

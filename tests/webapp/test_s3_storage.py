@@ -22,12 +22,12 @@ from botocore.exceptions import ClientError
 from flask import Flask
 from sqlalchemy import select
 
+from devtools.s3servers import S3Endpoint, boto3_client
 from storage import StorageError
 from storage.s3 import S3BlobStore, S3Settings
 from tests.conftest import World
 from tests.dying import in_the_app
-from tests.s3servers import S3Endpoint, boto3_client
-from tests.s3servers import on_s3 as s3_settings
+from tests.s3settings import on_s3 as s3_settings
 from webapp import create_app
 from webapp.blobs.retention import lock_in_force
 from webapp.blobs.services import collect_garbage
