@@ -1,7 +1,9 @@
 """The blob storage interface: immutable blobs under nomenclature keys, hashed while streaming.
 
-Implementations (a local folder now, S3-compatible storage later) must keep these semantics identical,
-so that callers never need to know which one they talk to.
+Implementations (a local folder, an S3-compatible bucket) must keep these semantics identical, so that callers
+never need to know which one they talk to. What only some stores can do (signed download URLs, Object Lock) is a
+capability: a Protocol below that the store implements and a caller asks for (`isinstance(store,
+PresignedDownloads)`), never the store's class.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import shutil
 import tempfile
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, Protocol, runtime_checkable
 
 HASH_CHUNK = 1024 * 1024
 SPOOL_BYTES = 16 * 1024 * 1024  # a blob copied for seeking stays in memory up to this size, then on disk
@@ -119,6 +121,52 @@ class BlobStore(abc.ABC):
             while chunk := stream.read(HASH_CHUNK):
                 digest.update(chunk)
         return digest.hexdigest()
+
+
+# -- capabilities: what only some stores can do ----------------------------------------------------------------
+# A store has a capability when it has its methods; the stores that have one also name it among their bases, so
+# mypy checks the signatures. isinstance() on these protocols checks the methods are there, not their signatures.
+
+
+@runtime_checkable
+class PresignedDownloads(Protocol):
+    """The client fetches a blob straight from the storage, by a URL that is valid for a short while."""
+
+    def download_url(self, key: str, *, seconds: int, filename: str, media_type: str) -> str:
+        """A URL that answers the blob as an attachment named `filename` for `seconds`; StorageError if not."""
+        ...
+
+
+@runtime_checkable
+class RetentionLocks(Protocol):
+    """Blobs can be locked against deletion and overwriting until a date (S3 Object Lock), where the storage
+    was set up for it: `object_lock_enabled()` says whether it was."""
+
+    def object_lock_enabled(self) -> bool: ...
+
+    def retain(self, key: str, until: dt.date) -> None:
+        """Lock the blob until the end of `until` (UTC); the storage refuses to shorten a lock."""
+        ...
+
+    def retained_until(self, key: str) -> dt.datetime | None: ...
+
+
+@runtime_checkable
+class LegalHolds(Protocol):
+    """Blobs can be held against deletion, with no date, until the hold is released."""
+
+    def set_legal_hold(self, key: str, on: bool) -> None: ...
+
+
+@runtime_checkable
+class BucketStorage(Protocol):
+    """The blobs live in a named bucket of a storage server, which has to exist before the first write."""
+
+    bucket: str
+
+    def ensure_bucket(self) -> bool:
+        """Create the bucket when missing; True if it was created. StorageError says why it cannot."""
+        ...
 
 
 def verified_chunks(

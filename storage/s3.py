@@ -25,7 +25,18 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from storage.base import BlobExists, BlobInfo, BlobNotFound, BlobStore, StorageError, StoredBlob
+from storage.base import (
+    BlobExists,
+    BlobInfo,
+    BlobNotFound,
+    BlobStore,
+    BucketStorage,
+    LegalHolds,
+    PresignedDownloads,
+    RetentionLocks,
+    StorageError,
+    StoredBlob,
+)
 from storage.keys import validate_key
 
 MiB = 1024 * 1024
@@ -75,7 +86,7 @@ def make_client(settings: S3Settings) -> Any:
     return session.client("s3", endpoint_url=settings.endpoint_url, config=config)
 
 
-class S3BlobStore(BlobStore):
+class S3BlobStore(BlobStore, PresignedDownloads, RetentionLocks, LegalHolds, BucketStorage):
     def __init__(self, settings: S3Settings, *, client: Any | None = None) -> None:
         if settings.part_size < 5 * MiB:
             raise ValueError("part_size must be at least 5 MiB (S3's smallest part)")
