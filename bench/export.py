@@ -187,11 +187,11 @@ def _generate(data_dir: Path, documents: int) -> str:
 def _fill_case(documents: int) -> str:
     import datetime as dt
 
+    from demo.content import nomenclature_csv_path
     from document_templates import example_values
     from webapp.auth.services import create_user, ensure_district
     from webapp.cases.schemas import CaseInput
     from webapp.cases.services import open_case
-    from webapp.demo.content import nomenclature_csv_path
     from webapp.documents import workflow
     from webapp.documents.schemas import DocumentMeta, Upload
     from webapp.documents.services import add_document

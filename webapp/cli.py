@@ -218,7 +218,7 @@ def nomenclature_copy(from_year: int, to_year: int) -> None:
 @domain_errors
 def demo_command(password: str, skip_if_loaded: bool) -> None:
     """Load a realistic demo institution (users, nomenclature, cases, documents)."""
-    from webapp.demo.loader import demo_is_loaded, load_demo
+    from demo.loader import demo_is_loaded, load_demo
 
     if skip_if_loaded and demo_is_loaded():
         click.echo("demo data already loaded")

@@ -36,8 +36,8 @@ class LiveServer:
 
 @pytest.fixture
 def live_server(settings: Settings, tmp_path: Path) -> Iterator[LiveServer]:
+    from demo.content import nomenclature_csv_path
     from webapp.auth.services import create_user, ensure_district
-    from webapp.demo.content import nomenclature_csv_path
     from webapp.forms.services import sync_builtin_templates
     from webapp.nomenclature.services import import_csv
 

@@ -13,7 +13,7 @@ import docx
 import pytest
 from pypdf import PdfReader
 
-from webapp.demo.content import DemoDocument, DemoInstitution, build_demo, nomenclature_csv_path
+from demo.content import DemoDocument, DemoInstitution, build_demo, nomenclature_csv_path
 from webapp.printing.pdf import FONT_ENV, FontNotFoundError, find_font
 
 YEAR = 2026

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from webapp.demo.content import DemoCase, DemoDocument, document, version
-from webapp.demo.forms_office import register
-from webapp.demo.people import DEPARTMENT_GENITIVE, GALIEV, INSTITUTION_SHORT, ORLOVA, SOKOLOVA, Staff, ddmmyyyy
-from webapp.demo.render import DOCX, PDF, TEXT
+from demo.content import DemoCase, DemoDocument, document, version
+from demo.forms_office import register
+from demo.people import DEPARTMENT_GENITIVE, GALIEV, INSTITUTION_SHORT, ORLOVA, SOKOLOVA, Staff, ddmmyyyy
+from demo.render import DOCX, PDF, TEXT
 from webapp.printing.layout import Form, Heading, Paragraph, Signature
 
 DEPARTMENT = {"kind": "department", "name": "Отделение социального сопровождения граждан"}

@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import zlib
 
-from webapp.demo.families import Household, Stages
-from webapp.demo.passport_rows import (
+from demo.families import Household, Stages
+from demo.passport_rows import (
     COUNCIL_DECISIONS,
     DIAGNOSTIC_SECTIONS,
     FAMILY_TYPES,
@@ -16,7 +16,7 @@ from webapp.demo.passport_rows import (
     HOUSEHOLD_ITEMS,
     STAGE_NAMES,
 )
-from webapp.demo.people import (
+from demo.people import (
     DEPARTMENT_GENITIVE,
     DIRECTOR,
     INSTITUTION,

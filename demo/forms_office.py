@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from webapp.demo.people import (
+from demo.people import (
     DEPARTMENT,
     DEPUTY_DIRECTOR,
     DIRECTOR,

@@ -11,8 +11,8 @@ import pathlib
 from dataclasses import dataclass
 from typing import Any
 
-from webapp.demo.people import DISTRICTS, INSTITUTION_SHORT, STAFF, Staff
-from webapp.demo.render import render
+from demo.people import DISTRICTS, INSTITUTION_SHORT, STAFF, Staff
+from demo.render import render
 from webapp.printing.layout import Form
 
 
@@ -84,9 +84,9 @@ def document(type_: str, title: str, date: dt.date, *versions: DemoVersion) -> D
 
 def build_demo(year: int) -> DemoInstitution:
     """The whole demo for `year`; equal years give equal data (and equal bytes)."""
-    from webapp.demo.cases_archive import archive_cases
-    from webapp.demo.cases_families import family_cases
-    from webapp.demo.cases_office import office_cases
+    from demo.cases_archive import archive_cases
+    from demo.cases_families import family_cases
+    from demo.cases_office import office_cases
 
     cases = (*family_cases(year), *office_cases(year), *archive_cases(year))
     return DemoInstitution(

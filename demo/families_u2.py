@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from webapp.demo.families import Household, Income, Member, PassportPlan, Stages, checks
-from webapp.demo.people import born, workday
+from demo.families import Household, Income, Member, PassportPlan, Stages, checks
+from demo.people import born, workday
 
 
 def melnikov(y: int) -> Household:

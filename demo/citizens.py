@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from webapp.demo.families import Household, Income, Member
-from webapp.demo.people import born
+from demo.families import Household, Income, Member
+from demo.people import born
 
 
 def guseva(y: int) -> Household:

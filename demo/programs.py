@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from webapp.demo.people import GALIEV, SOKOLOVA, Staff, born, ddmmyyyy, workday
+from demo.people import GALIEV, SOKOLOVA, Staff, born, ddmmyyyy, workday
 
 Row = tuple[str, str, str]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import textwrap
 
-from webapp.demo.render_docx import to_docx
+from demo.render_docx import to_docx
 from webapp.printing.layout import Field, Form, Heading, Paragraph, Table
 from webapp.printing.pdf import to_pdf
 

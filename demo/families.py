@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from webapp.demo.people import born, ddmmyyyy, workday
+from demo.people import born, ddmmyyyy, workday
 
 Stages = tuple[str, str, str]
 

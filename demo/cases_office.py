@@ -3,17 +3,17 @@ prevention-council protocols (04-11)."""
 
 from __future__ import annotations
 
-from webapp.demo.content import DemoCase, DemoDocument, document, version
-from webapp.demo.districts_data import INFRASTRUCTURE, JULY_CHANGES, PARTNERS, PASSPORT_ROWS
-from webapp.demo.forms_office import (
+from demo.content import DemoCase, DemoDocument, document, version
+from demo.districts_data import INFRASTRUCTURE, JULY_CHANGES, PARTNERS, PASSPORT_ROWS
+from demo.forms_office import (
     council_protocol,
     district_passport,
     register,
     report_values,
     statistical_report,
 )
-from webapp.demo.forms_programs import ippsu_conclusion, ippsu_program
-from webapp.demo.people import (
+from demo.forms_programs import ippsu_conclusion, ippsu_program
+from demo.people import (
     DEPARTMENT_GENITIVE,
     DEPARTMENT_TITLE,
     GALIEV,
@@ -23,8 +23,8 @@ from webapp.demo.people import (
     district,
     workday,
 )
-from webapp.demo.programs import conclusions, guseva_program
-from webapp.demo.render import DOCX, PDF, TEXT
+from demo.programs import conclusions, guseva_program
+from demo.render import DOCX, PDF, TEXT
 
 
 def _district_passport(place: District, y: int, media: str) -> DemoDocument:
@@ -192,7 +192,7 @@ def _reports_case(y: int) -> DemoCase:
                 version(form, media, ORLOVA, "Отчёт сформирован и направлен"),
             )
         )
-    # The third quarter's report is computed from the case files when the demo is loaded (webapp/demo/loader.py).
+    # The third quarter's report is computed from the case files when the demo is loaded (demo/loader.py).
     month_date = workday(y, 11, 5)
     october = statistical_report(f"октябрь {y}", report_values(10, monthly=True), month_date, GALIEV)
     reports.append(

@@ -6,22 +6,22 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from webapp.demo.citizens import guseva, lukin
-from webapp.demo.content import DemoCase, DemoDocument, document, version
-from webapp.demo.families import Household, krylov, zhuravlev
-from webapp.demo.families_u2 import melnikov, tarasov
-from webapp.demo.forms_family import (
+from demo.citizens import guseva, lukin
+from demo.content import DemoCase, DemoDocument, document, version
+from demo.families import Household, krylov, zhuravlev
+from demo.families_u2 import melnikov, tarasov
+from demo.forms_family import (
     cooperation_agreement,
     family_passport,
     inspection_act,
 )
-from webapp.demo.forms_office import application, letter, register, scan_note
-from webapp.demo.forms_programs import ippsu_conclusion
-from webapp.demo.journal import CATEGORIES
-from webapp.demo.passport_rows import STAGE_NAMES
-from webapp.demo.people import GALIEV, ORLOVA, SOKOLOVA, Staff, ddmmyyyy, district, workday
-from webapp.demo.programs import Conclusion, conclusions
-from webapp.demo.render import DOCX, PDF, TEXT
+from demo.forms_office import application, letter, register, scan_note
+from demo.forms_programs import ippsu_conclusion
+from demo.journal import CATEGORIES
+from demo.passport_rows import STAGE_NAMES
+from demo.people import GALIEV, ORLOVA, SOKOLOVA, Staff, ddmmyyyy, district, workday
+from demo.programs import Conclusion, conclusions
+from demo.render import DOCX, PDF, TEXT
 
 FAMILY_FILES = "04-05"
 CITIZEN_FILES = "04-06"

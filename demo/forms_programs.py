@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from webapp.demo.people import DIRECTOR, INSTITUTION_SHORT, ORLOVA, ddmmyyyy, initials, long_date
-from webapp.demo.programs import Conclusion, Program
+from demo.people import DIRECTOR, INSTITUTION_SHORT, ORLOVA, ddmmyyyy, initials, long_date
+from demo.programs import Conclusion, Program
 from webapp.printing.layout import Block, Field, Form, Heading, Paragraph, Signature, Table
 
 

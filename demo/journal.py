@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from webapp.demo.people import workday
+from demo.people import workday
 
 # The report's categories of each demo recipient (by the subject's name).
 CATEGORIES = {

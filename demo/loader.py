@@ -9,6 +9,9 @@ from typing import Any
 from sqlalchemy import select
 
 import document_templates as forms
+from demo.content import DemoCase, DemoInstitution, build_demo, nomenclature_csv_path
+from demo.journal import CATEGORIES, journal
+from demo.people import BELOVA, ORLOVA, STAFF
 from document_templates.manifest import STAGES
 from webapp.auth.models import User
 from webapp.auth.services import create_user, ensure_district
@@ -16,9 +19,6 @@ from webapp.cases.lifecycle import close_case, set_legal_hold
 from webapp.cases.models import Case
 from webapp.cases.schemas import CaseInput, SubjectInput
 from webapp.cases.services import open_case
-from webapp.demo.content import DemoCase, DemoInstitution, build_demo, nomenclature_csv_path
-from webapp.demo.journal import CATEGORIES, journal
-from webapp.demo.people import BELOVA, ORLOVA, STAFF
 from webapp.documents import workflow
 from webapp.documents.media import EXTENSIONS
 from webapp.documents.models import Document
