@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from demo.records import read
+
 TOWN = "г. Кедровогорск"
 POSTCODE = "628499"
 REGION = "Ханты-Мансийского автономного округа – Югры"
@@ -36,30 +38,16 @@ def initials(full_name: str) -> str:
     return f"{name[0]}.{patronymic[0]}. {surname}"
 
 
-SOKOLOVA = Staff(
-    "sokolova",
-    "Соколова Марина Викторовна",
-    f"специалист по работе с семьей {DEPARTMENT_GENITIVE}",
-    "specialist",
-    ("u1",),
+def _staff() -> dict[str, Staff]:
+    """The users of the demo, by login (data/staff.json)."""
+    return {item["username"]: Staff(**{**item, "districts": tuple(item["districts"])}) for item in read("staff")}
+
+
+STAFF_BY_LOGIN = _staff()
+STAFF = tuple(STAFF_BY_LOGIN.values())
+SOKOLOVA, GALIEV, ORLOVA, BELOVA, KUZNETSOV = (
+    STAFF_BY_LOGIN[name] for name in ("sokolova", "galiev", "orlova", "belova", "kuznetsov")
 )
-GALIEV = Staff(
-    "galiev",
-    "Галиев Ринат Ильдарович",
-    f"специалист по работе с семьей {DEPARTMENT_GENITIVE}",
-    "specialist",
-    ("u2",),
-)
-ORLOVA = Staff(
-    "orlova",
-    "Орлова Татьяна Сергеевна",
-    "заведующий отделением социального сопровождения граждан",
-    "head",
-    ("u1", "u2"),
-)
-BELOVA = Staff("belova", "Белова Ирина Павловна", "специалист по кадрам (ответственный за архив)", "archivist")
-KUZNETSOV = Staff("kuznetsov", "Кузнецов Андрей Олегович", "инженер-программист", "admin")
-STAFF = (SOKOLOVA, GALIEV, ORLOVA, BELOVA, KUZNETSOV)
 
 # People who sign or take part but do not log in.
 DIRECTOR = "Е.Н. Лаптева"
@@ -81,48 +69,25 @@ class District:
     schedule: str
 
 
-DISTRICTS = (
-    District(
-        "u1",
-        1,
-        "Социальный участок № 1 (микрорайоны 1–4)",
-        "микрорайоны 1–4 г. Кедровогорска (северная часть города)",
-        (
-            "ул. Кедровая",
-            "ул. Геологов",
-            "ул. Сибирская",
-            "ул. Молодёжная",
-            "ул. Строителей",
-            "пр. Победы",
-            "ул. Берёзовая",
-            "ул. Школьная",
-            "проезд Северный",
-        ),
-        SOKOLOVA,
-        f"{TOWN}, ул. Геологов, д. 11, каб. 104",
-        "8 (34667) 2-41-17",
-        "пн–чт 09:00–17:00, пт 09:00–13:00; выход на участок — вторник, четверг после 14:00",
-    ),
-    District(
-        "u2",
-        2,
-        "Социальный участок № 2 (микрорайоны 5–7, пос. Таёжный)",
-        "микрорайоны 5–7 г. Кедровогорска и пос. Таёжный",
-        (
-            "пр. Нефтяников",
-            "ул. Энтузиастов",
-            "ул. Набережная",
-            "ул. Полярная",
-            "ул. Лесная (пос. Таёжный)",
-            "ул. Речная (пос. Таёжный)",
-            "ул. Заозёрная (пос. Таёжный)",
-        ),
-        GALIEV,
-        f"{TOWN}, пр. Нефтяников, д. 30, пом. 2 (пункт приёма граждан)",
-        "8 (34667) 2-58-30",
-        "пн–пт 09:00–17:00; приём в пос. Таёжный — среда 10:00–13:00 (ФАП, ул. Лесная, д. 1)",
-    ),
-)
+def _districts() -> tuple[District, ...]:
+    """The two social districts (data/districts.json), each with its specialist."""
+    return tuple(
+        District(
+            code,
+            item["number"],
+            item["name"],
+            item["territory"],
+            tuple(item["streets"]),
+            STAFF_BY_LOGIN[item["specialist"]],
+            item["reception"],
+            item["phone"],
+            item["schedule"],
+        )
+        for code, item in read("districts").items()
+    )
+
+
+DISTRICTS = _districts()
 
 MONTHS_GENITIVE = (
     "января",
