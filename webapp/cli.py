@@ -14,7 +14,7 @@ from flask.cli import AppGroup, FlaskGroup
 from sqlalchemy import select
 
 from storage import StorageError
-from storage.s3 import S3BlobStore
+from storage.base import BucketStorage, RetentionLocks
 from webapp import create_app
 from webapp.audit.services import record_event
 from webapp.auth import access_requests
@@ -104,12 +104,13 @@ INDEX_STATES = {
 
 
 def _prepare_storage(settings: Any) -> str:
-    """The storage as init leaves it; for S3 the bucket is created when missing (StorageError says why not)."""
+    """The storage as init leaves it; a bucket is created when missing (StorageError says why not)."""
     store = blob_store()
-    if not isinstance(store, S3BlobStore):
+    if not isinstance(store, BucketStorage):
         return f"local ({settings.blob_dir})"
     created = store.ensure_bucket()
-    lock = "Object Lock enabled" if store.object_lock_enabled() else "no Object Lock"
+    locking = isinstance(store, RetentionLocks) and store.object_lock_enabled()
+    lock = "Object Lock enabled" if locking else "no Object Lock"
     return f"s3 bucket {store.bucket} ({'created' if created else 'present'}, {lock})"
 
 
@@ -340,12 +341,12 @@ def storage_migrate(target: str) -> None:
 
     settings = current_app.config["CASEFILES"]
     source = blob_store()
-    if isinstance(source, S3BlobStore):
+    if isinstance(source, BucketStorage):
         raise click.ClickException("the storage is S3 already")
     if not settings.s3_bucket:
         raise click.ClickException("set CASEFILES_S3_BUCKET (and the endpoint, region and credentials) first")
     destination = build_blob_store(dataclasses.replace(settings, storage="s3"))
-    assert isinstance(destination, S3BlobStore)
+    assert isinstance(destination, BucketStorage)
 
     def progress(done: int, total: int) -> None:
         if done % 100 == 0 or done == total:
@@ -374,7 +375,7 @@ def storage_retention() -> None:
     from webapp.cases.models import Case
 
     store = blob_store()
-    if not isinstance(store, S3BlobStore) or not store.object_lock_enabled():
+    if not isinstance(store, RetentionLocks) or not store.object_lock_enabled():
         raise click.ClickException("retention locks need CASEFILES_STORAGE=s3 and a bucket with Object Lock")
     cases = db.session.scalars(select(Case).where(Case.status.in_(("closed", "transferred")))).all()
     objects = sum(apply_retention(case, store) for case in cases)

@@ -13,6 +13,7 @@ import datetime as dt
 from sqlalchemy import select
 
 from storage import BlobStore, StorageError
+from storage.base import LegalHolds, RetentionLocks
 from storage.s3 import S3BlobStore
 from webapp.auth.models import User
 from webapp.cases.models import Case
@@ -56,21 +57,23 @@ def case_keys(case_id: int) -> list[str]:
     return [key for query in queries for key in db.session.scalars(query)]
 
 
-def apply_retention(case: Case, store: S3BlobStore, *, today: dt.date | None = None) -> int:
-    """Lock (extend) and hold or release every object of the case; the number of objects."""
+def apply_retention(case: Case, store: RetentionLocks, *, today: dt.date | None = None) -> int:
+    """Lock (extend) and, where the store has legal holds, hold or release every object of the case; the number
+    of objects."""
     until = lock_date(case, today or dt.date.today())
     keys = case_keys(case.id)
     for key in keys:
         current = store.retained_until(key)
         if until is not None and (current is None or current.date() < until):
             store.retain(key, until)
-        store.set_legal_hold(key, case.is_on_hold)
+        if isinstance(store, LegalHolds):
+            store.set_legal_hold(key, case.is_on_hold)
     return len(keys)
 
 
 def lock_in_force(store: BlobStore, key: str, *, now: dt.datetime | None = None) -> dt.datetime | None:
     """The date an object's retention lock runs until, if it has not passed (why a deletion was refused)."""
-    if not isinstance(store, S3BlobStore):
+    if not isinstance(store, RetentionLocks):
         return None
     try:
         until = store.retained_until(key)
@@ -83,7 +86,7 @@ def lock_in_force(store: BlobStore, key: str, *, now: dt.datetime | None = None)
 def apply_case_retention(job: Job) -> None:
     case = db.session.get(Case, job.params["case_id"])
     store = blob_store()
-    if case is None or case.status == "destroyed" or not isinstance(store, S3BlobStore):
+    if case is None or case.status == "destroyed" or not isinstance(store, RetentionLocks):
         job.result = {"objects": 0}
         return
     try:

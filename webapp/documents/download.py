@@ -8,7 +8,7 @@ from flask import Response, current_app, redirect
 from werkzeug.wrappers import Response as BaseResponse
 
 from storage import ContentMismatch, StorageError
-from storage.s3 import S3BlobStore
+from storage.base import PresignedDownloads
 from webapp.audit.services import record_event
 from webapp.auth.models import User
 from webapp.blobs.integrity import CORRUPTED, Chunks, OpenBlob, checked_chunks
@@ -32,11 +32,11 @@ def stream_version(actor: User, document_id: int, number: int, *, as_attachment:
 
 
 def redirect_to_version(actor: User, document_id: int, number: int) -> BaseResponse | None:
-    """With presigned downloads configured (S3 only), a redirect to a short-lived URL of the version's bytes,
-    the read recorded first; None when downloads go through the app."""
+    """With presigned downloads configured and a store that can sign them (S3), a redirect to a short-lived URL
+    of the version's bytes, the read recorded first; None when downloads go through the app."""
     seconds = current_app.config["CASEFILES"].s3_presign_seconds
     store = blob_store()
-    if not seconds or not isinstance(store, S3BlobStore):
+    if not seconds or not isinstance(store, PresignedDownloads):
         return None
     version = services.get_version(actor, document_id, number)
     try:
