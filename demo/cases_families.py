@@ -6,10 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from demo.citizens import guseva, lukin
 from demo.content import DemoCase, DemoDocument, document, version
-from demo.families import Household, krylov, zhuravlev
-from demo.families_u2 import melnikov, tarasov
+from demo.families import Household, load_household
 from demo.forms_family import (
     cooperation_agreement,
     family_passport,
@@ -222,7 +220,7 @@ def _patronage_log(household: Household, staff: Staff, y: int) -> DemoDocument:
 
 def family_cases(y: int) -> tuple[DemoCase, ...]:
     found = conclusions(y)
-    zh, kr, me, ta = zhuravlev(y), krylov(y), melnikov(y), tarasov(y)
+    zh, kr, me, ta = (load_household(key, y) for key in ("zhuravlev", "krylov", "melnikov", "tarasov"))
     zh_case = _family_case(
         FamilyPlan(zh, workday(y, 1, 14), (workday(y, 1, 15), DOCX), DOCX, (workday(y, 1, 26), "7-СС", PDF)),
         (
@@ -310,7 +308,7 @@ def family_cases(y: int) -> tuple[DemoCase, ...]:
 
 
 def _guseva_case(y: int, conclusion: Conclusion) -> DemoCase:
-    household = guseva(y)
+    household = load_household("guseva", y)
     opened = workday(y, 2, 9)
     request = application(
         "Гусевой Антонины Фёдоровны",
@@ -341,7 +339,7 @@ def _guseva_case(y: int, conclusion: Conclusion) -> DemoCase:
 
 
 def _lukin_case(y: int, conclusion: Conclusion) -> DemoCase:
-    household = lukin(y)
+    household = load_household("lukin", y)
     opened = workday(y, 1, 19)
     request = letter(
         ("Начальнику отдела по вопросам миграции", "ОМВД России по г. Кедровогорску"),
