@@ -5,12 +5,11 @@ Their records are in data/households.json; here they become the households the f
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from demo.people import born, ddmmyyyy, workday
+from demo.people import born, in_year, working_day
 from demo.records import read
 
 Stages = tuple[str, str, str]
@@ -93,26 +92,22 @@ def checks(stages: Mapping[str, str]) -> dict[str, Stages]:
 
 # --- the records of data/households.json ------------------------------------------------------------------------
 
-_YEAR = re.compile(r"\{y([+-]\d+)?\}")
-_DATE = re.compile(r"\{date:(\d\d-\d\d)\}")
-
 
 def load_household(key: str, y: int) -> Household:
     """A family or a citizen of data/households.json as of the demo year `y`.
 
-    In the records `{y}`, `{y-1}`, `{y+4}` stand for years counted from `y`, `{date:MM-DD}` for the working day
-    of that date in `y` (dd.mm.yyyy), "MM-DD" alone for that working day, and `born` for years ago, month, day."""
+    Texts are templates of `in_year`, days "MM-DD" of `working_day`, and `born` is years ago, month, day."""
     record = read("households")[key]
-    fields = {name: _text(value, y) for name, value in record.items() if isinstance(value, str)}
+    fields = {name: in_year(value, y) for name, value in record.items() if isinstance(value, str)}
     return Household(
         **fields,
         members=tuple(
-            Member(_text(item["name"], y), born(y, *item["born"]), item["relation"], _text(item["occupation"], y))
+            Member(in_year(item["name"], y), born(y, *item["born"]), item["relation"], in_year(item["occupation"], y))
             for item in record["members"]
         ),
         incomes=tuple(Income(member, kind, amount) for member, kind, amount in record["incomes"]),
         passport=_passport(record["passport"], y) if "passport" in record else None,
-        extra={name: _text(value, y) for name, value in record.get("extra", {}).items()},
+        extra={name: in_year(value, y) for name, value in record.get("extra", {}).items()},
     )
 
 
@@ -120,25 +115,15 @@ def _passport(record: dict[str, Any], y: int) -> PassportPlan:
     date, protocol, decision = record["council"]
     return PassportPlan(
         number=record["number"],
-        stages=tuple(_day(day, y) for day in record["stages"]),
-        family_type={name: _text(value, y) for name, value in record["family_type"].items()},
-        hardship={name: _text(value, y) for name, value in record["hardship"].items()},
+        stages=tuple(working_day(day, y) for day in record["stages"]),
+        family_type={name: in_year(value, y) for name, value in record["family_type"].items()},
+        hardship={name: in_year(value, y) for name, value in record["hardship"].items()},
         marks={name: _stages(values, y) for name, values in record["marks"].items()} | checks(record["checks"]),
-        council=(_day(date, y), protocol, _text(decision, y)),
+        council=(working_day(date, y), protocol, in_year(decision, y)),
         notes=_stages(record["notes"], y),
     )
 
 
 def _stages(values: list[str], y: int) -> Stages:
-    first, second, third = (_text(value, y) for value in values)
+    first, second, third = (in_year(value, y) for value in values)
     return first, second, third
-
-
-def _day(month_day: str, y: int) -> dt.date:
-    month, day = month_day.split("-")
-    return workday(y, int(month), int(day))
-
-
-def _text(template: str, y: int) -> str:
-    text = _DATE.sub(lambda match: ddmmyyyy(_day(match[1], y)), template)
-    return _YEAR.sub(lambda match: str(y + int(match[1] or 0)), text)

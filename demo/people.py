@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from demo.records import read
@@ -116,6 +117,29 @@ def workday(year: int, month: int, day: int) -> dt.date:
 
 def born(year: int, years_ago: int, month: int, day: int) -> dt.date:
     return dt.date(year - years_ago, month, day)
+
+
+def working_day(month_day: str, y: int) -> dt.date:
+    """The working day of "MM-DD" in the year `y` (see `workday`)."""
+    month, day = month_day.split("-")
+    return workday(y, int(month), int(day))
+
+
+_IN_YEAR = re.compile(r"\{\{|\}\}|\{y([+-]\d+)?\}|\{date:(\d\d-\d\d)\}")
+
+
+def in_year(template: str, y: int) -> str:
+    """A text of the demo's records in the year `y`: `{y}`, `{y-1}`, `{y+4}` are years counted from `y`,
+    `{date:MM-DD}` the working day of that date (dd.mm.yyyy), `{{` and `}}` plain braces."""
+
+    def value(match: re.Match[str]) -> str:
+        if match[0] in ("{{", "}}"):
+            return match[0][0]
+        if match[2]:
+            return ddmmyyyy(working_day(match[2], y))
+        return str(y + int(match[1] or 0))
+
+    return _IN_YEAR.sub(value, template)
 
 
 def ddmmyyyy(date: dt.date) -> str:
