@@ -45,7 +45,9 @@ def create_app(overrides: dict[str, Any] | None = None, *, settings: Settings | 
     from webapp.errors import register_error_handlers
     from webapp.security import install_security_headers
     from webapp.ui.filters import register_filters
+    from webapp.wiring import wire
 
+    wire()  # reactions to domain events and after-commit hooks (webapp.wiring)
     register_error_handlers(app)
     register_filters(app)
     install_security_headers(app)

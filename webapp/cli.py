@@ -491,7 +491,9 @@ def worker_command(threads: int) -> None:
     """Run background jobs (PDF renditions, exports) until stopped; requeues jobs left waiting, and those of
     workers that died."""
     from webapp.jobs.worker import run_worker
+    from webapp.wiring import wire
 
+    wire()  # as create_app() does: the jobs it runs publish facts and commit units of work too
     run_worker(current_app._get_current_object(), threads, click.echo)  # type: ignore[attr-defined]
 
 

@@ -1,13 +1,12 @@
-"""The end of a unit of work: commit, then the side effects that must follow the commit."""
+"""The end of a unit of work: commit, then the after-commit hooks (registered in webapp.wiring) that must follow
+the commit, such as handing new jobs to the queue and applying the search outbox."""
 
 from __future__ import annotations
 
+from webapp.events import run_after_commit
 from webapp.extensions import db
-from webapp.jobs.services import enqueue_committed_jobs
-from webapp.search.services import drain_outbox
 
 
 def commit() -> None:
     db.session.commit()
-    enqueue_committed_jobs()
-    drain_outbox(inline=True)
+    run_after_commit()

@@ -29,7 +29,7 @@ from webapp.search.models import IndexOutbox
 DYING_WRITER = in_the_app(
     """
     add_document(user, case.id, DocumentMeta(title="Акт"), Upload(io.BytesIO("патронаж семьи".encode()), "a.txt"))
-    webapp.uow.drain_outbox = lambda **_: os.kill(os.getpid(), signal.SIGKILL)
+    webapp.search.services.drain_outbox = lambda **_: os.kill(os.getpid(), signal.SIGKILL)
     webapp.uow.commit()
     """
 )

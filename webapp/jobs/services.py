@@ -1,6 +1,7 @@
 """Creating, running and reading background jobs.
 
-A job row is written in the caller's transaction; after commit its id goes to the queue (webapp.uow). Runners
+A job row is written in the caller's transaction; after commit its id goes to the queue (enqueue_committed_jobs,
+an after-commit hook registered in webapp.wiring). Runners
 are registered per kind and report progress; a runner's JobFailed says why in words for people. A worker runs a
 job under a lease (webapp.jobs.leases); a job whose lease lapsed goes back to the queue, up to MAX_ATTEMPTS runs.
 """
@@ -20,6 +21,7 @@ from webapp.exceptions import NotFound
 from webapp.extensions import db
 from webapp.jobs.leases import LeaseKeeper, lease_length, worker_name
 from webapp.jobs.models import Job
+from webapp.uow import commit
 
 log = logging.getLogger(__name__)
 Runner = Callable[[Job], None]
@@ -116,9 +118,7 @@ def execute_job(job_id: int) -> None:
         job = db.session.get(Job, job_id)
         assert job is not None
         job.status, job.progress = "done", 1.0
-        from webapp.uow import commit  # a job is a unit of work: its index changes and follow-up jobs go out too
-
-        commit()
+        commit()  # a job is a unit of work: its index changes and follow-up jobs go out too
     except JobFailed as exc:
         _fail(job_id, str(exc))
     except Exception as exc:  # the message of an arbitrary error may quote data: log its type only

@@ -59,6 +59,11 @@ def enqueue_removal(document_id: int) -> None:
     db.session.add(IndexOutbox(document_id=document_id, operation="remove"))
 
 
+def drain_after_commit() -> None:
+    """After-commit hook: apply what the unit of work queued, leaving slow text extraction to a job."""
+    drain_outbox(inline=True)
+
+
 def drain_outbox(batch_size: int = OUTBOX_BATCH, *, inline: bool = False) -> int:
     """Apply queued index changes in batches; on failure the rows stay queued for the next drain or `reindex`.
     `inline` (after a request's commit) leaves documents whose text is slow to read to a background job."""

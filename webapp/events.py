@@ -1,0 +1,53 @@
+"""The event bus: an area publishes a fact (a small frozen dataclass declared in its `events.py`), and the
+subscribers registered for that fact's type react. Which reaction follows which fact is decided in one place,
+`webapp.wiring`; a publishing service never calls another area's reaction.
+
+Subscribers run synchronously in the publisher's transaction, so what they write (outbox rows, job rows) commits
+or rolls back with the fact itself. Work that must wait for the commit (handing jobs to the queue, applying the
+search outbox) is registered with `on_commit` and run by `webapp.uow.commit` once the transaction has committed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+E = TypeVar("E")
+Subscriber = Callable[[Any], None]
+Hook = Callable[[], None]
+
+_subscribers: dict[type, list[Subscriber]] = {}
+_after_commit: list[Hook] = []
+
+
+def subscribe(event_type: type[E], subscriber: Callable[[E], None]) -> None:
+    """Call `subscriber` with every published event of exactly this type; registering it again does nothing."""
+    subscribers = _subscribers.setdefault(event_type, [])
+    if subscriber not in subscribers:
+        subscribers.append(subscriber)
+
+
+def unsubscribe(event_type: type[E], subscriber: Callable[[E], None]) -> None:
+    if subscriber in _subscribers.get(event_type, []):
+        _subscribers[event_type].remove(subscriber)
+
+
+def publish(event: object) -> None:
+    """Run the event's subscribers, in the order they were registered, inside the caller's transaction."""
+    for subscriber in list(_subscribers.get(type(event), [])):
+        subscriber(event)
+
+
+def subscribers_of(event_type: type) -> list[Subscriber]:
+    return list(_subscribers.get(event_type, []))
+
+
+def on_commit(hook: Hook) -> None:
+    """Run `hook` after every committed unit of work (webapp.uow.commit); registering it again does nothing."""
+    if hook not in _after_commit:
+        _after_commit.append(hook)
+
+
+def run_after_commit() -> None:
+    for hook in list(_after_commit):
+        hook()
