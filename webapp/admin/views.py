@@ -8,7 +8,8 @@ from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from webapp.auth import access_requests, admin
-from webapp.auth.models import ROLE_LABELS, ROLES, AccessRequest
+from webapp.auth.models import ROLES, AccessRequest
+from webapp.auth.roles import ROLE_LABELS
 from webapp.exceptions import FORM_ERRORS, ValidationError
 from webapp.forms.services import list_templates, read_template_upload, upload_template_docx
 from webapp.signing.services import deactivate_user

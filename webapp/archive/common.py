@@ -7,16 +7,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from webapp.auth.models import User
-from webapp.cases.permissions import can_keep_archive
-from webapp.exceptions import Forbidden
 from webapp.extensions import db
+from webapp.policy import Action, require
 
 BLANK_INSTITUTION = "_" * 40
 
 
 def require_archivist(actor: User) -> None:
-    if not can_keep_archive(actor):
-        raise Forbidden("Описи и акты об уничтожении ведёт архивариус")
+    require(actor, Action.KEEP_ARCHIVE)
 
 
 def institution_name() -> str:

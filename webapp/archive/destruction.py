@@ -25,13 +25,13 @@ from webapp.auth.models import User
 from webapp.blobs.retention import lock_in_force
 from webapp.cases.lifecycle import record_case_event
 from webapp.cases.models import Case
-from webapp.cases.permissions import can_approve_destruction
 from webapp.documents.models import Document, DocumentVersion, PaperSignature
-from webapp.exceptions import Conflict, Forbidden, NotFound, ValidationError
+from webapp.exceptions import Conflict, NotFound, ValidationError
 from webapp.exports.services import purge_expired_exports
 from webapp.extensions import db
 from webapp.jobs.models import Job
 from webapp.jobs.services import JobFailed, create_job, runner, set_progress
+from webapp.policy import Action, require
 from webapp.renditions.models import Rendition
 from webapp.runtime import blob_store
 from webapp.search.models import VersionText
@@ -126,8 +126,7 @@ def list_acts(actor: User) -> Sequence[DestructionAct]:
 
 
 def require_archivist_or_head(actor: User) -> None:
-    if not (can_approve_destruction(actor) or actor.role == "archivist"):
-        raise Forbidden("Акты об уничтожении видят архивариус и заведующий отделением")
+    require(actor, Action.VIEW_ARCHIVE)
 
 
 def get_act(actor: User, act_id: int) -> DestructionAct:
@@ -161,8 +160,7 @@ def cancel_act(actor: User, act_id: int) -> DestructionAct:
 
 def approve_act(actor: User, act_id: int, *, today: dt.date) -> tuple[DestructionAct, Job]:
     """The head approves; the act is written down for good and the destruction job is queued."""
-    if not can_approve_destruction(actor):
-        raise Forbidden("Акт об уничтожении утверждает заведующий отделением")
+    require(actor, Action.APPROVE_DESTRUCTION)
     act = get_act(actor, act_id)
     if act.status != "draft":
         raise Conflict("Акт уже утверждён или отменён", code="act_not_draft")

@@ -14,8 +14,8 @@ from webapp.archive.files import paper_response
 from webapp.archive.models import RETENTION_CLASS_LABELS
 from webapp.archive.paperwork import RETENTION_CLASSES
 from webapp.cases import lifecycle
-from webapp.cases.permissions import can_approve_destruction, can_keep_archive
 from webapp.exceptions import FORM_ERRORS, Forbidden, ValidationError
+from webapp.policy import Action, allowed
 from webapp.ui import current_actor, ui
 from webapp.uow import commit
 from webapp.validation import parse_int
@@ -26,8 +26,8 @@ from webapp.validation import parse_int
 def archive() -> str | Response:
     """Inventories by year, with what each retention class of that year still has to hand over."""
     actor = current_actor()
-    if not can_keep_archive(actor):
-        if can_approve_destruction(actor):
+    if not allowed(actor, Action.KEEP_ARCHIVE):
+        if allowed(actor, Action.APPROVE_DESTRUCTION):
             return redirect(url_for("ui.acts_page"))
         raise Forbidden("Раздел архива ведёт архивариус")
     year = parse_int(request.args.get("year"), "year", default=dt.date.today().year, minimum=1990, maximum=2100)
@@ -137,8 +137,8 @@ def archive_act(act_id: int) -> str:
         act=act,
         cases=destruction.cases_of_act(act),
         job=destruction.job_of_act(act),
-        may_approve=can_approve_destruction(actor),
-        may_cancel=can_keep_archive(actor),
+        may_approve=allowed(actor, Action.APPROVE_DESTRUCTION),
+        may_cancel=allowed(actor, Action.KEEP_ARCHIVE),
     )
 
 

@@ -7,17 +7,11 @@ import datetime as dt
 from sqlalchemy import JSON, Column, ForeignKey, String, Table, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from webapp.auth.roles import ROLE_LABELS, Role
 from webapp.dbtypes import UTCDateTime, utcnow
 from webapp.extensions import Base
 
-ROLES = ("specialist", "head", "archivist", "admin")
-
-ROLE_LABELS = {
-    "specialist": "Специалист",
-    "head": "Заведующий отделением",
-    "archivist": "Архивариус",
-    "admin": "Администратор",
-}
+ROLES = tuple(Role)
 
 user_districts = Table(
     "user_districts",

@@ -8,11 +8,11 @@ from sqlalchemy import select
 from webapp.audit.services import record_event
 from webapp.auth.models import User
 from webapp.cases.models import CaseGrant
-from webapp.cases.permissions import can_grant_access
 from webapp.cases.services import get_case
 from webapp.dbtypes import utcnow
-from webapp.exceptions import Conflict, Forbidden, NotFound, ValidationError
+from webapp.exceptions import Conflict, NotFound, ValidationError
 from webapp.extensions import db
+from webapp.policy import Action, require
 
 
 def active_grants(actor: User, case_id: int) -> list[CaseGrant]:
@@ -51,5 +51,4 @@ def revoke_access(actor: User, case_id: int, grant_id: int) -> CaseGrant:
 
 
 def _require_granter(actor: User) -> None:
-    if not can_grant_access(actor):
-        raise Forbidden("Открывать доступ к делу может заведующий отделением")
+    require(actor, Action.GRANT_CASE_ACCESS)

@@ -10,13 +10,13 @@ from webapp.audit.services import record_event
 from webapp.auth.models import User
 from webapp.blobs.retention import request_retention
 from webapp.cases.models import Case, CaseEvent
-from webapp.cases.permissions import can_close_case, can_reopen_or_hold
 from webapp.cases.services import get_case
 from webapp.dbtypes import utcnow
 from webapp.documents.models import Document
 from webapp.exceptions import Conflict, Forbidden, ValidationError
 from webapp.extensions import db
 from webapp.nomenclature.models import years_ru
+from webapp.policy import Action, allowed, require
 
 MIN_REASON_LENGTH = 5
 
@@ -30,8 +30,7 @@ def retention_until(closed_on: dt.date, retention_years: int | None) -> dt.date 
 
 def close_case(actor: User, case_id: int, closed_on: dt.date, *, today: dt.date | None = None) -> Case:
     case = get_case(actor, case_id)
-    if not can_close_case(actor):
-        raise Forbidden("Закрывают дело архивариус или заведующий отделением")
+    require(actor, Action.CLOSE_CASES)
     if case.status != "open":
         raise Conflict("Дело уже закрыто", code="case_closed")
     _check_closing_date(case, closed_on, today or dt.date.today())
@@ -59,8 +58,7 @@ def _check_closing_date(case: Case, closed_on: dt.date, today: dt.date) -> None:
 
 def reopen_case(actor: User, case_id: int, reason: str) -> Case:
     case = get_case(actor, case_id)
-    if not can_reopen_or_hold(actor):
-        raise Forbidden("Открыть закрытое дело может только архивариус")
+    require(actor, Action.REOPEN_CASES)
     if case.status == "transferred":
         raise Conflict("Дело передано в архив по описи: открыть его нельзя", code="case_transferred")
     if case.status != "closed":
@@ -74,8 +72,7 @@ def reopen_case(actor: User, case_id: int, reason: str) -> Case:
 
 def set_legal_hold(actor: User, case_id: int, reason: str) -> Case:
     case = get_case(actor, case_id)
-    if not can_reopen_or_hold(actor):
-        raise Forbidden("Приостановку уничтожения (legal hold) устанавливает архивариус")
+    require(actor, Action.SET_HOLDS)
     if case.is_on_hold:
         raise Conflict("Дело уже на удержании", code="already_on_hold")
     if case.status == "destroyed":
@@ -88,7 +85,7 @@ def set_legal_hold(actor: User, case_id: int, reason: str) -> Case:
 
 def release_legal_hold(actor: User, case_id: int, reason: str) -> Case:
     case = get_case(actor, case_id)
-    if not can_reopen_or_hold(actor):
+    if not allowed(actor, Action.SET_HOLDS):
         raise Forbidden("Снимает удержание архивариус")
     if not case.is_on_hold:
         raise Conflict("Дело не на удержании", code="not_on_hold")
@@ -134,7 +131,7 @@ def record_expert_review(
     """The expert commission's (ЭК) decision on a closed ЭПК file: it may be destroyed, or it is kept longer.
     `protocol` cites the commission's minutes; it is kept in the case history."""
     case = get_case(actor, case_id)
-    if not can_reopen_or_hold(actor):
+    if not allowed(actor, Action.KEEP_ARCHIVE):
         raise Forbidden("Отметку экспертной комиссии вносит архивариус")
     if case.status not in ("closed", "transferred"):
         raise Conflict("Экспертиза ценности проводится для закрытых дел", code="case_not_closed")

@@ -1,4 +1,6 @@
-"""Who may see and do what with case files. The one place these rules live."""
+"""Which cases a user reaches: the object-level rules (districts, grants), in one place every service asks.
+
+What a role may do at all (approve, close, keep the archive, ...) is the policy table in webapp/policy.py."""
 
 from __future__ import annotations
 
@@ -7,16 +9,17 @@ from collections.abc import Callable
 from sqlalchemy import ColumnElement, or_, select
 
 from webapp.auth.models import District, User
+from webapp.auth.roles import Role
 from webapp.cases.models import Case, CaseGrant
 from webapp.extensions import db
+from webapp.policy import Action, allowed
 
 # Roles that see every case of the department: its metadata (lists, case pages, document lists)...
-DEPARTMENT_WIDE_ROLES = frozenset({"head", "archivist"})
+DEPARTMENT_WIDE_ROLES = frozenset({Role.HEAD, Role.ARCHIVIST})
 # ... and the roles that also read every case's content (document bytes, PDF copies, form values, search text).
-CONTENT_WIDE_ROLES = frozenset({"head"})
-CASE_OPENING_ROLES = frozenset({"specialist", "head", "archivist"})
+CONTENT_WIDE_ROLES = frozenset({Role.HEAD})
 # Specialists work the cases of their districts; other roles' districts (if any) give no access.
-DISTRICT_ROLES = frozenset({"specialist"})
+DISTRICT_ROLES = frozenset({Role.SPECIALIST})
 
 
 def granted_case_ids(user: User) -> frozenset[int]:
@@ -55,18 +58,13 @@ def _reads(user: User, case: Case, granted: frozenset[int]) -> bool:
 
 def can_write_case(user: User, case: Case) -> bool:
     """Adding documents and versions, submitting them: whoever reads the content, except administrators."""
-    return user.role != "admin" and can_read_case(user, case)
+    return allowed(user, Action.WRITE_CASES) and can_read_case(user, case)
 
 
 def can_open_case_in(user: User, district: District) -> bool:
-    if user.role not in CASE_OPENING_ROLES:
+    if not allowed(user, Action.OPEN_CASES):
         return False
     return sees_all_cases(user) or district.code in user.district_codes
-
-
-def can_grant_access(user: User) -> bool:
-    """The head of the department opens one case to one more person."""
-    return user.role == "head"
 
 
 def readable_cases_clause(user: User) -> ColumnElement[bool] | None:
@@ -93,34 +91,3 @@ def search_scope(user: User) -> tuple[frozenset[str] | None, frozenset[int]]:
         return None, frozenset()
     districts = user.district_codes if user.role in DISTRICT_ROLES else frozenset()
     return districts, granted_case_ids(user)
-
-
-CLOSING_ROLES = frozenset({"archivist", "head"})
-ARCHIVIST_ROLES = frozenset({"archivist"})
-
-
-def can_close_case(user: User) -> bool:
-    return user.role in CLOSING_ROLES
-
-
-def can_reopen_or_hold(user: User) -> bool:
-    return user.role in ARCHIVIST_ROLES
-
-
-def can_keep_archive(user: User) -> bool:
-    """Inventories, expert review marks, destruction lists and acts."""
-    return user.role in ARCHIVIST_ROLES
-
-
-def can_approve_destruction(user: User) -> bool:
-    return user.role == "head"
-
-
-def can_report(user: User) -> bool:
-    """The department's statistical report and deadline overview: figures over every case's content."""
-    return user.role in CONTENT_WIDE_ROLES
-
-
-def can_approve_documents(user: User) -> bool:
-    """The head approves, returns and annuls documents, and signs them as «утверждаю»."""
-    return user.role == "head"

@@ -12,7 +12,6 @@ from webapp.auth.models import District, User
 from webapp.auth.services import find_district
 from webapp.cases.models import CASE_STATUSES, Case
 from webapp.cases.permissions import (
-    can_grant_access,
     can_open_case_in,
     can_read_case,
     can_see_case,
@@ -25,6 +24,7 @@ from webapp.extensions import db
 from webapp.nomenclature.models import NomenclatureEntry
 from webapp.nomenclature.services import find_entry
 from webapp.pagination import paginate
+from webapp.policy import Action, allowed, require
 from webapp.support.deadlines import MONTHLY_CONTACT_CATEGORIES
 
 
@@ -37,7 +37,7 @@ def open_case(actor: User, data: CaseInput, *, today: dt.date | None = None) -> 
     if opened_on.year < data.year:
         raise ValidationError("Дело нельзя открыть раньше года номенклатуры", code="invalid_opened_on")
     responsible = _responsible(data.responsible, district) if data.responsible else None
-    if responsible is None and actor.role == "specialist":
+    if responsible is None and allowed(actor, Action.TAKE_CASES):
         responsible = actor
     sequence = _next_case_sequence(entry)
     case = Case(
@@ -62,7 +62,12 @@ def open_case(actor: User, data: CaseInput, *, today: dt.date | None = None) -> 
 def _responsible(username: str, district: District) -> User:
     """The specialist to work a case of `district`: an active specialist serving it."""
     user = db.session.scalar(select(User).where(User.username == username))
-    if user is None or not user.is_active or user.role != "specialist" or district.code not in user.district_codes:
+    if (
+        user is None
+        or not user.is_active
+        or not allowed(user, Action.TAKE_CASES)
+        or district.code not in user.district_codes
+    ):
         raise ValidationError(
             "Ответственным может быть только действующий специалист этого участка", code="invalid_responsible"
         )
@@ -80,8 +85,7 @@ def update_profile(actor: User, case_id: int, data: ProfileInput, *, today: dt.d
         raise Conflict("Дело закрыто: сведения о нём не меняются", code="case_closed")
     responsible = _responsible(data.responsible, case.district) if data.responsible else None
     if responsible != case.responsible:
-        if not can_grant_access(actor):
-            raise Forbidden("Ответственного специалиста назначает заведующий отделением", code="forbidden")
+        require(actor, Action.ASSIGN_RESPONSIBLE)
         case.responsible_id = responsible.id if responsible else None
         case.responsible = responsible
     kind = case.subject.get("kind", "")

@@ -15,9 +15,6 @@ from webapp.cases.dashboard import dashboard
 from webapp.cases.lifecycle import case_history
 from webapp.cases.models import CASE_STATUSES
 from webapp.cases.permissions import (
-    can_close_case,
-    can_grant_access,
-    can_reopen_or_hold,
     can_write_case,
     sees_all_cases,
 )
@@ -29,6 +26,7 @@ from webapp.exceptions import FORM_ERRORS, DomainError, ValidationError
 from webapp.extensions import db
 from webapp.nomenclature.models import NomenclatureEntry
 from webapp.pagination import page_count
+from webapp.policy import Action, allowed
 from webapp.signing.views import PAPER_ROWS, TRANSITION_LABELS, document_panels
 from webapp.support.views import case_support
 from webapp.ui import current_actor, ui
@@ -79,7 +77,7 @@ def case(case_id: int) -> str:
     actor = current_actor()
     case, documents = documents_of_case(actor, case_id)
     shown = Disclosure(actor)
-    may_grant = can_grant_access(actor)
+    may_grant = allowed(actor, Action.GRANT_CASE_ACCESS)
     support = case_support(actor, case, documents)
     commit()  # the journal's read is audited
     return render_template(
@@ -99,8 +97,8 @@ def case(case_id: int) -> str:
         paper_rows=PAPER_ROWS,
         history=case_history(case),
         event_labels=EVENT_LABELS,
-        may_close=can_close_case(current_actor()),
-        may_archive=can_reopen_or_hold(current_actor()),
+        may_close=allowed(current_actor(), Action.CLOSE_CASES),
+        may_archive=allowed(current_actor(), Action.SET_HOLDS),
         support=support,
     )
 

@@ -9,10 +9,11 @@ from sqlalchemy import select
 from webapp.audit.services import record_event
 from webapp.auth.models import User
 from webapp.cases.models import Case
-from webapp.cases.permissions import can_approve_documents, can_write_case, readable_cases_clause
+from webapp.cases.permissions import can_write_case, readable_cases_clause
 from webapp.documents.models import Document, DocumentTransition
 from webapp.exceptions import Conflict, Forbidden, ValidationError
 from webapp.extensions import db
+from webapp.policy import Action, require
 
 MIN_COMMENT = 3
 
@@ -106,8 +107,7 @@ def _move(actor: User, document: Document, action: str, to_status: str, comment:
 
 
 def _require_approver(actor: User) -> None:
-    if not can_approve_documents(actor):
-        raise Forbidden("Утверждает документы заведующий отделением")
+    require(actor, Action.APPROVE_DOCUMENTS)
 
 
 def _require_open(document: Document) -> None:

@@ -20,11 +20,12 @@ from document_templates.manifest import Manifest
 from storage import BlobNotFound, StorageError, version_key
 from webapp.audit.services import record_event
 from webapp.auth.models import User
-from webapp.cases.permissions import can_approve_documents, can_write_case
+from webapp.cases.permissions import can_write_case
 from webapp.documents.models import DocumentVersion
 from webapp.documents.services import get_version
 from webapp.exceptions import Conflict, DomainError, Forbidden, NotFound, StorageUnavailable, ValidationError
 from webapp.extensions import db
+from webapp.policy import Action, allowed
 from webapp.runtime import blob_store, signing_authority
 from webapp.search.services import enqueue_index
 from webapp.signing import cms
@@ -35,9 +36,9 @@ APPROVAL_ROLE = "утверждаю"
 # Roles the department's staff sign electronically, and who may take them. The other roles of a form (the family's
 # representative, those present, the director) sign the paper original, which is then scanned in.
 STAFF_ROLES = {
-    "составил": frozenset({"specialist", "head"}),
-    "специалист": frozenset({"specialist", "head"}),
-    APPROVAL_ROLE: frozenset({"head"}),
+    "составил": Action.SIGN_COMPILED,
+    "специалист": Action.SIGN_COMPILED,
+    APPROVAL_ROLE: Action.SIGN_APPROVAL,
 }
 DEFAULT_ROLES = ("составил", APPROVAL_ROLE)
 _CHUNK = 1024 * 1024
@@ -63,7 +64,7 @@ def signature_roles(version: DocumentVersion) -> list[str]:
 
 def electronic_roles(user: User, version: DocumentVersion) -> list[str]:
     """The roles of this version the user may sign electronically (whether signing is allowed now aside)."""
-    return [role for role in signature_roles(version) if user.role in STAFF_ROLES.get(role, frozenset())]
+    return [role for role in signature_roles(version) if role in STAFF_ROLES and allowed(user, STAFF_ROLES[role])]
 
 
 def sign_version(actor: User, document_id: int, number: int, role: str) -> Signature:
@@ -122,29 +123,29 @@ def _refusal(actor: User, version: DocumentVersion, role: str) -> DomainError | 
     roles = signature_roles(version)
     if role not in roles:
         return ValidationError(f"role: у этого документа нет роли «{role}»; есть: {', '.join(roles)}", code="invalid")
-    allowed = STAFF_ROLES.get(role)
-    if allowed is None:
+    action = STAFF_ROLES.get(role)
+    if action is None:
         return Conflict(
             f"В роли «{role}» подписывают на бумаге: загрузите скан подписанного экземпляра новой версией",
             code="paper_role",
         )
-    if actor.role not in allowed or (role != APPROVAL_ROLE and not can_write_case(actor, document.case)):
-        return Forbidden(f"Подписать в роли «{role}» может только {_who(allowed)}")
+    if not allowed(actor, action) or (role != APPROVAL_ROLE and not can_write_case(actor, document.case)):
+        return Forbidden(f"Подписать в роли «{role}» может только {_who(action)}")
     if document.case.status != "open":
         return Conflict("Дело закрыто: документы в нём не подписываются", code="case_closed")
     if document.version_status(version) == "superseded":
         return Conflict("Версия заменена более новой: подписывается только последняя", code="version_superseded")
     if document.status == "annulled":
         return Conflict("Документ аннулирован и не подписывается", code="document_annulled")
-    if role == APPROVAL_ROLE and (document.status != "approved" or not can_approve_documents(actor)):
+    if role == APPROVAL_ROLE and (document.status != "approved" or not allowed(actor, Action.SIGN_APPROVAL)):
         return Conflict("Подпись «утверждаю» ставится на утверждённый документ", code="not_approved")
     if any(signature.role == role for signature in version.signatures):
         return Conflict(f"Версия уже подписана в роли «{role}»", code="already_signed")
     return None
 
 
-def _who(roles: frozenset[str]) -> str:
-    return "заведующий отделением" if roles == {"head"} else "специалист участка или заведующий"
+def _who(action: Action) -> str:
+    return "заведующий отделением" if action is Action.SIGN_APPROVAL else "специалист участка или заведующий"
 
 
 def _read_verified(version: DocumentVersion) -> bytes:

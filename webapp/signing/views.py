@@ -13,13 +13,14 @@ from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from webapp.auth.models import User
-from webapp.cases.permissions import can_approve_documents, can_write_case
+from webapp.cases.permissions import can_write_case
 from webapp.disclosure import Disclosure, Record, transition_json
 from webapp.documents import workflow
 from webapp.documents.models import Document
 from webapp.documents.schemas import Upload, VersionMeta
 from webapp.documents.services import add_version, get_document, writable_document
 from webapp.exceptions import FORM_ERRORS, ValidationError
+from webapp.policy import Action, allowed
 from webapp.signing import services
 from webapp.signing.download import cms_response
 from webapp.signing.models import Signature
@@ -67,7 +68,7 @@ def document_panels(actor: User, documents: list[Document], shown: Disclosure) -
             roles=services.signature_roles(latest),
             signable=services.signable_roles(actor, latest),
             may_submit=is_open and document.status == "draft" and can_write_case(actor, document.case),
-            may_decide=is_open and can_approve_documents(actor),
+            may_decide=is_open and allowed(actor, Action.APPROVE_DOCUMENTS),
         )
     return panels
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from webapp.audit.services import record_event
 from webapp.auth.models import User
 from webapp.cases.models import Case
-from webapp.cases.permissions import can_approve_documents, can_report, content_cases_clause
+from webapp.cases.permissions import content_cases_clause
 from webapp.cases.services import get_case, require_content_access
 from webapp.dbtypes import utcnow
 from webapp.documents.models import Document
@@ -20,6 +20,7 @@ from webapp.documents.services import writable_case
 from webapp.exceptions import Conflict, Forbidden, NotFound, ValidationError
 from webapp.extensions import db
 from webapp.forms.services import create_form_document
+from webapp.policy import Action, allowed, require
 from webapp.support.calendar import WorkCalendar, load_calendar
 from webapp.support.deadlines import DEADLINE_KINDS, STATUSES, Deadline, case_deadlines, load_facts
 from webapp.support.models import SupportEvent
@@ -70,7 +71,7 @@ def cancel_support_event(actor: User, event_id: int, reason: str) -> SupportEven
     if event is None:
         raise NotFound("Запись журнала не найдена")
     writable_case(actor, event.case_id)
-    if actor.id != event.recorded_by_id and not can_approve_documents(actor):
+    if actor.id != event.recorded_by_id and not allowed(actor, Action.CANCEL_JOURNAL_ENTRIES):
         raise Forbidden("Отменить запись может её автор или заведующий отделением", code="forbidden")
     if event.cancelled_at is not None:
         raise Conflict("Запись уже отменена", code="already_cancelled")
@@ -183,8 +184,7 @@ def _urgency(tally: Tally) -> tuple[int, int, str]:
 
 
 def department_report(actor: User, period: str) -> Report:
-    if not can_report(actor):
-        raise Forbidden("Статистический отчёт отделения формирует заведующий отделением", code="forbidden")
+    require(actor, Action.COMPUTE_REPORT)
     return compute_report(parse_period(period))
 
 

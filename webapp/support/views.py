@@ -13,12 +13,13 @@ from werkzeug.wrappers import Response
 
 from webapp.auth.models import District, User
 from webapp.cases.models import Case
-from webapp.cases.permissions import can_grant_access, can_read_case, can_report, can_write_case
+from webapp.cases.permissions import can_read_case, can_write_case
 from webapp.cases.schemas import CATEGORIES_BY_KIND, ProfileInput
 from webapp.cases.services import update_profile
 from webapp.documents.models import Document
 from webapp.exceptions import FORM_ERRORS, ValidationError
 from webapp.extensions import db
+from webapp.policy import Action, allowed
 from webapp.support import services
 from webapp.support.deadlines import DEADLINE_KINDS, STATUSES
 from webapp.support.models import EVENT_KINDS
@@ -48,8 +49,8 @@ def case_support(actor: User, case: Case, documents: list[Document]) -> dict[str
         "chosen": set(case.subject.get("categories") or ()),
         "keeps_journal": kind in SUPPORTED_KINDS or bool(journal),
         "may_record": can_write_case(actor, case) and case.status == "open",
-        "may_assign": can_grant_access(actor) and case.status == "open",
-        "specialists": _specialists(case) if can_grant_access(actor) else [],
+        "may_assign": allowed(actor, Action.ASSIGN_RESPONSIBLE) and case.status == "open",
+        "specialists": _specialists(case) if allowed(actor, Action.ASSIGN_RESPONSIBLE) else [],
         "documents": documents,
         "today": today,
     }
@@ -130,7 +131,7 @@ def deadlines_page() -> str:
     filters = DeadlineFilters.from_args(args)
     everything = services.all_deadlines(actor, today, case_id=filters.case_id)
     found = services.select_deadlines(everything, filters)
-    tallies = services.department_tallies(everything, today) if can_report(actor) else None
+    tallies = services.department_tallies(everything, today) if allowed(actor, Action.COMPUTE_REPORT) else None
     districts = db.session.scalars(select(District).order_by(District.code)).all()
     specialists = db.session.scalars(select(User).where(User.role == "specialist").order_by(User.full_name)).all()
     return render_template(
