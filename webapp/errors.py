@@ -14,6 +14,8 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from storage import BlobNotFound, ContentMismatch, StorageError
+from webapp.blobs.integrity import CORRUPTED
 from webapp.exceptions import (
     BrokenTemplate,
     Conflict,
@@ -45,6 +47,9 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
     BrokenTemplate: 500,  # not the request's fault: the administrator's template
 }
 
+STORAGE_DOWN = "Хранилище недоступно, повторите позже"
+BLOB_MISSING = "Файл недоступен в хранилище"
+
 HTTP_MESSAGES = {
     400: "Некорректный запрос",
     401: "Требуется вход",
@@ -62,6 +67,7 @@ HTTP_MESSAGES = {
 
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(DomainError, _domain_error)
+    app.register_error_handler(StorageError, _storage_error)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(IntegrityError, _integrity_error)
@@ -96,6 +102,20 @@ def _wants_json() -> bool:
 def _domain_error(exc: DomainError) -> Response:
     status = next((s for cls, s in STATUS_BY_ERROR.items() if isinstance(exc, cls)), 400)
     return error_response(status, exc.code, exc.message, exc.details)
+
+
+def storage_unavailable(exc: StorageError) -> StorageUnavailable:
+    """What users are told of a storage failure, wherever it happened (services let StorageError through): its
+    own text names keys and S3 codes, for logs and the CLI, never for a page."""
+    if isinstance(exc, ContentMismatch):  # marked failed in fixity where it was found (webapp.blobs.integrity)
+        return StorageUnavailable(CORRUPTED, code="blob_corrupted")
+    if isinstance(exc, BlobNotFound):
+        return StorageUnavailable(BLOB_MISSING, code="blob_missing")
+    return StorageUnavailable(STORAGE_DOWN)
+
+
+def _storage_error(exc: StorageError) -> Response:
+    return _domain_error(storage_unavailable(exc))
 
 
 def _csrf_error(exc: CSRFError) -> Response:

@@ -10,7 +10,7 @@ from pathlib import Path
 from flask import Response, send_file
 
 from document_templates.pdf import ConversionFailed, ConversionUnavailable, convert_to_pdf
-from storage import StorageError, StoredBlob
+from storage import StoredBlob
 from webapp.blobs.integrity import BlobRef, open_blob, read_checked
 from webapp.documents.media import DOCX, PDF
 from webapp.exceptions import StorageUnavailable
@@ -20,10 +20,7 @@ from webapp.runtime import blob_store
 
 def store_docx(kind: str, year: int, number: int, data: bytes) -> StoredBlob:
     key = f"archive/{kind}/{year}/{number:03d}-{secrets.token_hex(4)}.docx"
-    try:
-        return blob_store().put(key, io.BytesIO(data), media_type=DOCX)
-    except StorageError:
-        raise StorageUnavailable("Хранилище недоступно, повторите позже") from None
+    return blob_store().put(key, io.BytesIO(data), media_type=DOCX)
 
 
 def read_blob(key: str, sha256: str | None = None, kind: str = "inventory") -> bytes:
@@ -34,10 +31,7 @@ def read_blob(key: str, sha256: str | None = None, kind: str = "inventory") -> b
 def store_pdf_of(docx_key: str, docx: bytes) -> str:
     """Convert kept paperwork to PDF and keep the PDF beside it; returns its key."""
     pdf = pdf_bytes(docx)
-    try:
-        return blob_store().put(f"{docx_key}.{secrets.token_hex(4)}.pdf", io.BytesIO(pdf), media_type=PDF).key
-    except StorageError:
-        raise StorageUnavailable("Хранилище недоступно, повторите позже") from None
+    return blob_store().put(f"{docx_key}.{secrets.token_hex(4)}.pdf", io.BytesIO(pdf), media_type=PDF).key
 
 
 def pdf_bytes(docx: bytes) -> bytes:

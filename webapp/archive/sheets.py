@@ -9,12 +9,10 @@ from typing import BinaryIO
 import pypdf
 from sqlalchemy import func, select
 
-from storage import StorageError
 from webapp.archive.paperwork import PaperCase
 from webapp.cases.models import Case
 from webapp.documents.media import DOCX, PDF
 from webapp.documents.models import Document, DocumentVersion
-from webapp.exceptions import StorageUnavailable
 from webapp.extensions import db
 from webapp.renditions.models import Rendition
 from webapp.runtime import blob_store
@@ -59,8 +57,6 @@ def _pages(version: DocumentVersion) -> int:
         if version.media_type == DOCX:
             with blob_store().open_seekable(version.blob_key) as stream:
                 return _docx_pages(stream)
-    except StorageError:
-        raise StorageUnavailable("Хранилище недоступно: листы дела не сосчитать, повторите позже") from None
     except (OSError, ValueError, KeyError, zipfile.BadZipFile, pypdf.errors.PyPdfError):
         pass  # an unreadable file still is one sheet of the case
     return 1

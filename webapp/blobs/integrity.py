@@ -15,10 +15,9 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, scoped_session
 
-from storage import BlobNotFound, ContentMismatch, StorageError, verified_chunks
+from storage import ContentMismatch, verified_chunks
 from storage.base import HASH_CHUNK
 from webapp.blobs.models import FixityCheck
-from webapp.exceptions import StorageUnavailable
 from webapp.extensions import db
 from webapp.runtime import blob_store
 
@@ -60,12 +59,7 @@ def version_ref(version: DocumentVersion) -> BlobRef:
 
 
 def open_blob(ref: BlobRef) -> OpenBlob:
-    try:
-        return OpenBlob(blob_store().open(ref.key), ref)
-    except BlobNotFound:
-        raise StorageUnavailable("Файл недоступен в хранилище", code="blob_missing") from None
-    except StorageError:
-        raise StorageUnavailable("Хранилище недоступно, повторите позже") from None
+    return OpenBlob(blob_store().open(ref.key), ref)
 
 
 def checked_chunks(blob: OpenBlob, chunk_size: int = HASH_CHUNK) -> Chunks:
@@ -81,14 +75,9 @@ def checked_chunks(blob: OpenBlob, chunk_size: int = HASH_CHUNK) -> Chunks:
 
 
 def read_checked(blob: OpenBlob) -> bytes:
-    """The whole blob, checked before anything is made of it or answered: StorageUnavailable (503,
-    `blob_corrupted`, a message for people) when it no longer matches its record."""
-    try:
-        return b"".join(checked_chunks(blob))
-    except ContentMismatch:
-        raise StorageUnavailable(CORRUPTED, code="blob_corrupted") from None
-    except StorageError:
-        raise StorageUnavailable("Хранилище недоступно, повторите позже") from None
+    """The whole blob, checked before anything is made of it or answered: ContentMismatch, recorded, when it no
+    longer matches its record (a request answers it 503 `blob_corrupted`, webapp.errors)."""
+    return b"".join(checked_chunks(blob))
 
 
 def copy_checked(ref: BlobRef, target: Path) -> None:

@@ -77,7 +77,7 @@ def lock_in_force(store: BlobStore, key: str, *, now: dt.datetime | None = None)
         return None
     try:
         until = store.retained_until(key)
-    except StorageError:
+    except StorageError:  # not known: the caller says the storage failed, without a date
         return None
     return until if until is not None and until > (now or dt.datetime.now(dt.UTC)) else None
 

@@ -7,15 +7,13 @@ from collections.abc import Iterator
 from flask import Response, current_app, redirect
 from werkzeug.wrappers import Response as BaseResponse
 
-from storage import ContentMismatch, StorageError
 from storage.base import PresignedDownloads
 from webapp.audit.services import record_event
 from webapp.auth.models import User
-from webapp.blobs.integrity import CORRUPTED, Chunks, OpenBlob, checked_chunks
+from webapp.blobs.integrity import Chunks, OpenBlob, checked_chunks
 from webapp.documents import services
 from webapp.documents.media import EXTENSIONS
 from webapp.documents.models import DocumentVersion
-from webapp.exceptions import StorageUnavailable
 from webapp.runtime import blob_store
 from webapp.uow import commit
 
@@ -39,12 +37,9 @@ def redirect_to_version(actor: User, document_id: int, number: int) -> BaseRespo
     if not seconds or not isinstance(store, PresignedDownloads):
         return None
     version = services.get_version(actor, document_id, number)
-    try:
-        url = store.download_url(
-            version.blob_key, seconds=seconds, filename=version_filename(version), media_type=version.media_type
-        )
-    except StorageError:
-        raise StorageUnavailable("Хранилище недоступно, повторите позже") from None
+    url = store.download_url(
+        version.blob_key, seconds=seconds, filename=version_filename(version), media_type=version.media_type
+    )
     record_event(actor, "version.read", "document", document_id, version=number)
     commit()
     response = redirect(url, 302)
@@ -64,12 +59,7 @@ def stream_blob(blob: OpenBlob, media_type: str, filename: str, *, as_attachment
     the server drops the connection and the client sees a broken transfer (fewer bytes than Content-Length, or
     chunked encoding never ended), never a complete one."""
     chunks = checked_chunks(blob, CHUNK_SIZE)
-    try:
-        first = next(chunks, b"")
-    except ContentMismatch:
-        raise StorageUnavailable(CORRUPTED, code="blob_corrupted") from None
-    except StorageError:
-        raise StorageUnavailable("Хранилище недоступно, повторите позже") from None
+    first = next(chunks, b"")  # read now: a failure before the first byte is still an error response
     disposition = "attachment" if as_attachment else "inline"
     response = Response(_body(first, chunks), content_type=media_type, direct_passthrough=True)
     response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'

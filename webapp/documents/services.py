@@ -10,7 +10,7 @@ from typing import Any, BinaryIO
 
 from sqlalchemy import select
 
-from storage import BlobExists, BlobNotFound, StorageError, version_key
+from storage import BlobExists, version_key
 from webapp.audit.services import record_event
 from webapp.auth.models import User
 from webapp.blobs.integrity import OpenBlob, version_ref
@@ -21,7 +21,7 @@ from webapp.documents import workflow
 from webapp.documents.media import DOCX, is_scan, sniff_media_type
 from webapp.documents.models import Document, DocumentVersion, PaperSignature
 from webapp.documents.schemas import DocumentMeta, PaperSigner, Upload, VersionMeta, title_from_filename
-from webapp.exceptions import Conflict, Forbidden, Gone, NotFound, StorageUnavailable, UnsupportedMediaType
+from webapp.exceptions import Conflict, Forbidden, Gone, NotFound, UnsupportedMediaType
 from webapp.extensions import db
 from webapp.renditions.services import request_rendition
 from webapp.runtime import blob_store
@@ -133,12 +133,7 @@ def open_version_content(actor: User, document_id: int, number: int) -> tuple[Do
     """Open the stored bytes for reading, with the hash to check them against on the way out; every read is an
     audit event in the caller's transaction."""
     version = get_version(actor, document_id, number)
-    try:
-        stream = blob_store().open(version.blob_key)
-    except BlobNotFound:
-        raise StorageUnavailable("Содержимое версии недоступно в хранилище", code="blob_missing") from None
-    except StorageError:
-        raise StorageUnavailable("Хранилище недоступно, повторите позже") from None
+    stream = blob_store().open(version.blob_key)
     record_event(actor, "version.read", "document", document_id, version=number)
     return version, OpenBlob(stream, version_ref(version))
 
@@ -167,8 +162,6 @@ def _store_version(
         stored = blob_store().put(key, stream, media_type=media_type)
     except BlobExists:
         raise Conflict("Версия уже записывается, повторите позже", code="version_conflict") from None
-    except StorageError:
-        raise StorageUnavailable("Хранилище недоступно, повторите позже") from None
     version = DocumentVersion(
         document_id=document.id,
         number=number,

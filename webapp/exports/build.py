@@ -15,12 +15,11 @@ from typing import BinaryIO
 from PIL import Image, ImageSequence, UnidentifiedImageError
 from sqlalchemy import select
 
-from storage import ContentMismatch, StorageError
+from storage import ContentMismatch
 from webapp.blobs.integrity import BlobRef, copy_checked, version_ref
 from webapp.cases.models import Case
 from webapp.documents.media import PDF
 from webapp.documents.models import Document, DocumentTransition, DocumentVersion
-from webapp.exceptions import StorageUnavailable
 from webapp.exports.pdfjoin import Part, UnreadablePdf, join, page_count
 from webapp.exports.seal import Seal
 from webapp.exports.sheets import CaseFacts, Feature, InventoryRow, Layout, certification_pdf, cover_pdf, inventory_pdf
@@ -180,8 +179,6 @@ def _materialize(item: Item, stem: Path, now: dt.datetime) -> None:
         item.placeholder = _version_pdf(version, stem, target)
     except ContentMismatch:
         raise JobFailed(damaged(item)) from None
-    except StorageError:
-        raise StorageUnavailable("Хранилище недоступно: дело не собрать, повторите позже") from None
     if not item.placeholder:
         try:
             item.pages = page_count(target)

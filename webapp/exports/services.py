@@ -22,7 +22,7 @@ from webapp.cases.permissions import can_read_case
 from webapp.cases.services import get_case, require_content_access
 from webapp.config import Settings
 from webapp.dbtypes import utcnow
-from webapp.exceptions import Conflict, Gone, NotFound, StorageUnavailable, ValidationError
+from webapp.exceptions import Conflict, Gone, NotFound, ValidationError
 from webapp.exports.build import case_facts, write_case_file
 from webapp.exports.models import EXPORT_FORMATS, VERSION_CHOICES, Export
 from webapp.exports.package import PackageInfo, build_package
@@ -122,8 +122,8 @@ def purge_expired_exports(now: dt.datetime | None = None) -> int:
         if export.blob_key is not None:
             try:
                 blob_store().delete(export.blob_key)
-            except StorageError:
-                continue  # tried again next time
+            except StorageError:  # the others are still purged; this one is tried again next time
+                continue
         export.blob_key, export.deleted_at = None, now
         purged += 1
     return purged
@@ -150,10 +150,7 @@ def make_export(job: Job) -> None:
             progress=lambda fraction: set_progress(job, 0.97 * fraction),
         )
         with out.open("rb") as stream:
-            try:
-                stored = blob_store().put(f"exports/{year}/{export_id}-{secrets.token_hex(4)}.{fmt}", stream)
-            except StorageError:
-                raise StorageUnavailable("Хранилище недоступно: выгрузка не сохранена") from None
+            stored = blob_store().put(f"exports/{year}/{export_id}-{secrets.token_hex(4)}.{fmt}", stream)
     export = db.session.get(Export, export_id)
     assert export is not None
     export.blob_key, export.sha256, export.size = stored.key, stored.sha256, stored.size

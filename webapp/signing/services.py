@@ -17,13 +17,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from document_templates.manifest import Manifest
-from storage import BlobNotFound, StorageError, version_key
+from storage import StorageError, version_key
 from webapp.audit.services import record_event
 from webapp.auth.models import User
 from webapp.cases.permissions import can_write_case
 from webapp.documents.models import DocumentVersion
 from webapp.documents.services import get_version
-from webapp.exceptions import Conflict, DomainError, Forbidden, NotFound, StorageUnavailable, ValidationError
+from webapp.exceptions import Conflict, DomainError, Forbidden, NotFound, ValidationError
 from webapp.extensions import db
 from webapp.policy import Action, allowed
 from webapp.runtime import blob_store, signing_authority
@@ -82,10 +82,7 @@ def sign_version(actor: User, document_id: int, number: int, role: str) -> Signa
     signed = cms.read_signature(der)
     case = document.case
     key = f"{version_key(case.year, case.entry.index, case.sequence, document.id, number)}-sig-{secrets.token_hex(4)}"
-    try:
-        stored = blob_store().put(key, io.BytesIO(der), media_type="application/pkcs7-signature")
-    except StorageError:
-        raise StorageUnavailable("Хранилище недоступно, повторите позже") from None
+    stored = blob_store().put(key, io.BytesIO(der), media_type="application/pkcs7-signature")
     signature = Signature(
         version_id=version.id,
         signer_id=actor.id,
@@ -150,13 +147,8 @@ def _who(action: Action) -> str:
 
 def _read_verified(version: DocumentVersion) -> bytes:
     """The version's bytes, refusing to sign if they no longer match what was stored."""
-    try:
-        with blob_store().open(version.blob_key) as stream:
-            content = stream.read()
-    except BlobNotFound:
-        raise StorageUnavailable("Содержимое версии недоступно в хранилище", code="blob_missing") from None
-    except StorageError:
-        raise StorageUnavailable("Хранилище недоступно, повторите позже") from None
+    with blob_store().open(version.blob_key) as stream:
+        content = stream.read()
     if hashlib.sha256(content).hexdigest() != version.sha256:
         raise Conflict(
             "Содержимое версии в хранилище не совпадает с записанной контрольной суммой: подписывать нельзя",
@@ -185,7 +177,7 @@ def verify(signature: Signature, content_sha256: str | None) -> Verdict:
     try:
         der = _read_blob(signature.cms_blob_key)
         signed = cms.read_signature(der)
-    except StorageUnavailable:
+    except StorageError:  # a verdict, not a failure: the other signatures of the version are still checked
         return Verdict(False, "signature_unavailable", "Файл подписи недоступен в хранилище")
     except (cms.MalformedSignature, InvalidSignature):
         return Verdict(False, "bad_signature", "Подпись повреждена: не сходится с сертификатом подписанта")
@@ -217,7 +209,7 @@ def _stored_sha256(version: DocumentVersion) -> str | None:
         with blob_store().open(version.blob_key) as stream:
             while chunk := stream.read(_CHUNK):
                 digest.update(chunk)
-    except StorageError:
+    except StorageError:  # a verdict says the content cannot be checked, rather than the page failing
         return None
     return digest.hexdigest()
 
@@ -233,11 +225,8 @@ def signature_cms(actor: User, signature_id: int) -> tuple[Signature, bytes]:
 
 
 def _read_blob(key: str) -> bytes:
-    try:
-        with blob_store().open(key) as stream:
-            return stream.read()
-    except StorageError:
-        raise StorageUnavailable("Файл подписи недоступен в хранилище", code="blob_missing") from None
+    with blob_store().open(key) as stream:
+        return stream.read()
 
 
 def current_certificate(user: User) -> SigningCertificate:
