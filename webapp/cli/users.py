@@ -1,0 +1,66 @@
+"""`casefiles user ...`: add users, set their access, deactivate them."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import AppGroup
+
+from webapp.audit.services import record_event
+from webapp.auth import access_requests
+from webapp.auth import services as auth_services
+from webapp.cli.common import domain_errors
+from webapp.signing.services import deactivate_user
+from webapp.uow import commit
+
+user_group = AppGroup("user", help="Manage users.")
+
+
+@user_group.command("add")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(["specialist", "head", "archivist", "admin"]))
+@click.option("--district", "districts", multiple=True, help="District code; repeat for several.")
+@click.option("--full-name", default="", help="Full name (ФИО) shown in the interface and signatures.")
+@domain_errors
+def user_add(username: str, role: str, districts: tuple[str, ...], full_name: str) -> None:
+    """Add a user; the password is read from standard input."""
+    password = _read_password()
+    user = auth_services.create_user(
+        username, role=role, password=password, full_name=full_name, district_codes=districts
+    )
+    commit()
+    click.echo(f"user {user.username} added ({user.role})")
+
+
+@user_group.command("set-access")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(["specialist", "head", "archivist", "admin"]))
+@click.option("--district", "districts", multiple=True, help="District code; repeat for several (none: none).")
+@domain_errors
+def user_set_access(username: str, role: str, districts: tuple[str, ...]) -> None:
+    """Set a user's role and districts at once (on the web, widening access waits for a head's confirmation)."""
+    user = auth_services.find_user(username)
+    access_requests.apply_access(user, role, districts)
+    record_event(None, "user.update", "user", user.id, role=role, districts=sorted(districts))
+    commit()
+    click.echo(f"user {user.username}: {user.role}, districts: {', '.join(sorted(user.district_codes)) or '-'}")
+
+
+@user_group.command("deactivate")
+@click.argument("username")
+@click.option("--reason", default="Пользователь деактивирован", help="Why: kept with the revocation.")
+@domain_errors
+def user_deactivate(username: str, reason: str) -> None:
+    """Block a user's login and tokens and revoke their signing certificates (earlier signatures stay valid)."""
+    user = auth_services.find_user(username)
+    revoked = deactivate_user(None, user, reason)
+    commit()
+    click.echo(f"user {user.username} deactivated; {revoked} certificate(s) revoked")
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        value: str = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        return value
+    return sys.stdin.readline().rstrip("\r\n")
