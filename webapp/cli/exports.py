@@ -7,12 +7,10 @@ from pathlib import Path
 
 import click
 from flask.cli import AppGroup, with_appcontext
-from sqlalchemy import select
 
 from webapp.audit.services import record_event
 from webapp.auth import services as auth_services
 from webapp.cli.common import domain_errors
-from webapp.extensions import db
 from webapp.uow import commit
 
 
@@ -31,23 +29,14 @@ def export_command(
     """Write the complete case file (PDF) or the verifiable package (ZIP; several cases make a hearing package)."""
     import tempfile
 
-    from webapp.cases.models import Case
-    from webapp.cases.permissions import can_read_case
-    from webapp.exceptions import NotFound, ValidationError
-    from webapp.exports.services import write_export
+    from webapp.exports.services import cases_by_number, check_cases_exportable, check_export_request, write_export
     from webapp.jobs.services import JobFailed
 
-    if len(case_numbers) > 1 and fmt != "zip":
-        raise ValidationError("Несколько дел к заседанию выгружаются только ZIP-пакетом (--format zip)")
+    versions = "all" if all_versions else "approved"
+    title = check_export_request(case_numbers, fmt, versions, title)
     actor = auth_services.find_user(username) if username else None
-    cases = []
-    for number in case_numbers:
-        case = db.session.scalar(select(Case).where(Case.number == number))
-        if case is None or (actor is not None and not can_read_case(actor, case)):
-            raise NotFound(f"Дело {number} не найдено")
-        if case.status == "destroyed":
-            raise ValidationError(f"Дело {number} уничтожено по акту: выгружать нечего")
-        cases.append(case)
+    cases = cases_by_number(actor, case_numbers)
+    check_cases_exportable(actor, cases)
     for case in cases:
         record_event(actor, "case.export", "case", case.id, format=fmt, via="cli")
     commit()
@@ -58,7 +47,6 @@ def export_command(
 
     with tempfile.TemporaryDirectory(prefix="casefiles-export-", dir=output.resolve().parent) as work:
         built = Path(work) / f"export.{fmt}"
-        versions = "all" if all_versions else "approved"
         try:
             write_export(
                 cases, fmt, versions, built, Path(work), prepared_by=prepared_by, title=title, progress=progress

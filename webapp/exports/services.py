@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from flask import current_app
@@ -37,27 +37,52 @@ MAX_CASES = 50  # a hearing's agenda
 MEDIA_TYPES = {"pdf": "application/pdf", "zip": "application/zip"}
 
 
+def check_export_request(identifiers: Sequence[int | str], fmt: str, versions: str, title: str) -> str:
+    """The rules of an export request that need no case, for the API, the pages and `casefiles export` alike
+    (cases by id or by number); returns the title as kept."""
+    if fmt not in EXPORT_FORMATS:
+        raise ValidationError("Формат выгрузки: pdf или zip", code="invalid_format")
+    if versions not in VERSION_CHOICES:
+        raise ValidationError("Версии: approved (утверждённые) или all (все)", code="invalid_versions")
+    if not identifiers or len(identifiers) > MAX_CASES or len(set(identifiers)) != len(identifiers):
+        raise ValidationError(f"Укажите от 1 до {MAX_CASES} разных дел", code="invalid_cases")
+    if len(identifiers) > 1 and fmt != "zip":
+        raise ValidationError("Несколько дел к заседанию выгружаются только ZIP-пакетом", code="invalid_format")
+    title = title.strip()
+    if len(title) > 300:
+        raise ValidationError("Название заседания — не длиннее 300 знаков", code="invalid_title")
+    return title
+
+
+def check_cases_exportable(actor: User | None, cases: Sequence[Case]) -> None:
+    """The actor may read every case's content (None: the command line, acting for the institution), and no
+    case was destroyed."""
+    for case in cases:
+        if actor is not None:
+            require_content_access(actor, case)
+        if case.status == "destroyed":
+            raise Conflict(f"Дело {case.number} уничтожено по акту: выгружать нечего", code="case_destroyed")
+
+
+def cases_by_number(actor: User | None, numbers: Sequence[str]) -> list[Case]:
+    """The cases with these numbers; one the actor may not see (None: sees every case) is «not found»."""
+    cases = []
+    for number in numbers:
+        case = db.session.scalar(select(Case).where(Case.number == number))
+        if case is None or (actor is not None and not can_read_case(actor, case)):
+            raise NotFound(f"Дело {number} не найдено")
+        cases.append(case)
+    return cases
+
+
 def request_export(
     actor: User, case_ids: list[int], fmt: str, *, versions: str = "approved", title: str = ""
 ) -> Export:
     """Queue an export of the cases (in the caller's transaction). A case the actor may not read is «not
     found», as everywhere: its existence does not leak."""
-    if fmt not in EXPORT_FORMATS:
-        raise ValidationError("Формат выгрузки: pdf или zip", code="invalid_format")
-    if versions not in VERSION_CHOICES:
-        raise ValidationError("Версии: approved (утверждённые) или all (все)", code="invalid_versions")
-    if not case_ids or len(case_ids) > MAX_CASES or len(set(case_ids)) != len(case_ids):
-        raise ValidationError(f"Укажите от 1 до {MAX_CASES} разных дел", code="invalid_cases")
-    if len(case_ids) > 1 and fmt != "zip":
-        raise ValidationError("Несколько дел к заседанию выгружаются только ZIP-пакетом", code="invalid_format")
-    title = title.strip()
-    if len(title) > 300:
-        raise ValidationError("Название заседания — не длиннее 300 знаков", code="invalid_title")
+    title = check_export_request(case_ids, fmt, versions, title)
     cases = [get_case(actor, case_id) for case_id in case_ids]
-    for case in cases:
-        require_content_access(actor, case)
-        if case.status == "destroyed":
-            raise Conflict(f"Дело {case.number} уничтожено по акту: выгружать нечего", code="case_destroyed")
+    check_cases_exportable(actor, cases)
     purge_expired_exports()
     job = create_job(JOB_KIND, {}, actor)
     export = Export(
