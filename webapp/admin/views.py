@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 
 from webapp.auth import access_requests, admin
 from webapp.auth.models import ROLES, AccessRequest
-from webapp.auth.roles import ROLE_LABELS
+from webapp.auth.roles import ROLE_LABELS, Role
 from webapp.exceptions import FORM_ERRORS, ValidationError
 from webapp.forms.services import list_templates, read_template_upload, upload_template_docx
 from webapp.signing.services import deactivate_user
@@ -107,6 +107,7 @@ def user_page(user_id: int) -> str | Response:
     return render_template(
         "admin/user.html",
         user=user,
+        current_role=Role(user.role),
         waiting=next((item for item in admin.pending_requests(actor) if item.user_id == user.id), None),
         districts=admin.list_districts(),
         roles=ROLES,

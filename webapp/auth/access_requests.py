@@ -16,22 +16,16 @@ from sqlalchemy import select, update
 
 from webapp.audit.services import record_event
 from webapp.auth.models import AccessRequest, User
+from webapp.auth.roles import Role
 from webapp.auth.services import end_sessions, find_district, username_taken
+from webapp.cases.permissions import content_scope
 from webapp.dbtypes import utcnow
 from webapp.exceptions import Conflict, Forbidden, NotFound
 from webapp.extensions import db
+from webapp.policy import Action, require
 
 PENDING, CONFIRMED, DECLINED, SUPERSEDED = "pending", "confirmed", "declined", "superseded"
 NOTICE_DAYS = 30
-
-
-def content_scope(role: str, district_codes: Sequence[str] | frozenset[str]) -> frozenset[str] | None:
-    """Whose case content a role reads without a grant: None is every case (the head), else the districts."""
-    if role == "head":
-        return None
-    if role == "specialist":
-        return frozenset(district_codes)
-    return frozenset()
 
 
 def widens_access(user: User | None, role: str, district_codes: Sequence[str]) -> bool:
@@ -46,7 +40,7 @@ def widens_access(user: User | None, role: str, district_codes: Sequence[str]) -
 def apply_access(user: User, role: str, district_codes: Sequence[str]) -> None:
     """Set role and districts; a new role ends the user's sessions, so it takes effect at the next login."""
     districts = [find_district(code) for code in dict.fromkeys(district_codes)]
-    if user.role != role:
+    if Role(role) is not Role(user.role):
         end_sessions(user)
     user.role, user.districts = role, districts
     supersede(user)
@@ -110,8 +104,7 @@ def pending_requests() -> Sequence[AccessRequest]:
 
 
 def require_head(actor: User) -> None:
-    if actor.role != "head":
-        raise Forbidden("Изменения доступа подтверждает заведующий отделением", code="head_only")
+    require(actor, Action.CONFIRM_ACCESS_REQUESTS)
 
 
 def decide(actor: User, request_id: int, *, confirm: bool) -> AccessRequest:

@@ -21,13 +21,13 @@ from webapp.auth.services import (
     ensure_district,
 )
 from webapp.dbtypes import utcnow
-from webapp.exceptions import Conflict, Forbidden, NotFound, ValidationError
+from webapp.exceptions import Conflict, NotFound, ValidationError
 from webapp.extensions import db
+from webapp.policy import Action, allowed, require, roles_with
 
 
 def require_admin(actor: User) -> None:
-    if actor.role != "admin":
-        raise Forbidden("Учётными записями управляет администратор")
+    require(actor, Action.MANAGE_USERS)
 
 
 def list_users(actor: User) -> Sequence[User]:
@@ -89,7 +89,7 @@ def update_user(
     user = get_user(actor, user_id)
     if role not in ROLES:
         raise ValidationError(f"Неизвестная роль; допустимы: {', '.join(ROLES)}", code="invalid_role")
-    if user.id == actor.id and role != "admin":
+    if user.id == actor.id and role not in roles_with(Action.MANAGE_USERS):
         raise Conflict("Нельзя снять с себя роль администратора", code="self_demotion")
     full_name = full_name.strip()
     if not 2 <= len(full_name) <= 200:
@@ -129,7 +129,7 @@ def set_password(actor: User, user_id: int, password: str) -> User:
 
 def list_tokens(actor: User) -> Sequence[ApiToken]:
     query = select(ApiToken).order_by(ApiToken.id.desc())
-    if actor.role != "admin":
+    if not allowed(actor, Action.MANAGE_ALL_TOKENS):
         query = query.where(ApiToken.user_id == actor.id)
     return db.session.scalars(query).all()
 
@@ -148,7 +148,7 @@ def issue_token(actor: User, *, expires_in_days: int | None) -> tuple[ApiToken, 
 
 def revoke_token(actor: User, token_id: int) -> ApiToken:
     token = db.session.get(ApiToken, token_id)
-    if token is None or (token.user_id != actor.id and actor.role != "admin"):
+    if token is None or (token.user_id != actor.id and not allowed(actor, Action.MANAGE_ALL_TOKENS)):
         raise NotFound("Токен не найден")
     if token.revoked_at is None:
         token.revoked_at = utcnow()

@@ -11,7 +11,8 @@ from webapp.auth import admin
 from webapp.auth.models import ApiToken, User
 from webapp.auth.services import find_user
 from webapp.cases.schemas import ReasonInput
-from webapp.exceptions import Forbidden, ValidationError
+from webapp.exceptions import ValidationError
+from webapp.policy import Action, require
 from webapp.signing.services import deactivate_user
 from webapp.uow import commit
 from webapp.validation import parse_input
@@ -20,8 +21,7 @@ from webapp.validation import parse_input
 @api.post("/users/<username>/deactivate")
 def deactivate(username: str) -> dict[str, Any]:
     """Login and tokens stop working; signing certificates are revoked (earlier signatures stay valid)."""
-    if actor().role != "admin":
-        raise Forbidden("Деактивирует пользователей администратор")
+    require(actor(), Action.DEACTIVATE_USERS)
     reason = parse_input(ReasonInput, json_body()).reason if request.content_length else ""
     user = find_user(username)
     revoked = deactivate_user(actor(), user, reason)

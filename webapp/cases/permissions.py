@@ -4,7 +4,7 @@ What a role may do at all (approve, close, keep the archive, ...) is the policy 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import ColumnElement, or_, select
 
@@ -34,6 +34,15 @@ def sees_all_cases(user: User) -> bool:
 
 def _works_in(user: User, case: Case) -> bool:
     return user.role in DISTRICT_ROLES and case.district.code in user.district_codes
+
+
+def content_scope(role: str, district_codes: Sequence[str] | frozenset[str]) -> frozenset[str] | None:
+    """Whose case content a role reads without a grant: None is every case (the head), else the districts."""
+    if role in CONTENT_WIDE_ROLES:
+        return None
+    if role in DISTRICT_ROLES:
+        return frozenset(district_codes)
+    return frozenset()
 
 
 def can_see_case(user: User, case: Case) -> bool:
