@@ -14,7 +14,6 @@ from sqlalchemy import select
 
 from storage import BlobStore, StorageError
 from storage.base import LegalHolds, RetentionLocks
-from storage.s3 import S3BlobStore
 from webapp.auth.models import User
 from webapp.cases.models import Case
 from webapp.documents.models import Document, DocumentVersion
@@ -33,7 +32,7 @@ PERMANENT_LOCK_YEARS = 100
 
 def request_retention(case: Case, actor: User | None = None) -> Job | None:
     """Queue carrying the case's retention and hold to its objects, when the storage can lock them."""
-    if not isinstance(blob_store(), S3BlobStore):
+    if not isinstance(blob_store(), RetentionLocks):
         return None
     return create_job(JOB_KIND, {"case_id": case.id}, actor)
 
