@@ -9,11 +9,11 @@ from werkzeug.wrappers import Response
 
 from webapp.audit.api import audit_filters
 from webapp.audit.chain import verify_chain
-from webapp.audit.services import AUDIT_READER_ROLES, list_events
+from webapp.audit.services import list_events
 from webapp.auth.models import User
-from webapp.exceptions import Forbidden
 from webapp.extensions import db
 from webapp.pagination import page_count
+from webapp.policy import Action, require
 from webapp.ui import current_actor, ui
 from webapp.validation import parse_int
 
@@ -61,8 +61,7 @@ def audit_page() -> str:
 @ui.post("/audit/verify")
 @login_required
 def audit_verify_page() -> Response:
-    if current_actor().role not in AUDIT_READER_ROLES:
-        raise Forbidden("Журнал аудита видят заведующий и администратор")
+    require(current_actor(), Action.READ_AUDIT_LOG)
     report = verify_chain()
     if report.ok:
         flash(f"Цепочка журнала цела: проверено событий — {report.checked}", "success")

@@ -19,10 +19,10 @@ from webapp.blobs.integrity import BlobRef, record_check
 from webapp.blobs.models import FixityCheck
 from webapp.cases.models import Case
 from webapp.documents.models import Document, DocumentVersion
-from webapp.exceptions import Forbidden
 from webapp.exports.models import Export
 from webapp.extensions import db
 from webapp.forms.models import FormTemplateVersion
+from webapp.policy import Action, require
 from webapp.renditions.models import Rendition
 from webapp.runtime import blob_store
 from webapp.signing.models import Signature
@@ -143,8 +143,7 @@ def _check(store: BlobStore, ref: BlobRef) -> tuple[str, str | None]:
 
 
 def require_admin(actor: User) -> None:
-    if actor.role != "admin":
-        raise Forbidden("Сведения о хранилище доступны администратору")
+    require(actor, Action.SEE_STORAGE)
 
 
 def fixity_overview() -> tuple[dict[str, int], list[FixityCheck], dt.datetime | None]:

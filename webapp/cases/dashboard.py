@@ -14,6 +14,7 @@ from webapp.cases.permissions import readable_cases_clause
 from webapp.documents.models import Document, DocumentTransition, DocumentVersion
 from webapp.documents.workflow import approval_queue
 from webapp.extensions import db
+from webapp.policy import Action, allowed
 from webapp.support.schemas import DeadlineFilters
 from webapp.support.services import CaseDeadline, find_deadlines
 
@@ -40,31 +41,33 @@ class Dashboard:
 def dashboard(actor: User, today: dt.date) -> Dashboard:
     board = Dashboard()
     visible = readable_cases_clause(actor)
-    if actor.role in ("specialist", "head"):
+    if allowed(actor, Action.PREPARE_DOCUMENTS):
         cases = select(Case).where(Case.status == "open")
         if visible is not None:
             cases = cases.where(visible)
-        if actor.role == "specialist":
+        if allowed(actor, Action.TAKE_CASES):
             board.open_cases = list(db.session.scalars(cases.order_by(Case.created_at.desc()).limit(LIMIT)))
         mine = select(Document).where(Document.created_by_id == actor.id, Document.status == "draft")
         drafts = list(db.session.scalars(mine.order_by(Document.created_at.desc()).limit(LIMIT * 2)))
         returned_ids = _returned(drafts)
         board.returned = [document for document in drafts if document.id in returned_ids][:LIMIT]
         board.drafts = [document for document in drafts if document.id not in returned_ids][:LIMIT]
-    if actor.role == "specialist":
+    if allowed(actor, Action.TAKE_CASES):
         own = find_deadlines(actor, DeadlineFilters(specialist=actor.username, outstanding=True), today)
         sunday = today + dt.timedelta(days=6 - today.weekday())
         board.overdue = [item for item in own if item.deadline.status == "overdue"]
         board.due_this_week = [
             item for item in own if item.deadline.status == "open" and item.deadline.due_on <= sunday
         ]
-    if actor.role == "head":
+    if allowed(actor, Action.APPROVE_DOCUMENTS):
         board.awaiting_approval = approval_queue(actor)[:LIMIT]
+    if allowed(actor, Action.COMPUTE_REPORT):
         outstanding = find_deadlines(actor, DeadlineFilters(status="overdue", outstanding=True), today)
         board.department_overdue = len(outstanding)
+    if allowed(actor, Action.CONFIRM_ACCESS_REQUESTS):
         board.access_requests = list(access_requests.pending_requests())
         board.password_resets = list(access_requests.password_reset_notices(actor))
-    if actor.role == "archivist":
+    if allowed(actor, Action.KEEP_ARCHIVE):
         closed = select(func.count(Case.id)).where(Case.status == "closed")
         board.closed_not_transferred = db.session.scalar(closed) or 0
         expired = select(func.count(Case.id)).where(
@@ -74,12 +77,12 @@ def dashboard(actor: User, today: dt.date) -> Dashboard:
             Case.destruction_act_id.is_(None),
         )
         board.retention_expired = db.session.scalar(expired) or 0
-    if actor.role == "admin":
+    if allowed(actor, Action.SEE_STORAGE):
         from webapp.blobs.models import FixityCheck
 
         failures = select(func.count()).select_from(FixityCheck).where(FixityCheck.outcome != "ok")
         board.fixity_failures = db.session.scalar(failures) or 0
-    if actor.role != "admin":
+    if allowed(actor, Action.WRITE_CASES):
         latest = select(DocumentVersion).join(Document).join(Case).where(Case.status != "destroyed")
         if visible is not None:
             latest = latest.where(visible)

@@ -21,6 +21,7 @@ from webapp.exceptions import NotFound
 from webapp.extensions import db
 from webapp.jobs.leases import LeaseKeeper, lease_length, worker_name
 from webapp.jobs.models import Job
+from webapp.policy import Action, allowed
 from webapp.uow import commit
 
 log = logging.getLogger(__name__)
@@ -170,6 +171,6 @@ def refreshed(job: Job) -> Job:
 def get_job(actor: User, job_id: int) -> Job:
     """People see their own jobs; heads and admins see all."""
     job = db.session.get(Job, job_id)
-    if job is None or (job.created_by_id != actor.id and actor.role not in ("head", "admin")):
+    if job is None or (job.created_by_id != actor.id and not allowed(actor, Action.SEE_ALL_JOBS)):
         raise NotFound("Задача не найдена")
     return job

@@ -9,10 +9,11 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
-from webapp.exceptions import FORM_ERRORS, DomainError, Forbidden, ValidationError
+from webapp.exceptions import FORM_ERRORS, DomainError, ValidationError
 from webapp.extensions import db
 from webapp.nomenclature import services
 from webapp.nomenclature.schemas import EntryInput, EntryUpdate
+from webapp.policy import Action, allowed, require
 from webapp.ui import current_actor, ui
 from webapp.uow import commit
 from webapp.validation import parse_input, parse_int
@@ -28,7 +29,7 @@ def nomenclature() -> str:
         "nomenclature/tree.html",
         year=year,
         sections=services.nomenclature_tree(year),
-        may_edit=current_actor().role in services.NOMENCLATURE_KEEPERS,
+        may_edit=allowed(current_actor(), Action.EDIT_NOMENCLATURE),
     )
 
 
@@ -55,8 +56,7 @@ def nomenclature_import() -> Response:
 
 
 def _require_keeper() -> None:
-    if current_actor().role not in services.NOMENCLATURE_KEEPERS:
-        raise Forbidden("Номенклатуру ведёт архивариус")
+    require(current_actor(), Action.EDIT_NOMENCLATURE)
 
 
 def _entry_form() -> dict[str, Any]:

@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
 from document_templates import load_manifest
 from webapp.auth.models import User
@@ -19,6 +19,7 @@ from webapp.cases.models import Case
 from webapp.documents.models import Document, DocumentVersion
 from webapp.exceptions import ValidationError
 from webapp.extensions import db
+from webapp.policy import Action, roles_with
 from webapp.support.models import SupportEvent
 
 MONTHS = (
@@ -165,7 +166,7 @@ def compute_report(period: Period) -> Report:
     events = _events(period.end)
     in_period = [event for event in events if event.occurred_on >= period.start]
 
-    specialists = select(func.count(User.id)).where(User.role == "specialist", User.is_active.is_(True))
+    specialists = select(func.count(User.id)).where(_takes_cases(), User.is_active.is_(True))
     rows["1.1"].value = db.session.scalar(specialists) or 0
 
     acts = _acts(period)
@@ -322,3 +323,8 @@ def report_values(
         **{field_name(code): value for code, value in figures.items()},
         "notes": "\n".join(notes),
     }
+
+
+def _takes_cases() -> ColumnElement[bool]:
+    """The department's specialists: the accounts that work cases as their responsible specialist."""
+    return User.role.in_(roles_with(Action.TAKE_CASES))

@@ -19,7 +19,7 @@ from webapp.cases.services import update_profile
 from webapp.documents.models import Document
 from webapp.exceptions import FORM_ERRORS, ValidationError
 from webapp.extensions import db
-from webapp.policy import Action, allowed
+from webapp.policy import Action, allowed, roles_with
 from webapp.support import services
 from webapp.support.deadlines import DEADLINE_KINDS, STATUSES
 from webapp.support.models import EVENT_KINDS
@@ -57,7 +57,8 @@ def case_support(actor: User, case: Case, documents: list[Document]) -> dict[str
 
 
 def _specialists(case: Case) -> list[User]:
-    query = select(User).where(User.role == "specialist", User.is_active.is_(True)).order_by(User.full_name)
+    query = select(User).where(User.role.in_(roles_with(Action.TAKE_CASES)), User.is_active.is_(True))
+    query = query.order_by(User.full_name)
     return [user for user in db.session.scalars(query) if case.district.code in user.district_codes]
 
 
@@ -133,7 +134,8 @@ def deadlines_page() -> str:
     found = services.select_deadlines(everything, filters)
     tallies = services.department_tallies(everything, today) if allowed(actor, Action.COMPUTE_REPORT) else None
     districts = db.session.scalars(select(District).order_by(District.code)).all()
-    specialists = db.session.scalars(select(User).where(User.role == "specialist").order_by(User.full_name)).all()
+    takes_cases = User.role.in_(roles_with(Action.TAKE_CASES))
+    specialists = db.session.scalars(select(User).where(takes_cases).order_by(User.full_name)).all()
     return render_template(
         "support/deadlines.html",
         items=found[:500],
