@@ -198,6 +198,7 @@ def _fill_case(documents: int) -> str:
     from webapp.extensions import db
     from webapp.forms.services import create_form_document, sync_builtin_templates
     from webapp.nomenclature.services import import_csv
+    from webapp.policy import SYSTEM
     from webapp.renditions.models import Rendition
     from webapp.renditions.services import ensure_rendition
     from webapp.runtime import blob_store
@@ -210,7 +211,7 @@ def _fill_case(documents: int) -> str:
     specialist = create_user("spec", role="specialist", password=password, district_codes=["u1"])
     head = create_user("head", role="head", password=password, full_name="Заведующая Отделением")
     with nomenclature_csv_path().open("rb") as csv_file:
-        import_csv(None, csv_file, 2026)
+        import_csv(SYSTEM, csv_file, 2026)
     sync_builtin_templates()
     case = open_case(specialist, CaseInput(nomenclature_index="04-05", year=2026, title=CASE_TITLE, district="u1"))
     commit()

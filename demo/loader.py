@@ -29,6 +29,7 @@ from webapp.extensions import db
 from webapp.forms.services import add_form_version, create_form_document, sync_builtin_templates
 from webapp.nomenclature.models import NomenclatureEntry
 from webapp.nomenclature.services import import_csv
+from webapp.policy import SYSTEM
 from webapp.signing.services import APPROVAL_ROLE, sign_version
 from webapp.support.report import last_quarter
 from webapp.support.schemas import SupportEventInput
@@ -46,7 +47,7 @@ def load_demo(*, password: str, today: dt.date | None = None) -> str:
     for nomenclature_year in sorted({case.opened_on.year for case in institution.cases} | {year}):
         if not _has_nomenclature(nomenclature_year):
             with nomenclature_csv_path().open("rb") as raw:
-                import_csv(None, raw, nomenclature_year)
+                import_csv(SYSTEM, raw, nomenclature_year)
     cases = [(_load_case(case, users), case) for case in institution.cases]
     filled = _load_forms(cases, users)
     documents = sum(len(demo.documents) for _, demo in cases) + len(filled)

@@ -180,6 +180,7 @@ def world(app: Flask, client: FlaskClient) -> World:
     from webapp.forms.services import sync_builtin_templates
     from webapp.nomenclature.schemas import EntryInput
     from webapp.nomenclature.services import create_entry
+    from webapp.policy import SYSTEM
 
     ensure_district("u1", "Участок № 1")
     ensure_district("u2", "Участок № 2")
@@ -189,7 +190,7 @@ def world(app: Flask, client: FlaskClient) -> World:
             username, role=role, password=PASSWORD, full_name=f"Тест {username}", district_codes=districts
         )
         tokens[username] = create_api_token(user)
-    create_entry(None, EntryInput(index="04-05", title="Личные дела семей", year=2026, retention_years=75, epk=True))
+    create_entry(SYSTEM, EntryInput(index="04-05", title="Личные дела семей", year=2026, retention_years=75, epk=True))
     sync_builtin_templates()
     db.session.commit()
     return World({name: ApiClient(client, token) for name, token in tokens.items()})

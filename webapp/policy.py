@@ -99,7 +99,7 @@ POLICY: dict[Action, Rule] = {
 @dataclass(frozen=True)
 class SystemActor:
     """The command line run on the server: the operator's authority, no account. Passes every check; its audit
-    events have no user id and say `"actor": "system"` in their details."""
+    events have no user id and say `"by": "system"` in their details."""
 
     name: str = "system"
     id: None = None

@@ -40,6 +40,7 @@ def live_server(settings: Settings, tmp_path: Path) -> Iterator[LiveServer]:
     from webapp.auth.services import create_user, ensure_district
     from webapp.forms.services import sync_builtin_templates
     from webapp.nomenclature.services import import_csv
+    from webapp.policy import SYSTEM
 
     # Background jobs run in the request (exports, PDF copies), as a worker would run them a moment later.
     app = create_app({"JOBS_IMMEDIATE": True, "AUTO_PDF": False, "AUTO_OCR": False}, settings=settings)
@@ -48,7 +49,7 @@ def live_server(settings: Settings, tmp_path: Path) -> Iterator[LiveServer]:
         for username, (role, full_name, districts) in USERS.items():
             create_user(username, role=role, password=PASSWORD, full_name=full_name, district_codes=districts)
         with nomenclature_csv_path().open("rb") as csv_file:
-            import_csv(None, csv_file, dt.date.today().year)
+            import_csv(SYSTEM, csv_file, dt.date.today().year)
         sync_builtin_templates()
         db.session.commit()
         db.session.remove()

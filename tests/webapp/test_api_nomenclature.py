@@ -13,6 +13,7 @@ from webapp.exceptions import ValidationError
 from webapp.extensions import db
 from webapp.nomenclature.models import NomenclatureEntry
 from webapp.nomenclature.services import import_csv
+from webapp.policy import SYSTEM
 
 ENTRY = {"index": "04-07", "title": "Акты обследования", "year": 2026, "retention_years": 5, "epk": False}
 
@@ -93,7 +94,7 @@ def test_csv_import_reads_retention_forms(app: Flask) -> None:
         "04-05,Личные дела,75 ЭПК,ст. 448,Ведутся по участкам\n"
         "04-06,Журнал учёта,5 лет,ст. 258г,\n"
     )
-    entries = import_csv(None, _csv(rows), 2026)
+    entries = import_csv(SYSTEM, _csv(rows), 2026)
     assert [(e.index, e.retention_years, e.is_permanent, e.is_epk) for e in entries] == [
         ("01-01", None, True, False),
         ("04-05", 75, False, True),
@@ -104,7 +105,7 @@ def test_csv_import_reads_retention_forms(app: Flask) -> None:
 
 def test_csv_import_accepts_semicolons_and_bom(app: Flask) -> None:
     rows = "\ufeffindex;title;retention;article;note\n04-05;Личные дела;75 ЭПК;ст. 448;\n"
-    assert [e.index for e in import_csv(None, _csv(rows), 2026)] == ["04-05"]
+    assert [e.index for e in import_csv(SYSTEM, _csv(rows), 2026)] == ["04-05"]
 
 
 def test_csv_import_is_all_or_nothing_with_line_numbers(app: Flask) -> None:
@@ -117,7 +118,7 @@ def test_csv_import_is_all_or_nothing_with_line_numbers(app: Flask) -> None:
         "01-01,Повтор,5,,\n"
     )
     with pytest.raises(ValidationError) as caught:
-        import_csv(None, _csv(rows), 2026)
+        import_csv(SYSTEM, _csv(rows), 2026)
     lines = [(detail["line"], detail["field"]) for detail in caught.value.details]
     assert lines == [(3, "title"), (4, "index"), (5, "retention"), (6, "index")]
     db.session.rollback()
@@ -126,14 +127,14 @@ def test_csv_import_is_all_or_nothing_with_line_numbers(app: Flask) -> None:
 
 def test_csv_import_refuses_wrong_header_and_encoding(app: Flask) -> None:
     with pytest.raises(ValidationError, match="заголовком"):
-        import_csv(None, _csv("a,b,c\n1,2,3\n"), 2026)
+        import_csv(SYSTEM, _csv("a,b,c\n1,2,3\n"), 2026)
     with pytest.raises(ValidationError, match="UTF-8 или Windows-1251"):
-        import_csv(None, io.BytesIO(b"index,title,retention,article,note\n" + b"\x98\xff\n"), 2026)
+        import_csv(SYSTEM, io.BytesIO(b"index,title,retention,article,note\n" + b"\x98\xff\n"), 2026)
 
 
 def test_csv_import_accepts_windows_1251(app: Flask) -> None:
     rows = "index;title;retention;article;note\n04-05;Личные дела семей;75 ЭПК;ст. 448;примечание\n"
-    [entry] = import_csv(None, io.BytesIO(rows.encode("cp1251")), 2026)
+    [entry] = import_csv(SYSTEM, io.BytesIO(rows.encode("cp1251")), 2026)
     assert (entry.title, entry.note, entry.is_epk) == ("Личные дела семей", "примечание", True)
 
 
@@ -177,7 +178,7 @@ def test_sections_and_the_tree_page(app: Flask, world: World, client: Any) -> No
         "05,Отделение психологической помощи,,,\n"
         "05-01,Журнал консультаций,5,ст. 258,\n"
     )
-    import_csv(None, _csv(rows), 2026)
+    import_csv(SYSTEM, _csv(rows), 2026)
     world.open_case()
     db.session.commit()
     tree = {section.code: section for section in nomenclature_tree(2026)}
@@ -199,7 +200,7 @@ def test_sections_and_the_tree_page(app: Flask, world: World, client: Any) -> No
 def test_duplicate_sections_are_refused(app: Flask) -> None:
     rows = "index,title,retention,article,note\n04,Отделение,,,\n04,Ещё раз,,,\n04-01,Дела,5,,\n"
     with pytest.raises(ValidationError) as caught:
-        import_csv(None, _csv(rows), 2026)
+        import_csv(SYSTEM, _csv(rows), 2026)
     assert [(d["line"], d["field"]) for d in caught.value.details] == [(3, "index")]
 
 

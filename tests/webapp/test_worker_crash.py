@@ -123,10 +123,11 @@ def _upload_a_text() -> int:
     from webapp.documents.services import add_document
     from webapp.nomenclature.schemas import EntryInput
     from webapp.nomenclature.services import create_entry
+    from webapp.policy import SYSTEM
 
     ensure_district("u1")
     user = create_user("spec", role="specialist", password="long-password-1", district_codes=["u1"])
-    create_entry(None, EntryInput(index="04-05", title="Личные дела", year=2026, retention_years=75))
+    create_entry(SYSTEM, EntryInput(index="04-05", title="Личные дела", year=2026, retention_years=75))
     case = open_case(user, CaseInput(nomenclature_index="04-05", year=2026, title="Дело", district="u1"))
     text = "".join(f"Строка {n}: акт обследования условий проживания семьи\n" for n in range(2000))
     upload = Upload(io.BytesIO(text.encode()), "act.txt")  # under 256 KiB: indexed at once, no index job

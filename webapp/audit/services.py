@@ -13,21 +13,25 @@ from webapp.audit.chain import event_hash
 from webapp.audit.models import GENESIS, AuditChain, AuditEvent
 from webapp.auth.models import User
 from webapp.dbtypes import utcnow
-from webapp.exceptions import Forbidden
 from webapp.extensions import db
 from webapp.pagination import paginate
+from webapp.policy import Action, SystemActor, require
 
 
 def record_event(
-    actor: User | None, action: str, object_type: str, object_id: int | None, **details: Any
+    actor: User | SystemActor | None, action: str, object_type: str, object_id: int | None, **details: Any
 ) -> AuditEvent:
-    """Add an event; details hold ids and codes only, never names or document text.
+    """Add an event; details hold ids and codes only, never names or document text. The actor is a user, the
+    command line (SYSTEM: no user id, `"by": "system"` in the details) or None for nobody signed in (a failed
+    login).
 
     Moving the chain's head is the first write, so the row lock it takes (PostgreSQL) or the write lock
     (SQLite) orders concurrent transactions: each event links to the one committed before it."""
     seq, prev_hash = _advance_chain()
     occurred_at = utcnow()
     actor_id = actor.id if actor else None
+    if isinstance(actor, SystemActor):
+        details = {**details, "by": actor.name}
     digest = event_hash(prev_hash, seq, occurred_at, actor_id, action, object_type, object_id, details)
     event = AuditEvent(
         seq=seq,
@@ -60,9 +64,6 @@ def _advance_chain() -> tuple[int, str]:
     return int(length), str(prev_hash)
 
 
-AUDIT_READER_ROLES = frozenset({"head", "admin"})
-
-
 @dataclass(frozen=True)
 class AuditFilters:
     actor: str | None = None  # username
@@ -76,8 +77,7 @@ class AuditFilters:
 def list_events(actor: User, filters: AuditFilters, *, page: int, per_page: int) -> tuple[Sequence[AuditEvent], int]:
     """The log, newest first, for heads and administrators. Reading it is not itself logged (that would grow the
     log with every look at it); what it shows are ids and codes only."""
-    if actor.role not in AUDIT_READER_ROLES:
-        raise Forbidden("Журнал аудита видят заведующий и администратор")
+    require(actor, Action.READ_AUDIT_LOG)
     query = select(AuditEvent)
     if filters.actor:
         query = query.join(User, AuditEvent.actor_id == User.id).where(User.username == filters.actor)

@@ -8,6 +8,7 @@ import click
 from flask.cli import AppGroup
 
 from webapp.cli.common import domain_errors
+from webapp.policy import SYSTEM
 from webapp.uow import commit
 
 nomenclature_group = AppGroup("nomenclature", help="Manage the file nomenclature.")
@@ -22,7 +23,7 @@ def nomenclature_import(file: Path, year: int) -> None:
     from webapp.nomenclature.services import import_csv
 
     with file.open("rb") as raw:
-        entries = import_csv(None, raw, year)
+        entries = import_csv(SYSTEM, raw, year)
     commit()
     click.echo(f"imported {len(entries)} nomenclature entries for {year}")
 
@@ -35,6 +36,6 @@ def nomenclature_copy(from_year: int, to_year: int) -> None:
     """Start next year's nomenclature as a copy of another year's."""
     from webapp.nomenclature.services import copy_year
 
-    entries = copy_year(None, from_year, to_year)
+    entries = copy_year(SYSTEM, from_year, to_year)
     commit()
     click.echo(f"copied {len(entries)} nomenclature entries from {from_year} to {to_year}")

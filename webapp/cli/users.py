@@ -10,7 +10,9 @@ from flask.cli import AppGroup
 from webapp.audit.services import record_event
 from webapp.auth import access_requests
 from webapp.auth import services as auth_services
+from webapp.auth.roles import Role
 from webapp.cli.common import domain_errors
+from webapp.policy import SYSTEM
 from webapp.signing.services import deactivate_user
 from webapp.uow import commit
 
@@ -19,7 +21,7 @@ user_group = AppGroup("user", help="Manage users.")
 
 @user_group.command("add")
 @click.argument("username")
-@click.option("--role", required=True, type=click.Choice(["specialist", "head", "archivist", "admin"]))
+@click.option("--role", required=True, type=click.Choice([role.value for role in Role]))
 @click.option("--district", "districts", multiple=True, help="District code; repeat for several.")
 @click.option("--full-name", default="", help="Full name (ФИО) shown in the interface and signatures.")
 @domain_errors
@@ -35,14 +37,14 @@ def user_add(username: str, role: str, districts: tuple[str, ...], full_name: st
 
 @user_group.command("set-access")
 @click.argument("username")
-@click.option("--role", required=True, type=click.Choice(["specialist", "head", "archivist", "admin"]))
+@click.option("--role", required=True, type=click.Choice([role.value for role in Role]))
 @click.option("--district", "districts", multiple=True, help="District code; repeat for several (none: none).")
 @domain_errors
 def user_set_access(username: str, role: str, districts: tuple[str, ...]) -> None:
     """Set a user's role and districts at once (on the web, widening access waits for a head's confirmation)."""
     user = auth_services.find_user(username)
     access_requests.apply_access(user, role, districts)
-    record_event(None, "user.update", "user", user.id, role=role, districts=sorted(districts))
+    record_event(SYSTEM, "user.update", "user", user.id, role=role, districts=sorted(districts))
     commit()
     click.echo(f"user {user.username}: {user.role}, districts: {', '.join(sorted(user.district_codes)) or '-'}")
 
@@ -54,7 +56,7 @@ def user_set_access(username: str, role: str, districts: tuple[str, ...]) -> Non
 def user_deactivate(username: str, reason: str) -> None:
     """Block a user's login and tokens and revoke their signing certificates (earlier signatures stay valid)."""
     user = auth_services.find_user(username)
-    revoked = deactivate_user(None, user, reason)
+    revoked = deactivate_user(SYSTEM, user, reason)
     commit()
     click.echo(f"user {user.username} deactivated; {revoked} certificate(s) revoked")
 

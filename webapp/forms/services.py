@@ -19,12 +19,12 @@ from webapp.auth.models import User
 from webapp.documents import services as documents
 from webapp.documents.media import DOCX, sniff_media_type
 from webapp.documents.models import Document, DocumentVersion
-from webapp.exceptions import BrokenTemplate, Forbidden, InvalidForm, ValidationError
+from webapp.exceptions import BrokenTemplate, InvalidForm, ValidationError
 from webapp.extensions import db
 from webapp.forms.models import FormTemplate, FormTemplateVersion
+from webapp.policy import SYSTEM, Action, Actor, require
 from webapp.runtime import blob_store
 
-TEMPLATE_ADMINS = frozenset({"admin"})
 log = logging.getLogger(__name__)
 
 
@@ -42,7 +42,7 @@ def sync_builtin_templates() -> list[str]:
         manifest_json = manifest.model_dump(mode="json")
         if builtin and builtin[-1].docx_sha256 == _sha256(docx) and builtin[-1].manifest == manifest_json:
             continue
-        _add_template_version(template, manifest_json, docx, source="builtin", actor=None)
+        _add_template_version(template, manifest_json, docx, source="builtin", actor=SYSTEM)
         template.title, template.document_type = manifest.title, manifest.document_type
         changed.append(code)
     return changed
@@ -77,8 +77,7 @@ def read_template_upload(file: FileStorage | None) -> bytes:
 
 
 def require_template_admin(actor: User) -> None:
-    if actor.role not in TEMPLATE_ADMINS:
-        raise Forbidden("Шаблоны меняет администратор")
+    require(actor, Action.MANAGE_TEMPLATES)
 
 
 def upload_template_docx(actor: User, code: str, docx: bytes) -> FormTemplateVersion:
@@ -109,7 +108,7 @@ def _examples(code: str, manifest: forms.Manifest) -> list[forms.FormValues]:
 
 
 def _add_template_version(
-    template: FormTemplate, manifest: dict[str, Any], docx: bytes, *, source: str, actor: User | None
+    template: FormTemplate, manifest: dict[str, Any], docx: bytes, *, source: str, actor: Actor
 ) -> FormTemplateVersion:
     number = (template.latest.number if template.versions else 0) + 1
     key = f"templates/{template.code}/v{number}-{secrets.token_hex(4)}"
@@ -121,7 +120,7 @@ def _add_template_version(
         docx_blob_key=stored.key,
         docx_sha256=stored.sha256,
         source=source,
-        created_by_id=actor.id if actor else None,
+        created_by_id=actor.id,
     )
     db.session.add(version)
     db.session.flush()

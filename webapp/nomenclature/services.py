@@ -14,14 +14,14 @@ from sqlalchemy import func, select
 from webapp.audit.services import record_event
 from webapp.auth.models import User
 from webapp.cases.models import Case
-from webapp.exceptions import Conflict, Forbidden, NotFound, ValidationError
+from webapp.exceptions import Conflict, NotFound, ValidationError
 from webapp.extensions import db
 from webapp.nomenclature.models import NomenclatureEntry, NomenclatureSection
 from webapp.nomenclature.schemas import EntryInput, EntryUpdate
 from webapp.pagination import paginate
+from webapp.policy import Action, Actor, require
 from webapp.validation import parse_input
 
-NOMENCLATURE_KEEPERS = frozenset({"archivist", "admin"})
 CSV_COLUMNS = ("index", "title", "retention", "article", "note")
 _SECTION_CODE_RE = re.compile(r"^\d{1,3}$")
 _RETENTION_RE = re.compile(r"^(?:(?P<years>\d{1,3})\s*(?:лет|года|год|л\.)?|(?P<permanent>постоянно))\s*(?P<epk>эпк)?$")
@@ -43,10 +43,8 @@ def find_entry(index: str, year: int) -> NomenclatureEntry:
     return entry
 
 
-def create_entry(actor: User | None, data: EntryInput) -> NomenclatureEntry:
-    """actor None means the command line, which runs with the operator's authority."""
-    if actor is not None and actor.role not in NOMENCLATURE_KEEPERS:
-        raise Forbidden("Номенклатуру ведёт архивариус")
+def create_entry(actor: Actor, data: EntryInput) -> NomenclatureEntry:
+    require(actor, Action.EDIT_NOMENCLATURE)
     if _entry_exists(data.index, data.year):
         raise Conflict("Статья номенклатуры с таким индексом за этот год уже есть", code="duplicate_index")
     entry = NomenclatureEntry(
@@ -65,7 +63,7 @@ def create_entry(actor: User | None, data: EntryInput) -> NomenclatureEntry:
     return entry
 
 
-def import_csv(actor: User | None, raw: IO[bytes], year: int) -> list[NomenclatureEntry]:
+def import_csv(actor: Actor, raw: IO[bytes], year: int) -> list[NomenclatureEntry]:
     """Validate every line first, then import all of them or none."""
     rows = _read_csv_rows(raw)
     inputs: list[EntryInput] = []
@@ -194,11 +192,10 @@ def _row_to_input(row: dict[str, Any], year: int) -> dict[str, Any]:
     }
 
 
-def copy_year(actor: User | None, from_year: int, to_year: int) -> list[NomenclatureEntry]:
+def copy_year(actor: Actor, from_year: int, to_year: int) -> list[NomenclatureEntry]:
     """Next year's nomenclature starts as a copy of this year's, to be edited; nothing is copied over
     entries the target year already has, so the copy is all or nothing."""
-    if actor is not None and actor.role not in NOMENCLATURE_KEEPERS:
-        raise Forbidden("Номенклатуру ведёт архивариус")
+    require(actor, Action.EDIT_NOMENCLATURE)
     if from_year == to_year:
         raise ValidationError("Годы должны различаться", code="same_year")
     source = db.session.scalars(select(NomenclatureEntry).where(NomenclatureEntry.year == from_year)).all()
@@ -242,8 +239,7 @@ def get_entry(entry_id: int) -> NomenclatureEntry:
 def update_entry(actor: User, entry_id: int, changes: EntryUpdate) -> NomenclatureEntry:
     """Heading, article and note may always change; the retention only while no case under the entry has been
     closed (closed cases carry retention dates computed from it)."""
-    if actor.role not in NOMENCLATURE_KEEPERS:
-        raise Forbidden("Номенклатуру ведёт архивариус")
+    require(actor, Action.EDIT_NOMENCLATURE)
     entry = get_entry(entry_id)
     given = changes.model_dump(exclude_unset=True)
     merged = {"index": entry.index, "year": entry.year, **entry_values(entry), **given}
@@ -274,8 +270,7 @@ def _has_closed_cases(entry: NomenclatureEntry) -> bool:
 
 
 def delete_entry(actor: User, entry_id: int) -> None:
-    if actor.role not in NOMENCLATURE_KEEPERS:
-        raise Forbidden("Номенклатуру ведёт архивариус")
+    require(actor, Action.EDIT_NOMENCLATURE)
     entry = get_entry(entry_id)
     if db.session.scalar(select(Case.id).where(Case.entry_id == entry.id).limit(1)) is not None:
         raise Conflict("По этой статье уже заведены дела: удалить её нельзя", code="entry_in_use")

@@ -25,7 +25,7 @@ from webapp.documents.models import DocumentVersion
 from webapp.documents.services import get_version
 from webapp.exceptions import Conflict, DomainError, Forbidden, NotFound, ValidationError
 from webapp.extensions import db
-from webapp.policy import Action, allowed
+from webapp.policy import Action, Actor, allowed
 from webapp.runtime import blob_store, signing_authority
 from webapp.search.services import enqueue_index
 from webapp.signing import cms
@@ -271,7 +271,7 @@ def active_certificates(user: User) -> list[SigningCertificate]:
     )
 
 
-def revoke_certificates(actor: User | None, user: User, reason: str) -> int:
+def revoke_certificates(actor: Actor, user: User, reason: str) -> int:
     """Revoke every valid certificate of the user: signatures made before now stay valid, new ones fail."""
     certificates = active_certificates(user)
     for certificate in certificates:
@@ -298,9 +298,9 @@ def _revoked() -> Iterable[Revoked]:
     return [Revoked(int(row.serial_number, 16), row.revoked_at) for row in rows if row.revoked_at is not None]
 
 
-def deactivate_user(actor: User | None, user: User, reason: str) -> int:
+def deactivate_user(actor: Actor, user: User, reason: str) -> int:
     """Block the user's login and API tokens, and revoke their certificates; returns how many were revoked."""
-    if actor is not None and actor.id == user.id:
+    if actor.id == user.id:
         raise Conflict("Нельзя деактивировать собственную учётную запись", code="self_deactivation")
     if user.is_active:
         user.is_active = False
