@@ -8,13 +8,34 @@ below. `create_app()` and the worker call `wire()`; calling it again does nothin
 
 from __future__ import annotations
 
-from webapp.events import on_commit
+from webapp.archive.events import CaseDestroyed
+from webapp.blobs.retention import request_retention
+from webapp.cases.events import CaseClosed, HoldReleased, HoldSet, RetentionExtended
+from webapp.documents.events import VersionAdded
+from webapp.events import on_commit, subscribe
 from webapp.jobs.services import enqueue_committed_jobs
-from webapp.search.services import drain_after_commit
+from webapp.renditions.services import request_rendition
+from webapp.search.ocr import request_ocr
+from webapp.search.services import drain_after_commit, index_document, remove_destroyed
+from webapp.signing.events import VersionSigned
 
 
 def wire() -> None:
     """Register every subscriber and after-commit hook (registering one again does nothing)."""
+    # A version was added: its document is indexed again, a PDF copy is made, a scan's text is recognised.
+    subscribe(VersionAdded, index_document)
+    subscribe(VersionAdded, request_rendition)
+    subscribe(VersionAdded, request_ocr)
+    # A version was signed: the signer's name becomes searchable.
+    subscribe(VersionSigned, index_document)
+    # Retention or hold of a closed case changed: its objects are locked (held, released) in S3 by a job.
+    subscribe(CaseClosed, request_retention)
+    subscribe(HoldSet, request_retention)
+    subscribe(HoldReleased, request_retention)
+    subscribe(RetentionExtended, request_retention)
+    # A case was destroyed by an approved act: its documents leave the index.
+    subscribe(CaseDestroyed, remove_destroyed)
+
     # After commit, in this order: new jobs go to the queue, then the search outbox is applied.
     on_commit(enqueue_committed_jobs)
     on_commit(drain_after_commit)

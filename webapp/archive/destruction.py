@@ -16,6 +16,7 @@ from sqlalchemy import delete, select, update
 
 from storage import StorageError
 from webapp.archive.common import institution_name, next_number, require_archivist
+from webapp.archive.events import CaseDestroyed
 from webapp.archive.files import pdf_bytes, read_blob, store_docx, store_pdf_of
 from webapp.archive.models import ArchiveInventory, DestructionAct
 from webapp.archive.paperwork import DestructionActPaper, destruction_act_docx
@@ -26,6 +27,7 @@ from webapp.blobs.retention import lock_in_force
 from webapp.cases.lifecycle import record_case_event
 from webapp.cases.models import Case
 from webapp.documents.models import Document, DocumentVersion, PaperSignature
+from webapp.events import publish
 from webapp.exceptions import Conflict, NotFound, ValidationError
 from webapp.exports.services import purge_expired_exports
 from webapp.extensions import db
@@ -35,7 +37,6 @@ from webapp.policy import Action, require
 from webapp.renditions.models import Rendition
 from webapp.runtime import blob_store
 from webapp.search.models import VersionText
-from webapp.search.services import enqueue_removal
 from webapp.uow import commit
 
 JOB_KIND = "destruction"
@@ -282,7 +283,6 @@ def _destroy(approver: User, case: Case, act_label: str) -> None:
     # stay: they name staff and hold only a digest of the destroyed bytes.
     db.session.execute(delete(PaperSignature).where(PaperSignature.version_id.in_(version_ids)))
     db.session.execute(delete(VersionText).where(VersionText.version_id.in_(version_ids)))  # recognised text
-    for document_id in document_ids:
-        enqueue_removal(document_id)
     case.status, case.destroyed_on, case.subject = "destroyed", dt.date.today(), {}
     record_case_event(approver, case, "destroy", f"Уничтожено по акту {act_label}")
+    publish(CaseDestroyed(case.id, tuple(document_ids), approver.id))

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from storage import BlobStore, StorageError
 from storage.base import LegalHolds, RetentionLocks
-from webapp.auth.models import User
+from webapp.cases.events import CaseFact
 from webapp.cases.models import Case
 from webapp.documents.models import Document, DocumentVersion
 from webapp.extensions import db
@@ -30,11 +30,10 @@ JOB_KIND = "storage_retention"
 PERMANENT_LOCK_YEARS = 100
 
 
-def request_retention(case: Case, actor: User | None = None) -> Job | None:
-    """Queue carrying the case's retention and hold to its objects, when the storage can lock them."""
-    if not isinstance(blob_store(), RetentionLocks):
-        return None
-    return create_job(JOB_KIND, {"case_id": case.id}, actor)
+def request_retention(changed: CaseFact) -> None:
+    """Subscriber: queue carrying the case's retention and hold to its objects, when the storage can lock them."""
+    if isinstance(blob_store(), RetentionLocks):
+        create_job(JOB_KIND, {"case_id": changed.case_id}, created_by_id=changed.actor_id)
 
 
 def lock_date(case: Case, today: dt.date) -> dt.date | None:

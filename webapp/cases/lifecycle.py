@@ -8,11 +8,12 @@ from sqlalchemy import func, select
 
 from webapp.audit.services import record_event
 from webapp.auth.models import User
-from webapp.blobs.retention import request_retention
+from webapp.cases.events import CaseClosed, CaseReopened, HoldReleased, HoldSet, RetentionExtended
 from webapp.cases.models import Case, CaseEvent
 from webapp.cases.services import get_case
 from webapp.dbtypes import utcnow
 from webapp.documents.models import Document
+from webapp.events import publish
 from webapp.exceptions import Conflict, Forbidden, ValidationError
 from webapp.extensions import db
 from webapp.nomenclature.models import years_ru
@@ -39,7 +40,7 @@ def close_case(actor: User, case_id: int, closed_on: dt.date, *, today: dt.date 
     entry = case.entry
     case.retention_until = retention_until(closed_on, None if entry.is_permanent else entry.retention_years)
     record_case_event(actor, case, "close", "")
-    request_retention(case, actor)
+    publish(CaseClosed(case.id, actor.id))
     return case
 
 
@@ -67,6 +68,7 @@ def reopen_case(actor: User, case_id: int, reason: str) -> Case:
         raise Conflict("Дело включено в акт о выделении к уничтожению", code="case_in_destruction_act")
     case.status, case.closed_on, case.retention_until = "open", None, None
     record_case_event(actor, case, "reopen", _reason(reason))
+    publish(CaseReopened(case.id, actor.id))
     return case
 
 
@@ -79,7 +81,7 @@ def set_legal_hold(actor: User, case_id: int, reason: str) -> Case:
         raise Conflict("Дело уже уничтожено", code="case_destroyed")
     case.legal_hold_since = utcnow()
     record_case_event(actor, case, "hold", _reason(reason))
-    request_retention(case, actor)
+    publish(HoldSet(case.id, actor.id))
     return case
 
 
@@ -91,7 +93,7 @@ def release_legal_hold(actor: User, case_id: int, reason: str) -> Case:
         raise Conflict("Дело не на удержании", code="not_on_hold")
     case.legal_hold_since = None
     record_case_event(actor, case, "release", _reason(reason))
-    request_retention(case, actor)
+    publish(HoldReleased(case.id, actor.id))
     return case
 
 
@@ -151,5 +153,5 @@ def record_expert_review(
     case.retention_until = case.retention_until.replace(year=case.retention_until.year + extend_years)
     case.expert_review_on = None
     record_case_event(actor, case, "expert_review", f"Продлить хранение на {years_ru(extend_years)}. {protocol}")
-    request_retention(case, actor)
+    publish(RetentionExtended(case.id, actor.id))
     return case

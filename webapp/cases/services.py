@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from webapp.audit.services import record_event
 from webapp.auth.models import District, User
 from webapp.auth.services import find_district
+from webapp.cases.events import CaseOpened
 from webapp.cases.models import CASE_STATUSES, Case
 from webapp.cases.permissions import (
     can_open_case_in,
@@ -19,6 +20,7 @@ from webapp.cases.permissions import (
     readable_cases_clause,
 )
 from webapp.cases.schemas import CaseFilters, CaseInput, ProfileInput, check_categories
+from webapp.events import publish
 from webapp.exceptions import Conflict, Forbidden, NotFound, ValidationError
 from webapp.extensions import db
 from webapp.nomenclature.models import NomenclatureEntry
@@ -56,6 +58,7 @@ def open_case(actor: User, data: CaseInput, *, today: dt.date | None = None) -> 
     db.session.add(case)
     db.session.flush()
     record_event(actor, "case.open", "case", case.id)
+    publish(CaseOpened(case.id, actor.id))
     return case
 
 

@@ -18,15 +18,14 @@ from webapp.cases.models import Case
 from webapp.cases.permissions import can_see_case, can_write_case
 from webapp.cases.services import get_case, require_content_access
 from webapp.documents import workflow
+from webapp.documents.events import VersionAdded
 from webapp.documents.media import DOCX, is_scan, sniff_media_type
 from webapp.documents.models import Document, DocumentVersion, PaperSignature
 from webapp.documents.schemas import DocumentMeta, PaperSigner, Upload, VersionMeta, title_from_filename
+from webapp.events import publish
 from webapp.exceptions import Conflict, Forbidden, Gone, NotFound, UnsupportedMediaType
 from webapp.extensions import db
-from webapp.renditions.services import request_rendition
 from webapp.runtime import blob_store
-from webapp.search.ocr import request_ocr
-from webapp.search.services import enqueue_index
 
 
 def add_document(
@@ -182,9 +181,7 @@ def _store_version(
     db.session.add(version)
     db.session.flush()
     db.session.refresh(document, ["versions"])
-    enqueue_index(document.id)
-    request_rendition(version, actor)
-    request_ocr(version, actor)
+    publish(VersionAdded(document.id, version.id, number, media_type, actor.id))
     return version
 
 

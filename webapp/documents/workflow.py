@@ -10,12 +10,28 @@ from webapp.audit.services import record_event
 from webapp.auth.models import User
 from webapp.cases.models import Case
 from webapp.cases.permissions import can_write_case, readable_cases_clause
+from webapp.documents.events import (
+    ApprovalReset,
+    DocumentAnnulled,
+    DocumentApproved,
+    DocumentReturned,
+    DocumentSubmitted,
+    DocumentTransitioned,
+)
 from webapp.documents.models import Document, DocumentTransition
+from webapp.events import publish
 from webapp.exceptions import Conflict, Forbidden, ValidationError
 from webapp.extensions import db
 from webapp.policy import Action, require
 
 MIN_COMMENT = 3
+PUBLISHED: dict[str, type[DocumentTransitioned]] = {
+    "submit": DocumentSubmitted,
+    "approve": DocumentApproved,
+    "return": DocumentReturned,
+    "annul": DocumentAnnulled,
+    "new_version": ApprovalReset,
+}
 
 
 def submit(actor: User, document: Document, comment: str = "") -> Document:
@@ -103,6 +119,7 @@ def _move(actor: User, document: Document, action: str, to_status: str, comment:
     record_event(actor, f"document.{action}", "document", document.id, version=latest.number, status=to_status)
     document.status = to_status
     db.session.flush()
+    publish(PUBLISHED[action](document.id, latest.number, actor.id))
     return document
 
 

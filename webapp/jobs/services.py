@@ -47,8 +47,11 @@ def runner(kind: str) -> Callable[[Runner], Runner]:
     return register
 
 
-def create_job(kind: str, params: dict[str, int], actor: User | None = None) -> Job:
-    job = Job(kind=kind, params=params, created_by_id=actor.id if actor else None)
+def create_job(
+    kind: str, params: dict[str, int], actor: User | None = None, *, created_by_id: int | None = None
+) -> Job:
+    """A job row in the caller's transaction, asked for by `actor` (or the user of `created_by_id`), if anyone."""
+    job = Job(kind=kind, params=params, created_by_id=actor.id if actor else created_by_id)
     db.session.add(job)
     db.session.flush()
     db.session.info.setdefault(_PENDING_KEY, []).append(job.id)

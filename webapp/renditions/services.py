@@ -15,6 +15,7 @@ from storage import ContentMismatch, StoredBlob
 from webapp.audit.services import record_event
 from webapp.auth.models import User
 from webapp.blobs.integrity import BlobRef, OpenBlob, copy_checked, open_blob, version_ref
+from webapp.documents.events import VersionAdded
 from webapp.documents.media import DOCX, ODT, PDF, TEXT, XLSX
 from webapp.documents.models import DocumentVersion
 from webapp.exceptions import StorageUnavailable, UnsupportedMediaType
@@ -29,11 +30,10 @@ CONVERTIBLE = {DOCX: ".docx", ODT: ".odt", XLSX: ".xlsx", TEXT: ".txt"}
 JOB_KIND = "pdf_rendition"
 
 
-def request_rendition(version: DocumentVersion, actor: User | None = None) -> Job | None:
-    """Queue a PDF rendition of a new version (in the caller's transaction) when one can be made."""
-    if version.media_type not in CONVERTIBLE or not current_app.config.get("AUTO_PDF", True):
-        return None
-    return create_job(JOB_KIND, {"version_id": version.id}, actor)
+def request_rendition(added: VersionAdded) -> None:
+    """Subscriber: queue a PDF rendition of a new version (in its transaction) when one can be made."""
+    if added.media_type in CONVERTIBLE and current_app.config.get("AUTO_PDF", True):
+        create_job(JOB_KIND, {"version_id": added.version_id}, created_by_id=added.actor_id)
 
 
 def pdf_for(actor: User, version: DocumentVersion) -> tuple[OpenBlob | None, Job | None]:

@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from search_index.ocr import OcrFailed, OcrUnavailable, needs_ocr, ocr_text
-from webapp.auth.models import User
+from webapp.documents.events import VersionAdded
 from webapp.documents.media import is_scan
 from webapp.documents.models import DocumentVersion
 from webapp.extensions import db
@@ -25,11 +25,10 @@ JOB_KIND = "ocr"
 _SPOOL_LIMIT = 16 * 1024 * 1024
 
 
-def request_ocr(version: DocumentVersion, actor: User | None = None) -> Job | None:
-    """Queue OCR of a new scan (an image, or a PDF that may have no text layer) in the caller's transaction."""
-    if not is_scan(version.media_type) or not current_app.config.get("AUTO_OCR", True):
-        return None
-    return create_job(JOB_KIND, {"version_id": version.id}, actor)
+def request_ocr(added: VersionAdded) -> None:
+    """Subscriber: queue OCR of a new scan (an image, or a PDF that may have no text layer) in its transaction."""
+    if is_scan(added.media_type) and current_app.config.get("AUTO_OCR", True):
+        create_job(JOB_KIND, {"version_id": added.version_id}, created_by_id=added.actor_id)
 
 
 def recognised_text(version: DocumentVersion) -> str:

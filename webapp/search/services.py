@@ -25,18 +25,23 @@ from search_index import (
     extractable,
 )
 from search_index.index import IndexWriter
+from webapp.archive.events import CaseDestroyed
 from webapp.audit.services import record_event
 from webapp.auth.models import User
 from webapp.cases.models import Case
 from webapp.cases.permissions import search_scope
+from webapp.cases.services import require_content_access
 from webapp.dbtypes import utcnow
+from webapp.documents.events import VersionAdded
 from webapp.documents.models import Document, DocumentVersion
+from webapp.documents.services import get_document
 from webapp.exceptions import StorageUnavailable, ValidationError
 from webapp.extensions import db
 from webapp.jobs.models import Job
 from webapp.jobs.services import create_job, enqueue_committed_jobs, runner
 from webapp.runtime import blob_store, search_index
 from webapp.search.models import IndexOutbox, VersionText
+from webapp.signing.events import VersionSigned
 
 log = logging.getLogger(__name__)
 OUTBOX_BATCH = 50
@@ -57,6 +62,17 @@ def enqueue_index(document_id: int) -> None:
 
 def enqueue_removal(document_id: int) -> None:
     db.session.add(IndexOutbox(document_id=document_id, operation="remove"))
+
+
+def index_document(changed: VersionAdded | VersionSigned) -> None:
+    """Subscriber: a new version, or a new signer's name, makes the document's index entry stale."""
+    enqueue_index(changed.document_id)
+
+
+def remove_destroyed(destroyed: CaseDestroyed) -> None:
+    """Subscriber: a destroyed case's documents leave the index."""
+    for document_id in destroyed.document_ids:
+        enqueue_removal(document_id)
 
 
 def drain_after_commit() -> None:
@@ -252,9 +268,6 @@ def check_index() -> Drift:
 
 def similar_documents(actor: User, document_id: int) -> list[SearchHit]:
     """More like this document, among the documents the actor may read (the document itself checked too)."""
-    from webapp.cases.services import require_content_access
-    from webapp.documents.services import get_document  # documents import this module to queue indexing
-
     document = get_document(actor, document_id)
     require_content_access(actor, document.case)
     districts, granted = search_scope(actor)

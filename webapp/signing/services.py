@@ -23,12 +23,13 @@ from webapp.auth.models import User
 from webapp.cases.permissions import can_write_case
 from webapp.documents.models import DocumentVersion
 from webapp.documents.services import get_version
+from webapp.events import publish
 from webapp.exceptions import Conflict, DomainError, Forbidden, NotFound, ValidationError
 from webapp.extensions import db
 from webapp.policy import Action, Actor, allowed
 from webapp.runtime import blob_store, signing_authority
-from webapp.search.services import enqueue_index
 from webapp.signing import cms
+from webapp.signing.events import VersionSigned
 from webapp.signing.models import Signature, SigningCertificate
 from webapp.signing.pki import ALGORITHM, Revoked, fingerprint, subject_name
 
@@ -100,7 +101,7 @@ def sign_version(actor: User, document_id: int, number: int, role: str) -> Signa
     except IntegrityError:
         raise Conflict(f"Версия уже подписана в роли «{role}»", code="already_signed") from None
     record_event(actor, "signature.create", "document", document.id, version=number, signature=signature.id)
-    enqueue_index(document.id)  # the signer's name becomes searchable
+    publish(VersionSigned(document.id, version.id, signature.id, actor.id))
     return signature
 
 

@@ -1,0 +1,43 @@
+"""Facts the cases area publishes (webapp.events); who reacts is decided in webapp.wiring."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CaseFact:
+    """Something happened to a case; each fact has its own type below."""
+
+    case_id: int
+    actor_id: int | None
+
+
+@dataclass(frozen=True)
+class CaseOpened(CaseFact):
+    pass
+
+
+@dataclass(frozen=True)
+class CaseClosed(CaseFact):
+    """Closed, with its retention date set (none for a permanent file)."""
+
+
+@dataclass(frozen=True)
+class CaseReopened(CaseFact):
+    pass
+
+
+@dataclass(frozen=True)
+class HoldSet(CaseFact):
+    """A legal hold: the case may not be destroyed until it is released."""
+
+
+@dataclass(frozen=True)
+class HoldReleased(CaseFact):
+    pass
+
+
+@dataclass(frozen=True)
+class RetentionExtended(CaseFact):
+    """The expert commission extended the retention of a closed case."""
