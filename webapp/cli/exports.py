@@ -11,6 +11,7 @@ from flask.cli import AppGroup, with_appcontext
 from webapp.audit.services import record_event
 from webapp.auth import services as auth_services
 from webapp.cli.common import domain_errors
+from webapp.policy import SYSTEM
 from webapp.uow import commit
 
 
@@ -34,13 +35,13 @@ def export_command(
 
     versions = "all" if all_versions else "approved"
     title = check_export_request(case_numbers, fmt, versions, title)
-    actor = auth_services.find_user(username) if username else None
+    actor = auth_services.find_user(username) if username else SYSTEM
     cases = cases_by_number(actor, case_numbers)
     check_cases_exportable(actor, cases)
     for case in cases:
         record_event(actor, "case.export", "case", case.id, format=fmt, via="cli")
     commit()
-    prepared_by = (actor.full_name, actor.role_label) if actor else ("", "")
+    prepared_by = (actor.full_name, actor.role_label)  # SYSTEM's are empty: no name on the sheets
 
     def progress(fraction: float) -> None:
         click.echo(f"\rexport: {fraction:4.0%}", nl=fraction >= 1, err=True)

@@ -30,6 +30,7 @@ from webapp.exports.seal import Seal
 from webapp.extensions import db
 from webapp.jobs.models import Job
 from webapp.jobs.services import create_job, runner, set_progress
+from webapp.policy import Actor
 from webapp.runtime import blob_store, signing_authority
 
 JOB_KIND = "export"
@@ -54,22 +55,22 @@ def check_export_request(identifiers: Sequence[int | str], fmt: str, versions: s
     return title
 
 
-def check_cases_exportable(actor: User | None, cases: Sequence[Case]) -> None:
-    """The actor may read every case's content (None: the command line, acting for the institution), and no
-    case was destroyed."""
+def check_cases_exportable(actor: Actor, cases: Sequence[Case]) -> None:
+    """The actor may read every case's content (SYSTEM, the command line, acts for the institution and reads
+    every case), and no case was destroyed."""
     for case in cases:
-        if actor is not None:
+        if isinstance(actor, User):
             require_content_access(actor, case)
         if case.status == "destroyed":
             raise Conflict(f"Дело {case.number} уничтожено по акту: выгружать нечего", code="case_destroyed")
 
 
-def cases_by_number(actor: User | None, numbers: Sequence[str]) -> list[Case]:
-    """The cases with these numbers; one the actor may not see (None: sees every case) is «not found»."""
+def cases_by_number(actor: Actor, numbers: Sequence[str]) -> list[Case]:
+    """The cases with these numbers; one the actor may not see (SYSTEM sees every case) is «not found»."""
     cases = []
     for number in numbers:
         case = db.session.scalar(select(Case).where(Case.number == number))
-        if case is None or (actor is not None and not can_read_case(actor, case)):
+        if case is None or (isinstance(actor, User) and not can_read_case(actor, case)):
             raise NotFound(f"Дело {number} не найдено")
         cases.append(case)
     return cases
