@@ -153,8 +153,8 @@ def _copy_every_blob(case: Any, out: Path) -> None:
         keys.append(item.version.blob_key)
         rendition = rendition_of(item.version)
         if rendition is not None:
-            keys.append(rendition.blob_key)
-        keys += [signature.cms_blob_key for signature in item.version.signatures]
+            keys.append(rendition.file.key)
+        keys += [signature.file.key for signature in item.version.signatures]
     with out.open("wb") as target:
         for key in keys:
             with blob_store().open(key) as stream:
@@ -190,9 +190,11 @@ def _fill_case(documents: int) -> str:
     from demo.content import nomenclature_csv_path
     from document_templates import example_values
     from webapp.auth.services import create_user, ensure_district
+    from webapp.blobs.models import StoredFile
     from webapp.cases.schemas import CaseInput
     from webapp.cases.services import open_case
     from webapp.documents import workflow
+    from webapp.documents.media import PDF
     from webapp.documents.schemas import DocumentMeta, Upload
     from webapp.documents.services import add_document
     from webapp.extensions import db
@@ -228,11 +230,9 @@ def _fill_case(documents: int) -> str:
                 renditions[code] = ensure_rendition(version)
             else:
                 made = renditions[code]
-                with blob_store().open(made.blob_key) as stream:
+                with blob_store().open(made.file.key) as stream:
                     stored = blob_store().put(f"{version.blob_key}.bench.pdf", stream)
-                db.session.add(
-                    Rendition(version_id=version.id, blob_key=stored.key, sha256=stored.sha256, size=stored.size)
-                )
+                db.session.add(Rendition(version_id=version.id, file=StoredFile.of(stored, "rendition", PDF)))
             if position % 9 == 0:
                 workflow.submit(specialist, document)
                 workflow.approve(head, document, version.number)

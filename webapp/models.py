@@ -3,7 +3,7 @@
 from webapp.archive.models import ArchiveInventory, DestructionAct
 from webapp.audit.models import AuditChain, AuditEvent
 from webapp.auth.models import AccessRequest, ApiToken, District, User, user_districts
-from webapp.blobs.models import FixityCheck
+from webapp.blobs.models import StoredFile
 from webapp.cases.models import Case, CaseEvent, CaseGrant
 from webapp.documents.models import Document, DocumentTransition, DocumentVersion, PaperSignature
 from webapp.exports.models import Export
@@ -32,7 +32,6 @@ __all__ = [
     "DocumentTransition",
     "DocumentVersion",
     "Export",
-    "FixityCheck",
     "FormTemplate",
     "FormTemplateVersion",
     "IndexOutbox",
@@ -43,6 +42,7 @@ __all__ = [
     "Rendition",
     "Signature",
     "SigningCertificate",
+    "StoredFile",
     "SupportEvent",
     "User",
     "VersionText",

@@ -24,6 +24,7 @@ from tests.webapp.test_pages import _csrf, forget_request_state
 from webapp.auth.access_requests import request_change
 from webapp.auth.models import ApiToken, User
 from webapp.auth.services import create_api_token, create_user
+from webapp.blobs.models import StoredFile
 from webapp.dbtypes import utcnow
 from webapp.exports.models import Export
 from webapp.extensions import db
@@ -313,9 +314,7 @@ def _finished_export(world: World, case_id: int) -> Export:
         job_id=job.id,
         created_by_id=spec1.id,
         expires_at=utcnow() + dt.timedelta(hours=1),
-        blob_key=stored.key,
-        sha256=stored.sha256,
-        size=stored.size,
+        file=StoredFile.of(stored, "export", "application/zip"),
     )
     db.session.add(export)
     db.session.flush()

@@ -22,7 +22,7 @@ from tests.conftest import World, overwrite_blob
 from tests.dying import in_the_app
 from tests.webapp.test_pages import login
 from webapp import create_app
-from webapp.blobs.models import FixityCheck
+from webapp.blobs.models import StoredFile
 from webapp.cli import main
 from webapp.config import Settings
 from webapp.documents.models import DocumentVersion
@@ -68,7 +68,7 @@ def test_fixity_records_ok_then_finds_a_changed_and_a_missing_blob(app: Flask, w
     assert clean.exit_code == 0, clean.output
     assert "0 changed, 0 missing" in clean.output
     with app.app_context():
-        outcomes = {check.blob_key: check.outcome for check in db.session.scalars(select(FixityCheck))}
+        outcomes = {check.key: check.outcome for check in db.session.scalars(select(StoredFile))}
     assert outcomes[version_key(app, first["id"])] == "ok"
 
     store = store_of(app)
@@ -79,7 +79,7 @@ def test_fixity_records_ok_then_finds_a_changed_and_a_missing_blob(app: Flask, w
     assert f"changed: {version_key(app, first['id'])}" in found.output
     assert f"missing: {version_key(app, second['id'])}" in found.output
     with app.app_context():
-        check = db.session.get(FixityCheck, version_key(app, first["id"]))
+        check = db.session.scalar(select(StoredFile).where(StoredFile.key == version_key(app, first["id"])))
         assert check is not None and check.outcome == "mismatch" and check.found_sha256 != check.expected_sha256
 
 

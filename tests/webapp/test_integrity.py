@@ -22,7 +22,7 @@ from werkzeug.serving import make_server
 from storage import ContentMismatch
 from tests.conftest import World, overwrite_blob
 from tests.webapp.test_pages import login
-from webapp.blobs.models import FixityCheck
+from webapp.blobs.models import StoredFile
 from webapp.cli import main
 from webapp.documents.models import DocumentVersion
 from webapp.exports.models import Export
@@ -53,7 +53,7 @@ def _changed(app: Flask, document_id: int, position: int = 3) -> tuple[str, byte
 
 def _marked(app: Flask, key: str, found: bytes) -> None:
     with app.app_context():
-        check = db.session.get(FixityCheck, key)
+        check = db.session.scalar(select(StoredFile).where(StoredFile.key == key))
         assert check is not None and check.outcome == "mismatch"
         assert check.found_sha256 == hashlib.sha256(found).hexdigest() != check.expected_sha256
 

@@ -23,9 +23,11 @@ from webapp.archive.paperwork import DestructionActPaper, destruction_act_docx
 from webapp.archive.sheets import paper_case
 from webapp.audit.services import record_event
 from webapp.auth.models import User
+from webapp.blobs.models import StoredFile
 from webapp.blobs.retention import lock_in_force
 from webapp.cases.lifecycle import record_case_event
 from webapp.cases.models import Case
+from webapp.documents.media import DOCX
 from webapp.documents.models import Document, DocumentVersion, PaperSignature
 from webapp.events import publish
 from webapp.exceptions import Conflict, NotFound, ValidationError
@@ -175,7 +177,7 @@ def approve_act(actor: User, act_id: int, *, today: dt.date) -> tuple[Destructio
     act.status, act.approved_on, act.approved_by = "approved", today, actor
     db.session.flush()
     stored = store_docx("destruction-acts", act.year, act.number, act_docx(act))
-    act.docx_blob_key, act.docx_sha256 = stored.key, stored.sha256
+    act.docx_file = StoredFile.of(stored, "destruction_act", DOCX)
     record_event(actor, "destruction_act.approve", "destruction_act", act.id, cases=len(cases))
     return act, create_job(JOB_KIND, {"act_id": act.id}, actor)
 
@@ -215,14 +217,14 @@ def act_docx(act: DestructionAct) -> bytes:
 def act_file(actor: User, act_id: int, kind: str) -> tuple[DestructionAct, bytes]:
     """An approved act is read as it was written down; a draft is rendered now. Reading is audited."""
     act = get_act(actor, act_id)
-    if act.docx_blob_key is None:
+    if act.docx_file is None:
         docx = act_docx(act)
         data = docx if kind == "docx" else pdf_bytes(docx)
     else:
-        docx = read_blob(act.docx_blob_key, act.docx_sha256, "destruction_act")
-        if kind == "pdf" and act.pdf_blob_key is None:
-            act.pdf_blob_key = store_pdf_of(act.docx_blob_key, docx)
-        data = docx if kind == "docx" else read_blob(act.pdf_blob_key or "")
+        docx = read_blob(act.docx_file)
+        if kind == "pdf" and act.pdf_file is None:
+            act.pdf_file = store_pdf_of(act.docx_file, docx)
+        data = docx if kind == "docx" or act.pdf_file is None else read_blob(act.pdf_file)
     record_event(actor, f"destruction_act.read_{kind}", "destruction_act", act.id)
     return act, data
 
@@ -261,11 +263,11 @@ def _destroy(approver: User, case: Case, act_label: str) -> None:
     document_ids = list(db.session.scalars(select(Document.id).where(Document.case_id == case.id)).all())
     versions = db.session.scalars(select(DocumentVersion).where(DocumentVersion.document_id.in_(document_ids))).all()
     version_ids = [version.id for version in versions]
-    keys = [version.blob_key for version in versions] + list(
-        db.session.scalars(select(Rendition.blob_key).where(Rendition.version_id.in_(version_ids))).all()
-    )
+    renditions = db.session.scalars(select(Rendition).where(Rendition.version_id.in_(version_ids))).all()
+    files = [version.file for version in versions] + [rendition.file for rendition in renditions]
     store = blob_store()
-    for key in keys:  # deleting is idempotent: a retry deletes what is left
+    for file in files:  # deleting is idempotent: a retry deletes what is left
+        key = file.key
         try:
             store.delete(key)
         except StorageError:
@@ -275,6 +277,7 @@ def _destroy(approver: User, case: Case, act_label: str) -> None:
                     f"Хранилище не даёт удалить файлы дела: блокировка хранения до {locked:%d.%m.%Y}"
                 ) from None
             raise JobFailed("Хранилище недоступно: уничтожение прервано, повторите задачу") from None
+        file.deleted_at = file.deleted_at or dt.datetime.now(dt.UTC)
     # Versions are immutable for everyone else; destruction by an approved act is the one sanctioned change.
     db.session.execute(
         update(DocumentVersion).where(DocumentVersion.id.in_(version_ids)).values(form_data=None, comment="")

@@ -11,7 +11,8 @@ from flask import Response, send_file
 
 from document_templates.pdf import ConversionFailed, ConversionUnavailable, convert_to_pdf
 from storage import StoredBlob
-from webapp.blobs.integrity import BlobRef, open_blob, read_checked
+from webapp.blobs.integrity import file_ref, open_blob, read_checked
+from webapp.blobs.models import StoredFile
 from webapp.documents.media import DOCX, PDF
 from webapp.exceptions import StorageUnavailable
 from webapp.jobs.programs import run_program
@@ -23,15 +24,16 @@ def store_docx(kind: str, year: int, number: int, data: bytes) -> StoredBlob:
     return blob_store().put(key, io.BytesIO(data), media_type=DOCX)
 
 
-def read_blob(key: str, sha256: str | None = None, kind: str = "inventory") -> bytes:
+def read_blob(file: StoredFile) -> bytes:
     """The kept file, checked against the SHA-256 recorded when it was kept (where one was)."""
-    return read_checked(open_blob(BlobRef(kind, key, sha256)))
+    return read_checked(open_blob(file_ref(file)))
 
 
-def store_pdf_of(docx_key: str, docx: bytes) -> str:
-    """Convert kept paperwork to PDF and keep the PDF beside it; returns its key."""
+def store_pdf_of(docx_file: StoredFile, docx: bytes) -> StoredFile:
+    """Convert kept paperwork to PDF and keep the PDF beside it; returns its record."""
     pdf = pdf_bytes(docx)
-    return blob_store().put(f"{docx_key}.{secrets.token_hex(4)}.pdf", io.BytesIO(pdf), media_type=PDF).key
+    stored = blob_store().put(f"{docx_file.key}.{secrets.token_hex(4)}.pdf", io.BytesIO(pdf), media_type=PDF)
+    return StoredFile.of(stored, docx_file.kind, PDF)
 
 
 def pdf_bytes(docx: bytes) -> bytes:

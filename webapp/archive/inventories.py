@@ -14,8 +14,10 @@ from webapp.archive.paperwork import InventoryPaper, inventory_docx
 from webapp.archive.sheets import paper_case
 from webapp.audit.services import record_event
 from webapp.auth.models import User
+from webapp.blobs.models import StoredFile
 from webapp.cases.lifecycle import record_case_event
 from webapp.cases.models import Case
+from webapp.documents.media import DOCX
 from webapp.exceptions import NotFound, ValidationError
 from webapp.extensions import db
 from webapp.nomenclature.models import NomenclatureEntry
@@ -79,8 +81,7 @@ def compile_inventory(actor: User, year: int, retention_class: str, *, today: dt
         case_count=len(cases),
         compiled_on=today,
         compiled_by_id=actor.id,
-        docx_blob_key=stored.key,
-        docx_sha256=stored.sha256,
+        docx_file=StoredFile.of(stored, "inventory", DOCX),
     )
     db.session.add(inventory)
     db.session.flush()
@@ -115,12 +116,12 @@ def cases_of_inventory(inventory: ArchiveInventory) -> Sequence[Case]:
 def inventory_file(actor: User, inventory_id: int, kind: str) -> tuple[ArchiveInventory, bytes]:
     """The kept DOCX, or its PDF (made on first request and kept). Reading is audited."""
     inventory = get_inventory(actor, inventory_id)
-    docx = read_blob(inventory.docx_blob_key, inventory.docx_sha256)
+    docx = read_blob(inventory.docx_file)
     if kind == "docx":
         data = docx
     else:
-        if inventory.pdf_blob_key is None:
-            inventory.pdf_blob_key = store_pdf_of(inventory.docx_blob_key, docx)
-        data = read_blob(inventory.pdf_blob_key)
+        if inventory.pdf_file is None:
+            inventory.pdf_file = store_pdf_of(inventory.docx_file, docx)
+        data = read_blob(inventory.pdf_file)
     record_event(actor, f"inventory.read_{kind}", "inventory", inventory.id)
     return inventory, data

@@ -8,6 +8,7 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.auth.models import User
+from webapp.blobs.models import StoredFile
 from webapp.dbtypes import UTCDateTime, utcnow
 from webapp.extensions import Base
 
@@ -39,11 +40,16 @@ class ArchiveInventory(Base):
     compiled_on: Mapped[dt.date]
     compiled_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    docx_blob_key: Mapped[str] = mapped_column(String(512))
-    docx_sha256: Mapped[str] = mapped_column(String(64))
-    pdf_blob_key: Mapped[str | None] = mapped_column(String(512))
+    docx_file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id"))
+    pdf_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))  # made when first asked for
 
     compiled_by: Mapped[User] = relationship(lazy="joined")
+    docx_file: Mapped[StoredFile] = relationship(lazy="joined", foreign_keys=[docx_file_id])
+    pdf_file: Mapped[StoredFile | None] = relationship(lazy="joined", foreign_keys=[pdf_file_id])
+
+    @property
+    def docx_sha256(self) -> str | None:
+        return self.docx_file.sha256
 
     @property
     def class_label(self) -> str:
@@ -72,12 +78,17 @@ class DestructionAct(Base):
     executed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Written when the act is approved; a draft is rendered from the database each time it is read.
-    docx_blob_key: Mapped[str | None] = mapped_column(String(512))
-    docx_sha256: Mapped[str | None] = mapped_column(String(64))
-    pdf_blob_key: Mapped[str | None] = mapped_column(String(512))
+    docx_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))
+    pdf_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))
 
     drafted_by: Mapped[User] = relationship(lazy="joined", foreign_keys=[drafted_by_id])
     approved_by: Mapped[User | None] = relationship(lazy="joined", foreign_keys=[approved_by_id])
+    docx_file: Mapped[StoredFile | None] = relationship(lazy="joined", foreign_keys=[docx_file_id])
+    pdf_file: Mapped[StoredFile | None] = relationship(lazy="joined", foreign_keys=[pdf_file_id])
+
+    @property
+    def docx_sha256(self) -> str | None:
+        return self.docx_file.sha256 if self.docx_file else None
 
     @property
     def status_label(self) -> str:

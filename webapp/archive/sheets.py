@@ -52,7 +52,7 @@ def _pages(version: DocumentVersion) -> int:
             with blob_store().open_seekable(version.blob_key) as stream:
                 return _pdf_pages(stream)
         if rendition is not None:
-            with blob_store().open_seekable(rendition.blob_key) as stream:
+            with blob_store().open_seekable(rendition.file.key) as stream:
                 return _pdf_pages(stream)
         if version.media_type == DOCX:
             with blob_store().open_seekable(version.blob_key) as stream:

@@ -17,11 +17,11 @@ def fixity() -> dict[str, Any]:
         "counts": counts,
         "failing": [
             {
-                "key": check.blob_key,
-                "kind": check.kind,
-                "outcome": check.outcome,
-                "checked_at": check.checked_at.isoformat(),
+                "key": file.key,
+                "kind": file.kind,
+                "outcome": file.outcome,
+                "checked_at": file.last_checked_at.isoformat() if file.last_checked_at else None,
             }
-            for check in failing
+            for file in failing
         ],
     }

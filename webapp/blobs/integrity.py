@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, scoped_session
 
 from storage import ContentMismatch, verified_chunks
 from storage.base import HASH_CHUNK
-from webapp.blobs.models import FixityCheck
+from webapp.blobs.models import StoredFile
 from webapp.extensions import db
 from webapp.runtime import blob_store
 
@@ -54,8 +54,12 @@ class OpenBlob:
     ref: BlobRef | None
 
 
+def file_ref(file: StoredFile) -> BlobRef:
+    return BlobRef(file.kind, file.key, file.sha256, file.media_type, file.size)
+
+
 def version_ref(version: DocumentVersion) -> BlobRef:
-    return BlobRef("version", version.blob_key, version.sha256, version.media_type, version.size)
+    return file_ref(version.file)
 
 
 def open_blob(ref: BlobRef) -> OpenBlob:
@@ -92,13 +96,10 @@ def copy_checked(ref: BlobRef, target: Path) -> None:
 def record_check(
     session: Session | scoped_session[Any], ref: BlobRef, outcome: str, found: str | None, now: dt.datetime
 ) -> None:
-    """The outcome of reading the blob back, in its fixity row (one per key: the latest check)."""
-    check = session.get(FixityCheck, ref.key)
-    if check is None:
-        check = FixityCheck(blob_key=ref.key)
-        session.add(check)
-    check.kind, check.checked_at, check.outcome = ref.kind, now, outcome
-    check.expected_sha256, check.found_sha256 = ref.sha256, found
+    """The outcome of reading the blob back, on its stored file's record (the latest check)."""
+    file = session.scalar(select(StoredFile).where(StoredFile.key == ref.key))
+    if file is not None:
+        file.last_checked_at, file.outcome, file.found_sha256 = now, outcome, found
 
 
 def _recording(chunks: Chunks, ref: BlobRef, engine: Engine) -> Chunks:

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import select, union_all
 
 from storage import BlobStore, StorageError
 from storage.base import LegalHolds, RetentionLocks
+from webapp.blobs.models import StoredFile
 from webapp.cases.events import CaseFact
 from webapp.cases.models import Case
 from webapp.documents.models import Document, DocumentVersion
@@ -46,13 +47,15 @@ def lock_date(case: Case, today: dt.date) -> dt.date | None:
 
 
 def case_keys(case_id: int) -> list[str]:
+    """The keys of the case's stored files: its versions, their PDF copies and signatures."""
     versions = select(DocumentVersion.id).join(Document).where(Document.case_id == case_id)
-    queries = (
-        select(DocumentVersion.blob_key).where(DocumentVersion.id.in_(versions)),
-        select(Rendition.blob_key).where(Rendition.version_id.in_(versions)),
-        select(Signature.cms_blob_key).where(Signature.version_id.in_(versions)),
+    owned = union_all(
+        select(DocumentVersion.file_id).where(DocumentVersion.id.in_(versions)),
+        select(Rendition.file_id).where(Rendition.version_id.in_(versions)),
+        select(Signature.file_id).where(Signature.version_id.in_(versions)),
     )
-    return [key for query in queries for key in db.session.scalars(query)]
+    query = select(StoredFile.key).where(StoredFile.id.in_(owned)).order_by(StoredFile.id)
+    return list(db.session.scalars(query))
 
 
 def apply_retention(case: Case, store: RetentionLocks, *, today: dt.date | None = None) -> int:

@@ -8,24 +8,16 @@ import datetime as dt
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import Select, func, null, select, true
+from sqlalchemy import Select, func, or_, select
 
 from storage import BlobNotFound, BlobStore, StorageError
-from webapp.archive.models import ArchiveInventory, DestructionAct
 from webapp.auth.models import User
-from webapp.blobs.integrity import BlobRef, record_check
-from webapp.blobs.models import FixityCheck
-from webapp.cases.models import Case
-from webapp.documents.models import Document, DocumentVersion
-from webapp.exports.models import Export
+from webapp.blobs.integrity import BlobRef, file_ref, record_check
+from webapp.blobs.models import StoredFile
 from webapp.extensions import db
-from webapp.forms.models import FormTemplateVersion
 from webapp.policy import Action, require
-from webapp.renditions.models import Rendition
 from webapp.runtime import blob_store
-from webapp.signing.models import Signature
 from webapp.uow import commit
 
 GC_GRACE = dt.timedelta(hours=24)  # far longer than any upload can take between its blob and its row
@@ -34,48 +26,22 @@ GC_GRACE = dt.timedelta(hours=24)  # far longer than any upload can take between
 UNFINISHED_GRACE = dt.timedelta(hours=1)
 
 
-MEDIA_TYPES = {
-    "rendition": "application/pdf",
-    "signature": "application/pkcs7-signature",
-    "template": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "inventory": "application/octet-stream",
-    "destruction_act": "application/octet-stream",
-    "export": "application/octet-stream",
-}
+def stored_files(*, deleted: bool = False) -> Select[StoredFile]:
+    """The stored files expected to exist; `deleted` adds those whose bytes were deleted on purpose (a destroyed
+    case's versions and PDF copies, expired exports: their signatures stay, holding only a digest)."""
+    query = select(StoredFile).order_by(StoredFile.id)
+    return query if deleted else query.where(StoredFile.deleted_at.is_(None))
 
 
-def referenced_blobs(*, destroyed: bool = False) -> Iterator[BlobRef]:
-    """Every blob the database refers to and expects to exist. The contents of destroyed cases are gone by
-    design (their signatures stay: they hold only a digest); `destroyed` lists their keys too."""
-    live = Document.case_id.in_(select(Case.id).where(Case.status != "destroyed")) if not destroyed else true()
-    versions = select(DocumentVersion.blob_key, DocumentVersion.sha256, DocumentVersion.media_type)
-    for key, sha256, media_type in db.session.execute(versions.join(Document).where(live)):
-        yield BlobRef(kind="version", key=key, sha256=sha256, media_type=media_type)
-    sources: list[tuple[str, Select[Any, Any]]] = [
-        (
-            "rendition",
-            select(Rendition.blob_key, Rendition.sha256)
-            .join(DocumentVersion, Rendition.version_id == DocumentVersion.id)
-            .join(Document)
-            .where(live),
-        ),
-        ("signature", select(Signature.cms_blob_key, Signature.cms_sha256)),
-        ("template", select(FormTemplateVersion.docx_blob_key, FormTemplateVersion.docx_sha256)),
-        ("inventory", select(ArchiveInventory.docx_blob_key, ArchiveInventory.docx_sha256)),
-        ("inventory", select(ArchiveInventory.pdf_blob_key, null())),
-        ("destruction_act", select(DestructionAct.docx_blob_key, DestructionAct.docx_sha256)),
-        ("destruction_act", select(DestructionAct.pdf_blob_key, null())),
-        ("export", select(Export.blob_key, Export.sha256)),
-    ]
-    for kind, query in sources:
-        for key, sha256 in db.session.execute(query):
-            if key:
-                yield BlobRef(kind=kind, key=key, sha256=sha256, media_type=MEDIA_TYPES[kind])
+def referenced_blobs() -> Iterator[BlobRef]:
+    """Every blob the database refers to and expects to exist."""
+    for file in db.session.scalars(stored_files()):
+        yield file_ref(file)
 
 
 def referenced_keys() -> set[str]:
-    """Every key any row names, destroyed cases' included (what gc must never touch)."""
-    return {ref.key for ref in referenced_blobs(destroyed=True)}
+    """Every key recorded, deleted files' included (what gc must never touch)."""
+    return set(db.session.scalars(select(StoredFile.key)))
 
 
 # -- fixity -------------------------------------------------------------------------------------------------
@@ -104,11 +70,11 @@ def run_fixity(
     """Read back every referenced blob (or a random `sample` of them, or those not checked for
     `unchecked_days`), hash it, compare with the database and record the outcome per blob."""
     now = now or dt.datetime.now(dt.UTC)
-    refs = list(referenced_blobs())
+    query = stored_files()
     if unchecked_days is not None:
         since = now - dt.timedelta(days=unchecked_days)
-        recent = set(db.session.scalars(select(FixityCheck.blob_key).where(FixityCheck.checked_at >= since)))
-        refs = [ref for ref in refs if ref.key not in recent]
+        query = query.where(or_(StoredFile.last_checked_at.is_(None), StoredFile.last_checked_at < since))
+    refs = [file_ref(file) for file in db.session.scalars(query)]
     if sample is not None and sample < len(refs):
         refs = random.SystemRandom().sample(refs, sample)
     store = blob_store()
@@ -146,16 +112,20 @@ def require_admin(actor: User) -> None:
     require(actor, Action.SEE_STORAGE)
 
 
-def fixity_overview() -> tuple[dict[str, int], list[FixityCheck], dt.datetime | None]:
-    """(count per outcome, the failing blobs, the latest check) for the admin page."""
-    rows = db.session.execute(select(FixityCheck.outcome, func.count()).group_by(FixityCheck.outcome))
+def fixity_overview() -> tuple[dict[str, int], list[StoredFile], dt.datetime | None]:
+    """(count per outcome, the failing files, the latest check) for the admin page."""
+    checked = StoredFile.outcome.is_not(None)
+    rows = db.session.execute(select(StoredFile.outcome, func.count()).where(checked).group_by(StoredFile.outcome))
     counts = {str(outcome): int(count) for outcome, count in rows}
     failing = list(
         db.session.scalars(
-            select(FixityCheck).where(FixityCheck.outcome != "ok").order_by(FixityCheck.checked_at.desc()).limit(200)
+            select(StoredFile)
+            .where(checked, StoredFile.outcome != "ok")
+            .order_by(StoredFile.last_checked_at.desc())
+            .limit(200)
         )
     )
-    latest = db.session.scalar(select(func.max(FixityCheck.checked_at)))
+    latest = db.session.scalar(select(func.max(StoredFile.last_checked_at)))
     return counts, failing, latest
 
 

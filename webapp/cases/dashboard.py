@@ -78,9 +78,9 @@ def dashboard(actor: User, today: dt.date) -> Dashboard:
         )
         board.retention_expired = db.session.scalar(expired) or 0
     if allowed(actor, Action.SEE_STORAGE):
-        from webapp.blobs.models import FixityCheck
+        from webapp.blobs.models import StoredFile
 
-        failures = select(func.count()).select_from(FixityCheck).where(FixityCheck.outcome != "ok")
+        failures = select(func.count()).select_from(StoredFile).where(StoredFile.outcome != "ok")
         board.fixity_failures = db.session.scalar(failures) or 0
     if allowed(actor, Action.WRITE_CASES):
         latest = select(DocumentVersion).join(Document).join(Case).where(Case.status != "destroyed")

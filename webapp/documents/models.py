@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, event, false
+from sqlalchemy import JSON, ColumnElement, ForeignKey, String, Text, UniqueConstraint, event, false
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.auth.models import User
+from webapp.blobs.models import StoredFile, key_of
 from webapp.cases.models import Case
 from webapp.dbtypes import UTCDateTime, utcnow
 from webapp.extensions import Base
@@ -83,10 +85,7 @@ class DocumentVersion(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
     number: Mapped[int]
-    blob_key: Mapped[str] = mapped_column(String(512), unique=True)
-    sha256: Mapped[str] = mapped_column(String(64))
-    size: Mapped[int]
-    media_type: Mapped[str] = mapped_column(String(120))
+    file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id"), unique=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     comment: Mapped[str] = mapped_column(Text, default="")
@@ -97,12 +96,36 @@ class DocumentVersion(Base):
     signed_on_paper: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     document: Mapped[Document] = relationship(back_populates="versions")
+    file: Mapped[StoredFile] = relationship(lazy="joined")
     author: Mapped[User] = relationship(lazy="joined")
     template_version: Mapped[FormTemplateVersion | None] = relationship(lazy="joined")
     paper_signatures: Mapped[list[PaperSignature]] = relationship(order_by="PaperSignature.position", lazy="selectin")
     signatures: Mapped[list[Signature]] = relationship(
         order_by="Signature.id", lazy="selectin", back_populates="version", viewonly=True
     )
+
+    @hybrid_property
+    def blob_key(self) -> str:
+        return self.file.key
+
+    @blob_key.inplace.expression
+    @classmethod
+    def _blob_key_expression(cls) -> ColumnElement[str]:
+        return key_of(cls.file_id)
+
+    @property
+    def sha256(self) -> str:
+        assert self.file.sha256 is not None  # recorded for every version since the first
+        return self.file.sha256
+
+    @property
+    def size(self) -> int:
+        assert self.file.size is not None
+        return self.file.size
+
+    @property
+    def media_type(self) -> str:
+        return self.file.media_type
 
 
 class PaperSignature(Base):

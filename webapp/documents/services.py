@@ -14,6 +14,7 @@ from storage import BlobExists, version_key
 from webapp.audit.services import record_event
 from webapp.auth.models import User
 from webapp.blobs.integrity import OpenBlob, version_ref
+from webapp.blobs.models import StoredFile
 from webapp.cases.models import Case
 from webapp.cases.permissions import can_see_case, can_write_case
 from webapp.cases.services import get_case, require_content_access
@@ -164,10 +165,7 @@ def _store_version(
     version = DocumentVersion(
         document_id=document.id,
         number=number,
-        blob_key=stored.key,
-        sha256=stored.sha256,
-        size=stored.size,
-        media_type=media_type,
+        file=StoredFile.of(stored, "version", media_type),
         author_id=actor.id,
         comment=comment,
         template_version_id=form.template_version_id if form else None,

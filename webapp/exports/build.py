@@ -16,7 +16,7 @@ from PIL import Image, ImageSequence, UnidentifiedImageError
 from sqlalchemy import select
 
 from storage import ContentMismatch
-from webapp.blobs.integrity import BlobRef, copy_checked, version_ref
+from webapp.blobs.integrity import copy_checked, file_ref, version_ref
 from webapp.cases.models import Case
 from webapp.documents.media import PDF
 from webapp.documents.models import Document, DocumentTransition, DocumentVersion
@@ -210,7 +210,7 @@ def _version_pdf(version: DocumentVersion, stem: Path, target: Path) -> str:
                 rendition = ensure_rendition(version)
             except JobFailed as exc:
                 return f"PDF-копия не сделана: {exc}"
-        copy_checked(BlobRef("rendition", rendition.blob_key, rendition.sha256, PDF, rendition.size), target)
+        copy_checked(file_ref(rendition.file), target)
         return ""
     return "Формат файла не переводится в PDF"
 

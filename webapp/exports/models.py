@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, String
+from sqlalchemy import JSON, ColumnElement, ForeignKey, String
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.auth.models import User
+from webapp.blobs.models import StoredFile, live_key_of
 from webapp.dbtypes import UTCDateTime, utcnow
 from webapp.extensions import Base
 from webapp.jobs.models import Job
@@ -29,13 +31,30 @@ class Export(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
-    blob_key: Mapped[str | None] = mapped_column(String(512))  # once made; None again once deleted
-    sha256: Mapped[str | None] = mapped_column(String(64))
-    size: Mapped[int | None] = mapped_column(BigInteger)
+    file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))  # once made
     deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     job: Mapped[Job] = relationship(lazy="joined")
     created_by: Mapped[User | None] = relationship(lazy="joined")
+    file: Mapped[StoredFile | None] = relationship(lazy="joined")
+
+    @hybrid_property
+    def blob_key(self) -> str | None:
+        """The key of the file once made; None again once it is deleted."""
+        return self.file.key if self.file is not None and self.file.deleted_at is None else None
+
+    @blob_key.inplace.expression
+    @classmethod
+    def _blob_key_expression(cls) -> ColumnElement[str | None]:
+        return live_key_of(cls.file_id)
+
+    @property
+    def sha256(self) -> str | None:
+        return self.file.sha256 if self.file is not None else None
+
+    @property
+    def size(self) -> int | None:
+        return self.file.size if self.file is not None else None
 
     @property
     def is_hearing(self) -> bool:

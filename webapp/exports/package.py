@@ -27,7 +27,7 @@ from typing import Any
 import bagit
 
 from storage import ContentMismatch
-from webapp.blobs.integrity import BlobRef, copy_checked, version_ref
+from webapp.blobs.integrity import BlobRef, copy_checked, file_ref, version_ref
 from webapp.cases.models import Case
 from webapp.documents.media import EXTENSIONS
 from webapp.exports.build import CaseFile, Item, damaged, write_case_file
@@ -123,7 +123,7 @@ def _originals(bag: Path, folder: str, case: Case, item: Item) -> list[dict[str,
     signature_files = []
     for number, signature in enumerate(version.signatures, start=1):
         path = f"{stem}-s{number}.p7s"
-        _copy(BlobRef("signature", signature.cms_blob_key, signature.cms_sha256), bag / path, item)
+        _copy(file_ref(signature.file), bag / path, item)
         signer = {
             "name": signature.signer.full_name,
             "role": signature.role,

@@ -16,7 +16,8 @@ from sqlalchemy import select
 from storage import StorageError
 from webapp.audit.services import record_event
 from webapp.auth.models import User
-from webapp.blobs.integrity import BlobRef, OpenBlob, open_blob
+from webapp.blobs.integrity import OpenBlob, file_ref, open_blob
+from webapp.blobs.models import StoredFile
 from webapp.cases.models import Case
 from webapp.cases.permissions import can_read_case
 from webapp.cases.services import get_case, require_content_access
@@ -124,9 +125,9 @@ def open_export(actor: User, export_id: int) -> tuple[Export, OpenBlob]:
     export = get_export(actor, export_id)
     if export.deleted_at is not None or export.expires_at <= utcnow():
         raise Gone("Срок хранения выгрузки истёк: сформируйте её заново", code="export_expired")
-    if export.blob_key is None:
+    if export.file is None or export.blob_key is None:
         raise Conflict("Выгрузка ещё формируется", code="export_not_ready")
-    blob = open_blob(BlobRef("export", export.blob_key, export.sha256, MEDIA_TYPES[export.format], export.size))
+    blob = open_blob(file_ref(export.file))
     record_event(actor, "export.download", "export", export.id, cases=export.case_ids)
     return export, blob
 
@@ -145,12 +146,13 @@ def purge_expired_exports(now: dt.datetime | None = None) -> int:
     for export in candidates:
         if export.expires_at > now and not destroyed.intersection(export.case_ids):
             continue
-        if export.blob_key is not None:
+        if export.file is not None and export.file.deleted_at is None:
             try:
-                blob_store().delete(export.blob_key)
+                blob_store().delete(export.file.key)
             except StorageError:  # the others are still purged; this one is tried again next time
                 continue
-        export.blob_key, export.deleted_at = None, now
+            export.file.deleted_at = now
+        export.deleted_at = now
         purged += 1
     return purged
 
@@ -179,7 +181,7 @@ def make_export(job: Job) -> None:
             stored = blob_store().put(f"exports/{year}/{export_id}-{secrets.token_hex(4)}.{fmt}", stream)
     export = db.session.get(Export, export_id)
     assert export is not None
-    export.blob_key, export.sha256, export.size = stored.key, stored.sha256, stored.size
+    export.file = StoredFile.of(stored, "export", MEDIA_TYPES[fmt])
     job.result = {"export_id": export_id}
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from webapp.blobs.models import StoredFile
 from webapp.dbtypes import UTCDateTime, utcnow
 from webapp.extensions import Base
 
@@ -40,10 +41,15 @@ class FormTemplateVersion(Base):
     template_id: Mapped[int] = mapped_column(ForeignKey("form_templates.id"), index=True)
     number: Mapped[int]
     manifest: Mapped[dict[str, Any]] = mapped_column(JSON)
-    docx_blob_key: Mapped[str] = mapped_column(String(512))
-    docx_sha256: Mapped[str] = mapped_column(String(64))
+    file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id"))  # the layout (DOCX)
     source: Mapped[str] = mapped_column(String(20))  # "builtin" or "upload"
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     template: Mapped[FormTemplate] = relationship(back_populates="versions")
+    file: Mapped[StoredFile] = relationship(lazy="joined")
+
+    @property
+    def docx_sha256(self) -> str:
+        assert self.file.sha256 is not None
+        return self.file.sha256

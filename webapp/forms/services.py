@@ -16,6 +16,7 @@ from werkzeug.datastructures import FileStorage
 import document_templates as forms
 from webapp.audit.services import record_event
 from webapp.auth.models import User
+from webapp.blobs.models import StoredFile
 from webapp.documents import services as documents
 from webapp.documents.media import DOCX, sniff_media_type
 from webapp.documents.models import Document, DocumentVersion
@@ -117,8 +118,7 @@ def _add_template_version(
         template_id=template.id,
         number=number,
         manifest=manifest,
-        docx_blob_key=stored.key,
-        docx_sha256=stored.sha256,
+        file=StoredFile.of(stored, "template", DOCX),
         source=source,
         created_by_id=actor.id,
     )
@@ -220,7 +220,7 @@ def _validated(manifest: forms.Manifest, fields: Any) -> forms.FormValues:
 
 
 def _render(version: FormTemplateVersion, manifest: forms.Manifest, values: forms.FormValues) -> bytes:
-    with blob_store().open(version.docx_blob_key) as stream:
+    with blob_store().open(version.file.key) as stream:
         template = stream.read()
     try:
         return forms.render_docx(manifest, template, values)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ForeignKey
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from webapp.blobs.models import StoredFile
 from webapp.dbtypes import UTCDateTime, utcnow
 from webapp.extensions import Base
 
@@ -17,7 +18,7 @@ class Rendition(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("document_versions.id"), unique=True)
-    blob_key: Mapped[str] = mapped_column(String(512), unique=True)
-    sha256: Mapped[str] = mapped_column(String(64))
-    size: Mapped[int]
+    file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id"), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    file: Mapped[StoredFile] = relationship(lazy="joined")

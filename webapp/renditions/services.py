@@ -14,7 +14,8 @@ from document_templates.pdf import ConversionFailed, ConversionUnavailable, conv
 from storage import ContentMismatch, StoredBlob
 from webapp.audit.services import record_event
 from webapp.auth.models import User
-from webapp.blobs.integrity import BlobRef, OpenBlob, copy_checked, open_blob, version_ref
+from webapp.blobs.integrity import BlobRef, OpenBlob, copy_checked, file_ref, open_blob, version_ref
+from webapp.blobs.models import StoredFile
 from webapp.documents.events import VersionAdded
 from webapp.documents.media import DOCX, ODT, PDF, TEXT, XLSX
 from webapp.documents.models import DocumentVersion
@@ -41,11 +42,11 @@ def pdf_for(actor: User, version: DocumentVersion) -> tuple[OpenBlob | None, Job
     document_id, number = version.document_id, version.number
     if version.media_type == PDF:
         record_event(actor, "version.read_pdf", "document", document_id, version=number)
-        return open_blob(BlobRef("version", version.blob_key, version.sha256, PDF, version.size)), None
+        return open_blob(file_ref(version.file)), None
     rendition = rendition_of(version)
     if rendition is not None:
         record_event(actor, "version.read_pdf", "document", document_id, version=number)
-        return open_blob(BlobRef("rendition", rendition.blob_key, rendition.sha256, PDF, rendition.size)), None
+        return open_blob(file_ref(rendition.file)), None
     if version.media_type not in CONVERTIBLE:
         raise UnsupportedMediaType("Для этого типа файла PDF-копия не делается: скачайте оригинал")
     if soffice_path() is None:
@@ -87,7 +88,7 @@ def ensure_rendition(version: DocumentVersion) -> Rendition:
     source, version_id = version_ref(version), version.id
     db.session.commit()  # hold no database lock during the slow conversion
     stored = _convert_and_store(source)
-    rendition = Rendition(version_id=version_id, blob_key=stored.key, sha256=stored.sha256, size=stored.size)
+    rendition = Rendition(version_id=version_id, file=StoredFile.of(stored, "rendition", PDF))
     db.session.add(rendition)
     try:
         db.session.commit()

@@ -8,6 +8,7 @@ from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.auth.models import User
+from webapp.blobs.models import StoredFile
 from webapp.dbtypes import UTCDateTime, utcnow
 from webapp.documents.models import DocumentVersion
 from webapp.extensions import Base
@@ -48,9 +49,14 @@ class Signature(Base):
     role: Mapped[str] = mapped_column(String(100))
     signed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     algorithm: Mapped[str] = mapped_column(String(60))
-    cms_blob_key: Mapped[str] = mapped_column(String(512), unique=True)
-    cms_sha256: Mapped[str] = mapped_column(String(64))
+    file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id"), unique=True)  # the CMS (.p7s)
 
     version: Mapped[DocumentVersion] = relationship(lazy="joined", back_populates="signatures")
     signer: Mapped[User] = relationship(lazy="joined")
     certificate: Mapped[SigningCertificate] = relationship(lazy="joined")
+    file: Mapped[StoredFile] = relationship(lazy="joined")
+
+    @property
+    def cms_sha256(self) -> str:
+        assert self.file.sha256 is not None
+        return self.file.sha256

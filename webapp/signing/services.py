@@ -20,6 +20,7 @@ from document_templates.manifest import Manifest
 from storage import StorageError, version_key
 from webapp.audit.services import record_event
 from webapp.auth.models import User
+from webapp.blobs.models import StoredFile
 from webapp.cases.permissions import can_write_case
 from webapp.documents.models import DocumentVersion
 from webapp.documents.services import get_version
@@ -91,8 +92,7 @@ def sign_version(actor: User, document_id: int, number: int, role: str) -> Signa
         role=role,
         signed_at=signed.signing_time,
         algorithm=ALGORITHM,
-        cms_blob_key=stored.key,
-        cms_sha256=stored.sha256,
+        file=StoredFile.of(stored, "signature", "application/pkcs7-signature"),
     )
     db.session.add(signature)
     try:
@@ -176,7 +176,7 @@ def checked_signatures(version: DocumentVersion) -> list[tuple[Signature, Verdic
 def verify(signature: Signature, content_sha256: str | None) -> Verdict:
     """Check a signature as an outside verifier would, from its CMS blob, plus the revocation list."""
     try:
-        der = _read_blob(signature.cms_blob_key)
+        der = _read_blob(signature.file.key)
         signed = cms.read_signature(der)
     except StorageError:  # a verdict, not a failure: the other signatures of the version are still checked
         return Verdict(False, "signature_unavailable", "Файл подписи недоступен в хранилище")
@@ -220,7 +220,7 @@ def signature_cms(actor: User, signature_id: int) -> tuple[Signature, bytes]:
     if signature is None:
         raise NotFound("Подпись не найдена")
     get_version(actor, signature.version.document_id, signature.version.number)  # read access to the case
-    der = _read_blob(signature.cms_blob_key)
+    der = _read_blob(signature.file.key)
     record_event(actor, "signature.read", "document", signature.version.document_id, signature=signature.id)
     return signature, der
 
