@@ -2,15 +2,34 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import os
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, inspect
+from flask import current_app
+from sqlalchemy import create_engine, func, inspect, select
 
+from demo.loader import load_demo
+from storage import BlobStore
+from webapp import create_app
+from webapp.archive.models import ArchiveInventory, DestructionAct
+from webapp.auth.models import User
+from webapp.blobs.models import StoredFile
+from webapp.cli import main
+from webapp.config import Settings
+from webapp.dbtypes import utcnow
+from webapp.documents.media import DOCX, PDF
+from webapp.documents.models import DocumentVersion
+from webapp.exports.models import Export
+from webapp.extensions import db
+from webapp.jobs.models import Job
 from webapp.models import Base
-from webapp.schema import current_revision, head_revision, upgrade_to_head
+from webapp.renditions.models import Rendition
+from webapp.schema import current_revision, head_revision, migrate, upgrade_to_head
+from webapp.uow import commit
 
 
 def test_upgrade_from_empty_matches_the_models(tmp_path: Path) -> None:
@@ -58,3 +77,101 @@ def test_init_upgrades_an_older_schema_keeping_its_data(tmp_path: Path) -> None:
         assert connection.execute(text("SELECT full_name FROM users")).scalar_one() == "Старый пользователь"
         diff = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), Base.metadata)
     assert diff == []
+
+
+def test_the_demo_on_the_schema_before_stored_files_finds_every_blob_through_them(tmp_path: Path) -> None:
+    """0018: the demo (with a PDF copy, paperwork and exports beside it) taken back to 0017, where owners kept
+    keys and digests themselves, then upgraded: every blob in the store is found through its stored file, every
+    owner points at one, and fixity passes."""
+    from sqlalchemy import text
+
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    engine = create_engine(f"sqlite:///{data_dir / 'casefiles.db'}")
+    upgrade_to_head(engine)
+    settings = Settings(
+        data_dir=data_dir,
+        database_url=str(engine.url),
+        storage="local",
+        s3_endpoint_url=None,
+        s3_bucket=None,
+        secret_key="test-secret-key",
+        max_upload_bytes=5 * 1024 * 1024,
+        institution_name="Тестовый центр",
+    )
+    overrides = {"TESTING": True, "JOBS_IMMEDIATE": True, "AUTO_PDF": False, "AUTO_OCR": False}
+    with create_app(overrides, settings=settings).app_context():
+        load_demo(password="demo-2026")
+        _add_every_other_kind_of_file()
+        store: BlobStore = current_app.extensions["casefiles.blob_store"]
+        digests = {key: store.sha256_of(key) for key in store.iter_keys()}
+        db.session.remove()
+        db.engine.dispose()
+
+    migrate(engine, "0017", down=True)
+    assert "stored_files" not in inspect(engine).get_table_names()
+    with engine.connect() as connection:
+        old_keys = set(connection.scalars(text("SELECT blob_key FROM document_versions")))
+        old_keys |= set(connection.scalars(text("SELECT cms_blob_key FROM signatures")))
+    assert old_keys and old_keys <= set(digests)
+
+    upgrade_to_head(engine)
+    with create_app(overrides, settings=settings).app_context():
+        files = {file.key: file for file in db.session.scalars(select(StoredFile))}
+        assert set(files) == set(digests)  # nothing lost, nothing made up
+        assert all(files[key].sha256 in (digest, None) for key, digest in digests.items())
+        assert db.session.scalar(select(func.count()).where(DocumentVersion.file_id.is_(None))) == 0
+        assert {version.blob_key for version in db.session.scalars(select(DocumentVersion))} == {
+            key for key, file in files.items() if file.kind == "version"
+        }
+        result = current_app.test_cli_runner().invoke(main, ["fixity"], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        assert f"checked {len(digests)}:" in result.output
+        assert {file.outcome for file in db.session.scalars(select(StoredFile))} == {"ok"}
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _add_every_other_kind_of_file() -> None:
+    """What the demo does not make itself: a PDF copy, an inventory and a destruction act with their PDFs, an
+    export (the demo's versions, signatures and form layouts are there already)."""
+    store = current_app.extensions["casefiles.blob_store"]
+    head = db.session.scalar(select(User).where(User.role == "head"))
+    version = db.session.scalars(select(DocumentVersion).order_by(DocumentVersion.id)).first()
+    assert head is not None and version is not None
+
+    def kept(key: str, kind: str, media_type: str) -> StoredFile:
+        return StoredFile.of(store.put(key, io.BytesIO(f"{kind} {key}".encode())), kind, media_type)
+
+    db.session.add(Rendition(version_id=version.id, file=kept(f"{version.blob_key}-pdf", "rendition", PDF)))
+    today = dt.date.today()
+    db.session.add(
+        ArchiveInventory(
+            year=today.year,
+            number=1,
+            retention_class="temporary",
+            case_count=0,
+            compiled_on=today,
+            compiled_by_id=head.id,
+            docx_file=kept("archive/inventories/2026/001-test.docx", "inventory", DOCX),
+            pdf_file=kept("archive/inventories/2026/001-test.docx.pdf", "inventory", PDF),
+        )
+    )
+    db.session.add(
+        DestructionAct(
+            year=today.year,
+            number=1,
+            status="executed",
+            drafted_on=today,
+            drafted_by_id=head.id,
+            docx_file=kept("archive/destruction-acts/2026/001-test.docx", "destruction_act", DOCX),
+            pdf_file=kept("archive/destruction-acts/2026/001-test.docx.pdf", "destruction_act", PDF),
+        )
+    )
+    job = Job(kind="export", params={}, status="done", progress=1.0, created_by_id=head.id)
+    db.session.add(job)
+    db.session.flush()
+    expires_at = utcnow() + dt.timedelta(hours=1)
+    file = kept(f"exports/{today.year}/{job.id}-test.zip", "export", "application/zip")
+    db.session.add(Export(format="zip", case_ids=[], job_id=job.id, expires_at=expires_at, file=file))
+    commit()
