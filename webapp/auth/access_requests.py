@@ -60,18 +60,7 @@ def request_change(actor: User, user: User, role: str, district_codes: Sequence[
     access_request = AccessRequest(
         user_id=user.id, role=role, district_codes=sorted(set(district_codes)), requested_by_id=actor.id
     )
-    db.session.add(access_request)
-    db.session.flush()
-    record_event(
-        actor,
-        "user.access_request",
-        "access_request",
-        access_request.id,
-        user=user.id,
-        role=role,
-        districts=access_request.district_codes,
-    )
-    return access_request
+    return _file(actor, access_request, user=user.id)
 
 
 def request_new_account(
@@ -85,6 +74,11 @@ def request_new_account(
         district_codes=sorted(set(district_codes)),
         requested_by_id=actor.id,
     )
+    return _file(actor, access_request)
+
+
+def _file(actor: User, access_request: AccessRequest, **details: object) -> AccessRequest:
+    """Keep the request and audit it (ids and codes only)."""
     db.session.add(access_request)
     db.session.flush()
     record_event(
@@ -92,7 +86,8 @@ def request_new_account(
         "user.access_request",
         "access_request",
         access_request.id,
-        role=role,
+        **details,
+        role=access_request.role,
         districts=access_request.district_codes,
     )
     return access_request
