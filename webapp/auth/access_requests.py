@@ -17,12 +17,12 @@ from sqlalchemy import select, update
 from webapp.audit.services import record_event
 from webapp.auth.models import AccessRequest, User
 from webapp.auth.roles import Role
-from webapp.auth.services import end_sessions, find_district, username_taken
+from webapp.auth.services import end_sessions, find_district, find_user, username_taken
 from webapp.cases.permissions import content_scope
 from webapp.dbtypes import utcnow
 from webapp.exceptions import Conflict, Forbidden, NotFound
 from webapp.extensions import db
-from webapp.policy import Action, require
+from webapp.policy import Action, Actor, require
 
 PENDING, CONFIRMED, DECLINED, SUPERSEDED = "pending", "confirmed", "declined", "superseded"
 NOTICE_DAYS = 30
@@ -44,6 +44,15 @@ def apply_access(user: User, role: str, district_codes: Sequence[str]) -> None:
         end_sessions(user)
     user.role, user.districts = role, districts
     supersede(user)
+
+
+def set_access(actor: Actor, username: str, role: str, district_codes: Sequence[str]) -> User:
+    """Set a user's role and districts at once, without a head's confirmation (the server's command line), and
+    audit the change."""
+    user = find_user(username)
+    apply_access(user, role, district_codes)
+    record_event(actor, "user.update", "user", user.id, role=role, districts=sorted(district_codes))
+    return user
 
 
 def supersede(user: User) -> None:

@@ -18,6 +18,7 @@ from webapp.blobs.models import StoredFile
 from webapp.cases.events import CaseFact
 from webapp.cases.models import Case
 from webapp.documents.models import Document, DocumentVersion
+from webapp.exceptions import Conflict
 from webapp.extensions import db
 from webapp.jobs.models import Job
 from webapp.jobs.services import JobFailed, create_job, runner, set_progress
@@ -70,6 +71,16 @@ def apply_retention(case: Case, store: RetentionLocks, *, today: dt.date | None 
         if isinstance(store, LegalHolds):
             store.set_legal_hold(key, case.is_on_hold)
     return len(keys)
+
+
+def apply_all_retention() -> tuple[int, int]:
+    """`casefiles storage retention`: apply retention and holds again to every closed (or transferred) case,
+    re-extending permanent ones; the numbers of objects and of cases."""
+    store = blob_store()
+    if not isinstance(store, RetentionLocks) or not store.object_lock_enabled():
+        raise Conflict("retention locks need CASEFILES_STORAGE=s3 and a bucket with Object Lock")
+    cases = db.session.scalars(select(Case).where(Case.status.in_(("closed", "transferred")))).all()
+    return sum(apply_retention(case, store) for case in cases), len(cases)
 
 
 def lock_in_force(store: BlobStore, key: str, *, now: dt.datetime | None = None) -> dt.datetime | None:

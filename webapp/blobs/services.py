@@ -12,12 +12,16 @@ from dataclasses import dataclass
 from sqlalchemy import Select, func, or_, select
 
 from storage import BlobNotFound, BlobStore, StorageError
+from storage.base import BucketStorage
 from webapp.auth.models import User
 from webapp.blobs.integrity import BlobRef, file_ref, record_check
 from webapp.blobs.models import StoredFile
+from webapp.config import Settings, record_switch
+from webapp.exceptions import Conflict, ValidationError
 from webapp.extensions import db
 from webapp.policy import Action, require
 from webapp.runtime import blob_store
+from webapp.storage_setup import build_blob_store
 from webapp.uow import commit
 
 GC_GRACE = dt.timedelta(hours=24)  # far longer than any upload can take between its blob and its row
@@ -215,4 +219,28 @@ def migrate_blobs(
             summary.failed.append(key)
         if progress is not None:
             progress(done, len(keys))
+    return summary
+
+
+def fixity_failures() -> int:
+    """How many stored files failed their latest fixity check."""
+    failures = select(func.count()).select_from(StoredFile).where(StoredFile.outcome != "ok")
+    return db.session.scalar(failures) or 0
+
+
+def migrate_to_s3(settings: Settings, progress: Callable[[int, int], None] | None = None) -> MigrationSummary:
+    """Copy every blob of the local store to the bucket set by CASEFILES_S3_* (created when missing) and verify
+    each copy (`migrate_blobs`); on a clean run, switch this data folder to S3. A run with failures switches
+    nothing: the caller lists them."""
+    source = blob_store()
+    if isinstance(source, BucketStorage):
+        raise Conflict("the storage is S3 already")
+    if not settings.s3_bucket:
+        raise ValidationError("set CASEFILES_S3_BUCKET (and the endpoint, region and credentials) first")
+    destination = build_blob_store(dataclasses.replace(settings, storage="s3"))
+    assert isinstance(destination, BucketStorage)
+    destination.ensure_bucket()
+    summary = migrate_blobs(source, destination, progress=progress)
+    if summary.clean:
+        record_switch(settings.data_dir, "s3")
     return summary

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 
 import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
-from sqlalchemy import select
 
-from storage.base import BucketStorage, RetentionLocks
+from webapp.blobs.retention import apply_all_retention
+from webapp.blobs.services import UNFINISHED_GRACE, collect_garbage, migrate_to_s3, run_fixity
 from webapp.cli.common import domain_errors
-from webapp.extensions import db
-from webapp.runtime import blob_store
 
 
 @click.command("fixity")
@@ -23,7 +22,6 @@ from webapp.runtime import blob_store
 def fixity_command(sample: int | None, unchecked_days: int | None) -> None:
     """Read back stored blobs, compare their SHA-256 with the database and record the outcome; exit 1 on any
     changed or missing blob, or one the storage could not read."""
-    from webapp.blobs.services import run_fixity
 
     def progress(done: int, total: int) -> None:
         if done % 100 == 0 or done == total:
@@ -57,10 +55,6 @@ storage_group = AppGroup("storage", help="The blob storage.")
 def storage_gc(grace_hours: int, dry_run: bool) -> None:
     """Remove stored blobs that no row refers to (left by uploads whose transaction failed), and what uploads
     killed mid-write left in the storage's temporary folder."""
-    import datetime as dt
-
-    from webapp.blobs.services import UNFINISHED_GRACE, collect_garbage
-
     summary = collect_garbage(grace=dt.timedelta(hours=grace_hours), dry_run=dry_run)
     for key in summary.removed:
         click.echo(f"{'would remove' if dry_run else 'removed'}: {key}")
@@ -80,27 +74,12 @@ def storage_gc(grace_hours: int, dry_run: bool) -> None:
 def storage_migrate(target: str) -> None:
     """Copy every blob from the local folder to the S3 bucket set by CASEFILES_S3_*, read each copy back to
     verify its SHA-256, then switch this data folder to S3. Safe to run again after an interruption."""
-    import dataclasses
-
-    from webapp.blobs.services import migrate_blobs
-    from webapp.config import record_switch
-    from webapp.storage_setup import build_blob_store
-
-    settings = current_app.config["CASEFILES"]
-    source = blob_store()
-    if isinstance(source, BucketStorage):
-        raise click.ClickException("the storage is S3 already")
-    if not settings.s3_bucket:
-        raise click.ClickException("set CASEFILES_S3_BUCKET (and the endpoint, region and credentials) first")
-    destination = build_blob_store(dataclasses.replace(settings, storage="s3"))
-    assert isinstance(destination, BucketStorage)
 
     def progress(done: int, total: int) -> None:
         if done % 100 == 0 or done == total:
             click.echo(f"migrate: {done}/{total} blobs", err=True)
 
-    destination.ensure_bucket()
-    summary = migrate_blobs(source, destination, progress=progress)
+    summary = migrate_to_s3(current_app.config["CASEFILES"], progress=progress)
     click.echo(
         f"{summary.total} blobs: {summary.copied} copied, {summary.already_there} already there, "
         f"{len(summary.failed)} failed"
@@ -109,7 +88,6 @@ def storage_migrate(target: str) -> None:
         for key in summary.failed:
             click.echo(f"failed: {key}")
         raise click.ClickException("not switched: run the command again (and `casefiles fixity` for the failures)")
-    record_switch(settings.data_dir, target)
     click.echo(f"switched: this data folder now uses {target}; restart the web processes and workers")
 
 
@@ -118,12 +96,5 @@ def storage_migrate(target: str) -> None:
 def storage_retention() -> None:
     """Lock every closed case's objects until its retention date (permanent ones re-extended) and set legal
     holds, where the bucket has Object Lock; safe to run again (locks are only extended)."""
-    from webapp.blobs.retention import apply_retention
-    from webapp.cases.models import Case
-
-    store = blob_store()
-    if not isinstance(store, RetentionLocks) or not store.object_lock_enabled():
-        raise click.ClickException("retention locks need CASEFILES_STORAGE=s3 and a bucket with Object Lock")
-    cases = db.session.scalars(select(Case).where(Case.status.in_(("closed", "transferred")))).all()
-    objects = sum(apply_retention(case, store) for case in cases)
-    click.echo(f"locked {objects} objects of {len(cases)} closed cases")
+    objects, cases = apply_all_retention()
+    click.echo(f"locked {objects} objects of {cases} closed cases")

@@ -7,7 +7,6 @@ import sys
 import click
 from flask.cli import AppGroup
 
-from webapp.audit.services import record_event
 from webapp.auth import access_requests
 from webapp.auth import services as auth_services
 from webapp.auth.roles import Role
@@ -42,9 +41,7 @@ def user_add(username: str, role: str, districts: tuple[str, ...], full_name: st
 @domain_errors
 def user_set_access(username: str, role: str, districts: tuple[str, ...]) -> None:
     """Set a user's role and districts at once (on the web, widening access waits for a head's confirmation)."""
-    user = auth_services.find_user(username)
-    access_requests.apply_access(user, role, districts)
-    record_event(SYSTEM, "user.update", "user", user.id, role=role, districts=sorted(districts))
+    user = access_requests.set_access(SYSTEM, username, role, districts)
     commit()
     click.echo(f"user {user.username}: {user.role}, districts: {', '.join(sorted(user.district_codes)) or '-'}")
 
