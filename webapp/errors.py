@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from storage import BlobNotFound, ContentMismatch, StorageError
 from webapp.blobs.integrity import CORRUPTED
+from webapp.events import run_after_rollback
 from webapp.exceptions import (
     BrokenTemplate,
     Conflict,
@@ -30,7 +31,6 @@ from webapp.exceptions import (
     ValidationError,
 )
 from webapp.extensions import db
-from webapp.jobs.services import discard_uncommitted_jobs
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ def register_error_handlers(app: Flask) -> None:
 
 def error_response(status: int, code: str, message: str, details: list[Any] | None = None) -> Response:
     db.session.rollback()  # nothing half-written survives an error
-    discard_uncommitted_jobs()
+    run_after_rollback()
     if _wants_json():
         body: dict[str, Any] = {"code": code, "message": message}
         if details:

@@ -4,7 +4,9 @@ subscribers registered for that fact's type react. Which reaction follows which 
 
 Subscribers run synchronously in the publisher's transaction, so what they write (outbox rows, job rows) commits
 or rolls back with the fact itself. Work that must wait for the commit (handing jobs to the queue, applying the
-search outbox) is registered with `on_commit` and run by `webapp.uow.commit` once the transaction has committed.
+search outbox) is registered with `on_commit` and run by `webapp.uow.commit` once the transaction has committed;
+what must be forgotten when it is rolled back instead (the jobs it created) is registered with `on_rollback` and
+run by whoever rolls back a failed unit of work (webapp.errors).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ Hook = Callable[[], None]
 
 _subscribers: dict[type, list[Subscriber]] = {}
 _after_commit: list[Hook] = []
+_after_rollback: list[Hook] = []
 
 
 def subscribe(event_type: type[E], subscriber: Callable[[E], None]) -> None:
@@ -50,4 +53,15 @@ def on_commit(hook: Hook) -> None:
 
 def run_after_commit() -> None:
     for hook in list(_after_commit):
+        hook()
+
+
+def on_rollback(hook: Hook) -> None:
+    """Run `hook` after a failed unit of work is rolled back (webapp.errors); registering it again does nothing."""
+    if hook not in _after_rollback:
+        _after_rollback.append(hook)
+
+
+def run_after_rollback() -> None:
+    for hook in list(_after_rollback):
         hook()

@@ -1,6 +1,7 @@
-"""What follows what: every reaction to a published fact, and every after-commit hook, registered here and only
-here (see webapp.events). A subscriber runs inside the publisher's transaction and writes rows that commit with
-it (search outbox rows, job rows); an after-commit hook runs once a unit of work has committed (webapp.uow).
+"""What follows what: every reaction to a published fact, and every after-commit and after-rollback hook,
+registered here and only here (see webapp.events). A subscriber runs inside the publisher's transaction and writes
+rows that commit with it (search outbox rows, job rows); an after-commit hook runs once a unit of work has
+committed (webapp.uow), an after-rollback hook once a failed one has been rolled back (webapp.errors).
 
 To react to a fact, write a subscriber (a function taking the event) in the area that reacts, and add one line
 below. `create_app()` and the worker call `wire()`; calling it again does nothing.
@@ -12,8 +13,8 @@ from webapp.archive.events import CaseDestroyed
 from webapp.blobs.retention import request_retention
 from webapp.cases.events import CaseClosed, HoldReleased, HoldSet, RetentionExtended
 from webapp.documents.events import VersionAdded
-from webapp.events import on_commit, subscribe
-from webapp.jobs.services import enqueue_committed_jobs
+from webapp.events import on_commit, on_rollback, subscribe
+from webapp.jobs.services import discard_uncommitted_jobs, enqueue_committed_jobs
 from webapp.renditions.services import request_rendition
 from webapp.search.ocr import request_ocr
 from webapp.search.services import drain_after_commit, index_document, remove_destroyed
@@ -21,7 +22,7 @@ from webapp.signing.events import VersionSigned
 
 
 def wire() -> None:
-    """Register every subscriber and after-commit hook (registering one again does nothing)."""
+    """Register every subscriber and after-commit and after-rollback hook (registering one again does nothing)."""
     # A version was added: its document is indexed again, a PDF copy is made, a scan's text is recognised.
     subscribe(VersionAdded, index_document)
     subscribe(VersionAdded, request_rendition)
@@ -39,3 +40,5 @@ def wire() -> None:
     # After commit, in this order: new jobs go to the queue, then the search outbox is applied.
     on_commit(enqueue_committed_jobs)
     on_commit(drain_after_commit)
+    # After rollback: the jobs the failed unit of work created are not handed to the queue.
+    on_rollback(discard_uncommitted_jobs)

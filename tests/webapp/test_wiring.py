@@ -3,24 +3,32 @@ and a reaction is added by writing a subscriber and registering it."""
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
+import pytest
 from flask import Flask
 from sqlalchemy import select
 
 from tests.conftest import World
+from webapp import errors, events
 from webapp.auth.models import User
+from webapp.blobs.retention import JOB_KIND as RETENTION_JOB
 from webapp.blobs.retention import request_retention
 from webapp.cases.events import CaseClosed, CaseOpened, HoldReleased, HoldSet, RetentionExtended
 from webapp.documents.events import VersionAdded
 from webapp.documents.media import TEXT
 from webapp.documents.models import DocumentVersion
-from webapp.events import publish, subscribe, subscribers_of, unsubscribe
+from webapp.events import on_rollback, publish, run_after_rollback, subscribe, subscribers_of, unsubscribe
+from webapp.exceptions import Conflict
 from webapp.extensions import db
 from webapp.jobs.models import Job
-from webapp.jobs.services import discard_uncommitted_jobs
+from webapp.jobs.services import create_job, discard_uncommitted_jobs
 from webapp.renditions.services import request_rendition
 from webapp.search.models import IndexOutbox
 from webapp.search.ocr import request_ocr
 from webapp.search.services import index_document
+from webapp.uow import commit
 from webapp.wiring import wire
 
 
@@ -66,3 +74,51 @@ def test_a_subscriber_added_hears_every_new_version(app: Flask, world: World) ->
         (second["id"], 1, TEXT, author.id),
     ]
     assert heard.append not in subscribers_of(VersionAdded)
+
+
+def test_a_rollback_hook_runs_once_however_often_it_is_registered(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(events, "_after_rollback", [])
+    ran: list[str] = []
+
+    def first() -> None:
+        ran.append("first")
+
+    def second() -> None:
+        ran.append("second")
+
+    on_rollback(first)
+    on_rollback(second)
+    on_rollback(first)
+    run_after_rollback()
+    assert ran == ["first", "second"]
+
+
+def test_a_failed_request_never_hands_its_jobs_to_the_queue(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The error handler rolls back and runs the rollback hooks, among them (wired) the one that forgets the jobs
+    the request created: a later commit in the same session hands over only its own."""
+    handed: list[int] = []
+    monkeypatch.setitem(app.extensions, "casefiles.run_job", handed.append)
+    created: list[int] = []
+
+    def create_then_fail() -> str:
+        created.append(create_job(RETENTION_JOB, {"case_id": 1}).id)
+        raise Conflict("refused after the job was created")
+
+    app.add_url_rule("/test/create-then-fail", view_func=create_then_fail)
+
+    answer = app.test_client().get("/test/create-then-fail", headers={"Accept": "application/json"})
+
+    assert answer.status_code == 409
+    assert len(created) == 1
+    assert db.session.scalars(select(Job)).all() == []  # the row was rolled back
+    later = create_job(RETENTION_JOB, {"case_id": 2})
+    commit()
+    assert handed == [later.id]  # not the failed request's job as well
+
+
+def test_the_error_handlers_leave_the_jobs_to_the_rollback_hooks() -> None:
+    """webapp.errors reaches the jobs area only through the rollback hooks registered in webapp.wiring."""
+    tree = ast.parse(Path(errors.__file__).read_text())
+    imported = [node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)]
+    imported += [alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names]
+    assert [name for name in imported if name and name.startswith("webapp.jobs")] == []
