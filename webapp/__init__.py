@@ -120,6 +120,8 @@ def _register_blueprints(app: Flask) -> None:
     import webapp.blobs.views
     import webapp.cases.api
     import webapp.cases.views
+    import webapp.desk.api
+    import webapp.desk.views
     import webapp.documents.api
     import webapp.documents.views
     import webapp.exports.api

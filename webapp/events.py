@@ -6,7 +6,8 @@ Subscribers run synchronously in the publisher's transaction, so what they write
 or rolls back with the fact itself. Work that must wait for the commit (handing jobs to the queue, applying the
 search outbox) is registered with `on_commit` and run by `webapp.uow.commit` once the transaction has committed;
 what must be forgotten when it is rolled back instead (the jobs it created) is registered with `on_rollback` and
-run by whoever rolls back a failed unit of work (webapp.errors).
+run by whoever rolls back a failed unit of work (webapp.errors). Housekeeping that runs every few minutes
+whatever happens (purging expired exports) is registered with `every_ten_minutes` and scheduled by the job queue.
 """
 
 from __future__ import annotations
@@ -65,3 +66,18 @@ def on_rollback(hook: Hook) -> None:
 def run_after_rollback() -> None:
     for hook in list(_after_rollback):
         hook()
+
+
+Chore = Callable[[], object]  # what it returns (a count of what it purged, say) is not used
+_housekeeping: list[Chore] = []
+
+
+def every_ten_minutes(hook: Chore) -> None:
+    """Run `hook` every ten minutes in the worker, as a unit of work of its own (webapp.jobs.queue); registering it
+    again does nothing."""
+    if hook not in _housekeeping:
+        _housekeeping.append(hook)
+
+
+def housekeeping() -> list[Chore]:
+    return list(_housekeeping)

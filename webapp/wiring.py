@@ -13,10 +13,12 @@ from webapp.archive.events import CaseDestroyed
 from webapp.blobs.retention import request_retention
 from webapp.cases.events import CaseClosed, HoldReleased, HoldSet, RetentionExtended
 from webapp.documents.events import VersionAdded
-from webapp.events import on_commit, on_rollback, subscribe
+from webapp.events import every_ten_minutes, on_commit, on_rollback, subscribe
+from webapp.exports.services import purge_expired_exports
 from webapp.jobs.services import discard_uncommitted_jobs, enqueue_committed_jobs
 from webapp.renditions.services import request_rendition
 from webapp.search.ocr import request_ocr
+from webapp.search.queries import purge_stale_queries
 from webapp.search.services import drain_after_commit, index_document, remove_destroyed
 from webapp.signing.events import VersionSigned
 
@@ -42,3 +44,8 @@ def wire() -> None:
     on_commit(drain_after_commit)
     # After rollback: the jobs the failed unit of work created are not handed to the queue.
     on_rollback(discard_uncommitted_jobs)
+
+    # Every ten minutes in the worker: exports past their time (CASEFILES_EXPORT_TTL_HOURS) are deleted, and the
+    # search page's kept words once unused for CASEFILES_SESSION_MINUTES.
+    every_ten_minutes(purge_expired_exports)
+    every_ten_minutes(purge_stale_queries)

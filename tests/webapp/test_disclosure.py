@@ -1,5 +1,5 @@
-"""What of a case each viewer is shown (webapp/disclosure.py): the archivist sees every case's metadata and nothing
-of its content, in the API and on the case page alike; the head sees all of it."""
+"""What of a case each viewer is shown (webapp/cases/serializers.py): the archivist sees every case's metadata and
+nothing of its content, in the API and on the case page alike; the head sees all of it."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from tests.conftest import World
 from webapp import errors, events
-from webapp.auth.models import User
+from webapp.auth.models import District, User
 from webapp.blobs.retention import JOB_KIND as RETENTION_JOB
 from webapp.blobs.retention import request_retention
 from webapp.cases.events import CaseClosed, CaseOpened, HoldReleased, HoldSet, RetentionExtended
@@ -122,3 +122,33 @@ def test_the_error_handlers_leave_the_jobs_to_the_rollback_hooks() -> None:
     imported = [node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)]
     imported += [alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names]
     assert [name for name in imported if name and name.startswith("webapp.jobs")] == []
+
+
+def test_the_queue_runs_each_housekeeping_chore_every_ten_minutes(app: Flask) -> None:
+    from webapp.exports.services import purge_expired_exports
+    from webapp.search.queries import purge_stale_queries
+
+    huey = app.extensions["casefiles.queue"]
+    scheduled = {task.__name__ for task in huey._registry._periodic_tasks}
+    assert {"webapp.exports.services.purge_expired_exports", "webapp.search.queries.purge_stale_queries"} <= scheduled
+    assert events.housekeeping() == [purge_expired_exports, purge_stale_queries]
+
+
+def test_a_scheduled_chore_runs_in_the_app_and_commits(app: Flask, tmp_path: Path) -> None:
+    from huey import SqliteHuey
+
+    from webapp.jobs.queue import _schedule
+
+    calls: list[str] = []
+
+    def chore() -> None:
+        db.session.add(District(code="chore", name="Участок, добавленный в работе по расписанию"))
+        calls.append("ran")
+
+    huey = SqliteHuey("chores", filename=str(tmp_path / "chores.sqlite3"), immediate=True)
+    _schedule(huey, app, chore)
+    (task,) = huey._registry._periodic_tasks
+    huey.execute(task())
+    assert calls == ["ran"]
+    with app.app_context():  # a session of its own: the chore's row was committed
+        assert db.session.scalar(select(District).where(District.code == "chore")) is not None

@@ -9,7 +9,7 @@ from flask import Blueprint, g, request
 
 from webapp.auth.models import User
 from webapp.auth.services import user_for_token
-from webapp.disclosure import Disclosure
+from webapp.cases.serializers import Disclosure
 from webapp.exceptions import Unauthorized, ValidationError
 from webapp.validation import parse_int
 
@@ -37,7 +37,7 @@ def actor() -> User:
 
 
 def shown() -> Disclosure:
-    """What of each case the caller is shown (webapp/disclosure.py): every case record goes through it. Made
+    """What of each case the caller is shown (webapp/cases/serializers.py): every case record goes through it. Made
     afresh for each answer, after the endpoint's change (a grant given or revoked counts at once)."""
     return Disclosure(actor())
 

@@ -8,13 +8,13 @@ from typing import Any
 from flask import Response, request
 
 from webapp.api import actor, api, json_body, shown
-from webapp.api.serializers import act_json, inventory_json
 from webapp.archive import destruction, inventories
 from webapp.archive.files import paper_response
 from webapp.archive.schemas import ActInput, InventoryInput
+from webapp.archive.serializers import act_json, inventory_json
 from webapp.cases import lifecycle
 from webapp.cases.schemas import ExpertReviewInput
-from webapp.disclosure import case_json
+from webapp.cases.serializers import case_json
 from webapp.jobs.api import job_json
 from webapp.jobs.services import refreshed
 from webapp.uow import commit

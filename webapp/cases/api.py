@@ -9,8 +9,7 @@ from flask import request
 from webapp.api import actor, api, json_body, page_params, paginated, shown
 from webapp.cases import grants, lifecycle, services
 from webapp.cases.schemas import CaseFilters, CaseInput, CloseInput, GrantInput, ReasonInput
-from webapp.disclosure import case_json, case_with_documents_json, grant_json
-from webapp.documents.services import documents_of_case
+from webapp.cases.serializers import case_json, grant_json
 from webapp.uow import commit
 from webapp.validation import parse_input, parse_optional_int
 
@@ -34,12 +33,6 @@ def list_cases() -> dict[str, Any]:
     items, total = services.list_cases(actor(), filters, page=page, per_page=per_page)
     cut = shown()
     return paginated(items, total, lambda case: case_json(case, cut))
-
-
-@api.get("/cases/<int:case_id>")
-def get_case(case_id: int) -> dict[str, Any]:
-    case, documents = documents_of_case(actor(), case_id)
-    return case_with_documents_json(case, documents, shown())
 
 
 @api.post("/cases/<int:case_id>/close")

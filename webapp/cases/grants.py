@@ -52,3 +52,9 @@ def revoke_access(actor: User, case_id: int, grant_id: int) -> CaseGrant:
 
 def _require_granter(actor: User) -> None:
     require(actor, Action.GRANT_CASE_ACCESS)
+
+
+def grantable_users() -> list[User]:
+    """Whom access can be opened to: active users outside the department-wide roles (they see every case)."""
+    query = select(User).where(User.is_active.is_(True), User.role.in_(("specialist", "archivist", "admin")))
+    return list(db.session.scalars(query.order_by(User.full_name)))

@@ -34,6 +34,10 @@ FAMILY_CATEGORIES = {
     "other": "иная категория",
 }
 CATEGORIES_BY_KIND = {"citizen": CITIZEN_CATEGORIES, "family": FAMILY_CATEGORIES}
+# Categories of a citizen whose district specialist must contact them every month (webapp/support/deadlines.py).
+MONTHLY_CONTACT_CATEGORIES = frozenset(
+    {"elderly_alone", "elderly_lonely", "elderly_in_family", "disabled_1", "disabled_2", "disabled_3"}
+)
 
 
 def check_categories(kind: str, categories: list[str]) -> list[str]:

@@ -19,7 +19,13 @@ from webapp.cases.permissions import (
     can_write_case,
     readable_cases_clause,
 )
-from webapp.cases.schemas import CaseFilters, CaseInput, ProfileInput, check_categories
+from webapp.cases.schemas import (
+    MONTHLY_CONTACT_CATEGORIES,
+    CaseFilters,
+    CaseInput,
+    ProfileInput,
+    check_categories,
+)
 from webapp.events import publish
 from webapp.exceptions import Conflict, Forbidden, NotFound, ValidationError
 from webapp.extensions import db
@@ -27,7 +33,6 @@ from webapp.nomenclature.models import NomenclatureEntry
 from webapp.nomenclature.services import find_entry
 from webapp.pagination import paginate
 from webapp.policy import Action, allowed, require
-from webapp.support.deadlines import MONTHLY_CONTACT_CATEGORIES
 
 
 def open_case(actor: User, data: CaseInput, *, today: dt.date | None = None) -> Case:
@@ -158,3 +163,12 @@ def list_cases(actor: User, filters: CaseFilters, *, page: int, per_page: int) -
     if filters.nomenclature is not None:
         query = query.where(NomenclatureEntry.index == filters.nomenclature)
     return paginate(query, Case.year.desc(), NomenclatureEntry.index, Case.sequence, page=page, per_page=per_page)
+
+
+def recent_open_cases(actor: User, limit: int) -> list[Case]:
+    """The latest opened of the open cases the actor may read."""
+    query = select(Case).where(Case.status == "open")
+    visible = readable_cases_clause(actor)
+    if visible is not None:
+        query = query.where(visible)
+    return list(db.session.scalars(query.order_by(Case.created_at.desc()).limit(limit)))

@@ -8,10 +8,10 @@ from flask import request
 from werkzeug.wrappers import Response as BaseResponse
 
 from webapp.api import actor, api, json_body, shown
-from webapp.disclosure import document_json, version_json
 from webapp.documents import services
 from webapp.documents.download import redirect_to_version, stream_version
 from webapp.documents.schemas import DocumentMeta, Upload, VersionMeta
+from webapp.documents.serializers import document_json, version_json
 from webapp.exceptions import ValidationError
 from webapp.forms import services as forms
 from webapp.forms.schemas import FormDocumentInput, FormVersionInput

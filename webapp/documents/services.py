@@ -16,7 +16,7 @@ from webapp.auth.models import User
 from webapp.blobs.integrity import OpenBlob, version_ref
 from webapp.blobs.models import StoredFile
 from webapp.cases.models import Case
-from webapp.cases.permissions import can_see_case, can_write_case
+from webapp.cases.permissions import can_see_case, can_write_case, readable_cases_clause
 from webapp.cases.services import get_case, require_content_access
 from webapp.documents import workflow
 from webapp.documents.events import VersionAdded
@@ -209,3 +209,12 @@ def documents_of_case(actor: User, case_id: int) -> tuple[Case, list[Document]]:
         select(Document).where(Document.case_id == case.id).order_by(Document.dated_on, Document.id)
     ).all()
     return case, list(documents)
+
+
+def recent_versions(actor: User, limit: int) -> list[DocumentVersion]:
+    """The latest versions added in the cases the actor may read (destroyed cases left out)."""
+    latest = select(DocumentVersion).join(Document).join(Case).where(Case.status != "destroyed")
+    visible = readable_cases_clause(actor)
+    if visible is not None:
+        latest = latest.where(visible)
+    return list(db.session.scalars(latest.order_by(DocumentVersion.id.desc()).limit(limit)))

@@ -4,7 +4,7 @@ signatures stay with the bytes they were given to. Every step is a DocumentTrans
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from webapp.audit.services import record_event
 from webapp.auth.models import User
@@ -100,6 +100,31 @@ def approval_queue(actor: User) -> list[Document]:
     if clause is not None:
         query = query.where(clause)
     return list(db.session.scalars(query.order_by(Document.id)).unique().all())
+
+
+def own_drafts(actor: User, limit: int) -> tuple[list[Document], list[Document]]:
+    """The actor's latest drafts: those never submitted, and those the head returned for rework."""
+    mine = select(Document).where(Document.created_by_id == actor.id, Document.status == "draft")
+    drafts = list(db.session.scalars(mine.order_by(Document.created_at.desc()).limit(limit * 2)))
+    returned_ids = _returned(drafts)
+    returned = [document for document in drafts if document.id in returned_ids][:limit]
+    return [document for document in drafts if document.id not in returned_ids][:limit], returned
+
+
+def _returned(documents: list[Document]) -> set[int]:
+    """Which of these drafts are drafts because the head returned them (their last step was «return»)."""
+    if not documents:
+        return set()
+    last_steps = (
+        select(DocumentTransition.document_id, func.max(DocumentTransition.id))
+        .where(DocumentTransition.document_id.in_([document.id for document in documents]))
+        .group_by(DocumentTransition.document_id)
+    )
+    last_ids = [step_id for _, step_id in db.session.execute(last_steps)]
+    returned = select(DocumentTransition.document_id).where(
+        DocumentTransition.id.in_(last_ids), DocumentTransition.action == "return"
+    )
+    return set(db.session.scalars(returned))
 
 
 def _move(actor: User, document: Document, action: str, to_status: str, comment: str) -> Document:

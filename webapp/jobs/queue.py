@@ -7,7 +7,8 @@ from flask import Flask
 from huey import Huey, SqliteHuey, crontab
 
 from webapp.config import Settings
-from webapp.extensions import db
+from webapp.events import Chore, housekeeping
+from webapp.uow import commit
 
 
 def setup_queue(app: Flask, settings: Settings) -> Huey:
@@ -29,23 +30,18 @@ def setup_queue(app: Flask, settings: Settings) -> Huey:
         with app.app_context():
             execute_job(job_id)
 
-    @huey.periodic_task(crontab(minute="*/10"))
-    def purge_exports() -> None:
-        """Exported case files are deleted once their time is up (CASEFILES_EXPORT_TTL_HOURS)."""
-        from webapp.exports.services import purge_expired_exports
-
-        with app.app_context():
-            purge_expired_exports()
-            db.session.commit()
-
-    @huey.periodic_task(crontab(minute="*/10"))
-    def purge_search_queries() -> None:
-        """The search page's kept words go once unused for CASEFILES_SESSION_MINUTES (webapp/search/queries.py)."""
-        from webapp.search.queries import purge_stale_queries
-
-        with app.app_context():
-            purge_stale_queries()
+    for hook in housekeeping():  # registered in webapp.wiring; each a periodic task of its own
+        _schedule(huey, app, hook)
 
     app.extensions["casefiles.queue"] = huey
     app.extensions["casefiles.run_job"] = run_job
     return huey
+
+
+def _schedule(huey: Huey, app: Flask, hook: Chore) -> None:
+    def run() -> None:
+        with app.app_context():
+            hook()
+            commit()
+
+    huey.periodic_task(crontab(minute="*/10"), name=f"{hook.__module__}.{hook.__qualname__}")(run)

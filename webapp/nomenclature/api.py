@@ -7,10 +7,10 @@ from typing import Any
 from flask import request
 
 from webapp.api import actor, api, json_body, page_params, paginated
-from webapp.api.serializers import entry_json
 from webapp.exceptions import ValidationError
 from webapp.nomenclature import services
 from webapp.nomenclature.schemas import CopyYearInput, EntryInput, EntryUpdate
+from webapp.nomenclature.serializers import entry_json
 from webapp.uow import commit
 from webapp.validation import parse_input, parse_optional_int
 

@@ -9,14 +9,15 @@ from flask import Response, request
 
 from webapp.api import actor, api, json_body, shown
 from webapp.auth.models import User
-from webapp.disclosure import document_json, signature_json, transition_json
 from webapp.documents import workflow
 from webapp.documents.models import Document
+from webapp.documents.serializers import document_json, transition_json
 from webapp.documents.services import get_document
 from webapp.runtime import signing_authority
 from webapp.signing import services
 from webapp.signing.download import cms_response
 from webapp.signing.schemas import ApproveInput, SignInput, WorkflowInput
+from webapp.signing.serializers import signature_json
 from webapp.uow import commit
 from webapp.validation import parse_input
 

@@ -5,72 +5,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import BinaryIO, cast
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
-from webapp.auth.models import User
-from webapp.cases.permissions import can_write_case
-from webapp.disclosure import Disclosure, Record, transition_json
 from webapp.documents import workflow
-from webapp.documents.models import Document
 from webapp.documents.schemas import Upload, VersionMeta
 from webapp.documents.services import add_version, get_document, writable_document
 from webapp.exceptions import FORM_ERRORS, ValidationError
-from webapp.policy import Action, allowed
 from webapp.signing import services
 from webapp.signing.download import cms_response
-from webapp.signing.models import Signature
-from webapp.signing.services import Verdict
 from webapp.ui import current_actor, ui
 from webapp.uow import commit
 from webapp.validation import parse_input, parse_int
-
-TRANSITION_LABELS = {
-    "submit": "Направлен на утверждение",
-    "approve": "Утверждён",
-    "return": "Возвращён на доработку",
-    "annul": "Аннулирован",
-    "new_version": "Новая версия — снова черновик",
-}
-PAPER_ROWS = 4
-
-
-@dataclass(frozen=True)
-class DocumentPanel:
-    """What the case page shows and offers for one document."""
-
-    transitions: list[Record]  # the workflow's steps as the viewer is shown them (webapp/disclosure.py)
-    checked: dict[int, list[tuple[Signature, Verdict]]]  # by version number
-    roles: list[str]  # every signature role of the latest version (for the paper form)
-    signable: list[str]  # the roles the viewer may sign the latest version in now
-    may_submit: bool
-    may_decide: bool
-
-
-def document_panels(actor: User, documents: list[Document], shown: Disclosure) -> dict[int, DocumentPanel]:
-    panels = {}
-    for document in documents:
-        latest = document.latest_version
-        if latest is None:
-            continue
-        is_open = document.case.status == "open"
-        panels[document.id] = DocumentPanel(
-            transitions=[transition_json(step, document.case, shown) for step in workflow.transitions(document)],
-            checked={
-                version.number: services.checked_signatures(version)
-                for version in document.versions
-                if version.signatures and document.case.status != "destroyed"
-            },
-            roles=services.signature_roles(latest),
-            signable=services.signable_roles(actor, latest),
-            may_submit=is_open and document.status == "draft" and can_write_case(actor, document.case),
-            may_decide=is_open and allowed(actor, Action.APPROVE_DOCUMENTS),
-        )
-    return panels
 
 
 @ui.get("/approvals")

@@ -9,8 +9,8 @@ from flask import request
 
 from webapp.api import actor, api, json_body, page_params, shown
 from webapp.cases.schemas import ProfileInput
+from webapp.cases.serializers import case_json
 from webapp.cases.services import update_profile
-from webapp.disclosure import case_json
 from webapp.support import services
 from webapp.support.deadlines import Fact
 from webapp.support.models import SupportEvent

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from webapp.cases.models import Case
+from webapp.cases.schemas import MONTHLY_CONTACT_CATEGORIES
 from webapp.documents.models import Document, DocumentVersion
 from webapp.extensions import db
 from webapp.support.calendar import WorkCalendar
@@ -31,10 +32,6 @@ DEADLINE_KINDS = {
     "rehabilitation": "Реабилитация «Семейный психолог» (6–12 месяцев)",
 }
 STATUSES = {"open": "Ожидается", "met": "Выполнено", "overdue": "Просрочено", "early": "Завершено раньше 6 месяцев"}
-# Categories of a citizen whose district specialist must contact them every month.
-MONTHLY_CONTACT_CATEGORIES = frozenset(
-    {"elderly_alone", "elderly_lonely", "elderly_in_family", "disabled_1", "disabled_2", "disabled_3"}
-)
 
 
 @dataclass(frozen=True)

@@ -111,6 +111,20 @@ def find_deadlines(actor: User, filters: DeadlineFilters, today: dt.date) -> lis
     return select_deadlines(all_deadlines(actor, today, case_id=filters.case_id), filters)
 
 
+def own_deadlines(actor: User, today: dt.date) -> tuple[list[CaseDeadline], list[CaseDeadline]]:
+    """The actor's outstanding deadlines: those missed, and those due by this Sunday."""
+    own = find_deadlines(actor, DeadlineFilters(specialist=actor.username, outstanding=True), today)
+    sunday = today + dt.timedelta(days=6 - today.weekday())
+    overdue = [item for item in own if item.deadline.status == "overdue"]
+    due = [item for item in own if item.deadline.status == "open" and item.deadline.due_on <= sunday]
+    return overdue, due
+
+
+def department_overdue(actor: User, today: dt.date) -> int:
+    """How many deadlines across the cases the actor reads are missed and not yet met."""
+    return len(find_deadlines(actor, DeadlineFilters(status="overdue", outstanding=True), today))
+
+
 def all_deadlines(actor: User, today: dt.date, *, case_id: int | None = None) -> list[CaseDeadline]:
     """Every deadline in the open cases whose content the actor reads (or in one case, open or not)."""
     query = select(Case).where(Case.status == "open") if case_id is None else select(Case).where(Case.id == case_id)

@@ -13,8 +13,7 @@ from werkzeug.wrappers import Response
 
 from webapp.auth.models import District, User
 from webapp.cases.models import Case
-from webapp.cases.permissions import can_read_case, can_write_case
-from webapp.cases.schemas import CATEGORIES_BY_KIND, ProfileInput
+from webapp.cases.schemas import ProfileInput
 from webapp.cases.services import update_profile
 from webapp.documents.models import Document
 from webapp.exceptions import FORM_ERRORS, ValidationError
@@ -22,44 +21,11 @@ from webapp.extensions import db
 from webapp.policy import Action, allowed, roles_with
 from webapp.support import services
 from webapp.support.deadlines import DEADLINE_KINDS, STATUSES
-from webapp.support.models import EVENT_KINDS
 from webapp.support.report import MANUAL_ROWS, REPORT_TITLE, ROWS, Correction, last_quarter, parse_period
 from webapp.support.schemas import DeadlineFilters, SupportEventInput
 from webapp.ui import current_actor, ui
 from webapp.uow import commit
 from webapp.validation import parse_input, parse_int, parse_optional_int
-
-SUPPORTED_KINDS = ("family", "citizen")
-
-
-def case_support(actor: User, case: Case, documents: list[Document]) -> dict[str, Any] | None:
-    """What the case page shows of support work (None: the actor does not read the case's content)."""
-    if not can_read_case(actor, case):
-        return None
-    today = dt.date.today()
-    _, journal = services.case_journal(actor, case.id)
-    deadlines = services.deadlines_of_case(actor, case, today)
-    kind = case.subject.get("kind", "")
-    return {
-        "journal": journal,
-        "deadlines": deadlines,
-        "deadline_rows": [(case, deadline) for deadline in deadlines],
-        "event_kinds": EVENT_KINDS,
-        "categories": CATEGORIES_BY_KIND.get(kind, {}),
-        "chosen": set(case.subject.get("categories") or ()),
-        "keeps_journal": kind in SUPPORTED_KINDS or bool(journal),
-        "may_record": can_write_case(actor, case) and case.status == "open",
-        "may_assign": allowed(actor, Action.ASSIGN_RESPONSIBLE) and case.status == "open",
-        "specialists": _specialists(case) if allowed(actor, Action.ASSIGN_RESPONSIBLE) else [],
-        "documents": documents,
-        "today": today,
-    }
-
-
-def _specialists(case: Case) -> list[User]:
-    query = select(User).where(User.role.in_(roles_with(Action.TAKE_CASES)), User.is_active.is_(True))
-    query = query.order_by(User.full_name)
-    return [user for user in db.session.scalars(query) if case.district.code in user.district_codes]
 
 
 @ui.post("/cases/<int:case_id>/journal")

@@ -13,7 +13,7 @@ MONTHS_GENITIVE = (
 
 
 def ru_date(value: dt.date | str | None) -> str:
-    """A date, or a date in ISO form as records carry it (webapp/disclosure.py)."""
+    """A date, or a date in ISO form as records carry it (webapp/cases/serializers.py and the areas' serializers)."""
     if isinstance(value, str):
         value = dt.date.fromisoformat(value) if value else None
     return value.strftime("%d.%m.%Y") if value else "—"

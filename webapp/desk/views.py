@@ -1,0 +1,96 @@
+"""The case list with the role's dashboard above it, and the case page: the case, its documents with their
+workflow and signing panels, its support journal and deadlines, its grants and history."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import current_app, render_template, request
+from flask_login import login_required
+
+from webapp.cases import grants, services
+from webapp.cases.lifecycle import case_history
+from webapp.cases.models import CASE_STATUSES
+from webapp.cases.permissions import can_write_case
+from webapp.cases.schemas import CaseFilters
+from webapp.cases.serializers import Disclosure
+from webapp.desk.dashboard import dashboard
+from webapp.desk.serializers import case_with_documents_json
+from webapp.documents.models import DOCUMENT_STATUSES, DOCUMENT_TYPES
+from webapp.documents.services import documents_of_case
+from webapp.pagination import page_count
+from webapp.policy import Action, allowed
+from webapp.signing.panels import PAPER_ROWS, TRANSITION_LABELS, document_panels
+from webapp.support.panels import case_support
+from webapp.ui import current_actor, ui
+from webapp.uow import commit
+from webapp.validation import parse_int, parse_optional_int
+
+PER_PAGE = 50
+EVENT_LABELS = {
+    "close": "Закрыто",
+    "reopen": "Открыто повторно",
+    "hold": "Установлено удержание",
+    "release": "Удержание снято",
+    "expert_review": "Экспертиза ценности (ЭК)",
+    "transfer": "Передано в архив",
+    "destroy": "Уничтожение",
+}
+
+
+@ui.get("/")
+@login_required
+def cases() -> str:
+    page = parse_int(request.args.get("page"), "page", default=1)
+    status = request.args.get("status") or None
+    filters = CaseFilters(
+        status=status if status in CASE_STATUSES else None,
+        nomenclature=request.args.get("nomenclature") or None,
+        year=parse_optional_int(request.args.get("year"), "year", minimum=1990, maximum=2100),
+    )
+    items, total = services.list_cases(current_actor(), filters, page=page, per_page=PER_PAGE)
+    pages = page_count(total, PER_PAGE)
+    scope = {key: value for key, value in (("nomenclature", filters.nomenclature), ("year", filters.year)) if value}
+    board = dashboard(current_actor(), dt.date.today()) if page == 1 and not status and not scope else None
+    return render_template(
+        "cases/list.html",
+        cases=items,
+        total=total,
+        page=page,
+        pages=pages,
+        status=status,
+        scope=scope,
+        board=board,
+    )
+
+
+@ui.get("/cases/<int:case_id>")
+@login_required
+def case(case_id: int) -> str:
+    actor = current_actor()
+    case, documents = documents_of_case(actor, case_id)
+    shown = Disclosure(actor)
+    may_grant = allowed(actor, Action.GRANT_CASE_ACCESS)
+    support = case_support(actor, case, documents)
+    commit()  # the journal's read is audited
+    return render_template(
+        "cases/detail.html",
+        case=case,
+        record=case_with_documents_json(case, documents, shown),  # what of the case and its documents is shown
+        may_read=shown.shows_content(case),
+        may_write=can_write_case(actor, case),
+        may_grant=may_grant,
+        document_types=DOCUMENT_TYPES,
+        document_statuses=DOCUMENT_STATUSES,
+        max_upload_mb=current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024),
+        grants=grants.active_grants(actor, case_id) if may_grant else [],
+        grantable=grants.grantable_users() if may_grant else [],
+        panels=document_panels(actor, documents, shown),
+        transition_labels=TRANSITION_LABELS,
+        paper_rows=PAPER_ROWS,
+        history=case_history(case),
+        event_labels=EVENT_LABELS,
+        may_close=allowed(current_actor(), Action.CLOSE_CASES),
+        may_archive=allowed(current_actor(), Action.SET_HOLDS),
+        support=support,
+    )

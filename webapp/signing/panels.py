@@ -1,0 +1,60 @@
+"""The workflow and signing panel of each document on the case page: its steps, its checked signatures, and what
+the viewer may do with it now (submit, approve or return, sign in which roles)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from webapp.auth.models import User
+from webapp.cases.permissions import can_write_case
+from webapp.cases.serializers import Disclosure, Record
+from webapp.documents import workflow
+from webapp.documents.models import Document
+from webapp.documents.serializers import transition_json
+from webapp.policy import Action, allowed
+from webapp.signing import services
+from webapp.signing.models import Signature
+from webapp.signing.services import Verdict
+
+TRANSITION_LABELS = {
+    "submit": "Направлен на утверждение",
+    "approve": "Утверждён",
+    "return": "Возвращён на доработку",
+    "annul": "Аннулирован",
+    "new_version": "Новая версия — снова черновик",
+}
+PAPER_ROWS = 4
+
+
+@dataclass(frozen=True)
+class DocumentPanel:
+    """What the case page shows and offers for one document."""
+
+    transitions: list[Record]  # the workflow's steps as the viewer is shown them (webapp/documents/serializers.py)
+    checked: dict[int, list[tuple[Signature, Verdict]]]  # by version number
+    roles: list[str]  # every signature role of the latest version (for the paper form)
+    signable: list[str]  # the roles the viewer may sign the latest version in now
+    may_submit: bool
+    may_decide: bool
+
+
+def document_panels(actor: User, documents: list[Document], shown: Disclosure) -> dict[int, DocumentPanel]:
+    panels = {}
+    for document in documents:
+        latest = document.latest_version
+        if latest is None:
+            continue
+        is_open = document.case.status == "open"
+        panels[document.id] = DocumentPanel(
+            transitions=[transition_json(step, document.case, shown) for step in workflow.transitions(document)],
+            checked={
+                version.number: services.checked_signatures(version)
+                for version in document.versions
+                if version.signatures and document.case.status != "destroyed"
+            },
+            roles=services.signature_roles(latest),
+            signable=services.signable_roles(actor, latest),
+            may_submit=is_open and document.status == "draft" and can_write_case(actor, document.case),
+            may_decide=is_open and allowed(actor, Action.APPROVE_DOCUMENTS),
+        )
+    return panels
