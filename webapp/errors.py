@@ -15,7 +15,6 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from storage import BlobNotFound, ContentMismatch, StorageError
-from webapp.blobs.integrity import CORRUPTED
 from webapp.events import run_after_rollback
 from webapp.exceptions import (
     BrokenTemplate,
@@ -49,6 +48,11 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
 
 STORAGE_DOWN = "Хранилище недоступно, повторите позже"
 BLOB_MISSING = "Файл недоступен в хранилище"
+CORRUPTED = (
+    "Файл в хранилище повреждён: его содержимое не совпадает с контрольной суммой (SHA-256), записанной при "
+    "сохранении, и не выдаётся. Сообщите администратору: файл отмечен на странице «Хранилище», его нужно "
+    "восстановить из резервной копии."
+)
 
 HTTP_MESSAGES = {
     400: "Некорректный запрос",

@@ -7,7 +7,9 @@ from sqlalchemy import select
 
 from webapp.audit.services import record_event
 from webapp.auth.models import User
+from webapp.auth.roles import Role
 from webapp.cases.models import CaseGrant
+from webapp.cases.permissions import CONTENT_WIDE_ROLES
 from webapp.cases.services import get_case
 from webapp.dbtypes import utcnow
 from webapp.exceptions import Conflict, NotFound, ValidationError
@@ -55,6 +57,7 @@ def _require_granter(actor: User) -> None:
 
 
 def grantable_users() -> list[User]:
-    """Whom access can be opened to: active users outside the department-wide roles (they see every case)."""
-    query = select(User).where(User.is_active.is_(True), User.role.in_(("specialist", "archivist", "admin")))
+    """Whom access can be opened to: active users of the roles that do not read every case's content anyway."""
+    roles = [role for role in Role if role not in CONTENT_WIDE_ROLES]
+    query = select(User).where(User.is_active.is_(True), User.role.in_(roles))
     return list(db.session.scalars(query.order_by(User.full_name)))
