@@ -12,6 +12,7 @@ from typing import Any
 from flask import Flask, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from storage import BlobNotFound, ContentMismatch, StorageError
@@ -75,6 +76,7 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(IntegrityError, _integrity_error)
+    app.register_error_handler(StaleDataError, _changed_meanwhile)  # a case's or document's revision moved on
     app.register_error_handler(OperationalError, _database_unavailable)
     app.register_error_handler(RecursionError, _input_out_of_range)
     app.register_error_handler(OverflowError, _input_out_of_range)  # SQLite: a number beyond 64 bits
@@ -136,6 +138,12 @@ def _http_error(exc: HTTPException) -> Response:
 def _integrity_error(exc: IntegrityError) -> Response:
     log.info("integrity conflict on %s %s", request.method, request.url_rule)
     return error_response(409, "conflict", "Данные изменены одновременно другим пользователем, повторите")
+
+
+def _changed_meanwhile(exc: StaleDataError) -> Response:
+    log.info("stale revision on %s %s", request.method, request.url_rule)
+    message = "Запись изменена другим пользователем, пока вы её правили: обновите страницу и повторите"
+    return error_response(409, "changed_meanwhile", message)
 
 
 def _database_unavailable(exc: OperationalError) -> Response:

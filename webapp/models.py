@@ -3,9 +3,15 @@
 from webapp.archive.models import ArchiveInventory, DestructionAct
 from webapp.audit.models import AuditChain, AuditEvent
 from webapp.auth.models import AccessRequest, ApiToken, District, User, user_districts
-from webapp.blobs.models import StoredFile
-from webapp.cases.models import Case, CaseEvent, CaseGrant
-from webapp.documents.models import Document, DocumentTransition, DocumentVersion, PaperSignature
+from webapp.blobs.models import BlobRelocation, StoredFile
+from webapp.cases.models import Case, CaseEvent, CaseGrant, FormerNumber
+from webapp.documents.models import (
+    Document,
+    DocumentCheckout,
+    DocumentTransition,
+    DocumentVersion,
+    PaperSignature,
+)
 from webapp.exports.models import Export
 from webapp.extensions import Base
 from webapp.forms.models import FormTemplate, FormTemplateVersion
@@ -23,17 +29,20 @@ __all__ = [
     "AuditChain",
     "AuditEvent",
     "Base",
+    "BlobRelocation",
     "Case",
     "CaseEvent",
     "CaseGrant",
     "DestructionAct",
     "District",
     "Document",
+    "DocumentCheckout",
     "DocumentTransition",
     "DocumentVersion",
     "Export",
     "FormTemplate",
     "FormTemplateVersion",
+    "FormerNumber",
     "IndexOutbox",
     "Job",
     "NomenclatureEntry",

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, ColumnElement, ScalarSelect, String, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import BigInteger, ColumnElement, ForeignKey, ScalarSelect, String, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage import StoredBlob
 from webapp.dbtypes import UTCDateTime, utcnow
@@ -20,8 +20,9 @@ FILE_KINDS = ("version", "rendition", "signature", "template", "inventory", "des
 
 class StoredFile(Base):
     """A blob in the store. Written after its bytes and in the same transaction as its owner; never changed
-    but for its fixity outcome and `deleted_at`, set when its bytes are deleted on purpose (a destroyed case's
-    content, an expired export): the record stays for what it says, and gc never reuses its key."""
+    but for its fixity outcome, `deleted_at`, set when its bytes are deleted on purpose (a destroyed case's
+    content, an expired export): the record stays for what it says, and gc never reuses its key; and its key,
+    switched by a relocation once the same bytes were verified under the new one (BlobRelocation)."""
 
     __tablename__ = "stored_files"
     __table_args__ = {"sqlite_autoincrement": True}
@@ -54,6 +55,23 @@ class StoredFile(Base):
     @property
     def outcome_label(self) -> str:
         return FIXITY_OUTCOMES.get(self.outcome or "", self.outcome or "не проверялся")
+
+
+class BlobRelocation(Base):
+    """A stored file whose key must change because its document moved to another case or its case was
+    renumbered (keys follow the nomenclature). Written in the transaction that moved it; the relocation job
+    copies the bytes to `new_key`, verifies them, switches the file's key, drops this row and deletes the old
+    bytes, so a crash at any point leaves the file readable under the key its row names, and a rerun finishes."""
+
+    __tablename__ = "blob_relocations"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id"), unique=True)
+    new_key: Mapped[str] = mapped_column(String(512), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    file: Mapped[StoredFile] = relationship(lazy="joined")
 
 
 def key_of(file_id: Mapped[int] | Mapped[int | None]) -> ScalarSelect[str]:

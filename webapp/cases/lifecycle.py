@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -117,11 +118,29 @@ def _reason(reason: str) -> str:
     return reason
 
 
-def record_case_event(actor: User, case: Case, action: str, reason: str) -> None:
-    event = CaseEvent(case_id=case.id, action=action, reason=reason, actor_id=actor.id)
+def record_case_event(
+    actor: User,
+    case: Case,
+    action: str,
+    reason: str,
+    *,
+    document_id: int | None = None,
+    changes: list[dict[str, Any]] | None = None,
+) -> CaseEvent:
+    """A step of the case's history, and its audit event. The old and new values of `changes` stay in the
+    history (they are case data); the audit log gets the ids and the names of the fields changed."""
+    event = CaseEvent(
+        case_id=case.id, action=action, reason=reason, actor_id=actor.id, document_id=document_id, changes=changes
+    )
     db.session.add(event)
     db.session.flush()
-    record_event(actor, f"case.{action}", "case", case.id, case_event_id=event.id)
+    extra: dict[str, Any] = {"case_event_id": event.id}
+    if document_id is not None:
+        extra["document_id"] = document_id
+    if changes:
+        extra["fields"] = [change["field"] for change in changes]
+    record_event(actor, f"case.{action}", "case", case.id, **extra)
+    return event
 
 
 EXPERT_DECISIONS = ("destroy", "extend")

@@ -45,11 +45,16 @@ class Case(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The specialist who works the case: its deadlines are theirs.
     responsible_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    # Raised by every change of the row (SQLAlchemy's version counter): an edit names the revision it saw, and a
+    # change made meanwhile by someone else makes it a 409 instead of being overwritten.
+    revision: Mapped[int] = mapped_column(default=1, server_default="1")
 
     entry: Mapped[NomenclatureEntry] = relationship(lazy="joined")
     district: Mapped[District] = relationship(lazy="joined")
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
     responsible: Mapped[User | None] = relationship(foreign_keys=[responsible_id], lazy="joined")
+
+    __mapper_args__ = {"version_id_col": revision}
 
     @property
     def status_label(self) -> str:
@@ -70,8 +75,9 @@ class Case(Base):
 
 
 class CaseEvent(Base):
-    """The archival history of a case: closing, reopening, legal holds, with the reason given.
-    Reasons are case data (they may name people), so they live here, not in the audit log."""
+    """The history of a case: closing, reopening, legal holds, corrections of its details and of its documents',
+    documents moved in and out, with the reason given. Reasons and the old and new values are case data (they
+    may name people), so they live here, not in the audit log, which keeps ids and field names only."""
 
     __tablename__ = "case_events"
     __table_args__ = {"sqlite_autoincrement": True}
@@ -82,7 +88,24 @@ class CaseEvent(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A correction: the document it concerns (None: the case itself) and what changed, as
+    # [{"field": ..., "old": ..., "new": ...}] in the words the history shows.
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
+    changes: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     actor: Mapped[User] = relationship(lazy="joined")
+
+
+class FormerNumber(Base):
+    """A number a case had before its nomenclature entry was corrected: search and lookups by number still find
+    the case under it. Numbers are never issued twice, so a former number names one case."""
+
+    __tablename__ = "case_former_numbers"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    replaced_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class CaseGrant(Base):

@@ -53,11 +53,15 @@ class Document(Base):
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     status: Mapped[str] = mapped_column(String(20), default="draft", server_default="draft")
+    # Raised by every change of the row (as Case.revision): a correction names the revision it saw.
+    revision: Mapped[int] = mapped_column(default=1, server_default="1")
 
     case: Mapped[Case] = relationship(lazy="joined")
     versions: Mapped[list[DocumentVersion]] = relationship(
         back_populates="document", order_by="DocumentVersion.number", lazy="selectin"
     )
+
+    __mapper_args__ = {"version_id_col": revision}
 
     @property
     def latest_version(self) -> DocumentVersion | None:
@@ -139,6 +143,19 @@ class PaperSignature(Base):
     position: Mapped[int]
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(100))
+
+
+class DocumentCheckout(Base):
+    """A working copy taken out («Взять на редактирование»): until its holder checks a new version in or cancels
+    (or the head breaks it, with a reason), no one else adds versions to the document or takes it out."""
+
+    __tablename__ = "document_checkouts"
+
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True)
+    holder_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    since: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    holder: Mapped[User] = relationship(lazy="joined")
 
 
 class DocumentTransition(Base):
