@@ -24,7 +24,9 @@ from webapp.exceptions import (
     Forbidden,
     Gone,
     InvalidForm,
+    Locked,
     NotFound,
+    PreconditionRequired,
     StorageUnavailable,
     Unauthorized,
     UnsupportedMediaType,
@@ -41,6 +43,8 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
     NotFound: 404,
     Conflict: 409,
     Gone: 410,
+    Locked: 423,  # a document checked out to someone else
+    PreconditionRequired: 428,  # a correction without the revision it was based on
     InvalidForm: 422,
     UnsupportedMediaType: 415,
     StorageUnavailable: 503,

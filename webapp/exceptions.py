@@ -45,6 +45,18 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class Locked(DomainError):
+    """The document is checked out to someone else («Взять на редактирование»): no new version, no check-out."""
+
+    code = "locked"
+
+
+class PreconditionRequired(DomainError):
+    """A correction that must name the revision it was based on (`If-Match` or `revision`) did not."""
+
+    code = "revision_required"
+
+
 class Gone(DomainError):
     """The thing existed but its content was destroyed (by an approved destruction act)."""
 
@@ -76,6 +88,8 @@ FORM_ERRORS: tuple[type[DomainError], ...] = (
     ValidationError,
     InvalidForm,
     Conflict,
+    Locked,
+    PreconditionRequired,
     Gone,
     UnsupportedMediaType,
     StorageUnavailable,
