@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterator, Sequence
+from typing import Protocol
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import OperationalError, ProgrammingError
@@ -32,7 +33,6 @@ from webapp.cases.models import Case
 from webapp.cases.permissions import search_scope
 from webapp.cases.services import require_content_access
 from webapp.dbtypes import utcnow
-from webapp.documents.events import VersionAdded
 from webapp.documents.models import Document, DocumentVersion
 from webapp.documents.services import get_document
 from webapp.exceptions import StorageUnavailable, ValidationError
@@ -41,7 +41,6 @@ from webapp.jobs.models import Job
 from webapp.jobs.services import create_job, enqueue_committed_jobs, runner
 from webapp.runtime import blob_store, search_index
 from webapp.search.models import IndexOutbox, VersionText
-from webapp.signing.events import VersionSigned
 
 log = logging.getLogger(__name__)
 OUTBOX_BATCH = 50
@@ -64,8 +63,16 @@ def enqueue_removal(document_id: int) -> None:
     db.session.add(IndexOutbox(document_id=document_id, operation="remove"))
 
 
-def index_document(changed: VersionAdded | VersionSigned) -> None:
-    """Subscriber: a new version, or a new signer's name, makes the document's index entry stale."""
+class DocumentFact(Protocol):
+    """Any published fact about one document (a version added or signed, the document corrected or moved)."""
+
+    @property
+    def document_id(self) -> int: ...
+
+
+def index_document(changed: DocumentFact) -> None:
+    """Subscriber: a new version, a new signer's name, a correction or a move makes the document's index entry
+    stale."""
     enqueue_index(changed.document_id)
 
 
