@@ -22,6 +22,7 @@ class IndexedDocument:
     text: str
     author: str = ""
     signers: str = ""  # who signed: electronic signers and the hand signers of a paper original
+    former_case_numbers: str = ""  # the numbers the case had before (space-separated): searching one finds it
 
 
 @dataclass(frozen=True)

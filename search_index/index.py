@@ -379,7 +379,7 @@ def _fields(doc: IndexedDocument) -> dict[str, Any]:
         "version": doc.version,
         "case_id": str(doc.case_id),
         "case_number": doc.case_number,
-        "case_number_text": doc.case_number,
+        "case_number_text": f"{doc.case_number} {doc.former_case_numbers}".strip(),
         "title": doc.title,
         "text": doc.text,
         "nomenclature_title": doc.nomenclature_title,

@@ -29,6 +29,7 @@ class Action(StrEnum):
     CANCEL_JOURNAL_ENTRIES = "cancel_journal_entries"
     GRANT_CASE_ACCESS = "grant_case_access"
     ASSIGN_RESPONSIBLE = "assign_responsible"
+    TRANSFER_CASES = "transfer_cases"
     CONFIRM_ACCESS_REQUESTS = "confirm_access_requests"
     COMPUTE_REPORT = "compute_report"
     CLOSE_CASES = "close_cases"
@@ -38,6 +39,7 @@ class Action(StrEnum):
     VIEW_ARCHIVE = "view_archive"
     KEEP_ARCHIVE = "keep_archive"
     APPROVE_DESTRUCTION = "approve_destruction"
+    BREAK_CHECKOUTS = "break_checkouts"
     READ_AUDIT_LOG = "read_audit_log"
     SEE_ALL_JOBS = "see_all_jobs"
     MANAGE_USERS = "manage_users"
@@ -73,11 +75,13 @@ POLICY: dict[Action, Rule] = {
     Action.CANCEL_JOURNAL_ENTRIES: _rule({HEAD}, "Отменить запись может её автор или заведующий отделением"),
     Action.GRANT_CASE_ACCESS: _rule({HEAD}, "Открывать доступ к делу может заведующий отделением"),
     Action.ASSIGN_RESPONSIBLE: _rule({HEAD}, "Ответственного специалиста назначает заведующий отделением"),
+    Action.TRANSFER_CASES: _rule({HEAD}, "Передаёт дело на другой участок заведующий отделением"),
     Action.CONFIRM_ACCESS_REQUESTS: _rule(
         {HEAD}, "Изменения доступа подтверждает заведующий отделением", code="head_only"
     ),
     Action.COMPUTE_REPORT: _rule({HEAD}, "Статистический отчёт отделения формирует заведующий отделением"),
     Action.APPROVE_DESTRUCTION: _rule({HEAD}, "Акт об уничтожении утверждает заведующий отделением"),
+    Action.BREAK_CHECKOUTS: _rule({HEAD}, "Снять чужую блокировку документа может заведующий отделением"),
     # The archive
     Action.CLOSE_CASES: _rule({ARCHIVIST, HEAD}, "Закрывают дело архивариус или заведующий отделением"),
     Action.REOPEN_CASES: _rule({ARCHIVIST}, "Открыть закрытое дело может только архивариус"),

@@ -41,3 +41,18 @@ class HoldReleased(CaseFact):
 @dataclass(frozen=True)
 class RetentionExtended(CaseFact):
     """The expert commission extended the retention of a closed case."""
+
+
+@dataclass(frozen=True)
+class CaseEdited(CaseFact):
+    """A case's details were corrected (webapp.cases.corrections); `fields` names what changed: `title`,
+    `subject`, `district`, `responsible`, `nomenclature_index`, `number`."""
+
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CaseRenumbered(CaseFact):
+    """Filed under another nomenclature entry: the case has a new number; `old_number` is kept as a former one."""
+
+    old_number: str

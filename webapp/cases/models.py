@@ -53,6 +53,8 @@ class Case(Base):
     district: Mapped[District] = relationship(lazy="joined")
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
     responsible: Mapped[User | None] = relationship(foreign_keys=[responsible_id], lazy="joined")
+    # Numbers the case had before its nomenclature entry was corrected (webapp.cases.corrections), oldest first.
+    former_numbers: Mapped[list[FormerNumber]] = relationship(order_by="FormerNumber.id", lazy="selectin")
 
     __mapper_args__ = {"version_id_col": revision}
 

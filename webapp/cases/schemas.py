@@ -8,7 +8,7 @@ from typing import Literal
 import pydantic
 
 from webapp.nomenclature.schemas import Year
-from webapp.validation import NOMENCLATURE_INDEX_PATTERN, StrictInput
+from webapp.validation import NOMENCLATURE_INDEX_PATTERN, RecordId, StrictInput
 
 ShortText = pydantic.Field(default="", max_length=500)
 
@@ -79,6 +79,36 @@ class CaseFilters(pydantic.BaseModel):
     status: str | None = None
     year: int | None = None
     nomenclature: str | None = None
+    number: str | None = None  # the current number or a former one
+
+
+class SubjectEdit(StrictInput):
+    """A correction of whom the case is about: the fields given change, the kind and categories stay."""
+
+    name: str | None = pydantic.Field(default=None, max_length=300)
+    address: str | None = pydantic.Field(default=None, max_length=500)
+    note: str | None = pydantic.Field(default=None, max_length=2000)
+
+
+class CaseEdit(StrictInput):
+    """A correction of a case's details (webapp.cases.corrections): only the fields given change, and every change
+    takes a reason. `revision` is the one the editor saw (the API also takes it from If-Match)."""
+
+    title: str | None = pydantic.Field(default=None, min_length=1, max_length=500)
+    subject: SubjectEdit | None = None
+    district: str | None = pydantic.Field(default=None, min_length=1, max_length=40)
+    responsible: str | None = pydantic.Field(default=None, min_length=1, max_length=64)  # username; null clears
+    nomenclature_index: str | None = pydantic.Field(default=None, pattern=NOMENCLATURE_INDEX_PATTERN, max_length=20)
+    reason: str = pydantic.Field(min_length=1, max_length=2000)
+    revision: RecordId | None = None
+
+    @property
+    def changed(self) -> list[str]:
+        """The fields the editor asked to change, in the order of the form."""
+        return [name for name in EDITABLE_FIELDS if name in self.model_fields_set]
+
+
+EDITABLE_FIELDS = ("title", "subject", "district", "responsible", "nomenclature_index")
 
 
 class CloseInput(StrictInput):

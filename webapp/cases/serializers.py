@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from webapp.auth.models import User
-from webapp.cases.models import Case, CaseGrant
+from webapp.cases.models import Case, CaseEvent, CaseGrant
 from webapp.cases.permissions import content_reader
 
 Record = dict[str, Any]
@@ -48,8 +48,13 @@ CASE_METADATA = frozenset(
         "destroyed_on",
         "content_access",
         "documents",
+        "revision",
+        "former_numbers",
     }
 )
+# A history step without its content: what was done, by whom, when, to which document, and the names of the
+# fields a correction changed (their old and new values, like the reason, are content).
+HISTORY_METADATA = frozenset({"action", "actor", "at", "document_id", "changes"})
 GRANT_METADATA = frozenset({"id", "case_id", "username", "full_name", "role", "granted_by", "granted_at"})
 
 
@@ -95,8 +100,27 @@ def case_json(case: Case, shown: Disclosure) -> Record:
         "destruction_act_id": case.destruction_act_id,
         "destroyed_on": iso(case.destroyed_on),
         "content_access": shown.shows_content(case),
+        "revision": case.revision,
+        "former_numbers": [former.number for former in case.former_numbers],
     }
     return shown.cut(case, record, CASE_METADATA)
+
+
+def history_json(event: CaseEvent, case: Case, shown: Disclosure) -> Record:
+    """A step of the case's history (webapp.cases.lifecycle.case_history)."""
+    changes = event.changes or []
+    record = {
+        "action": event.action,
+        "reason": event.reason,
+        "actor": event.actor.username,
+        "actor_name": event.actor.full_name,
+        "at": event.occurred_at.isoformat(),
+        "document_id": event.document_id,
+        "changes": changes,
+    }
+    if not shown.shows_content(case):
+        record["changes"] = [{"field": change["field"]} for change in changes]
+    return shown.cut(case, record, HISTORY_METADATA)
 
 
 def grant_json(grant: CaseGrant, case: Case, shown: Disclosure) -> Record:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, or_, select, update
 
 from webapp.audit.services import record_event
 from webapp.auth.models import District, User
 from webapp.auth.services import find_district
 from webapp.cases.events import CaseOpened
-from webapp.cases.models import CASE_STATUSES, Case
+from webapp.cases.models import CASE_STATUSES, Case, FormerNumber
 from webapp.cases.permissions import (
     can_open_case_in,
     can_read_case,
@@ -162,7 +162,20 @@ def list_cases(actor: User, filters: CaseFilters, *, page: int, per_page: int) -
         query = query.where(Case.year == filters.year)
     if filters.nomenclature is not None:
         query = query.where(NomenclatureEntry.index == filters.nomenclature)
+    if filters.number is not None:
+        query = query.where(numbered(filters.number))
     return paginate(query, Case.year.desc(), NomenclatureEntry.index, Case.sequence, page=page, per_page=per_page)
+
+
+def numbered(number: str) -> ColumnElement[bool]:
+    """A WHERE clause: the case with this number, its current one or a former one (webapp.cases.corrections)."""
+    former = select(FormerNumber.case_id).where(FormerNumber.number == number)
+    return or_(Case.number == number, Case.id.in_(former))
+
+
+def find_case_by_number(number: str) -> Case | None:
+    """The case with this number, current or former, whoever may see it: callers check access."""
+    return db.session.scalar(select(Case).where(numbered(number)))
 
 
 def recent_open_cases(actor: User, limit: int) -> list[Case]:

@@ -10,6 +10,7 @@ from webapp.documents.services import documents_of_case
 
 
 @api.get("/cases/<int:case_id>")
-def get_case(case_id: int) -> dict[str, Any]:
+def get_case(case_id: int) -> tuple[dict[str, Any], dict[str, str]]:
     case, documents = documents_of_case(actor(), case_id)
-    return case_with_documents_json(case, documents, shown())
+    # The revision a correction (PATCH /api/v1/cases/{id}) names in If-Match.
+    return case_with_documents_json(case, documents, shown()), {"ETag": f'"{case.revision}"'}
