@@ -11,7 +11,7 @@ from storage.base import (
     StoredBlob,
     verified_chunks,
 )
-from storage.keys import validate_key, version_key
+from storage.keys import rehome_key, validate_key, version_key
 from storage.local import LocalBlobStore
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "LocalBlobStore",
     "StorageError",
     "StoredBlob",
+    "rehome_key",
     "validate_key",
     "verified_chunks",
     "version_key",

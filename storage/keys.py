@@ -21,11 +21,29 @@ def version_key(
     version: int,
 ) -> str:
     """`2026/04-05/017/123/v3`: year / entry index / case sequence / document id / version."""
+    if min(document_id, version) < 1:
+        raise InvalidKey("key numbers must be positive")
+    return validate_key(f"{_case_part(year, nomenclature_index, case_sequence)}/{document_id}/v{version}")
+
+
+def rehome_key(key: str, year: int, nomenclature_index: str, case_sequence: int) -> str:
+    """The key `key` (a version's, or a file derived from it) would have under another case: the case part
+    (year / entry index / case sequence) replaced, the document id and what follows kept."""
+    parts = validate_key(key).split("/")
+    if len(parts) < _CASE_PARTS + 2:
+        raise InvalidKey("not a key under a case")
+    return validate_key("/".join([_case_part(year, nomenclature_index, case_sequence), *parts[_CASE_PARTS:]]))
+
+
+_CASE_PARTS = 3
+
+
+def _case_part(year: int, nomenclature_index: str, case_sequence: int) -> str:
     if not isinstance(nomenclature_index, str) or not _INDEX_RE.fullmatch(nomenclature_index):
         raise InvalidKey("nomenclature index must look like 04-05")
-    if min(year, case_sequence, document_id, version) < 1:
+    if min(year, case_sequence) < 1:
         raise InvalidKey("key numbers must be positive")
-    return validate_key(f"{year}/{nomenclature_index}/{case_sequence:03d}/{document_id}/v{version}")
+    return f"{year}/{nomenclature_index}/{case_sequence:03d}"
 
 
 def validate_key(key: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from storage import InvalidKey, validate_key, version_key
+from storage import InvalidKey, rehome_key, validate_key, version_key
 
 
 @pytest.mark.parametrize(
@@ -128,3 +128,21 @@ def test_non_string_keys_are_refused(key: object) -> None:
 def test_invalid_key_is_a_value_error() -> None:
     # Callers validating input treat it like any other bad value.
     assert issubclass(InvalidKey, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        ("2026/04-05/017/123/v3-0a1b2c3d", "2025/04-06/002/123/v3-0a1b2c3d"),
+        ("2026/04-05/017/123/v3-0a1b2c3d.9f8e7d6c.pdf", "2025/04-06/002/123/v3-0a1b2c3d.9f8e7d6c.pdf"),
+        ("2026/04-05/017/123/v3-sig-0a1b2c3d", "2025/04-06/002/123/v3-sig-0a1b2c3d"),
+    ],
+)
+def test_a_key_moves_to_another_case_keeping_its_document_part(key: str, expected: str) -> None:
+    assert rehome_key(key, 2025, "04-06", 2) == expected
+
+
+@pytest.mark.parametrize("key", ["2026/04-05/017", "exports/2026/abc.zip", "2026/04-05/017/123/../v1"])
+def test_a_key_not_under_a_case_is_not_moved(key: str) -> None:
+    with pytest.raises(InvalidKey):
+        rehome_key(key, 2025, "04-06", 2)

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select, union_all
+from sqlalchemy import select
 
 from storage import BlobStore, StorageError
 from storage.base import LegalHolds, RetentionLocks
 from webapp.blobs.models import StoredFile
+from webapp.blobs.relocation import files_of_versions
 from webapp.cases.events import CaseFact
 from webapp.cases.models import Case
 from webapp.documents.models import Document, DocumentVersion
@@ -22,9 +23,7 @@ from webapp.exceptions import Conflict
 from webapp.extensions import db
 from webapp.jobs.models import Job
 from webapp.jobs.services import JobFailed, create_job, runner, set_progress
-from webapp.renditions.models import Rendition
 from webapp.runtime import blob_store
-from webapp.signing.models import Signature
 
 JOB_KIND = "storage_retention"
 # Permanent files have no end of retention: they are locked this far ahead and re-extended by
@@ -50,12 +49,7 @@ def lock_date(case: Case, today: dt.date) -> dt.date | None:
 def case_keys(case_id: int) -> list[str]:
     """The keys of the case's stored files: its versions, their PDF copies and signatures."""
     versions = select(DocumentVersion.id).join(Document).where(Document.case_id == case_id)
-    owned = union_all(
-        select(DocumentVersion.file_id).where(DocumentVersion.id.in_(versions)),
-        select(Rendition.file_id).where(Rendition.version_id.in_(versions)),
-        select(Signature.file_id).where(Signature.version_id.in_(versions)),
-    )
-    query = select(StoredFile.key).where(StoredFile.id.in_(owned)).order_by(StoredFile.id)
+    query = select(StoredFile.key).where(StoredFile.id.in_(files_of_versions(versions))).order_by(StoredFile.id)
     return list(db.session.scalars(query))
 
 

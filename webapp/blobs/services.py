@@ -15,7 +15,7 @@ from storage import BlobNotFound, BlobStore, StorageError
 from storage.base import BucketStorage
 from webapp.auth.models import User
 from webapp.blobs.integrity import BlobRef, file_ref, record_check
-from webapp.blobs.models import StoredFile
+from webapp.blobs.models import BlobRelocation, StoredFile
 from webapp.config import Settings, record_switch
 from webapp.exceptions import Conflict, ValidationError
 from webapp.extensions import db
@@ -44,8 +44,10 @@ def referenced_blobs() -> Iterator[BlobRef]:
 
 
 def referenced_keys() -> set[str]:
-    """Every key recorded, deleted files' included (what gc must never touch)."""
-    return set(db.session.scalars(select(StoredFile.key)))
+    """Every key recorded, deleted files' included, and the keys files are being relocated to (what gc must
+    never touch)."""
+    relocating = select(BlobRelocation.new_key)
+    return set(db.session.scalars(select(StoredFile.key))) | set(db.session.scalars(relocating))
 
 
 # -- fixity -------------------------------------------------------------------------------------------------
