@@ -27,7 +27,7 @@ from webapp.exceptions import Conflict, DomainError, Forbidden, PreconditionRequ
 from webapp.extensions import db
 from webapp.nomenclature.models import NomenclatureEntry
 from webapp.nomenclature.services import find_entry
-from webapp.policy import POLICY, Action, allowed
+from webapp.policy import POLICY, Action, allowed, roles_with
 
 EDIT_ACTION = "edit"
 FIELD_LABELS = {
@@ -91,6 +91,35 @@ def editable_fields(actor: User, case: Case) -> list[str]:
             continue
         fields.append(field)
     return fields
+
+
+@dataclass(frozen=True)
+class EditChoices:
+    """What the case page's «Изменить» offers: the fields the viewer may change and the values to choose from."""
+
+    fields: list[str]
+    districts: list[District]
+    specialists: list[User]
+    entries: list[NomenclatureEntry]
+
+
+def edit_choices(actor: User, case: Case) -> EditChoices | None:
+    """None when the viewer may change nothing of the case."""
+    fields = editable_fields(actor, case)
+    if not fields:
+        return None
+    districts = list(db.session.scalars(select(District).order_by(District.code))) if "district" in fields else []
+    entries = []
+    if "nomenclature_index" in fields:
+        query = select(NomenclatureEntry).where(NomenclatureEntry.year == case.year)
+        entries = sorted(db.session.scalars(query), key=lambda entry: entry.sort_key)
+    return EditChoices(fields, districts, specialists() if "responsible" in fields else [], entries)
+
+
+def specialists() -> list[User]:
+    """Who can be made responsible for a case (of their districts): the active specialists."""
+    query = select(User).where(User.is_active.is_(True), User.role.in_(roles_with(Action.TAKE_CASES)))
+    return list(db.session.scalars(query.order_by(User.full_name)))
 
 
 def _authorize(actor: User, case: Case, field: str) -> None:

@@ -7,17 +7,20 @@ import datetime as dt
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
 from webapp.auth.models import District
-from webapp.cases import grants, lifecycle, services
+from webapp.cases import corrections, grants, lifecycle, services
 from webapp.cases.permissions import (
     sees_all_cases,
 )
-from webapp.cases.schemas import CaseInput
+from webapp.cases.schemas import CaseEdit, CaseInput
+from webapp.events import run_after_rollback
 from webapp.exceptions import FORM_ERRORS, DomainError, ValidationError
 from webapp.extensions import db
 from webapp.nomenclature.models import NomenclatureEntry
+from webapp.policy import Action, require
 from webapp.ui import current_actor, ui
 from webapp.uow import commit
 from webapp.validation import parse_input, parse_int, parse_optional_date
@@ -56,6 +59,80 @@ ACTION_DONE = {
     "hold": "Удержание установлено",
     "release": "Удержание снято",
 }
+
+
+@ui.post("/cases/<int:case_id>/edit")
+@login_required
+def case_edit(case_id: int) -> Response:
+    """«Изменить» on the case page: the fields shown to the viewer, pre-filled, with a reason and the revision."""
+    form = request.form
+    data: dict[str, object] = {key: form[key] for key in ("title", "district", "nomenclature_index") if key in form}
+    if "responsible" in form:
+        data["responsible"] = form["responsible"] or None
+    subject = {key: form[f"subject_{key}"] for key in ("name", "address", "note") if f"subject_{key}" in form}
+    if subject:
+        data["subject"] = subject
+    try:
+        revision = parse_int(form.get("revision"), "revision", default=0, maximum=2**31 - 1) or None
+        edit = parse_input(CaseEdit, {**data, "reason": form.get("reason", "")})
+        case = corrections.edit_case(current_actor(), case_id, edit, revision=revision)
+        commit()
+    except FORM_ERRORS as exc:
+        db.session.rollback()
+        run_after_rollback()
+        flash(_named(exc, corrections.FIELD_LABELS), "error")
+        return redirect(url_for("ui.case", case_id=case_id) + "#edit")
+    flash(f"Сведения о деле изменены: {case.number}", "success")
+    return redirect(url_for("ui.case", case_id=case_id))
+
+
+@ui.post("/cases/responsible")
+@login_required
+def cases_bulk_responsible() -> Response:
+    """The head's change of the responsible specialist of several cases from the list: each case is its own unit
+    of work; the summary names the cases that failed and why."""
+    actor = current_actor()
+    require(actor, Action.ASSIGN_RESPONSIBLE)
+    responsible = request.form.get("responsible") or None
+    reason = request.form.get("reason", "")
+    case_ids = [parse_int(raw, "case_id", default=0, maximum=2**31 - 1) for raw in request.form.getlist("case_id")]
+    if not case_ids:
+        flash("Отметьте дела, ответственного за которые нужно сменить", "error")
+        return redirect(url_for("ui.cases"))
+    changed, failed = 0, []
+    for case_id in dict.fromkeys(case_ids):
+        label = f"№ {case_id}"
+        try:
+            case = services.get_case(actor, case_id)
+            label = case.number
+            data = parse_input(CaseEdit, {"responsible": responsible, "reason": reason})
+            corrections.edit_case(actor, case_id, data, revision=case.revision)
+            commit()
+        except (DomainError, StaleDataError) as exc:
+            db.session.rollback()
+            run_after_rollback()
+            why = _named(exc, corrections.FIELD_LABELS) if isinstance(exc, DomainError) else CHANGED_MEANWHILE
+            failed.append(f"{label}: {why}")
+        else:
+            changed += 1
+    summary = f"Изменено дел: {changed}"
+    if failed:
+        flash(summary + ". Не изменены: " + "; ".join(failed), "error")
+    else:
+        flash(summary, "success")
+    return redirect(url_for("ui.cases"))
+
+
+CHANGED_MEANWHILE = "дело изменено другим пользователем"
+
+
+def _named(exc: DomainError, labels: dict[str, str]) -> str:
+    """The error for a page: the field it names by its label instead of its name."""
+    fields = [item for item in exc.details if isinstance(item, dict) and item.get("field")]
+    if not fields or exc.code == "changed_meanwhile":
+        return exc.message
+    named = [f"{labels.get(item['field'], item['field'])} — {item.get('message', '')}" for item in fields]
+    return "; ".join(named)
 
 
 @ui.post("/cases/<int:case_id>/grants")

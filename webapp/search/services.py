@@ -29,6 +29,7 @@ from search_index.index import IndexWriter
 from webapp.archive.events import CaseDestroyed
 from webapp.audit.services import record_event
 from webapp.auth.models import User
+from webapp.cases.events import CaseEdited
 from webapp.cases.models import Case
 from webapp.cases.permissions import search_scope
 from webapp.cases.services import require_content_access
@@ -74,6 +75,19 @@ def index_document(changed: DocumentFact) -> None:
     """Subscriber: a new version, a new signer's name, a correction or a move makes the document's index entry
     stale."""
     enqueue_index(changed.document_id)
+
+
+# What of a case its documents' index entries carry: the number (and former numbers), the district, the entry.
+INDEXED_CASE_FIELDS = frozenset({"district", "nomenclature_index", "number"})
+
+
+def reindex_case(edited: CaseEdited) -> None:
+    """Subscriber: a correction of what the index keeps of a case (a transfer, a new number) makes every one of
+    its documents' entries stale."""
+    if INDEXED_CASE_FIELDS.isdisjoint(edited.fields):
+        return
+    for document_id in db.session.scalars(select(Document.id).where(Document.case_id == edited.case_id)):
+        enqueue_index(document_id)
 
 
 def remove_destroyed(destroyed: CaseDestroyed) -> None:
@@ -338,6 +352,7 @@ def _to_indexed(document: Document) -> IndexedDocument:
         version=version.number,
         case_id=case.id,
         case_number=case.number,
+        former_case_numbers=" ".join(former.number for former in case.former_numbers),
         title=document.title,
         type=document.type,
         date=document.dated_on,
