@@ -123,8 +123,8 @@ def specialists() -> list[User]:
 
 
 def _authorize(actor: User, case: Case, field: str) -> None:
-    if field == "title" and case.status != "open" and allowed(actor, Action.KEEP_ARCHIVE):
-        return  # the archivist corrects the heading of a closed or archived file
+    if field == "title" and _frozen(case) and allowed(actor, Action.KEEP_ARCHIVE):
+        return  # the archivist corrects the heading of a closed, archived or held file
     if field in ("title", "subject", "nomenclature_index"):
         if not can_write_case(actor, case):
             raise _field_forbidden(field, WRITERS_ONLY)
@@ -146,7 +146,7 @@ def _field_forbidden(field: str, message: str) -> Forbidden:
 def _check_state(actor: User, case: Case, fields: list[str]) -> None:
     if case.status == "destroyed":
         raise Conflict("Дело уничтожено: его сведения не меняются", code="case_destroyed")
-    if case.status == "open" and not case.is_on_hold:
+    if not _frozen(case):
         return
     if fields == ["title"] and allowed(actor, Action.KEEP_ARCHIVE):
         return
@@ -155,6 +155,11 @@ def _check_state(actor: User, case: Case, fields: list[str]) -> None:
     if case.status == "transferred":
         raise Conflict("Дело передано в архив: его сведения не меняются", code="case_transferred")
     raise Conflict("Дело закрыто: его сведения не меняются", code="case_closed")
+
+
+def _frozen(case: Case) -> bool:
+    """Closed, archived or on hold: its details stay as they are (but for the archivist's heading fixes)."""
+    return case.status != "open" or case.is_on_hold
 
 
 @dataclass
