@@ -40,6 +40,7 @@ class Settings:
     queue_url: str = ""  # "": the SQLite job queue in the data dir; redis://host:port/db when scaled out
     job_lease_seconds: int = 120  # a running job whose worker has not renewed it for this long is requeued
     calendar_file: Path | None = None  # days off and working days decreed after the `holidays` package's release
+    checkout_stale_hours: int = 72  # a document checked out longer than this is listed on the head's first screen
 
     @property
     def ca_dir(self) -> Path:
@@ -86,6 +87,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         queue_url=_queue_url(env),
         job_lease_seconds=_positive_int(env, "CASEFILES_JOB_LEASE_SECONDS", 120),
         calendar_file=_calendar_file(env),
+        checkout_stale_hours=_positive_int(env, "CASEFILES_CHECKOUT_STALE_HOURS", 72),
     )
 
 

@@ -31,7 +31,7 @@ CASE_KEYS = {
     "expert_review_on", "inventory_id", "transferred_on", "destruction_act_id", "destroyed_on", "content_access",
     "revision", "former_numbers",
 }  # fmt: skip
-DOCUMENT_KEYS = {"id", "case_id", "title", "type", "date", "status", "versions"}
+DOCUMENT_KEYS = {"id", "case_id", "title", "type", "date", "status", "revision", "checkout", "versions"}
 VERSION_KEYS = {
     "number", "sha256", "size", "media_type", "created_at", "author", "author_name", "template", "status",
     "signatures", "signed_on_paper",

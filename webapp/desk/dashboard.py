@@ -12,6 +12,8 @@ from webapp.auth.models import AccessRequest, User
 from webapp.blobs.services import fixity_failures
 from webapp.cases.models import Case
 from webapp.cases.services import recent_open_cases
+from webapp.dbtypes import utcnow
+from webapp.documents.checkouts import HeldDocument, stale_checkouts
 from webapp.documents.models import Document, DocumentVersion
 from webapp.documents.services import recent_versions
 from webapp.documents.workflow import approval_queue, own_drafts
@@ -36,6 +38,7 @@ class Dashboard:
     department_overdue: int = 0  # the head: missed deadlines across the department
     access_requests: list[AccessRequest] = field(default_factory=list)  # the head: changes of access to confirm
     password_resets: list[User] = field(default_factory=list)  # the head: passwords an administrator set lately
+    stale_checkouts: list[HeldDocument] = field(default_factory=list)  # the head: documents checked out too long
 
 
 def dashboard(actor: User, today: dt.date) -> Dashboard:
@@ -53,6 +56,8 @@ def dashboard(actor: User, today: dt.date) -> Dashboard:
     if allowed(actor, Action.CONFIRM_ACCESS_REQUESTS):
         board.access_requests = list(access_requests.pending_requests())
         board.password_resets = list(access_requests.password_reset_notices(actor))
+    if allowed(actor, Action.BREAK_CHECKOUTS):
+        board.stale_checkouts = stale_checkouts(actor, utcnow())
     if allowed(actor, Action.KEEP_ARCHIVE):
         board.closed_not_transferred, board.retention_expired = backlog(today)
     if allowed(actor, Action.SEE_STORAGE):

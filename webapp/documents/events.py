@@ -48,3 +48,23 @@ class DocumentAnnulled(DocumentTransitioned):
 @dataclass(frozen=True)
 class ApprovalReset(DocumentTransitioned):
     """A new version put a submitted or approved document back to draft."""
+
+
+@dataclass(frozen=True)
+class DocumentEdited:
+    """A document's details (title, type, date) were corrected; its versions' bytes did not change."""
+
+    document_id: int
+    case_id: int
+    actor_id: int | None
+    fields: tuple[str, ...]  # the names of the fields changed
+
+
+@dataclass(frozen=True)
+class DocumentMoved:
+    """A misfiled document, with all its versions, was moved to another case (webapp.documents.moves)."""
+
+    document_id: int
+    from_case_id: int
+    to_case_id: int
+    actor_id: int | None

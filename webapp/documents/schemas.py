@@ -10,7 +10,7 @@ import pydantic
 
 from webapp.documents.models import DOCUMENT_TYPES
 from webapp.exceptions import ValidationError
-from webapp.validation import RecordIdText, StrictInput
+from webapp.validation import RecordId, RecordIdText, StrictInput
 
 _FORBIDDEN_NAME_CHARS = frozenset("/\\") | {chr(code) for code in range(32)} | {"\x7f"}
 
@@ -55,6 +55,18 @@ class VersionMeta(StrictInput):
     paper_signers: PaperSigners | None = None
 
 
+class RevisionInput(StrictInput):
+    revision: RecordId
+
+
+class RestoreInput(StrictInput):
+    base_version: RecordId
+
+
+class CancelCheckoutInput(StrictInput):
+    reason: str = pydantic.Field(default="", max_length=2000)
+
+
 def title_from_filename(filename: str) -> str:
     """A default title from the client's file name. The name is never used for storage."""
     if not filename or any(char in _FORBIDDEN_NAME_CHARS for char in filename):
@@ -63,3 +75,11 @@ def title_from_filename(filename: str) -> str:
     if not stem:
         raise ValidationError("Недопустимое имя файла", code="invalid_filename")
     return stem[:500]
+
+
+class MoveInput(StrictInput):
+    """Where a misfiled document goes, and why (kept in both cases' histories)."""
+
+    case_id: RecordIdText
+    reason: str = pydantic.Field(min_length=1, max_length=2000)
+    revision: RecordIdText | None = None  # the document's revision the mover saw: a move made meanwhile wins

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from webapp.cases.models import Case
 from webapp.cases.serializers import Disclosure, Record, iso
-from webapp.documents.models import Document, DocumentTransition, DocumentVersion
+from webapp.documents.models import Document, DocumentCheckout, DocumentTransition, DocumentVersion
+from webapp.extensions import db
 from webapp.signing.serializers import signature_json
 
-DOCUMENT_METADATA = frozenset({"id", "case_id", "title", "type", "date", "status", "versions"})
+DOCUMENT_METADATA = frozenset({"id", "case_id", "title", "type", "date", "status", "revision", "checkout", "versions"})
 VERSION_METADATA = frozenset(
     {
         "number",
@@ -35,9 +36,18 @@ def document_json(document: Document, shown: Disclosure) -> Record:
         "type": document.type,
         "date": iso(document.dated_on),
         "status": document.status,
+        "revision": document.revision,
+        "checkout": checkout_json(db.session.get(DocumentCheckout, document.id)),
         "versions": [version_json(version, shown) for version in document.versions],
     }
     return shown.cut(document.case, record, DOCUMENT_METADATA)
+
+
+def checkout_json(checkout: DocumentCheckout | None) -> Record | None:
+    """Who has the document checked out, since when (staff, not family data: metadata)."""
+    if checkout is None:
+        return None
+    return {"holder": checkout.holder.username, "holder_name": checkout.holder.full_name, "since": iso(checkout.since)}
 
 
 def version_json(version: DocumentVersion, shown: Disclosure) -> Record:

@@ -21,10 +21,10 @@ from webapp.cases.services import get_case, require_content_access
 from webapp.documents import workflow
 from webapp.documents.events import VersionAdded
 from webapp.documents.media import DOCX, is_scan, sniff_media_type
-from webapp.documents.models import Document, DocumentVersion, PaperSignature
+from webapp.documents.models import Document, DocumentCheckout, DocumentVersion, PaperSignature
 from webapp.documents.schemas import DocumentMeta, PaperSigner, Upload, VersionMeta, title_from_filename
 from webapp.events import publish
-from webapp.exceptions import Conflict, Forbidden, Gone, NotFound, UnsupportedMediaType
+from webapp.exceptions import Conflict, Forbidden, Gone, Locked, NotFound, UnsupportedMediaType
 from webapp.extensions import db
 from webapp.runtime import blob_store
 
@@ -100,6 +100,7 @@ def _require_next_version(actor: User, document: Document, base_version: int) ->
     """Optimistic concurrency: a new version must be based on the latest one."""
     _require_writable(actor, document.case)
     workflow.require_not_annulled(document)
+    checkout = require_not_locked(actor, document)
     latest = document.latest_version
     if latest is None or base_version != latest.number:
         raise Conflict(
@@ -107,6 +108,23 @@ def _require_next_version(actor: User, document: Document, base_version: int) ->
             f"{latest.number if latest else 0}). Откройте последнюю версию и внесите изменения в неё.",
             code="stale_base_version",
         )
+    if checkout is not None:  # the holder's new version is the check-in: the document is free again
+        db.session.delete(checkout)
+        record_event(actor, "document.checkin", "document", document.id)
+
+
+def require_not_locked(actor: User, document: Document) -> DocumentCheckout | None:
+    """The document's check-out if the actor holds it; Locked (423) naming the holder and since when if someone
+    else does (staff names are not family data)."""
+    checkout = db.session.get(DocumentCheckout, document.id)
+    if checkout is not None and checkout.holder_id != actor.id:
+        since = checkout.since.astimezone().strftime("%d.%m.%Y %H:%M")
+        raise Locked(
+            f"Документ на редактировании у {checkout.holder.full_name or checkout.holder.username} с {since}: "
+            "новые версии и взятие на редактирование недоступны, пока документ не вернут с новой версией или не "
+            "отменят редактирование"
+        )
+    return checkout
 
 
 def get_document(actor: User, document_id: int) -> Document:
