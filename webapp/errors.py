@@ -16,7 +16,6 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from storage import BlobNotFound, ContentMismatch, StorageError
-from webapp.events import run_after_rollback
 from webapp.exceptions import (
     BrokenTemplate,
     Conflict,
@@ -32,7 +31,7 @@ from webapp.exceptions import (
     UnsupportedMediaType,
     ValidationError,
 )
-from webapp.extensions import db
+from webapp.uow import rollback
 
 log = logging.getLogger(__name__)
 
@@ -89,8 +88,7 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def error_response(status: int, code: str, message: str, details: list[Any] | None = None) -> Response:
-    db.session.rollback()  # nothing half-written survives an error
-    run_after_rollback()
+    rollback()  # nothing half-written survives an error
     if _wants_json():
         body: dict[str, Any] = {"code": code, "message": message}
         if details:

@@ -10,16 +10,18 @@ below. `create_app()` and the worker call `wire()`; calling it again does nothin
 from __future__ import annotations
 
 from webapp.archive.events import CaseDestroyed
+from webapp.blobs.relocation import resume_relocations
 from webapp.blobs.retention import request_retention
-from webapp.cases.events import CaseClosed, HoldReleased, HoldSet, RetentionExtended
-from webapp.documents.events import VersionAdded
+from webapp.cases.events import CaseClosed, CaseEdited, CaseRenumbered, HoldReleased, HoldSet, RetentionExtended
+from webapp.documents.events import DocumentEdited, DocumentMoved, VersionAdded
+from webapp.documents.moves import rekey_case
 from webapp.events import every_ten_minutes, on_commit, on_rollback, subscribe
 from webapp.exports.services import purge_expired_exports
 from webapp.jobs.services import discard_uncommitted_jobs, enqueue_committed_jobs
 from webapp.renditions.services import request_rendition
 from webapp.search.ocr import request_ocr
 from webapp.search.queries import purge_stale_queries
-from webapp.search.services import drain_after_commit, index_document, remove_destroyed
+from webapp.search.services import drain_after_commit, index_document, reindex_case, remove_destroyed
 from webapp.signing.events import VersionSigned
 
 
@@ -31,11 +33,21 @@ def wire() -> None:
     subscribe(VersionAdded, request_ocr)
     # A version was signed: the signer's name becomes searchable.
     subscribe(VersionSigned, index_document)
+    # A document's title, type or date was corrected: it is indexed again under them.
+    subscribe(DocumentEdited, index_document)
     # Retention or hold of a closed case changed: its objects are locked (held, released) in S3 by a job.
     subscribe(CaseClosed, request_retention)
     subscribe(HoldSet, request_retention)
     subscribe(HoldReleased, request_retention)
     subscribe(RetentionExtended, request_retention)
+    # A case's details were corrected: where the index keeps them (its district, its number), its documents are
+    # indexed again.
+    subscribe(CaseEdited, reindex_case)
+    # A document was moved to another case: it is indexed under that case. (Its files follow it to the new case's
+    # keys: the move itself asks for that, as part of what a move is.)
+    subscribe(DocumentMoved, index_document)
+    # A case was filed under another nomenclature entry: its files are relocated to its new number's keys.
+    subscribe(CaseRenumbered, rekey_case)
     # A case was destroyed by an approved act: its documents leave the index.
     subscribe(CaseDestroyed, remove_destroyed)
 
@@ -49,3 +61,5 @@ def wire() -> None:
     # search page's kept words once unused for CASEFILES_SESSION_MINUTES.
     every_ten_minutes(purge_expired_exports)
     every_ten_minutes(purge_stale_queries)
+    # ... and files whose relocation a killed or failed job left unfinished are relocated (webapp.blobs.relocation).
+    every_ten_minutes(resume_relocations)

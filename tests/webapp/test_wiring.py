@@ -16,7 +16,7 @@ from webapp.auth.models import District, User
 from webapp.blobs.retention import JOB_KIND as RETENTION_JOB
 from webapp.blobs.retention import request_retention
 from webapp.cases.events import CaseClosed, CaseOpened, HoldReleased, HoldSet, RetentionExtended
-from webapp.documents.events import VersionAdded
+from webapp.documents.events import DocumentEdited, VersionAdded
 from webapp.documents.media import TEXT
 from webapp.documents.models import DocumentVersion
 from webapp.events import on_rollback, publish, run_after_rollback, subscribe, subscribers_of, unsubscribe
@@ -38,6 +38,7 @@ def test_the_wiring_registers_each_reaction_once(app: Flask) -> None:
     for retention_changed in (CaseClosed, HoldSet, HoldReleased, RetentionExtended):
         assert subscribers_of(retention_changed) == [request_retention]
     assert subscribers_of(CaseOpened) == []
+    assert subscribers_of(DocumentEdited) == [index_document]
 
 
 def test_a_version_added_queues_its_indexing_and_its_pdf_copy_in_the_transaction(app: Flask, world: World) -> None:
@@ -125,13 +126,15 @@ def test_the_error_handlers_leave_the_jobs_to_the_rollback_hooks() -> None:
 
 
 def test_the_queue_runs_each_housekeeping_chore_every_ten_minutes(app: Flask) -> None:
+    from webapp.blobs.relocation import resume_relocations
     from webapp.exports.services import purge_expired_exports
     from webapp.search.queries import purge_stale_queries
 
     huey = app.extensions["casefiles.queue"]
     scheduled = {task.__name__ for task in huey._registry._periodic_tasks}
-    assert {"webapp.exports.services.purge_expired_exports", "webapp.search.queries.purge_stale_queries"} <= scheduled
-    assert events.housekeeping() == [purge_expired_exports, purge_stale_queries]
+    chores = [purge_expired_exports, purge_stale_queries, resume_relocations]
+    assert {f"{chore.__module__}.{chore.__qualname__}" for chore in chores} <= scheduled
+    assert events.housekeeping() == chores
 
 
 def test_a_scheduled_chore_runs_in_the_app_and_commits(app: Flask, tmp_path: Path) -> None:

@@ -185,3 +185,26 @@ def recent_open_cases(actor: User, limit: int) -> list[Case]:
     if visible is not None:
         query = query.where(visible)
     return list(db.session.scalars(query.order_by(Case.created_at.desc()).limit(limit)))
+
+
+def writable_cases_matching(actor: User, text: str, *, limit: int = 20) -> list[Case]:
+    """Open cases not on hold that the actor may add documents to, whose number (current or former) or heading
+    contains `text` (case-insensitively, Cyrillic too): where a misfiled document can go."""
+    needle = text.strip().casefold()
+    if not needle:
+        return []
+    query = select(Case).where(Case.status == "open", Case.legal_hold_since.is_(None))
+    clause = readable_cases_clause(actor)
+    if clause is not None:
+        query = query.where(clause)
+    former: dict[int, str] = {}
+    for case_id, number in db.session.execute(select(FormerNumber.case_id, FormerNumber.number)):
+        former[case_id] = f"{former.get(case_id, '')} {number}"
+    found = []
+    for case in db.session.scalars(query.order_by(Case.year.desc(), Case.number)):
+        words = f"{case.number} {former.get(case.id, '')} {case.title}".casefold()
+        if needle in words and can_write_case(actor, case):
+            found.append(case)
+            if len(found) == limit:
+                break
+    return found
