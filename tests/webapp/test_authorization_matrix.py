@@ -77,6 +77,8 @@ API = [
     ),
     Call("api.list_cases", "GET", "/api/v1/cases", "ooooo"),
     Call("api.get_case", "GET", "/api/v1/cases/{case}", "onoon"),
+    Call("api.edit_case", "PATCH", "/api/v1/cases/{case}", "onofn", {"title": "Исправленный", "reason": "опечатка"}),
+    Call("api.case_history", "GET", "/api/v1/cases/{case}/history", "onoon"),
     Call("api.close_case", "POST", "/api/v1/cases/{case}/close", "fnoon", {"closed_on": "2026-06-30"}),
     Call(
         "api.create_document",
@@ -121,6 +123,15 @@ API = [
     Call("api.release_hold", "POST", "/api/v1/cases/{case}/hold/release", "fnfon", {"reason": "проверка окончена"}),
     Call("api.reopen_case", "POST", "/api/v1/cases/{case}/reopen", "fnfon", {"reason": "ошибочно закрыто"}),
     Call("api.get_document", "GET", "/api/v1/documents/{doc}", "onoon"),
+    Call("api.edit_document", "PATCH", "/api/v1/documents/{doc}", "onofn", {"title": "Акт", "reason": "опечатка"}),
+    Call("api.restore_version", "POST", "/api/v1/documents/{doc}/versions/1/restore", "onofn", {"base_version": 1}),
+    Call("api.check_out", "POST", "/api/v1/documents/{doc}/checkout", "onofn", {}),
+    # Nothing is checked out in the scene: whoever sees the document is told so (409); test_checkouts.py has the rest.
+    Call("api.cancel_checkout", "DELETE", "/api/v1/documents/{doc}/checkout", "onoon", {"reason": "в отпуске"}),
+    # Moved to the case it is in: whoever may is told so (409 same_case); test_document_moves.py has the rest.
+    Call(
+        "api.move_document", "POST", "/api/v1/documents/{doc}/move", "onofn", {"case_id": "{case}", "reason": "ошибка"}
+    ),
     Call("api.annul", "POST", "/api/v1/documents/{doc}/annul", "fnofn", {"comment": "ошибка"}),
     Call("api.approve", "POST", "/api/v1/documents/{form}/approve", "fnofn", {"version": 1}),
     Call("api.return_for_rework", "POST", "/api/v1/documents/{form}/return", "fnofn", {"comment": "доработать"}),
@@ -198,6 +209,14 @@ PAGES = [
     Call("ui.journal_add", "POST", "/cases/{case}/journal", "onofn", {"what": "contact", "occurred_on": "{today}"}),
     Call("ui.journal_cancel", "POST", "/journal/{journal}/cancel", "onofn", {"reason": "ошибочная запись"}),
     Call("ui.case_profile", "POST", "/cases/{case}/profile", "onofn", {"responsible": "spec1"}),
+    Call("ui.case_edit", "POST", "/cases/{case}/edit", "onofn", {"title": "Исправленный", "reason": "опечатка"}),
+    Call(
+        "ui.cases_bulk_responsible",
+        "POST",
+        "/cases/responsible",
+        "ffoff",
+        {"case_id": "{case}", "responsible": "spec1", "reason": "перераспределение"},
+    ),
     Call("ui.deadlines_page", "GET", "/deadlines", "ooooo"),
     Call("ui.statistical_report", "GET", "/reports/statistical?period=2026-Q3", "ffoff"),
     Call("ui.statistical_indicator", "GET", "/reports/statistical/4?period=2026-Q3", "ffoff"),
@@ -218,6 +237,12 @@ PAGES = [
     Call("ui.version_pdf_page", "GET", "/documents/{doc}/versions/1/pdf", "onofn"),
     Call("ui.sign_version", "POST", "/documents/{form}/versions/1/sign", "onofn", {"role": "составил"}),
     Call("ui.document_workflow", "POST", "/documents/{doc}/workflow", "onofn", {"action": "submit"}),
+    Call("ui.document_edit", "POST", "/documents/{doc}/details", "onofn", {"title": "Акт", "reason": "опечатка"}),
+    Call("ui.restore_version", "POST", "/documents/{doc}/versions/1/restore", "onofn", {"base_version": "1"}),
+    Call("ui.check_out", "POST", "/documents/{doc}/checkout", "onofn", {}),
+    Call("ui.check_in", "POST", "/documents/{doc}/checkin", "onofn", {"base_version": "1"}),
+    Call("ui.cancel_checkout", "POST", "/documents/{doc}/checkout/cancel", "onoon", {"reason": "в отпуске"}),
+    Call("ui.move_documents", "GET", "/cases/{case}/move?document={doc}", "onofn"),
     Call("ui.export_request", "POST", "/exports", "onofn", {"case_id": "{case}", "format": "pdf"}),
     Call("ui.exports_page", "GET", "/exports", "ooooo"),
     Call("ui.export_page", "GET", "/exports/{export}", "onnnn"),

@@ -9,6 +9,7 @@ from flask import current_app, render_template, request
 from flask_login import login_required
 
 from webapp.cases import grants, services
+from webapp.cases.corrections import FIELD_LABELS, edit_choices, specialists
 from webapp.cases.lifecycle import case_history
 from webapp.cases.models import CASE_STATUSES
 from webapp.cases.permissions import can_write_case
@@ -17,6 +18,7 @@ from webapp.cases.serializers import Disclosure
 from webapp.desk.dashboard import dashboard
 from webapp.desk.serializers import case_with_documents_json
 from webapp.documents.models import DOCUMENT_STATUSES, DOCUMENT_TYPES
+from webapp.documents.panels import correction_panels
 from webapp.documents.services import documents_of_case
 from webapp.pagination import page_count
 from webapp.policy import Action, allowed
@@ -35,6 +37,9 @@ EVENT_LABELS = {
     "expert_review": "Экспертиза ценности (ЭК)",
     "transfer": "Передано в архив",
     "destroy": "Уничтожение",
+    "edit": "Исправлены сведения дела",
+    "document_edit": "Исправлены сведения документа",
+    "checkout_broken": "Снята блокировка документа",
 }
 
 
@@ -61,6 +66,8 @@ def cases() -> str:
         status=status,
         scope=scope,
         board=board,
+        # The head's bulk change of the responsible specialist of the cases ticked in the list.
+        specialists=specialists() if allowed(current_actor(), Action.ASSIGN_RESPONSIBLE) else [],
     )
 
 
@@ -86,10 +93,13 @@ def case(case_id: int) -> str:
         grants=grants.active_grants(actor, case_id) if may_grant else [],
         grantable=grants.grantable_users() if may_grant else [],
         panels=document_panels(actor, documents, shown),
+        corrections=correction_panels(actor, documents),
         transition_labels=TRANSITION_LABELS,
         paper_rows=PAPER_ROWS,
         history=case_history(case),
         event_labels=EVENT_LABELS,
+        edit=edit_choices(actor, case),  # «Изменить»: the fields this viewer may correct
+        field_labels=FIELD_LABELS,
         may_close=allowed(current_actor(), Action.CLOSE_CASES),
         may_archive=allowed(current_actor(), Action.SET_HOLDS),
         support=support,

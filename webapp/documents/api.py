@@ -8,15 +8,23 @@ from flask import request
 from werkzeug.wrappers import Response as BaseResponse
 
 from webapp.api import actor, api, json_body, shown
-from webapp.documents import services
+from webapp.documents import checkouts, corrections, moves, services
 from webapp.documents.download import redirect_to_version, stream_version
-from webapp.documents.schemas import DocumentMeta, Upload, VersionMeta
-from webapp.documents.serializers import document_json, version_json
+from webapp.documents.schemas import (
+    CancelCheckoutInput,
+    DocumentMeta,
+    MoveInput,
+    RestoreInput,
+    RevisionInput,
+    Upload,
+    VersionMeta,
+)
+from webapp.documents.serializers import checkout_json, document_json, version_json
 from webapp.exceptions import ValidationError
 from webapp.forms import services as forms
 from webapp.forms.schemas import FormDocumentInput, FormVersionInput
 from webapp.uow import commit
-from webapp.validation import parse_input, parse_int
+from webapp.validation import MAX_ID, parse_input, parse_int
 
 
 @api.post("/cases/<int:case_id>/documents")
@@ -67,8 +75,59 @@ def version_diff(document_id: int, number: int) -> dict[str, Any]:
 
 
 @api.get("/documents/<int:document_id>")
-def get_document(document_id: int) -> dict[str, Any]:
-    return document_json(services.get_document(actor(), document_id), shown())
+def get_document(document_id: int) -> tuple[dict[str, Any], int, dict[str, str]]:
+    document = services.get_document(actor(), document_id)
+    return document_json(document, shown()), 200, {"ETag": f'"{document.revision}"'}
+
+
+@api.patch("/documents/<int:document_id>")
+def edit_document(document_id: int) -> tuple[dict[str, Any], int, dict[str, str]]:
+    """Correct the title, type or date with a reason, against the revision named by If-Match or `revision`."""
+    data = json_body()
+    revision = _if_match()
+    if "revision" in data:
+        named = parse_input(RevisionInput, {"revision": data.pop("revision")}).revision
+        if revision is not None and named != revision:
+            raise ValidationError("revision: не совпадает с заголовком If-Match", code="invalid_revision")
+        revision = named
+    document = corrections.edit_document(actor(), document_id, data, revision=revision)
+    commit()
+    return document_json(document, shown()), 200, {"ETag": f'"{document.revision}"'}
+
+
+@api.post("/documents/<int:document_id>/versions/<int:number>/restore")
+def restore_version(document_id: int, number: int) -> tuple[dict[str, Any], int]:
+    data = parse_input(RestoreInput, json_body())
+    version = corrections.restore_version(actor(), document_id, number, base_version=data.base_version)
+    commit()
+    return version_json(version, shown()), 201
+
+
+@api.post("/documents/<int:document_id>/checkout")
+def check_out(document_id: int) -> tuple[dict[str, Any], int]:
+    checkout = checkouts.check_out(actor(), document_id)
+    commit()
+    return {"document_id": document_id, "checkout": checkout_json(checkout)}, 201
+
+
+@api.delete("/documents/<int:document_id>/checkout")
+def cancel_checkout(document_id: int) -> tuple[str, int]:
+    """The holder cancels; the head breaks someone else's check-out with `reason`."""
+    data = parse_input(CancelCheckoutInput, request.get_json(silent=True) or {})
+    checkouts.cancel_checkout(actor(), document_id, data.reason)
+    commit()
+    return "", 204
+
+
+def _if_match() -> int | None:
+    """The revision an If-Match header names: `"3"` (a weak `W/"3"` too)."""
+    header = request.headers.get("If-Match", "").strip()
+    if not header:
+        return None
+    value = header.removeprefix("W/").strip('"')
+    if not value.isdigit() or not 1 <= int(value) <= MAX_ID:
+        raise ValidationError('If-Match: ожидалась версия документа в кавычках, например "3"', code="invalid_revision")
+    return int(value)
 
 
 @api.get("/documents/<int:document_id>/versions/<int:number>/content")
@@ -90,3 +149,11 @@ def _upload() -> Upload:
     if set(request.files) - {"file"}:
         raise ValidationError("Неизвестное поле с файлом: ожидается только file", code="invalid")
     return Upload(stream=cast(BinaryIO, files[0].stream), filename=files[0].filename or "")
+
+
+@api.post("/documents/<int:document_id>/move")
+def move_document(document_id: int) -> dict[str, Any]:
+    data = parse_input(MoveInput, json_body())
+    document = moves.move_document(actor(), document_id, data.case_id, data.reason, revision=data.revision)
+    commit()
+    return document_json(document, shown())
