@@ -8,7 +8,7 @@ from typing import Annotated, Any, TypeVar
 import pydantic
 from werkzeug.routing import IntegerConverter, Map
 
-from webapp.exceptions import ValidationError
+from webapp.exceptions import Conflict, PreconditionRequired, ValidationError
 
 ModelT = TypeVar("ModelT", bound=pydantic.BaseModel)
 
@@ -121,3 +121,22 @@ def parse_optional_date(raw: str | None, name: str) -> dt.date | None:
         return dt.date.fromisoformat(raw)
     except ValueError:
         raise ValidationError(f"{name}: ожидалась дата ГГГГ-ММ-ДД", code="invalid_parameter") from None
+
+
+def require_revision(seen: int | None, current: int, *, record: str, required: bool = True) -> None:
+    """A correction names the revision of the `record` («дела», «документа») it was based on: none is a 428 (unless
+    not `required`), another than the `current` one a 409 `changed_meanwhile` naming the current one."""
+    if seen is None:
+        if required:
+            raise PreconditionRequired(
+                f"Укажите версию {record}, которую вы правили (заголовок If-Match или поле revision)",
+                details=[{"field": "revision", "message": "обязательное поле"}],
+            )
+        return
+    if seen != current:
+        raise Conflict(
+            f"Версия {record} {seen} устарела: её изменил другой пользователь (сейчас версия {current}); "
+            "обновите страницу и повторите",
+            code="changed_meanwhile",
+            details=[{"field": "revision", "message": "устарела", "current": current}],
+        )

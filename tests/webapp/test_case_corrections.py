@@ -353,7 +353,7 @@ def test_the_case_page_edits_with_a_reason_and_shows_the_history(client: FlaskCl
     stale = client.post(
         f"/cases/{case['id']}/edit", data={**form, "reason": REASON, "title": "Ещё"}, follow_redirects=True
     )
-    assert "изменено другим пользователем" in stale.get_data(as_text=True)
+    assert "изменил другой пользователь (сейчас версия 2)" in stale.get_data(as_text=True)
 
 
 def test_the_page_renumbers_and_shows_the_former_number(client: FlaskClient, world: World, second_entry: str) -> None:

@@ -234,7 +234,7 @@ def test_correct_and_restore_from_the_case_page(client: FlaskClient, world: Worl
     assert stale.status_code == 302
     forget_request_state()
     stale_page = client.get(f"/cases/{case['id']}").get_data(as_text=True)
-    assert "изменён другим пользователем" in stale_page, re.findall(r"role=\"alert\">[^<]*", stale_page)
+    assert "изменил другой пользователь" in stale_page, re.findall(r"role=\"alert\">[^<]*", stale_page)
     forget_request_state()
 
     token = _token(client, case["id"])

@@ -11,7 +11,7 @@ from webapp.auth.models import User
 from webapp.auth.services import user_for_token
 from webapp.cases.serializers import Disclosure
 from webapp.exceptions import Unauthorized, ValidationError
-from webapp.validation import parse_int
+from webapp.validation import MAX_ID, parse_int
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -40,6 +40,20 @@ def shown() -> Disclosure:
     """What of each case the caller is shown (webapp/cases/serializers.py): every case record goes through it. Made
     afresh for each answer, after the endpoint's change (a grant given or revoked counts at once)."""
     return Disclosure(actor())
+
+
+def revision_seen(named: int | None) -> int | None:
+    """The revision a correction was based on: named by an If-Match header (`"3"`, a weak `W/"3"` too: the ETag
+    of the record's GET) or by the body's `revision` (`named`); 400 when both are there and differ."""
+    header = request.headers.get("If-Match", "").strip()
+    if not header:
+        return named
+    value = header.removeprefix("W/").strip('"')
+    if not value.isdigit() or not 1 <= int(value) <= MAX_ID:
+        raise ValidationError('If-Match: ожидалась версия записи в кавычках, например "3"', code="invalid_revision")
+    if named is not None and named != int(value):
+        raise ValidationError("revision: не совпадает с заголовком If-Match", code="invalid_revision")
+    return int(value)
 
 
 def json_body() -> dict[str, Any]:

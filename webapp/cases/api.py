@@ -6,11 +6,10 @@ from typing import Any
 
 from flask import request
 
-from webapp.api import actor, api, json_body, page_params, paginated, shown
+from webapp.api import actor, api, json_body, page_params, paginated, revision_seen, shown
 from webapp.cases import corrections, grants, lifecycle, services
 from webapp.cases.schemas import CaseEdit, CaseFilters, CaseInput, CloseInput, GrantInput, ReasonInput
 from webapp.cases.serializers import case_json, grant_json, history_json
-from webapp.exceptions import ValidationError
 from webapp.uow import commit
 from webapp.validation import parse_input, parse_optional_int
 
@@ -41,23 +40,9 @@ def list_cases() -> dict[str, Any]:
 def edit_case(case_id: int) -> tuple[dict[str, Any], int, dict[str, str]]:
     """Correct the case's details (webapp.cases.corrections), against the revision named by If-Match or `revision`."""
     data = parse_input(CaseEdit, json_body())
-    revision = _if_match()
-    if revision is not None and data.revision is not None and revision != data.revision:
-        raise ValidationError("revision: не совпадает с заголовком If-Match", code="invalid_revision")
-    case = corrections.edit_case(actor(), case_id, data, revision=revision or data.revision)
+    case = corrections.edit_case(actor(), case_id, data, revision=revision_seen(data.revision))
     commit()
     return case_json(case, shown()), 200, {"ETag": f'"{case.revision}"'}
-
-
-def _if_match() -> int | None:
-    """The revision an If-Match header names: `"3"` (a weak `W/"3"` too)."""
-    header = request.headers.get("If-Match", "").strip()
-    if not header:
-        return None
-    value = header.removeprefix("W/").strip('"')
-    if not value.isdigit() or not 1 <= int(value) <= 2**31 - 1:
-        raise ValidationError('If-Match: ожидалась версия дела в кавычках, например "3"', code="invalid_revision")
-    return int(value)
 
 
 @api.get("/cases/<int:case_id>/history")

@@ -23,11 +23,12 @@ from webapp.cases.schemas import CaseEdit
 from webapp.cases.services import _next_case_sequence, _responsible, format_case_number, get_case
 from webapp.documents.models import Document, DocumentVersion
 from webapp.events import publish
-from webapp.exceptions import Conflict, DomainError, Forbidden, PreconditionRequired, ValidationError
+from webapp.exceptions import Conflict, DomainError, Forbidden, ValidationError
 from webapp.extensions import db
 from webapp.nomenclature.models import NomenclatureEntry
 from webapp.nomenclature.services import find_entry
 from webapp.policy import POLICY, Action, allowed, roles_with
+from webapp.validation import require_revision
 
 EDIT_ACTION = "edit"
 FIELD_LABELS = {
@@ -55,17 +56,7 @@ def edit_case(actor: User, case_id: int, data: CaseEdit, *, revision: int | None
     for field in fields:
         _authorize(actor, case, field)
     _check_state(actor, case, fields)
-    if revision is None:
-        raise PreconditionRequired(
-            "Укажите версию дела, которую вы правили (заголовок If-Match или поле revision)",
-            details=[{"field": "revision", "message": "обязательное поле"}],
-        )
-    if revision != case.revision:
-        raise Conflict(
-            f"Дело изменено другим пользователем (сейчас версия {case.revision}): обновите страницу и повторите",
-            code="changed_meanwhile",
-            details=[{"field": "revision", "message": "устарела", "current": case.revision}],
-        )
+    require_revision(revision, case.revision, record="дела")
     plan = _plan(actor, case, data)
     if not plan.changes:
         raise ValidationError("Новые значения совпадают с прежними: менять нечего", code="nothing_to_change")

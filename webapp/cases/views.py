@@ -16,13 +16,12 @@ from webapp.cases.permissions import (
     sees_all_cases,
 )
 from webapp.cases.schemas import CaseEdit, CaseInput
-from webapp.events import run_after_rollback
 from webapp.exceptions import FORM_ERRORS, DomainError, ValidationError
 from webapp.extensions import db
 from webapp.nomenclature.models import NomenclatureEntry
 from webapp.policy import Action, require
 from webapp.ui import current_actor, ui
-from webapp.uow import commit
+from webapp.uow import commit, rollback
 from webapp.validation import parse_input, parse_int, parse_optional_date
 
 
@@ -78,8 +77,7 @@ def case_edit(case_id: int) -> Response:
         case = corrections.edit_case(current_actor(), case_id, edit, revision=revision)
         commit()
     except FORM_ERRORS as exc:
-        db.session.rollback()
-        run_after_rollback()
+        rollback()
         flash(_named(exc, corrections.FIELD_LABELS), "error")
         return redirect(url_for("ui.case", case_id=case_id) + "#edit")
     flash(f"Сведения о деле изменены: {case.number}", "success")
@@ -109,8 +107,7 @@ def cases_bulk_responsible() -> Response:
             corrections.edit_case(actor, case_id, data, revision=case.revision)
             commit()
         except (DomainError, StaleDataError) as exc:
-            db.session.rollback()
-            run_after_rollback()
+            rollback()
             why = _named(exc, corrections.FIELD_LABELS) if isinstance(exc, DomainError) else CHANGED_MEANWHILE
             failed.append(f"{label}: {why}")
         else:

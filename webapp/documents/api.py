@@ -7,7 +7,7 @@ from typing import Any, BinaryIO, cast
 from flask import request
 from werkzeug.wrappers import Response as BaseResponse
 
-from webapp.api import actor, api, json_body, shown
+from webapp.api import actor, api, json_body, revision_seen, shown
 from webapp.documents import checkouts, corrections, moves, services
 from webapp.documents.download import redirect_to_version, stream_version
 from webapp.documents.schemas import (
@@ -24,7 +24,7 @@ from webapp.exceptions import ValidationError
 from webapp.forms import services as forms
 from webapp.forms.schemas import FormDocumentInput, FormVersionInput
 from webapp.uow import commit
-from webapp.validation import MAX_ID, parse_input, parse_int
+from webapp.validation import parse_input, parse_int
 
 
 @api.post("/cases/<int:case_id>/documents")
@@ -84,13 +84,8 @@ def get_document(document_id: int) -> tuple[dict[str, Any], int, dict[str, str]]
 def edit_document(document_id: int) -> tuple[dict[str, Any], int, dict[str, str]]:
     """Correct the title, type or date with a reason, against the revision named by If-Match or `revision`."""
     data = json_body()
-    revision = _if_match()
-    if "revision" in data:
-        named = parse_input(RevisionInput, {"revision": data.pop("revision")}).revision
-        if revision is not None and named != revision:
-            raise ValidationError("revision: не совпадает с заголовком If-Match", code="invalid_revision")
-        revision = named
-    document = corrections.edit_document(actor(), document_id, data, revision=revision)
+    named = parse_input(RevisionInput, {"revision": data.pop("revision")}).revision if "revision" in data else None
+    document = corrections.edit_document(actor(), document_id, data, revision=revision_seen(named))
     commit()
     return document_json(document, shown()), 200, {"ETag": f'"{document.revision}"'}
 
@@ -119,17 +114,6 @@ def cancel_checkout(document_id: int) -> tuple[str, int]:
     return "", 204
 
 
-def _if_match() -> int | None:
-    """The revision an If-Match header names: `"3"` (a weak `W/"3"` too)."""
-    header = request.headers.get("If-Match", "").strip()
-    if not header:
-        return None
-    value = header.removeprefix("W/").strip('"')
-    if not value.isdigit() or not 1 <= int(value) <= MAX_ID:
-        raise ValidationError('If-Match: ожидалась версия документа в кавычках, например "3"', code="invalid_revision")
-    return int(value)
-
-
 @api.get("/documents/<int:document_id>/versions/<int:number>/content")
 def version_content(document_id: int, number: int) -> BaseResponse:
     return redirect_to_version(actor(), document_id, number) or stream_version(actor(), document_id, number)
@@ -154,6 +138,7 @@ def _upload() -> Upload:
 @api.post("/documents/<int:document_id>/move")
 def move_document(document_id: int) -> dict[str, Any]:
     data = parse_input(MoveInput, json_body())
-    document = moves.move_document(actor(), document_id, data.case_id, data.reason, revision=data.revision)
+    revision = revision_seen(data.revision)
+    document = moves.move_document(actor(), document_id, data.case_id, data.reason, revision=revision)
     commit()
     return document_json(document, shown())

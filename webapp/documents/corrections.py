@@ -21,10 +21,10 @@ from webapp.documents.events import DocumentEdited
 from webapp.documents.models import DOCUMENT_TYPES, Document, DocumentVersion
 from webapp.documents.schemas import Upload, VersionMeta
 from webapp.events import publish
-from webapp.exceptions import Conflict, Forbidden, NotFound, PreconditionRequired, ValidationError
+from webapp.exceptions import Conflict, Forbidden, NotFound, ValidationError
 from webapp.extensions import db
 from webapp.policy import Action, allowed
-from webapp.validation import StrictInput, parse_input
+from webapp.validation import StrictInput, parse_input, require_revision
 
 EDITABLE_FIELDS = ("title", "type", "date")
 # Restored bytes larger than this wait on disk, not in memory, between the store's read and its write.
@@ -79,7 +79,7 @@ def edit_document(actor: User, document_id: int, data: Mapping[str, Any], *, rev
         raise refusal
     if "type" in fields and any(version.template_version_id for version in document.versions):
         raise Conflict("type: документ заполнен по форме, его тип задан формой и не меняется", code="form_type")
-    _require_revision(document, revision)
+    require_revision(revision, document.revision, record="документа")
     if not changes:
         raise ValidationError("Нечего менять: новые значения совпадают с прежними", code="no_changes")
     if edit.title is not None:
@@ -92,20 +92,6 @@ def edit_document(actor: User, document_id: int, data: Mapping[str, Any], *, rev
     record_case_event(actor, case, "document_edit", edit.reason, document_id=document.id, changes=changes)
     publish(DocumentEdited(document.id, case.id, actor.id, fields))
     return document
-
-
-def _require_revision(document: Document, revision: int | None) -> None:
-    if revision is None:
-        raise PreconditionRequired(
-            "Укажите версию документа, которую вы правили (заголовок If-Match или поле revision)",
-            details=[{"field": "revision", "message": "обязательное поле"}],
-        )
-    if revision != document.revision:
-        raise Conflict(
-            f"Документ изменён другим пользователем (сейчас версия {document.revision}): обновите страницу и повторите",
-            code="changed_meanwhile",
-            details=[{"field": "revision", "message": "устарела", "current": document.revision}],
-        )
 
 
 def _changes(document: Document, edit: DocumentEdit) -> list[dict[str, Any]]:

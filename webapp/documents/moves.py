@@ -13,19 +13,14 @@ from webapp.cases.lifecycle import record_case_event
 from webapp.cases.models import Case
 from webapp.cases.permissions import can_write_case
 from webapp.cases.services import get_case
+from webapp.documents.corrections import case_refusal
 from webapp.documents.events import DocumentMoved
 from webapp.documents.models import Document
 from webapp.documents.services import get_document, require_not_locked
 from webapp.events import publish
 from webapp.exceptions import Conflict, Forbidden, ValidationError
 from webapp.extensions import db
-
-CHANGED_MEANWHILE = "Документ изменён или перенесён другим пользователем: обновите страницу и повторите"
-STILL = {
-    "closed": "закрыто",
-    "transferred": "передано в архив",
-    "destroyed": "уничтожено",
-}
+from webapp.validation import require_revision
 
 
 def move_document(actor: User, document_id: int, case_id: int, reason: str, *, revision: int | None = None) -> Document:
@@ -43,11 +38,10 @@ def move_document(actor: User, document_id: int, case_id: int, reason: str, *, r
         raise ValidationError("reason: укажите причину переноса", code="invalid", details=[_field("reason")])
     if target.id == source.id:
         raise Conflict("Документ уже в этом деле", code="same_case")
-    if revision is not None and revision != document.revision:
-        raise Conflict(CHANGED_MEANWHILE, code="changed_meanwhile", details=[{"revision": document.revision}])
+    require_revision(revision, document.revision, record="документа", required=False)
     require_not_locked(actor, document)  # a working copy taken out by someone else comes back to where it was
-    _require_movable(source, "Дело, из которого переносится документ,")
-    _require_movable(target, "Дело, в которое переносится документ,")
+    _require_movable(source, "дело, где документ сейчас")
+    _require_movable(target, "дело, куда он переносится")
     document.case_id = target.id
     document.case = target
     db.session.flush()  # the document's revision moves on: a concurrent move of it fails (changed_meanwhile)
@@ -69,10 +63,9 @@ def rekey_case(renumbered: CaseRenumbered) -> None:
 
 
 def _require_movable(case: Case, which: str) -> None:
-    if case.status in STILL:
-        raise Conflict(f"{which} {STILL[case.status]}: документы не переносятся", code="case_closed")
-    if case.is_on_hold:
-        raise Conflict(f"{which} на удержании: документы не переносятся", code="case_on_hold")
+    refusal = case_refusal(case)
+    if refusal is not None:
+        raise Conflict(f"Перенос невозможен ({which}): {refusal.message}", code=refusal.code)
 
 
 def _field(name: str) -> dict[str, str]:
