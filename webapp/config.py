@@ -8,6 +8,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from webapp.exceptions import ConfigurationError
 from webapp.support.calendar import parse_overrides
@@ -41,6 +42,7 @@ class Settings:
     job_lease_seconds: int = 120  # a running job whose worker has not renewed it for this long is requeued
     calendar_file: Path | None = None  # days off and working days decreed after the `holidays` package's release
     checkout_stale_hours: int = 72  # a document checked out longer than this is listed on the head's first screen
+    timezone: str = "Europe/Moscow"  # the institution's: times on pages and in documents (UTC in storage and API)
 
     @property
     def ca_dir(self) -> Path:
@@ -88,6 +90,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         job_lease_seconds=_positive_int(env, "CASEFILES_JOB_LEASE_SECONDS", 120),
         calendar_file=_calendar_file(env),
         checkout_stale_hours=_positive_int(env, "CASEFILES_CHECKOUT_STALE_HOURS", 72),
+        timezone=_zone(env),
     )
 
 
@@ -124,6 +127,16 @@ def _calendar_file(env: dict[str, str]) -> Path | None:
         raise ConfigurationError("CASEFILES_CALENDAR_FILE must name an existing file")
     parse_overrides(path.read_text(encoding="utf-8"), "CASEFILES_CALENDAR_FILE")
     return path
+
+
+def _zone(env: dict[str, str]) -> str:
+    name = (env.get("CASEFILES_TIMEZONE") or "Europe/Moscow").strip()
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        example = "e.g. Europe/Moscow, Asia/Yekaterinburg"
+        raise ConfigurationError(f"CASEFILES_TIMEZONE: {name!r} is not a time zone ({example})") from None
+    return name
 
 
 def _positive_int(env: dict[str, str], name: str, default: int) -> int:

@@ -1,6 +1,10 @@
-"""Access to the per-application singletons (blob store, search index, signing CA) for services."""
+"""Access to the per-application singletons (blob store, search index, signing CA) and settings (the
+institution's time zone) for services."""
 
 from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 
@@ -27,3 +31,8 @@ def signing_authority() -> CertificateAuthority:
         authority, _ = ensure_ca(settings.ca_dir, settings.institution_name)
         current_app.extensions["casefiles.signing_ca"] = authority
     return authority
+
+
+def local_time(moment: dt.datetime) -> dt.datetime:
+    """A stored (UTC) moment in the institution's time zone (CASEFILES_TIMEZONE), as pages and documents show it."""
+    return moment.astimezone(ZoneInfo(current_app.config["CASEFILES"].timezone))

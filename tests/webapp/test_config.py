@@ -51,8 +51,31 @@ def test_s3_storage_from_the_environment(tmp_path: Path) -> None:
         ({"CASEFILES_S3_LOCK_MODE": "forever"}, "CASEFILES_S3_LOCK_MODE"),
         ({"CASEFILES_S3_PRESIGN_SECONDS": "-5"}, "CASEFILES_S3_PRESIGN_SECONDS"),
         ({"CASEFILES_S3_MULTIPART_MB": "lots"}, "CASEFILES_S3_MULTIPART_MB"),
+        ({"CASEFILES_TIMEZONE": "Moscow/Siberia"}, "CASEFILES_TIMEZONE"),
+        ({"CASEFILES_TIMEZONE": "../../etc/passwd"}, "CASEFILES_TIMEZONE"),
     ],
 )
 def test_bad_values_are_named(tmp_path: Path, changes: dict[str, str], complaint: str) -> None:
     with pytest.raises(ConfigurationError, match=complaint):
         load_settings({"CASEFILES_DATA_DIR": str(tmp_path), **changes})
+
+
+def test_pages_and_documents_show_the_institutions_time(tmp_path: Path) -> None:
+    """UTC in storage and the API; the institution's zone (Moscow unless CASEFILES_TIMEZONE says otherwise) on
+    pages and in documents such as the signature sheet."""
+    import datetime as dt
+
+    from webapp import create_app
+    from webapp.runtime import local_time
+    from webapp.ui.filters import ru_datetime
+
+    moment = dt.datetime(2026, 12, 31, 21, 30, tzinfo=dt.UTC)
+    for zone, shown in ((None, "01.01.2027 00:30"), ("Asia/Yekaterinburg", "01.01.2027 02:30")):
+        environ = {"CASEFILES_DATA_DIR": str(tmp_path / (zone or "default")), "CASEFILES_SECRET_KEY": "x" * 32}
+        if zone:
+            environ["CASEFILES_TIMEZONE"] = zone
+        app = create_app({"TESTING": True}, settings=load_settings(environ))
+        with app.app_context():
+            assert ru_datetime(moment) == shown
+            assert ru_datetime(moment.isoformat()) == shown
+            assert local_time(moment).utcoffset() == dt.timedelta(hours=3 if zone is None else 5)

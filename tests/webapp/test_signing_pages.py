@@ -60,7 +60,7 @@ def test_submit_approve_and_sign_in_the_pages(client: FlaskClient, world: World)
 
     page = _page(head, f"/cases/{case_id}")
     assert "Утверждён" in page
-    assert re.search(r"✔ утверждаю: Тест head, [\d.]+ [\d:]+ UTC — подпись верна", " ".join(page.split()))
+    assert re.search(r"✔ утверждаю: Тест head, [\d.]+ [\d:]+ — подпись верна", " ".join(page.split()))
     history = page[page.index("Ход согласования") :]
     assert "Направлен на утверждение" in history and "Прошу утвердить" in history and "Утверждён" in history
     # The signature file downloads from the page.

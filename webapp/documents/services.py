@@ -26,7 +26,7 @@ from webapp.documents.schemas import DocumentMeta, PaperSigner, Upload, VersionM
 from webapp.events import publish
 from webapp.exceptions import Conflict, Forbidden, Gone, Locked, NotFound, UnsupportedMediaType
 from webapp.extensions import db
-from webapp.runtime import blob_store
+from webapp.runtime import blob_store, local_time
 
 
 def add_document(
@@ -118,7 +118,7 @@ def require_not_locked(actor: User, document: Document) -> DocumentCheckout | No
     else does (staff names are not family data)."""
     checkout = db.session.get(DocumentCheckout, document.id)
     if checkout is not None and checkout.holder_id != actor.id:
-        since = checkout.since.astimezone().strftime("%d.%m.%Y %H:%M")
+        since = local_time(checkout.since).strftime("%d.%m.%Y %H:%M")
         raise Locked(
             f"Документ на редактировании у {checkout.holder.full_name or checkout.holder.username} с {since}: "
             "новые версии и взятие на редактирование недоступны, пока документ не вернут с новой версией или не "

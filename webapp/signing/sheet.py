@@ -14,6 +14,7 @@ from pypdf import PdfReader, PdfWriter
 from webapp.documents.models import DocumentVersion
 from webapp.printing.layout import Field, Form, Heading, Paragraph, Table
 from webapp.printing.pdf import printable, to_pdf
+from webapp.runtime import local_time
 from webapp.signing.models import Signature
 from webapp.signing.services import Verdict
 
@@ -95,7 +96,7 @@ def _signature_row(signature: Signature, verdict: Verdict) -> tuple[str, ...]:
 
 
 def _local(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).strftime("%d.%m.%Y %H:%M:%S UTC")  # the pages show UTC too
+    return local_time(moment).strftime("%d.%m.%Y %H:%M:%S")  # the institution's time, as on the pages
 
 
 def _printable_block(block: Field | Heading | Paragraph | Table) -> Field | Heading | Paragraph | Table:

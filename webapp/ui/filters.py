@@ -6,6 +6,8 @@ import datetime as dt
 
 from flask import Flask
 
+from webapp.runtime import local_time
+
 MONTHS_GENITIVE = (
     "января", "февраля", "марта", "апреля", "мая", "июня",
     "июля", "августа", "сентября", "октября", "ноября", "декабря",
@@ -24,10 +26,10 @@ def ru_date_long(value: dt.date | None) -> str:
 
 
 def ru_datetime(value: dt.datetime | str | None) -> str:
-    # Shown in Moscow time would need the institution's zone; UTC is marked to avoid ambiguity.
+    """A moment in the institution's time zone (CASEFILES_TIMEZONE); records carry it in UTC."""
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value) if value else None
-    return value.strftime("%d.%m.%Y %H:%M UTC") if value else "—"
+    return local_time(value).strftime("%d.%m.%Y %H:%M") if value else "—"
 
 
 def file_size(size: int) -> str:
