@@ -17,6 +17,7 @@ from webapp.extensions import Base
 from webapp.forms.models import FormTemplate, FormTemplateVersion
 from webapp.jobs.models import Job
 from webapp.nomenclature.models import NomenclatureEntry, NomenclatureSection
+from webapp.previews.models import PagePreview, PreviewPage
 from webapp.renditions.models import Rendition
 from webapp.search.models import IndexOutbox, VersionText
 from webapp.signing.models import Signature, SigningCertificate
@@ -47,7 +48,9 @@ __all__ = [
     "Job",
     "NomenclatureEntry",
     "NomenclatureSection",
+    "PagePreview",
     "PaperSignature",
+    "PreviewPage",
     "Rendition",
     "Signature",
     "SigningCertificate",
