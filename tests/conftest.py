@@ -90,8 +90,10 @@ def settings(tmp_path: Path, migrated_database: str, request: pytest.FixtureRequ
 
 @pytest.fixture
 def app(settings: Settings) -> Iterator[Flask]:
-    # Jobs run at once in the request; PDF renditions and OCR only where a test asks (LibreOffice, tesseract: slow).
-    app = create_app({"TESTING": True, "JOBS_IMMEDIATE": True, "AUTO_PDF": False, "AUTO_OCR": False}, settings=settings)
+    # Jobs run at once in the request; PDF renditions, OCR and page images only where a test asks (LibreOffice,
+    # tesseract, PDFium: slow).
+    overrides = {"TESTING": True, "JOBS_IMMEDIATE": True, "AUTO_PDF": False, "AUTO_OCR": False, "AUTO_PREVIEWS": False}
+    app = create_app(overrides, settings=settings)
     with app.app_context():
         yield app
         db.session.remove()

@@ -18,6 +18,8 @@ from webapp.documents.moves import rekey_case
 from webapp.events import every_ten_minutes, on_commit, on_rollback, subscribe
 from webapp.exports.services import purge_expired_exports
 from webapp.jobs.services import discard_uncommitted_jobs, enqueue_committed_jobs
+from webapp.previews.services import request_on_rendition_made, request_on_version_added
+from webapp.renditions.events import RenditionMade
 from webapp.renditions.services import request_rendition
 from webapp.search.ocr import request_ocr
 from webapp.search.queries import purge_stale_queries
@@ -31,6 +33,11 @@ def wire() -> None:
     subscribe(VersionAdded, index_document)
     subscribe(VersionAdded, request_rendition)
     subscribe(VersionAdded, request_ocr)
+    # ... and a PDF's or an image's pages are rendered for the viewer (an office document's once it has its PDF
+    # copy, below; with AUTO_PREVIEWS off, when someone opens it).
+    subscribe(VersionAdded, request_on_version_added)
+    # A version's PDF copy was made: its pages are rendered for the viewer from it.
+    subscribe(RenditionMade, request_on_rendition_made)
     # A version was signed: the signer's name becomes searchable.
     subscribe(VersionSigned, index_document)
     # A document's title, type or date was corrected: it is indexed again under them.

@@ -24,6 +24,8 @@ from webapp.exceptions import Conflict
 from webapp.extensions import db
 from webapp.jobs.models import Job
 from webapp.jobs.services import create_job, discard_uncommitted_jobs
+from webapp.previews.services import request_on_rendition_made, request_on_version_added
+from webapp.renditions.events import RenditionMade
 from webapp.renditions.services import request_rendition
 from webapp.search.models import IndexOutbox
 from webapp.search.ocr import request_ocr
@@ -34,7 +36,8 @@ from webapp.wiring import wire
 
 def test_the_wiring_registers_each_reaction_once(app: Flask) -> None:
     wire()  # create_app() wired already: again changes nothing
-    assert subscribers_of(VersionAdded) == [index_document, request_rendition, request_ocr]
+    assert subscribers_of(VersionAdded) == [index_document, request_rendition, request_ocr, request_on_version_added]
+    assert subscribers_of(RenditionMade) == [request_on_rendition_made]
     for retention_changed in (CaseClosed, HoldSet, HoldReleased, RetentionExtended):
         assert subscribers_of(retention_changed) == [request_retention]
     assert subscribers_of(CaseOpened) == []

@@ -36,6 +36,7 @@ from webapp.extensions import db
 from webapp.jobs.models import Job
 from webapp.jobs.services import JobFailed, create_job, runner, set_progress
 from webapp.policy import Action, require
+from webapp.previews.models import PagePreview, PreviewPage
 from webapp.renditions.models import Rendition
 from webapp.runtime import blob_store
 from webapp.search.models import VersionText
@@ -264,7 +265,10 @@ def _destroy(approver: User, case: Case, act_label: str) -> None:
     versions = db.session.scalars(select(DocumentVersion).where(DocumentVersion.document_id.in_(document_ids))).all()
     version_ids = [version.id for version in versions]
     renditions = db.session.scalars(select(Rendition).where(Rendition.version_id.in_(version_ids))).all()
+    previews = select(PagePreview.id).where(PagePreview.version_id.in_(version_ids))
+    pages = db.session.scalars(select(PreviewPage).where(PreviewPage.preview_id.in_(previews))).all()
     files = [version.file for version in versions] + [rendition.file for rendition in renditions]
+    files += [file for page in pages for file in (page.thumbnail_file, page.image_file)]  # page images
     store = blob_store()
     for file in files:  # deleting is idempotent: a retry deletes what is left
         key = file.key
@@ -286,6 +290,9 @@ def _destroy(approver: User, case: Case, act_label: str) -> None:
     # stay: they name staff and hold only a digest of the destroyed bytes.
     db.session.execute(delete(PaperSignature).where(PaperSignature.version_id.in_(version_ids)))
     db.session.execute(delete(VersionText).where(VersionText.version_id.in_(version_ids)))  # recognised text
+    # Page images are content too (their text included): their rows go, their files' rows stay marked deleted.
+    db.session.execute(delete(PreviewPage).where(PreviewPage.preview_id.in_(previews)))
+    db.session.execute(delete(PagePreview).where(PagePreview.version_id.in_(version_ids)))
     case.status, case.destroyed_on, case.subject = "destroyed", dt.date.today(), {}
     record_case_event(approver, case, "destroy", f"Уничтожено по акту {act_label}")
     publish(CaseDestroyed(case.id, tuple(document_ids), approver.id))

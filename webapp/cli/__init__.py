@@ -9,7 +9,7 @@ from flask import Flask
 from flask.cli import FlaskGroup
 
 from webapp import create_app
-from webapp.cli import audit, blobs, demo, exports, init, nomenclature, search, tokens, users, worker
+from webapp.cli import audit, blobs, demo, exports, init, nomenclature, previews, search, tokens, users, worker
 from webapp.exceptions import DomainError
 
 
@@ -35,6 +35,7 @@ for command in (
     exports.export_command,
     exports.verify_export_command,
     exports.exports_group,
+    previews.previews_group,
     audit.audit_group,
     worker.worker_command,
 ):

@@ -22,7 +22,9 @@ import time
 from pathlib import Path
 
 WORKER_PREFIX = "casefiles-worker-"
-TEMPORARY_KINDS = tuple(f"casefiles-{kind}-" for kind in ("pdf", "lo", "export", "ocr", "archive", "verify", "fonts"))
+TEMPORARY_KINDS = tuple(
+    f"casefiles-{kind}-" for kind in ("pdf", "lo", "export", "ocr", "archive", "verify", "fonts", "preview")
+)
 GRACE = dt.timedelta(hours=6)
 LOCK = "lock"
 _held_locks: list[int] = []  # open for the life of the process: closing one would drop its lock

@@ -19,11 +19,13 @@ from webapp.blobs.models import StoredFile
 from webapp.documents.events import VersionAdded
 from webapp.documents.media import DOCX, ODT, PDF, TEXT, XLSX
 from webapp.documents.models import DocumentVersion
+from webapp.events import publish
 from webapp.exceptions import StorageUnavailable, UnsupportedMediaType
 from webapp.extensions import db
 from webapp.jobs.models import Job
 from webapp.jobs.programs import run_program
 from webapp.jobs.services import JobFailed, create_job, runner
+from webapp.renditions.events import RenditionMade
 from webapp.renditions.models import Rendition
 from webapp.runtime import blob_store
 
@@ -81,22 +83,24 @@ def make_rendition(job: Job) -> None:
 
 def ensure_rendition(version: DocumentVersion) -> Rendition:
     """The version's PDF rendition, made now (slow: LibreOffice) when there is none yet; committed at once.
-    Raises JobFailed when it cannot be made."""
+    Raises JobFailed when it cannot be made. Publishes RenditionMade once it made one."""
     existing = rendition_of(version)
     if existing is not None:
         return existing
-    source, version_id = version_ref(version), version.id
+    source, version_id, document_id = version_ref(version), version.id, version.document_id
     db.session.commit()  # hold no database lock during the slow conversion
     stored = _convert_and_store(source)
     rendition = Rendition(version_id=version_id, file=StoredFile.of(stored, "rendition", PDF))
     db.session.add(rendition)
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:  # another worker made it meanwhile; ours is left for `storage gc`
         db.session.rollback()
         made = db.session.scalar(select(Rendition).where(Rendition.version_id == version_id))
         assert made is not None
         return made
+    publish(RenditionMade(version_id, document_id))  # what its subscribers write (a page images job) commits with it
+    db.session.commit()
     return rendition
 
 

@@ -1,0 +1,233 @@
+"""Page images of a document, rendered page by page: no Flask, no database.
+
+`open_pages(stream, media_type)` opens a PDF (PDFium through pypdfium2) or a raster image (Pillow: JPEG, PNG,
+multi-page TIFF, each frame a page, EXIF orientation honoured) and tells the page count at once; iterating it
+renders one page at a time, so only one page's pixels are ever in memory, into a thumbnail (THUMBNAIL_WIDTH px
+wide) and a page image (PAGE_WIDTH px wide), WebP (PNG where Pillow lacks WebP), with the page's text where a PDF
+has a text layer. A source that cannot be rendered (malformed, encrypted, not an image) raises RenderFailed.
+
+PDFium is not thread-safe, not even across documents: every call into it holds PDFIUM_LOCK, one page at a time, so
+jobs on several worker threads take turns page by page.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from types import TracebackType
+from typing import BinaryIO
+
+import pypdfium2 as pdfium
+from PIL import Image, ImageOps, UnidentifiedImageError, features
+
+PAGE_WIDTH = 1400
+THUMBNAIL_WIDTH = 200
+MAX_ASPECT = 4  # a page image is at most this many times as high as it is wide (a receipt roll is cut down)
+PDF = "application/pdf"
+PDFIUM_LOCK = threading.RLock()
+# Larger rasters than this are refused rather than decoded (Pillow's guard against decompression bombs).
+MAX_IMAGE_PIXELS = 200_000_000
+
+_WEBP = features.check("webp")
+IMAGE_MEDIA_TYPE = "image/webp" if _WEBP else "image/png"
+IMAGE_EXTENSION = "webp" if _WEBP else "png"
+
+
+class RenderFailed(Exception):
+    """The source cannot be rendered: a malformed or encrypted PDF, an unreadable image, an unknown type. The
+    message names the reason in general words (never anything of the document's content)."""
+
+
+@dataclass(frozen=True)
+class RenderedPage:
+    number: int  # from 1
+    thumbnail: bytes  # encoded as IMAGE_MEDIA_TYPE
+    image: bytes
+    width: int  # of the page image, in pixels
+    height: int
+    text: str  # the page's text layer, "" where there is none (a scan)
+
+
+class Pages:
+    """An open source: `count` pages, rendered one at a time by iterating (from page `start`). Close it (or use
+    it as a context manager) to release the source."""
+
+    count: int
+
+    def __init__(self, start: int = 1) -> None:
+        self.start = max(1, start)
+
+    def __iter__(self) -> Iterator[RenderedPage]:
+        for number in range(self.start, self.count + 1):
+            picture, text = self._render(number)
+            yield _encode(number, picture, text)
+
+    def _render(self, number: int) -> tuple[Image.Image, str]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Pages:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+def open_pages(stream: BinaryIO, media_type: str, *, start: int = 1) -> Pages:
+    """The pages of a seekable stream of `media_type` (a PDF or an image/*), starting at page `start`. The
+    stream stays the caller's: close it after the pages."""
+    if media_type == PDF:
+        return _PdfPages(stream, start)
+    if media_type.startswith("image/"):
+        return _ImagePages(stream, start)
+    raise RenderFailed("unsupported media type")
+
+
+class _PdfPages(Pages):
+    def __init__(self, stream: BinaryIO, start: int) -> None:
+        super().__init__(start)
+        with PDFIUM_LOCK:
+            try:
+                self._pdf = pdfium.PdfDocument(stream)
+            except pdfium.PdfiumError as exc:
+                raise RenderFailed(_pdf_reason(exc)) from None
+            try:
+                self.count = len(self._pdf)
+            except pdfium.PdfiumError:
+                self._pdf.close()
+                raise RenderFailed("damaged PDF") from None
+        if self.count < 1:
+            self.close()
+            raise RenderFailed("a PDF without pages")
+
+    def _render(self, number: int) -> tuple[Image.Image, str]:
+        with PDFIUM_LOCK:
+            try:
+                page = self._pdf[number - 1]
+            except (pdfium.PdfiumError, IndexError):
+                raise RenderFailed(f"page {number} cannot be read") from None
+            try:
+                width, height = page.get_size()
+                if width <= 0 or height <= 0:
+                    raise RenderFailed(f"page {number} has no size")
+                scale = _fit(width, height) / width
+                bitmap = page.render(scale=scale, may_draw_forms=True)
+                try:
+                    picture = bitmap.to_pil().convert("RGB")  # a copy: the bitmap's buffer is freed below
+                finally:
+                    bitmap.close()
+                textpage = page.get_textpage()
+                try:
+                    text = textpage.get_text_bounded()
+                finally:
+                    textpage.close()
+            except pdfium.PdfiumError:
+                raise RenderFailed(f"page {number} cannot be rendered") from None
+            finally:
+                page.close()
+        return picture, _clean_text(text)
+
+    def close(self) -> None:
+        with PDFIUM_LOCK:
+            self._pdf.close()
+
+
+def _pdf_reason(exc: Exception) -> str:
+    message = str(exc).lower()
+    if "password" in message or "security" in message:
+        return "encrypted PDF"
+    return "damaged PDF"
+
+
+class _ImagePages(Pages):
+    def __init__(self, stream: BinaryIO, start: int) -> None:
+        super().__init__(start)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                self._image = Image.open(stream)
+                self.count = int(getattr(self._image, "n_frames", 1))
+        except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError):
+            raise RenderFailed("unreadable image") from None
+        except Image.DecompressionBombWarning:
+            raise RenderFailed("image too large") from None
+
+    def _render(self, number: int) -> tuple[Image.Image, str]:
+        frame = self._image
+        try:
+            frame.seek(number - 1)
+            width, height = frame.size
+            if width < 1 or height < 1 or width * height > MAX_IMAGE_PIXELS:
+                raise RenderFailed(f"page {number}: image too large")
+            target_width = _fit(width, height)
+            if frame.format == "JPEG":  # decode at a fraction of the size where that still covers the target
+                frame.draft("RGB", (target_width, max(1, round(height * target_width / width))))
+            frame.load()
+            upright = ImageOps.exif_transpose(frame)
+            picture = _to_rgb(upright)
+            if picture is frame:
+                picture = frame.copy()
+        except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError):
+            raise RenderFailed(f"page {number} of the image cannot be read") from None
+        return picture, ""
+
+    def close(self) -> None:
+        self._image.close()
+
+
+def _to_rgb(picture: Image.Image) -> Image.Image:
+    if picture.mode == "RGB":
+        return picture
+    if picture.mode in ("RGBA", "LA", "PA") or (picture.mode == "P" and "transparency" in picture.info):
+        rgba = picture.convert("RGBA")
+        flat = Image.new("RGB", rgba.size, "white")
+        flat.paste(rgba, mask=rgba.getchannel("A"))
+        return flat
+    if picture.mode.startswith("I;16") or picture.mode in ("I", "F"):
+        picture = ImageOps.autocontrast(picture.convert("I").point(lambda value: value / 256).convert("L"))
+    return picture.convert("RGB")
+
+
+def _fit(width: float, height: float) -> int:
+    """The width of the page image: PAGE_WIDTH, less for a page more than MAX_ASPECT times as high as wide."""
+    return max(1, min(PAGE_WIDTH, round(PAGE_WIDTH * MAX_ASPECT * width / height)))
+
+
+def _scaled(picture: Image.Image, width: int) -> Image.Image:
+    height = max(1, round(picture.height * width / picture.width))
+    if (width, height) == picture.size:
+        return picture
+    return picture.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=2.0)
+
+
+def _encode(number: int, picture: Image.Image, text: str) -> RenderedPage:
+    page = _scaled(picture, _fit(picture.width, picture.height))
+    thumbnail = _scaled(page, min(THUMBNAIL_WIDTH, page.width))
+    return RenderedPage(
+        number=number,
+        thumbnail=_encoded(thumbnail),
+        image=_encoded(page),
+        width=page.width,
+        height=page.height,
+        text=text,
+    )
+
+
+def _encoded(picture: Image.Image) -> bytes:
+    out = io.BytesIO()
+    if _WEBP:
+        picture.save(out, "WEBP", quality=80, method=2)
+    else:
+        picture.save(out, "PNG", optimize=False)
+    return out.getvalue()
+
+
+def _clean_text(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "").strip()
