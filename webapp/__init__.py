@@ -131,6 +131,8 @@ def _register_blueprints(app: Flask) -> None:
     import webapp.jobs.api
     import webapp.nomenclature.api
     import webapp.nomenclature.views
+    import webapp.previews.api
+    import webapp.previews.views
     import webapp.renditions.api
     import webapp.renditions.views
     import webapp.search.api

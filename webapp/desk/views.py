@@ -22,6 +22,7 @@ from webapp.documents.panels import correction_panels
 from webapp.documents.services import documents_of_case
 from webapp.pagination import page_count
 from webapp.policy import Action, allowed
+from webapp.previews.delivery import first_page_thumbnails
 from webapp.signing.panels import PAPER_ROWS, TRANSITION_LABELS, document_panels
 from webapp.support.panels import case_support
 from webapp.ui import current_actor, ui
@@ -103,4 +104,10 @@ def case(case_id: int) -> str:
         may_close=allowed(current_actor(), Action.CLOSE_CASES),
         may_archive=allowed(current_actor(), Action.SET_HOLDS),
         support=support,
+        # The first page of each document's latest version, linking to the viewer.
+        thumbnails=first_page_thumbnails(
+            (document.id, document.latest_version.number) for document in documents if document.latest_version
+        )
+        if shown.shows_content(case) and case.status != "destroyed"
+        else {},
     )

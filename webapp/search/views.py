@@ -28,6 +28,7 @@ from webapp.exceptions import DomainError, Gone, ValidationError
 from webapp.extensions import db
 from webapp.nomenclature.models import NomenclatureEntry
 from webapp.pagination import page_count
+from webapp.previews.delivery import first_page_thumbnails
 from webapp.search import services
 from webapp.search.params import YEAR_MAX, YEAR_MIN, search_query
 from webapp.search.queries import recall_query, remember_query
@@ -176,6 +177,9 @@ def _render(actor: User, names: Names, outcome: Outcome) -> str:
         districts=_visible_districts(actor_scope=search_scope(actor)[0], names=names["district"]),
         sort_labels=SORT_LABELS,
         year_range=(YEAR_MIN, YEAR_MAX),
+        # The first page of each hit, opening the viewer at the page that matched (`query`: the words' id).
+        thumbnails=first_page_thumbnails((hit.document_id, hit.version) for hit in result.hits) if result else {},
+        query_id=state.get("query"),
     )
 
 

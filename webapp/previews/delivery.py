@@ -1,0 +1,195 @@
+"""Page images for a response, shared by the API and the pages: read with the permission of a content read
+(`get_version`), the stored bytes checked against their SHA-256, and the page image marked with who is looking
+as it is served. The stored page stays clean; only the answer carries the watermark.
+
+Thumbnails are served as stored, without a mark: at 200 px wide no line of a page can be read, and a mark that
+small would be unreadable too. Opening a document (the viewer page, the API's page list) is one audit event,
+`version.view`; the page images it then loads are not events of their own."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import Response
+from PIL import Image, ImageDraw, ImageFont
+from sqlalchemy import and_, select
+
+from webapp.audit.services import record_event
+from webapp.auth.models import User
+from webapp.blobs.integrity import file_ref, open_blob, read_checked
+from webapp.blobs.models import StoredFile
+from webapp.documents.models import DocumentVersion
+from webapp.documents.services import get_version
+from webapp.exceptions import NotFound
+from webapp.extensions import db
+from webapp.previews.models import PagePreview, PreviewPage
+from webapp.previews.serializers import PageUrl, pages_json
+from webapp.previews.services import NOT_PREVIEWABLE, page_of, preview_of, previewable, request_preview
+from webapp.printing.pdf import find_font
+from webapp.runtime import local_time
+
+VIEW_ACTION = "version.view"
+NOT_READY = "Страница ещё готовится, повторите запрос через несколько секунд"
+NO_SUCH_PAGE = "Страницы с таким номером в документе нет"
+# The watermark: the viewer's name and the time, in tiled diagonal lines over the whole page.
+MARK_COLOUR = (150, 20, 20)
+MARK_OPACITY = 70  # of 255: the page stays readable under it
+MARK_ANGLE = 30
+MARK_FONT_PX = 30  # on a page image PAGE_WIDTH (1400) px wide; scaled with the page
+MARK_SPACING = 1.6  # the gap between repeats, as a share of the text's length
+# How a marked page is encoded: WebP at its fastest method (PNG where Pillow lacks WebP).
+WEBP_QUALITY = 75
+
+
+@dataclass(frozen=True)
+class Served:
+    """An image ready for a response."""
+
+    data: bytes
+    media_type: str
+
+
+def opened(actor: User, document_id: int, number: int) -> DocumentVersion:
+    """A version opened for viewing: a content read (404/403/410 as for a download), on record as one event."""
+    version = get_version(actor, document_id, number)
+    record_event(actor, VIEW_ACTION, "document", document_id, version=number)
+    return version
+
+
+def first_page_thumbnails(versions: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bool]:
+    """Of (document id, version number) pairs, those whose type gets page images, each with whether its first
+    page's thumbnail is ready, in one query: the case page's document list and the search results show it, or a
+    placeholder that fills in by itself. The caller lists only versions the viewer may read (the thumbnail's URL
+    checks again)."""
+    wanted = set(versions)
+    if not wanted:
+        return {}
+    rows = db.session.execute(
+        select(DocumentVersion.document_id, DocumentVersion.number, StoredFile.media_type, PreviewPage.id)
+        .join(StoredFile, StoredFile.id == DocumentVersion.file_id)
+        .outerjoin(PagePreview, PagePreview.version_id == DocumentVersion.id)
+        .outerjoin(PreviewPage, and_(PreviewPage.preview_id == PagePreview.id, PreviewPage.number == 1))
+        .where(DocumentVersion.document_id.in_(sorted({document_id for document_id, _ in wanted})))
+    ).all()
+    return {
+        (document_id, number): page_id is not None
+        for document_id, number, media_type, page_id in rows
+        if (document_id, number) in wanted and previewable(media_type)
+    }
+
+
+def requested(actor: User, version: DocumentVersion) -> PagePreview | None:
+    """The version's preview, asked for when it has none yet (a version stored before previews, or an office
+    document whose PDF copy was never made): its job then makes it, and the page list answers pending meanwhile.
+    None for a type that gets no page images."""
+    return request_preview(version, actor.id) or preview_of(version)
+
+
+def pages_record(version: DocumentVersion, url: PageUrl) -> dict[str, Any]:
+    """The version's page list as it is now (webapp.previews.serializers.pages_json)."""
+    db.session.expire_all()  # an immediate queue may have made pages since the caller's commit
+    reason = "" if previewable(version.media_type) else NOT_PREVIEWABLE
+    return pages_json(preview_of(version), url, none_because=reason)
+
+
+def page_row(version: DocumentVersion, page: int) -> PreviewPage:
+    """The page's row when it is ready: NotFound `page_not_ready` while it is being made (or when its preview
+    failed: the page list says why), `no_such_page` beyond the document's last page."""
+    row = page_of(version, page)
+    if row is not None:
+        return row
+    preview = preview_of(version)
+    if preview is not None and preview.page_count is not None and page > preview.page_count:
+        raise NotFound(NO_SUCH_PAGE, code="no_such_page")
+    raise NotFound(NOT_READY, code="page_not_ready")
+
+
+def thumbnail(actor: User, document_id: int, number: int, page: int) -> Served:
+    row = page_row(get_version(actor, document_id, number), page)
+    return Served(read_checked(open_blob(file_ref(row.thumbnail_file))), row.thumbnail_file.media_type)
+
+
+def page_image(actor: User, document_id: int, number: int, page: int, now: dt.datetime | None = None) -> Served:
+    """The page image with the viewer's watermark composited onto the stored (clean, checked) one."""
+    row = page_row(get_version(actor, document_id, number), page)
+    clean = read_checked(open_blob(file_ref(row.image_file)))
+    return watermarked(clean, mark_text(actor, now or dt.datetime.now(dt.UTC)))
+
+
+def image_response(served: Served) -> Response:
+    """Shown in the browser, never saved as a file: inline, not cached, its type taken as declared."""
+    response = Response(served.data, content_type=served.media_type)
+    response.headers["Content-Disposition"] = "inline"
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def mark_text(actor: User, now: dt.datetime) -> str:
+    name = actor.full_name or actor.username
+    return f"{name} · {local_time(now):%d.%m.%Y %H:%M}"
+
+
+def watermarked(clean: bytes, text: str) -> Served:
+    with Image.open(io.BytesIO(clean)) as source:
+        page = source.convert("RGB")
+    page.paste(MARK_COLOUR, (0, 0), _mark_mask(page.size, text))
+    out = io.BytesIO()
+    if _webp():
+        page.save(out, "WEBP", quality=WEBP_QUALITY, method=0)
+        return Served(out.getvalue(), "image/webp")
+    page.save(out, "PNG", compress_level=1)
+    return Served(out.getvalue(), "image/png")
+
+
+@functools.lru_cache(maxsize=16)
+def _mark_mask(size: tuple[int, int], text: str) -> Image.Image:
+    """The watermark's alpha over a page of `size`: the text repeated in diagonal rows. Made once per viewer,
+    minute and page size (a document's pages share one), so serving a page is a paste and an encode."""
+    width, height = size
+    font = ImageFont.truetype(str(_font_path()), max(12, MARK_FONT_PX * width // 1400))
+    left, top, right, bottom = font.getbbox(text)
+    step_x, step_y = int((right - left) * MARK_SPACING), int((bottom - top) * 5)
+    # Draw on a square big enough to cover the page once turned, then turn it and cut out the page.
+    side = int((width**2 + height**2) ** 0.5) + step_x
+    canvas = Image.new("L", (side, side), 0)
+    draw = ImageDraw.Draw(canvas)
+    for row, y in enumerate(range(0, side, step_y)):
+        offset = (row % 2) * step_x // 2
+        for x in range(-offset, side, step_x):
+            draw.text((x, y), text, fill=MARK_OPACITY, font=font)
+    turned = canvas.rotate(MARK_ANGLE, resample=Image.Resampling.BILINEAR)
+    x0, y0 = (side - width) // 2, (side - height) // 2
+    return turned.crop((x0, y0, x0 + width, y0 + height))
+
+
+@functools.cache
+def _font_path() -> Path:
+    return find_font()
+
+
+@functools.cache
+def _webp() -> bool:
+    from PIL import features
+
+    return bool(features.check("webp"))
+
+
+@functools.cache
+def placeholder(text: str = "Страница готовится…") -> Served:
+    """A grey page with a word, for the pages' image URLs while a page is not ready (the viewer's script swaps
+    in the page when it is)."""
+    image = Image.new("RGB", (420, 594), (236, 238, 241))
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(str(_font_path()), 22)
+    left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
+    draw.text(((420 - (right - left)) // 2, (594 - (bottom - top)) // 2), text, fill=(110, 116, 124), font=font)
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return Served(out.getvalue(), "image/png")

@@ -1,0 +1,138 @@
+"""The viewer («Просмотр»): a version's pages one under another with a thumbnail strip, two versions side by side
+(«Сравнить»), and the page images the pages load. The viewer never offers the original file: downloading stays a
+separate act on the case page, for those who may read content."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, jsonify, render_template, request, url_for
+from flask_login import login_required
+from werkzeug.wrappers import Response
+
+from webapp.documents.models import DocumentVersion
+from webapp.documents.services import get_document, get_version
+from webapp.exceptions import NotFound
+from webapp.previews import delivery
+from webapp.previews.services import find_page
+from webapp.search.queries import recall_query
+from webapp.ui import current_actor, ui
+from webapp.uow import commit
+from webapp.validation import parse_int, parse_optional_int
+
+
+@ui.get("/documents/<int:document_id>/versions/<int:number>/view")
+@login_required
+def version_viewer(document_id: int, number: int) -> str:
+    """`?page=N` opens at that page; `?query=ID` (a search's kept words, never the words themselves) opens at the
+    first page where they occur."""
+    actor = current_actor()
+    start = parse_optional_int(request.args.get("page"), "page")
+    version = delivery.opened(actor, document_id, number)
+    delivery.requested(actor, version)
+    commit()  # the opening is on record, and a requested preview's job goes to the queue
+    record = _pages(version)
+    if start is None and (query_id := request.args.get("query", "").strip()):
+        start = _matching_page(version, query_id)
+    return render_template(
+        "previews/viewer.html",
+        document=version.document,
+        version=version,
+        versions=[v.number for v in version.document.versions],
+        pages=record,
+        slots=_slots(record),
+        start=start or 1,
+    )
+
+
+@ui.get("/documents/<int:document_id>/compare")
+@login_required
+def compare_versions(document_id: int) -> str:
+    """`?left=1&right=2`: two versions side by side, page by page; each shown version is an opening on record."""
+    actor = current_actor()
+    document = get_document(actor, document_id)
+    latest = document.latest_version.number if document.latest_version else 1
+    left = parse_int(request.args.get("left"), "left", default=max(1, latest - 1))
+    right = parse_int(request.args.get("right"), "right", default=latest)
+    sides = [delivery.opened(actor, document_id, left)]
+    if right != left:
+        sides.append(delivery.opened(actor, document_id, right))
+    for version in sides:
+        delivery.requested(actor, version)
+    commit()
+    columns = [(version, _pages(version)) for version in sides]
+    rows = max((len(_slots(record)) for _, record in columns), default=0)
+    return render_template(
+        "previews/compare.html",
+        document=document,
+        versions=[v.number for v in document.versions],
+        columns=[(version, record, _slots(record)) for version, record in columns],
+        rows=rows,
+        left=left,
+        right=right,
+    )
+
+
+@ui.get("/documents/<int:document_id>/versions/<int:number>/pages.json")
+@login_required
+def version_pages_poll(document_id: int, number: int) -> Response:
+    """The page list for the viewer's script, polled while pages are being made: the opening itself was recorded
+    when the viewer was opened, so this is not another one."""
+    version = get_version(current_actor(), document_id, number)
+    delivery.requested(current_actor(), version)
+    commit()
+    return jsonify(_pages(version))
+
+
+@ui.get("/documents/<int:document_id>/versions/<int:number>/pages/<int:page>.webp")
+@login_required
+def page_image_page(document_id: int, number: int, page: int) -> Response:
+    try:
+        served = delivery.page_image(current_actor(), document_id, number, page)
+    except NotFound as exc:
+        if exc.code != "page_not_ready":
+            raise
+        served = delivery.placeholder()
+    return delivery.image_response(served)
+
+
+@ui.get("/documents/<int:document_id>/versions/<int:number>/pages/<int:page>/thumbnail.webp")
+@login_required
+def page_thumbnail_page(document_id: int, number: int, page: int) -> Response:
+    try:
+        served = delivery.thumbnail(current_actor(), document_id, number, page)
+    except NotFound as exc:
+        if exc.code != "page_not_ready":
+            raise
+        served = delivery.placeholder()
+    return delivery.image_response(served)
+
+
+def _pages(version: DocumentVersion) -> dict[str, Any]:
+    document_id, number = version.document_id, version.number
+
+    def url(kind: str, page: int) -> str:
+        endpoint = "ui.page_thumbnail_page" if kind == "thumbnail" else "ui.page_image_page"
+        return url_for(endpoint, document_id=document_id, number=number, page=page)
+
+    record = delivery.pages_record(version, url)
+    record["poll_url"] = url_for("ui.version_pages_poll", document_id=document_id, number=number)
+    return record
+
+
+def _slots(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """A place for every page: the ready ones, then placeholders for those being made (one while the count is not
+    known yet), which the viewer's script fills in."""
+    ready = {page["number"]: page for page in record["pages"]}
+    count = record["count"] or (0 if record["status"] == "failed" else max(ready, default=0) + 1)
+    if record["status"] == "ready":
+        count = len(ready)
+    return [ready.get(number, {"number": number, "pending": True}) for number in range(1, max(count, len(ready)) + 1)]
+
+
+def _matching_page(version: DocumentVersion, query_id: str) -> int | None:
+    words = recall_query(current_actor(), query_id)
+    if words is None:
+        flash("Поиск устарел или начат в другом сеансе: документ открыт с первой страницы", "info")
+        return None
+    return find_page(version, words)
