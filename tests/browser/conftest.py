@@ -25,6 +25,7 @@ USERS = {
     "head": ("head", "Орлова Татьяна Сергеевна", ()),
     "archivist": ("archivist", "Белова Ирина Павловна", ()),
     "admin": ("admin", "Кузнецов Андрей Олегович", ()),
+    "spec2": ("specialist", "Галиев Рустам Ильдарович", ("u2",)),  # another district's: sees none of u1's cases
 }
 
 
@@ -46,6 +47,7 @@ def live_server(settings: Settings, tmp_path: Path) -> Iterator[LiveServer]:
     app = create_app({"JOBS_IMMEDIATE": True, "AUTO_PDF": False, "AUTO_OCR": False}, settings=settings)
     with app.app_context():
         ensure_district("u1", "Участок № 1")
+        ensure_district("u2", "Участок № 2")
         for username, (role, full_name, districts) in USERS.items():
             create_user(username, role=role, password=PASSWORD, full_name=full_name, district_codes=districts)
         with nomenclature_csv_path().open("rb") as csv_file:

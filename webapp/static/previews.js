@@ -192,5 +192,8 @@
     go(document.getElementById("page-" + viewer.dataset.start));
   }
   shown();
+  if (viewer) {
+    viewer.dataset.ready = "1"; // the keys are ours from now on
+  }
   window.setTimeout(poll, POLL_MS);
 })();

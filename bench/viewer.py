@@ -1,0 +1,249 @@
+"""Viewer benchmark: serving a cached page image with the viewer's watermark composited onto it, against sending
+the whole PDF of the same document, measured in one run.
+
+    .venv/bin/python -m bench.viewer [--pages 20] [--page-mb 2] [--requests 200] [--json]
+
+Set-up (not timed), in a temporary data folder made with the application's own services (`casefiles init`, a
+specialist with an API token, the demo nomenclature, a case): two documents of `--pages` pages, their page images
+made by the `page_previews` job (webapp.previews.services.render_previews) as a worker would:
+
+* `scan`: a scanned PDF, per page an A4 colour JPEG at 300 dpi of upsampled random noise (~`--page-mb` MB a page,
+  ~40 MB for 20 pages; the same source as bench/previews.py), the hardest page there is for an image codec;
+* `text`: a typed PDF (fpdf2, DejaVu Sans), 40 lines of Cyrillic text a page, as the forms' PDF copies are.
+
+Measured through the Flask test client with a bearer token (the whole request: authentication, the permission
+check, the integrity-checked read of the stored page, compositing, encoding), after one warm-up request each:
+
+* `page`: `--requests` GETs of `/api/v1/documents/{id}/versions/1/pages/{p}.webp`, p cycling over the pages;
+* `thumbnail`: as many GETs of the thumbnails (served as stored);
+* `download`: 10 GETs of `/api/v1/documents/{id}/versions/1/content`, the whole PDF streamed and checked;
+* the parts of one page's serving, each the median of 20: the checked read, decoding, compositing, encoding.
+
+The issue's targets: p95 of `page` under 40 ms, and `page` at least 10x faster than `download` (the median of
+`download` over the p95 of `page`). Nothing passes or fails here: the targets are printed for the reader."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+MB = 1_000_000
+DOWNLOADS = 10
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pages", type=int, default=20, help="pages of each document")
+    parser.add_argument("--page-mb", type=float, default=2.0, help="about this many MB a scanned page")
+    parser.add_argument("--requests", type=int, default=200, help="page image requests per document")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON too")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="casefiles-bench-viewer-") as root:
+        data_dir = Path(root) / "data"
+        data_dir.mkdir()
+        os.environ["CASEFILES_DATA_DIR"] = str(data_dir)
+        casefiles = str(Path(sys.executable).with_name("casefiles"))
+        subprocess.run([casefiles, "init"], check=True, capture_output=True)  # noqa: S603 - our own CLI
+        results = _run(args.pages, args.page_mb, args.requests)
+    _report(results)
+    if args.json:
+        print(json.dumps(results, indent=1))
+
+
+def _run(pages: int, page_mb: float, requests: int) -> dict[str, dict[str, Any]]:
+    from webapp import create_app
+
+    app = create_app({"AUTO_PDF": False, "AUTO_OCR": False, "AUTO_PREVIEWS": False, "JOBS_IMMEDIATE": False})
+    with app.app_context():
+        token, specialist, case_id = _set_up()
+        client = app.test_client()
+        results = {}
+        for kind, source in (("scan", _scan(pages, page_mb)), ("text", _typed(pages))):
+            document_id = _document(specialist, case_id, kind, source)
+            print(f"{kind}: {len(source) / MB:.1f} MB, page images made", file=sys.stderr)
+            results[kind] = _measure(client, token, document_id, pages, requests, len(source))
+        return results
+
+
+def _set_up() -> tuple[str, Any, int]:
+    import secrets
+
+    from demo.content import nomenclature_csv_path
+    from webapp.auth.services import create_api_token, create_user, ensure_district
+    from webapp.cases.schemas import CaseInput
+    from webapp.cases.services import open_case
+    from webapp.nomenclature.services import import_csv
+    from webapp.policy import SYSTEM
+    from webapp.uow import commit
+
+    ensure_district("u1", "Участок № 1")
+    specialist = create_user(
+        "spec",
+        role="specialist",
+        password=secrets.token_urlsafe(12),
+        full_name="Соколова Анна Викторовна",
+        district_codes=["u1"],
+    )
+    token = create_api_token(specialist)
+    with nomenclature_csv_path().open("rb") as csv_file:
+        import_csv(SYSTEM, csv_file, 2026)
+    case = open_case(specialist, CaseInput(nomenclature_index="04-05", year=2026, title="Замер", district="u1"))
+    commit()
+    return token, specialist, case.id
+
+
+def _document(specialist: Any, case_id: int, kind: str, source: bytes) -> int:
+    import datetime as dt
+
+    from webapp.documents.schemas import DocumentMeta, Upload
+    from webapp.documents.services import add_document
+    from webapp.previews.services import render_previews
+    from webapp.uow import commit
+
+    meta = DocumentMeta(title=f"Замер: {kind}", type="scan", date=dt.date(2026, 3, 1))
+    document = add_document(specialist, case_id, meta, Upload(io.BytesIO(source), f"{kind}.pdf"))
+    commit()
+    preview = render_previews(document.versions[-1])
+    assert preview.status == "ready", preview.error
+    return int(document.id)
+
+
+def _measure(client: Any, token: str, document_id: int, pages: int, requests: int, size: int) -> dict[str, Any]:
+    headers = {"Authorization": f"Bearer {token}"}
+    base = f"/api/v1/documents/{document_id}/versions/1"
+
+    def timed(path: str) -> tuple[float, int]:
+        started = time.perf_counter()
+        answer = client.get(path, headers=headers)
+        body = answer.get_data()  # a streamed download is read to its end
+        elapsed = time.perf_counter() - started
+        assert answer.status_code == 200, (path, answer.status_code)
+        return elapsed * 1000, len(body)
+
+    timed(f"{base}/pages/1.webp")
+    timed(f"{base}/content")
+    page_ms, page_bytes = zip(*(timed(f"{base}/pages/{1 + i % pages}.webp") for i in range(requests)), strict=True)
+    thumb_ms, _ = zip(*(timed(f"{base}/pages/{1 + i % pages}/thumbnail.webp") for i in range(requests)), strict=True)
+    download_ms, download_bytes = zip(*(timed(f"{base}/content") for _ in range(DOWNLOADS)), strict=True)
+    assert download_bytes[0] == size
+    return {
+        "source_mb": size / MB,
+        "page_p50_ms": _percentile(page_ms, 50),
+        "page_p95_ms": _percentile(page_ms, 95),
+        "page_kb": statistics.mean(page_bytes) / 1000,
+        "thumbnail_p95_ms": _percentile(thumb_ms, 95),
+        "download_p50_ms": _percentile(download_ms, 50),
+        "ratio": _percentile(download_ms, 50) / _percentile(page_ms, 95),
+        "parts_ms": _parts(document_id),
+    }
+
+
+def _parts(document_id: int) -> dict[str, float]:
+    """One page's serving taken apart: where the time goes."""
+    import datetime as dt
+
+    from PIL import Image
+    from sqlalchemy import select
+
+    from webapp.auth.models import User
+    from webapp.blobs.integrity import file_ref, open_blob, read_checked
+    from webapp.documents.models import DocumentVersion
+    from webapp.extensions import db
+    from webapp.previews import delivery
+    from webapp.previews.services import page_of
+
+    version = db.session.scalar(select(DocumentVersion).where(DocumentVersion.document_id == document_id))
+    user = db.session.scalar(select(User).where(User.username == "spec"))
+    assert version is not None and user is not None
+    row = page_of(version, 1)
+    assert row is not None
+    text = delivery.mark_text(user, dt.datetime.now(dt.UTC))
+
+    def median_ms(action: Any) -> float:
+        times = []
+        for _ in range(20):
+            started = time.perf_counter()
+            action()
+            times.append((time.perf_counter() - started) * 1000)
+        return statistics.median(times)
+
+    clean = read_checked(open_blob(file_ref(row.image_file)))
+    page = Image.open(io.BytesIO(clean)).convert("RGB")
+    mask = delivery._mark_mask(page.size, text)
+    return {
+        "read_checked": median_ms(lambda: read_checked(open_blob(file_ref(row.image_file)))),
+        "decode": median_ms(lambda: Image.open(io.BytesIO(clean)).convert("RGB")),
+        "composite": median_ms(lambda: page.copy().paste(delivery.MARK_COLOUR, (0, 0), mask)),
+        "encode": median_ms(lambda: page.save(io.BytesIO(), "WEBP", quality=delivery.WEBP_QUALITY, method=0)),
+        "encode_jpeg_for_comparison": median_ms(lambda: page.save(io.BytesIO(), "JPEG", quality=85)),
+    }
+
+
+def _percentile(values: Any, percent: int) -> float:
+    ordered = sorted(values)
+    return float(ordered[min(len(ordered) - 1, round(percent / 100 * (len(ordered) - 1)))])
+
+
+def _report(results: dict[str, dict[str, Any]]) -> None:
+    print()
+    columns = ("document", "MB", "page p50", "page p95", "KB", "thumb p95", "download", "ratio")
+    widths = (8, 5, 9, 9, 6, 9, 9, 6)
+    print(" ".join(f"{column:>{width}}" for column, width in zip(columns, widths, strict=True)))
+    for kind, result in results.items():
+        print(
+            f"{kind:>8} {result['source_mb']:>5.1f} {result['page_p50_ms']:>7.1f}ms {result['page_p95_ms']:>7.1f}ms "
+            f"{result['page_kb']:>6.0f} {result['thumbnail_p95_ms']:>7.1f}ms {result['download_p50_ms']:>7.1f}ms "
+            f"{result['ratio']:>5.1f}x"
+        )
+    for kind, result in results.items():
+        parts = ", ".join(f"{name} {ms:.1f}" for name, ms in result["parts_ms"].items())
+        print(f"{kind}: one page's parts, ms: {parts}")
+    print("targets: page p95 under 40 ms; the whole PDF's download at least 10x the page's p95")
+
+
+def _scan(pages: int, page_mb: float) -> bytes:
+    """A scanned PDF: per page an A4 colour JPEG at 300 dpi of upsampled random noise, a distinct one each."""
+    from fpdf import FPDF
+    from PIL import Image
+
+    pdf = FPDF()
+    quality = max(5, min(95, round(45 * page_mb / 2.2)))  # ~2.2 MB a page at 45
+    for _ in range(pages):
+        noise = Image.frombytes("RGB", (1240, 1754), os.urandom(1240 * 1754 * 3))
+        page = noise.resize((2480, 3508), Image.Resampling.BILINEAR)
+        jpeg = io.BytesIO()
+        page.save(jpeg, "JPEG", quality=quality)
+        jpeg.seek(0)
+        pdf.add_page()
+        pdf.image(jpeg, x=0, y=0, w=210, h=297)
+    return bytes(pdf.output())
+
+
+def _typed(pages: int) -> bytes:
+    """A typed PDF: 40 lines of Cyrillic text a page."""
+    from fpdf import FPDF
+
+    from webapp.printing.pdf import find_font
+
+    pdf = FPDF()
+    pdf.add_font("DejaVu", fname=str(find_font()))
+    line = "Акт обследования жилищно-бытовых условий: семья проживает в двухкомнатной квартире, "
+    for page in range(pages):
+        pdf.add_page()
+        pdf.set_font("DejaVu", size=11)
+        for number in range(40):
+            pdf.cell(text=f"{page + 1}.{number + 1} {line}"[: 60 + number % 30], new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+if __name__ == "__main__":
+    main()
