@@ -301,3 +301,44 @@ def test_a_destroyed_cases_page_images_are_deleted(app: Flask, world: World, aut
     assert db.session.scalar(select(db.func.count(PreviewPage.id))) == 0  # their text went too
     assert services.request_preview(version) is None  # nothing to render any more
     assert services.versions_to_rebuild() == []
+
+
+class _Killed(BaseException):
+    """Stands for the worker's death mid-job: nothing in the job catches it."""
+
+
+def test_a_job_cut_off_goes_on_after_the_pages_it_has(app: Flask, world: World) -> None:
+    version = _upload(world, _pdf(WORDS[:3]), "scan.pdf")
+
+    def die_after_the_first_page(done: int, total: int) -> None:
+        if done == 1:
+            raise _Killed
+
+    with pytest.raises(_Killed):
+        services.render_previews(version, progress=die_after_the_first_page)
+    db.session.rollback()
+    preview = _preview(version)
+    assert (preview.status, preview.page_count, [page.number for page in preview.pages]) == ("pending", 3, [1])
+    first_file = preview.pages[0].image_file_id
+
+    seen: list[tuple[int, int]] = []
+    preview = services.render_previews(version, progress=lambda done, total: seen.append((done, total)))
+
+    assert (preview.status, [page.number for page in preview.pages]) == ("ready", [1, 2, 3])
+    assert preview.pages[0].image_file_id == first_file  # kept, not rendered again
+    assert seen == [(1, 3), (2, 3), (3, 3)]
+    assert "CHARLIE" in preview.pages[2].text
+
+
+def test_a_pending_preview_whose_job_was_given_up_is_shown_as_failed(app: Flask, world: World) -> None:
+    version = _upload(world, _pdf(WORDS[:1]), "scan.pdf")
+    preview = services.request_preview(version)
+    assert preview is not None
+    (job,) = _jobs(version)
+    job.status, job.error = "failed", "given up"  # as requeue_expired_jobs does after MAX_ATTEMPTS deaths
+    db.session.commit()  # not uow.commit: the job is not handed to the queue
+
+    again = services.request_preview(version)
+
+    assert again is preview and (preview.status, preview.error) == ("failed", services.GIVEN_UP)
+    assert len(_jobs(version)) == 1
