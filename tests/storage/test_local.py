@@ -124,6 +124,7 @@ def test_is_a_blob_store_and_the_package_exports_the_interface(store: LocalBlobS
         "ContentMismatch",
         "verified_chunks",
         "version_key",
+        "rehome_key",
         "validate_key",
     }
     assert issubclass(BlobNotFound, StorageError)
