@@ -289,10 +289,37 @@ def test_the_page_list_asks_for_pages_and_answers_pending_then_ready(
     assert world["spec1"].get(record["pages"][1]["image_url"]).status_code == 200
 
 
-def test_a_failed_preview_says_why(world: World, scene: dict[str, Any]) -> None:
+def test_a_failed_preview_says_why(app: Flask, world: World, scene: dict[str, Any]) -> None:
     make_preview(scene["doc"], pages=0, status="failed", error="Файл повреждён или не читается")
     record = world["spec1"].get(f"/api/v1/documents/{scene['doc']}/versions/1/pages").get_json()
     assert record == {"status": "failed", "count": None, "error": "Файл повреждён или не читается", "pages": []}
+    image = world["spec1"].get(f"/api/v1/documents/{scene['doc']}/versions/1/pages/1.webp")
+    assert image.status_code == 404
+    assert image.get_json()["error"] == {"code": "preview_failed", "message": "Файл повреждён или не читается"}
+    client = page_client(app, "spec1")
+    viewer = _get(client, f"/documents/{scene['doc']}/versions/1/view")
+    html = viewer.get_data(as_text=True)
+    assert viewer.status_code == 200 and "Файл повреждён или не читается" in html and "data-pending" not in html
+    placeholder = _get(client, f"/documents/{scene['doc']}/versions/1/pages/1.webp")
+    assert placeholder.status_code == 200 and placeholder.data == delivery.placeholder("Страница не подготовлена").data
+
+
+def test_no_answer_of_the_viewer_is_a_file_to_save(app: Flask, world: World, scene: dict[str, Any]) -> None:
+    path = f"/api/v1/documents/{scene['doc']}/versions/1"
+    world["spec1"].upload(path.replace("/versions/1", "/versions"), _pdf(1), filename="scan.pdf", base_version="1")
+    make_preview(scene["doc"], 1, pages=1)
+    make_preview(scene["doc"], 2, pages=1)
+    client = page_client(app, "spec1")
+    page = f"/documents/{scene['doc']}/versions/1"
+    answers = [_get(client, url) for url in (f"{page}/view", f"{page}/pages.json", f"{page}/pages/1.webp")]
+    answers += [_get(client, f"{page}/pages/1/thumbnail.webp"), _get(client, f"{page}/pages/9.webp")]
+    answers.append(_get(client, f"/documents/{scene['doc']}/compare?left=1&right=2"))
+    answers += [world["spec1"].get(url) for url in (f"{path}/pages", f"{path}/pages/1.webp")]
+    answers.append(world["spec1"].get(f"{path}/pages/1/thumbnail.webp"))
+    assert [answer.status_code for answer in answers] == [200, 200, 200, 200, 404, 200, 200, 200, 200]
+    for answer in answers:
+        assert "attachment" not in answer.headers.get("Content-Disposition", "")
+        assert "no-store" in answer.headers["Cache-Control"]
 
 
 def test_a_real_pdf_is_rendered_when_first_opened(app: Flask, world: World, scene: dict[str, Any]) -> None:

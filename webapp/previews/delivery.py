@@ -37,6 +37,8 @@ from webapp.runtime import local_time
 VIEW_ACTION = "version.view"
 NOT_READY = "Страница ещё готовится, повторите запрос через несколько секунд"
 NO_SUCH_PAGE = "Страницы с таким номером в документе нет"
+FAILED = "Страницы для просмотра не подготовлены"
+NOT_SHOWN = {"page_not_ready": "Страница готовится…", "preview_failed": "Страница не подготовлена"}
 # The watermark: the viewer's name and the time, in tiled diagonal lines over the whole page.
 MARK_COLOUR = (150, 20, 20)
 MARK_OPACITY = 70  # of 255: the page stays readable under it
@@ -99,14 +101,16 @@ def pages_record(version: DocumentVersion, url: PageUrl) -> dict[str, Any]:
 
 
 def page_row(version: DocumentVersion, page: int) -> PreviewPage:
-    """The page's row when it is ready: NotFound `page_not_ready` while it is being made (or when its preview
-    failed: the page list says why), `no_such_page` beyond the document's last page."""
+    """The page's row when it is ready: NotFound `page_not_ready` while it is being made, `preview_failed` (with
+    the reason) when the version's page images could not be made, `no_such_page` beyond the document's last page."""
     row = page_of(version, page)
     if row is not None:
         return row
     preview = preview_of(version)
     if preview is not None and preview.page_count is not None and page > preview.page_count:
         raise NotFound(NO_SUCH_PAGE, code="no_such_page")
+    if preview is not None and preview.status == "failed":
+        raise NotFound(preview.error or FAILED, code="preview_failed")
     raise NotFound(NOT_READY, code="page_not_ready")
 
 

@@ -90,9 +90,9 @@ def page_image_page(document_id: int, number: int, page: int) -> Response:
     try:
         served = delivery.page_image(current_actor(), document_id, number, page)
     except NotFound as exc:
-        if exc.code != "page_not_ready":
+        if exc.code not in delivery.NOT_SHOWN:
             raise
-        served = delivery.placeholder()
+        served = delivery.placeholder(delivery.NOT_SHOWN[exc.code])
     return delivery.image_response(served)
 
 
@@ -102,9 +102,9 @@ def page_thumbnail_page(document_id: int, number: int, page: int) -> Response:
     try:
         served = delivery.thumbnail(current_actor(), document_id, number, page)
     except NotFound as exc:
-        if exc.code != "page_not_ready":
+        if exc.code not in delivery.NOT_SHOWN:
             raise
-        served = delivery.placeholder()
+        served = delivery.placeholder(delivery.NOT_SHOWN[exc.code])
     return delivery.image_response(served)
 
 
@@ -121,11 +121,11 @@ def _pages(version: DocumentVersion) -> dict[str, Any]:
 
 
 def _slots(record: dict[str, Any]) -> list[dict[str, Any]]:
-    """A place for every page: the ready ones, then placeholders for those being made (one while the count is not
-    known yet), which the viewer's script fills in."""
+    """A place for every page: the ready ones, then, while pages are being made, placeholders for the rest (one
+    while the count is not known yet), which the viewer's script fills in."""
     ready = {page["number"]: page for page in record["pages"]}
-    count = record["count"] or (0 if record["status"] == "failed" else max(ready, default=0) + 1)
-    if record["status"] == "ready":
+    count = record["count"] or max(ready, default=0) + 1
+    if record["status"] != "pending":  # ready, or failed: no more pages will come
         count = len(ready)
     return [ready.get(number, {"number": number, "pending": True}) for number in range(1, max(count, len(ready)) + 1)]
 
