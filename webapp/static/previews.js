@@ -134,6 +134,11 @@
       at.querySelectorAll("img").forEach((img) => {
         const angle = ((Number(img.dataset.angle || 0) + 90) % 360).toString();
         img.dataset.angle = angle;
+        // A rotation does not reflow the page: a page turned on its side keeps the room of its height, so as much
+        // room again is kept above and below it as its turned width needs (CSSOM, allowed by the CSP).
+        const sideways = angle === "90" || angle === "270";
+        const extra = Math.max(0, (img.clientWidth - img.clientHeight) / 2);
+        img.style.marginBlock = sideways ? `${extra}px` : "";
       });
     })
   );
