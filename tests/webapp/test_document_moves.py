@@ -32,8 +32,6 @@ from webapp.documents.models import Document, DocumentVersion
 from webapp.extensions import db
 from webapp.runtime import blob_store
 
-REPO = Path(__file__).parents[2]
-
 
 def _two_cases(world: World) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     source, target = world.open_case(title="Дело Ивановых"), world.open_case(title="Дело Петровых")
@@ -266,16 +264,7 @@ KILLED_MID_COPY = """
 def test_a_process_killed_mid_move_leaves_a_whole_state_and_a_rerun_finishes(
     app: Flask, tmp_path: Path, kill_at: str
 ) -> None:
-    settings = app.config["CASEFILES"]
-    env = {
-        "CASEFILES_DATA_DIR": str(settings.data_dir),
-        "CASEFILES_DATABASE_URL": settings.database_url,
-        "CASEFILES_SECRET_KEY": settings.secret_key,
-        "CASEFILES_STORAGE": settings.storage,
-        "PYTHONPATH": str(REPO),
-        "KILL_AT": kill_at,
-        "PATH": "/usr/bin:/bin",
-    }
+    env = dying.environment(app.config["CASEFILES"], tmp_path) | {"KILL_AT": kill_at}
     script = dying.in_the_app(KILLED_MID_COPY)
     result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == -9, result.stderr

@@ -20,6 +20,7 @@ from flask import Flask
 
 from document_templates.pdf import soffice_path
 from tests import stand_in_jobs
+from tests.dying import environment
 from tests.processes import alive, command_name, descendants, wait_for
 from tests.redis_server import redis_server
 from webapp import create_app
@@ -32,28 +33,6 @@ from webapp.uow import commit
 REPO = Path(__file__).parents[2]
 LEASE = 2
 CASEFILES = str(Path(sys.executable).with_name("casefiles"))
-
-
-def _environment(settings: Settings, temporary: Path) -> dict[str, str]:
-    """The environment of worker processes on the test's data: its database, storage and queue."""
-    env = {
-        **os.environ,
-        "CASEFILES_DATA_DIR": str(settings.data_dir),
-        "CASEFILES_DATABASE_URL": settings.database_url,
-        "CASEFILES_SECRET_KEY": settings.secret_key,
-        "CASEFILES_STORAGE": settings.storage,
-        "CASEFILES_QUEUE_URL": settings.queue_url,
-        "CASEFILES_JOB_LEASE_SECONDS": str(settings.job_lease_seconds),
-        "TMPDIR": str(temporary),
-        "PYTHONPATH": str(REPO),
-    }
-    optional = {
-        "CASEFILES_S3_BUCKET": settings.s3_bucket,
-        "CASEFILES_S3_ENDPOINT_URL": settings.s3_endpoint_url,
-        "CASEFILES_S3_REGION": settings.s3_region,
-        "CASEFILES_S3_ADDRESSING": settings.s3_addressing,
-    }
-    return env | {name: value for name, value in optional.items() if value}
 
 
 class Workers:
@@ -141,7 +120,7 @@ def test_a_worker_killed_mid_conversion_leaves_nothing_running_and_the_next_work
 ) -> None:
     assert soffice_path(), "LibreOffice is needed (scripts/test.sh installs it)"
     settings = dataclasses.replace(settings, job_lease_seconds=LEASE)
-    workers = Workers(_environment(settings, temporary), tmp_path)
+    workers = Workers(environment(settings, temporary), tmp_path)
     with _web(settings):
         job_id = _upload_a_text()
         try:
@@ -172,7 +151,7 @@ def test_on_redis_a_running_worker_takes_over_the_job_of_one_that_died(
 ) -> None:
     with redis_server(tmp_path) as url:
         settings = dataclasses.replace(settings, job_lease_seconds=LEASE, queue_url=url)
-        workers = Workers(_environment(settings, temporary), tmp_path)
+        workers = Workers(environment(settings, temporary), tmp_path)
         with _web(settings):
             try:
                 pair = [workers.start(sys.executable, "-c", stand_in_jobs.WORKER) for _ in range(2)]
