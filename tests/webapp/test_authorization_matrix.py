@@ -244,6 +244,7 @@ PAGES = [
     Call("ui.version_pages_poll", "GET", "/documents/{doc}/versions/1/pages.json", "onofn"),
     Call("ui.page_image_page", "GET", "/documents/{doc}/versions/1/pages/1.webp", "onofn"),
     Call("ui.page_thumbnail_page", "GET", "/documents/{doc}/versions/1/pages/1/thumbnail.webp", "onofn"),
+    Call("ui.page_marks", "GET", "/documents/{doc}/versions/1/pages/1/marks.json?query=" + "x" * 22, "onofn"),
     Call("ui.sign_version", "POST", "/documents/{form}/versions/1/sign", "onofn", {"role": "составил"}),
     Call("ui.document_workflow", "POST", "/documents/{doc}/workflow", "onofn", {"action": "submit"}),
     Call("ui.document_edit", "POST", "/documents/{doc}/details", "onofn", {"title": "Акт", "reason": "опечатка"}),

@@ -14,8 +14,9 @@ from webapp.documents.models import DocumentVersion
 from webapp.documents.services import get_document, get_version
 from webapp.exceptions import NotFound
 from webapp.previews import delivery
+from webapp.previews.highlights import word_boxes
 from webapp.previews.services import find_page
-from webapp.search.queries import recall_query
+from webapp.search.queries import QUERY_ID, recall_query
 from webapp.ui import current_actor, ui
 from webapp.uow import commit
 from webapp.validation import parse_int, parse_optional_int
@@ -25,14 +26,15 @@ from webapp.validation import parse_int, parse_optional_int
 @login_required
 def version_viewer(document_id: int, number: int) -> str:
     """`?page=N` opens at that page; `?query=ID` (a search's kept words, never the words themselves) opens at the
-    first page where they occur."""
+    first page where they occur, and the pages' script marks them where the text layer allows (`page_marks`)."""
     actor = current_actor()
     start = parse_optional_int(request.args.get("page"), "page")
     version = delivery.opened(actor, document_id, number)
     delivery.requested(actor, version)
     commit()  # the opening is on record, and a requested preview's job goes to the queue
     record = _pages(version)
-    if start is None and (query_id := request.args.get("query", "").strip()):
+    query_id = request.args.get("query", "").strip()
+    if start is None and query_id:
         start = _matching_page(version, query_id)
     return render_template(
         "previews/viewer.html",
@@ -42,6 +44,7 @@ def version_viewer(document_id: int, number: int) -> str:
         pages=record,
         slots=_slots(record),
         start=start or 1,
+        marks_url=_marks_url(version, query_id) if QUERY_ID.fullmatch(query_id) else "",
     )
 
 
@@ -106,6 +109,26 @@ def page_thumbnail_page(document_id: int, number: int, page: int) -> Response:
             raise
         served = delivery.placeholder(delivery.NOT_SHOWN[exc.code])
     return delivery.image_response(served)
+
+
+@ui.get("/documents/<int:document_id>/versions/<int:number>/pages/<int:page>/marks.json")
+@login_required
+def page_marks(document_id: int, number: int, page: int) -> Response:
+    """Where the kept words of `?query=ID` are on the page, for the viewer to mark them over its image: `{"boxes":
+    [[x, y, w, h], ...]}` in fractions of the page (origin top-left). A read of the content, as the page image is,
+    but not another opening on record; an unknown or expired id, or a page without a text layer, has no boxes."""
+    actor = current_actor()
+    version = get_version(actor, document_id, number)
+    words = recall_query(actor, request.args.get("query", "").strip())
+    boxes = word_boxes(version, page, words) if words else []
+    response = jsonify({"boxes": [list(box) for box in boxes]})
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _marks_url(version: DocumentVersion, query_id: str) -> str:
+    """The marks of page 0, which the viewer's script turns into each page's (`/pages/0/` → `/pages/N/`)."""
+    return url_for("ui.page_marks", document_id=version.document_id, number=version.number, page=0, query=query_id)
 
 
 def _pages(version: DocumentVersion) -> dict[str, Any]:

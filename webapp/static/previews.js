@@ -77,6 +77,7 @@
       figure.id = "page-" + number;
       figure.dataset.page = String(number);
       figure.classList.add("pending");
+      unmarked(figure);
       const img = figure.querySelector("img");
       img.dataset.pending = "image";
       img.dataset.page = String(number);
@@ -97,6 +98,83 @@
       }
     }
   };
+
+  // --- The search's words marked on the pages: [data-viewer][data-marks-url] (the marks of "page 0") -----------
+  // Each page figure gets its own marks URL; once its image has loaded, the boxes (fractions of the page) are placed
+  // over it in percentages, inside a wrapper the size of the image, so they follow the zoom.
+  const marksUrl = viewer ? viewer.dataset.marksUrl : "";
+
+  const unmarked = (figure) => {
+    // a figure cloned from a marked one: its own page, its own marks
+    const wrapper = figure.querySelector(".viewer-marked");
+    if (wrapper) {
+      const img = wrapper.querySelector("img");
+      if (img) {
+        wrapper.replaceWith(img);
+      }
+    }
+    delete figure.dataset.marked;
+    if (marksUrl) {
+      figure.dataset.marksUrl = marksUrl.replace("/pages/0/marks.json", "/pages/" + figure.dataset.page + "/marks.json");
+    }
+  };
+
+  const place = (figure, img, boxes) => {
+    if (!boxes.length || (img.dataset.angle && img.dataset.angle !== "0")) {
+      return;
+    }
+    const wrapper = document.createElement("span");
+    wrapper.className = "viewer-marked";
+    img.replaceWith(wrapper);
+    wrapper.appendChild(img);
+    boxes.forEach(([x, y, w, h]) => {
+      const mark = document.createElement("span");
+      mark.className = "viewer-mark";
+      mark.setAttribute("aria-hidden", "true");
+      mark.style.left = x * 100 + "%";
+      mark.style.top = y * 100 + "%";
+      mark.style.width = w * 100 + "%";
+      mark.style.height = h * 100 + "%";
+      wrapper.appendChild(mark);
+    });
+  };
+
+  const mark = (figure) => {
+    const img = figure.querySelector("img");
+    if (!img || img.dataset.pending || figure.dataset.marked || !figure.dataset.marksUrl) {
+      return;
+    }
+    if (!img.complete || !img.naturalWidth) {
+      return; // its load event comes back here
+    }
+    figure.dataset.marked = "1";
+    fetch(figure.dataset.marksUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then((response) => (response.ok ? response.json() : null))
+      .then((answer) => {
+        if (answer && Array.isArray(answer.boxes)) {
+          place(figure, img, answer.boxes);
+        }
+      })
+      .catch(() => null);
+  };
+
+  if (viewer && marksUrl) {
+    viewer.querySelectorAll("[data-pages] figure[data-page]").forEach((figure) => {
+      unmarked(figure);
+      mark(figure);
+    });
+    // an image loaded later (lazy, or a placeholder filled in): load events do not bubble, but they are captured
+    viewer.addEventListener(
+      "load",
+      (event) => {
+        const figure = event.target.closest && event.target.closest("figure[data-page]");
+        if (figure && event.target.tagName === "IMG") {
+          mark(figure);
+        }
+      },
+      true
+    );
+  }
 
   // --- Zoom and rotation --------------------------------------------------------------------------------------
   let zoom = 100;
@@ -139,6 +217,10 @@
         const sideways = angle === "90" || angle === "270";
         const extra = Math.max(0, (img.clientWidth - img.clientHeight) / 2);
         img.style.marginBlock = sideways ? `${extra}px` : "";
+        const wrapper = img.closest(".viewer-marked");
+        if (wrapper) {
+          wrapper.classList.toggle("rotated", angle !== "0"); // the marks do not turn with the page: hidden
+        }
       });
     })
   );
