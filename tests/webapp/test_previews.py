@@ -94,11 +94,15 @@ def test_a_pdf_gets_its_pages_in_order_each_with_its_text(app: Flask, world: Wor
     for page, word in zip(preview.pages, WORDS, strict=True):
         assert word.upper() in page.text and f"Page {page.number}" in page.text
         image, thumbnail = _image(page.image_file), _image(page.thumbnail_file)
-        assert (image.format, thumbnail.format) == ("WEBP", "WEBP")
+        # The page is JPEG (decoded and re-encoded with the watermark on every request), one channel for a page in
+        # black and white; the thumbnail, served as stored, stays WebP.
+        assert (image.format, image.mode, thumbnail.format) == ("JPEG", "L", "WEBP")
         assert image.width == page.width == PAGE_WIDTH and abs(image.height - round(PAGE_WIDTH * 297 / 210)) <= 2
         assert thumbnail.width == THUMBNAIL_WIDTH
         assert page.image_file.kind == page.thumbnail_file.kind == "preview"
-        assert page.image_file.media_type == "image/webp"
+        assert (page.image_file.media_type, page.thumbnail_file.media_type) == ("image/jpeg", "image/webp")
+        assert page.image_file.key.endswith(f".p{page.number}.page.jpg")
+        assert page.thumbnail_file.key.endswith(f".p{page.number}.thumb.webp")
         assert page.image_file.key.startswith(f"{version.blob_key}.")  # under the version's key: moves follow
     images = [_image(page.image_file).tobytes() for page in preview.pages]
     assert len(set(images)) == 4

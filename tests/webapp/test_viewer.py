@@ -35,9 +35,17 @@ def _webp(colour: tuple[int, int, int], size: tuple[int, int]) -> bytes:
     return out.getvalue()
 
 
+def _jpeg(colour: tuple[int, int, int], size: tuple[int, int]) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, colour).save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
 def _stored(version: DocumentVersion, name: str, data: bytes) -> StoredFile:
-    stored = blob_store().put(f"{version.blob_key}.test-{secrets.token_hex(4)}.{name}.webp", io.BytesIO(data))
-    return StoredFile.of(stored, "preview", "image/webp")
+    kind = Image.open(io.BytesIO(data)).format
+    extension, media_type = ("jpg", "image/jpeg") if kind == "JPEG" else ("webp", "image/webp")
+    stored = blob_store().put(f"{version.blob_key}.test-{secrets.token_hex(4)}.{name}.{extension}", io.BytesIO(data))
+    return StoredFile.of(stored, "preview", media_type)
 
 
 def make_preview(
@@ -48,8 +56,10 @@ def make_preview(
     status: str = "ready",
     count: int | None = None,
     error: str = "",
+    page_format: str = "JPEG",
 ) -> PagePreview:
-    """Page images as the rendering job leaves them, written here with plain colours (the job is tested apart)."""
+    """Page images as the rendering job leaves them (page JPEG, thumbnail WebP), written here with plain colours (the
+    job is tested apart); `page_format="WEBP"` as page images made before pages were JPEG."""
     version = db.session.scalar(
         select(DocumentVersion).where(DocumentVersion.document_id == document_id, DocumentVersion.number == number)
     )
@@ -68,7 +78,7 @@ def make_preview(
             PreviewPage(
                 number=page,
                 thumbnail_file=_stored(version, f"p{page}.thumb", _webp((shade, shade, 255), (100, 141))),
-                image_file=_stored(version, f"p{page}.page", _webp((shade, 255, shade), PAGE_SIZE)),
+                image_file=_stored(version, f"p{page}.page", _page((shade, 255, shade), page_format)),
                 width=PAGE_SIZE[0],
                 height=PAGE_SIZE[1],
                 text=f"страница {page} Иванов" if page == 2 else f"страница {page}",
@@ -76,6 +86,10 @@ def make_preview(
         )
     db.session.commit()
     return preview
+
+
+def _page(colour: tuple[int, int, int], page_format: str = "JPEG") -> bytes:
+    return _jpeg(colour, PAGE_SIZE) if page_format == "JPEG" else _webp(colour, PAGE_SIZE)
 
 
 def _pdf(pages: int = 2) -> bytes:
@@ -144,13 +158,14 @@ def test_page_images_are_inline_never_cached_and_watermarked_per_viewer(
     for username in ("spec1", "head"):
         answer = world[username].get(api_path)
         assert answer.status_code == 200
-        assert answer.headers["Content-Type"] == "image/webp"
+        assert answer.headers["Content-Type"] == "image/jpeg"
+        assert Image.open(io.BytesIO(answer.data)).format == "JPEG"
         assert answer.headers["Content-Disposition"] == "inline"
         assert "no-store" in answer.headers["Cache-Control"]
         assert answer.headers["X-Content-Type-Options"] == "nosniff"
         seen[username] = _pixels(answer.data)
     assert seen["spec1"].size == PAGE_SIZE
-    clean = _pixels(_webp((235, 255, 235), PAGE_SIZE))
+    clean = _pixels(_page((235, 255, 235)))
     for username, image in seen.items():  # the mark is visible: many pixels well away from the clean page
         assert _differing(image, clean) > 2000, username
     assert _differing(seen["spec1"], seen["head"]) > 1000  # each carries its own viewer's name
@@ -167,6 +182,21 @@ def test_page_images_are_inline_never_cached_and_watermarked_per_viewer(
     answer = _get(client, page_path)
     assert answer.status_code == 200 and answer.headers["Content-Disposition"] == "inline"
     assert "no-store" in answer.headers["Cache-Control"]
+
+
+def test_a_page_image_stored_as_webp_before_is_served_as_jpeg_with_its_mark(
+    world: World, scene: dict[str, Any]
+) -> None:
+    make_preview(scene["doc"], page_format="WEBP")
+    seen = {}
+    for username in ("spec1", "head"):
+        answer = world[username].get(f"/api/v1/documents/{scene['doc']}/versions/1/pages/1.webp")
+        assert answer.status_code == 200 and answer.headers["Content-Type"] == "image/jpeg"
+        assert Image.open(io.BytesIO(answer.data)).format == "JPEG"
+        seen[username] = _pixels(answer.data)
+    clean = _pixels(_page((235, 255, 235), "WEBP"))
+    assert seen["spec1"].size == PAGE_SIZE and _differing(seen["spec1"], clean) > 2000
+    assert _differing(seen["spec1"], seen["head"]) > 1000
 
 
 def test_watermark_names_the_viewer_and_the_time_in_the_institutions_zone(

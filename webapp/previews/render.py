@@ -3,8 +3,11 @@
 `open_pages(stream, media_type)` opens a PDF (PDFium through pypdfium2) or a raster image (Pillow: JPEG, PNG,
 multi-page TIFF, each frame a page, EXIF orientation honoured) and tells the page count at once; iterating it
 renders one page at a time, so only one page's pixels are ever in memory, into a thumbnail (THUMBNAIL_WIDTH px
-wide) and a page image (PAGE_WIDTH px wide), WebP (PNG where Pillow lacks WebP), with the page's text where a PDF
-has a text layer. A source that cannot be rendered (malformed, encrypted, not an image) raises RenderFailed.
+wide, WebP; PNG where Pillow lacks WebP) and a page image (PAGE_WIDTH px wide, JPEG: greyscale for a grey page),
+with the page's text where a PDF has a text layer. The page image is JPEG because it is decoded and re-encoded with
+the viewer's watermark on every request (webapp.previews.delivery), and JPEG's codec is about ten times faster than
+WebP's at this size (docs/viewer-benchmark.md); a thumbnail is served as stored, so it keeps the smaller WebP.
+A source that cannot be rendered (malformed, encrypted, not an image) raises RenderFailed.
 
 PDFium is not thread-safe, not even across documents: every call into it holds PDFIUM_LOCK, one page at a time, so
 jobs on several worker threads take turns page by page.
@@ -23,7 +26,7 @@ from types import TracebackType
 from typing import BinaryIO
 
 import pypdfium2 as pdfium
-from PIL import Image, ImageOps, UnidentifiedImageError, features
+from PIL import Image, ImageChops, ImageOps, UnidentifiedImageError, features
 
 PAGE_WIDTH = 1400
 THUMBNAIL_WIDTH = 200
@@ -33,9 +36,12 @@ PDFIUM_LOCK = threading.RLock()
 # Larger rasters than this are refused rather than decoded (Pillow's guard against decompression bombs).
 MAX_IMAGE_PIXELS = 200_000_000
 
+PAGE_MEDIA_TYPE = "image/jpeg"
+PAGE_EXTENSION = "jpg"
+PAGE_JPEG_QUALITY = 85
 _WEBP = features.check("webp")
-IMAGE_MEDIA_TYPE = "image/webp" if _WEBP else "image/png"
-IMAGE_EXTENSION = "webp" if _WEBP else "png"
+THUMBNAIL_MEDIA_TYPE = "image/webp" if _WEBP else "image/png"
+THUMBNAIL_EXTENSION = "webp" if _WEBP else "png"
 
 
 class RenderFailed(Exception):
@@ -46,8 +52,8 @@ class RenderFailed(Exception):
 @dataclass(frozen=True)
 class RenderedPage:
     number: int  # from 1
-    thumbnail: bytes  # encoded as IMAGE_MEDIA_TYPE
-    image: bytes
+    thumbnail: bytes  # encoded as THUMBNAIL_MEDIA_TYPE
+    image: bytes  # encoded as PAGE_MEDIA_TYPE
     width: int  # of the page image, in pixels
     height: int
     text: str  # the page's text layer, "" where there is none (a scan)
@@ -232,21 +238,36 @@ def _encode(number: int, picture: Image.Image, text: str) -> RenderedPage:
     thumbnail = _scaled(page, min(THUMBNAIL_WIDTH, page.width))
     return RenderedPage(
         number=number,
-        thumbnail=_encoded(thumbnail),
-        image=_encoded(page),
+        thumbnail=_encoded_thumbnail(thumbnail),
+        image=_encoded_page(page),
         width=page.width,
         height=page.height,
         text=text,
     )
 
 
-def _encoded(picture: Image.Image) -> bytes:
+def _encoded_thumbnail(picture: Image.Image) -> bytes:
     out = io.BytesIO()
     if _WEBP:
         picture.save(out, "WEBP", quality=80, method=0)  # the fastest method: larger, never worse
     else:
         picture.save(out, "PNG", optimize=False)
     return out.getvalue()
+
+
+def _encoded_page(picture: Image.Image) -> bytes:
+    """Baseline JPEG (not progressive, no optimised tables: both only slow decoding down), one channel for a grey
+    page (a typed page, a black-and-white scan): a third of the pixels to decode on every request."""
+    out = io.BytesIO()
+    grey = picture if picture.mode == "L" else picture.convert("L") if _is_grey(picture) else picture
+    grey.save(out, "JPEG", quality=PAGE_JPEG_QUALITY, optimize=False, progressive=False)
+    return out.getvalue()
+
+
+def _is_grey(picture: Image.Image) -> bool:
+    """Whether every pixel of an RGB picture has equal red, green and blue."""
+    red, green, blue = picture.split()
+    return ImageChops.difference(red, green).getbbox() is None and ImageChops.difference(green, blue).getbbox() is None
 
 
 def _load_libc() -> ctypes.CDLL | None:

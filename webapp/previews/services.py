@@ -37,7 +37,15 @@ from webapp.extensions import db
 from webapp.jobs.models import Job
 from webapp.jobs.services import JobFailed, create_job, runner, set_progress
 from webapp.previews.models import PagePreview, PreviewPage
-from webapp.previews.render import IMAGE_EXTENSION, IMAGE_MEDIA_TYPE, RenderedPage, RenderFailed, open_pages
+from webapp.previews.render import (
+    PAGE_EXTENSION,
+    PAGE_MEDIA_TYPE,
+    THUMBNAIL_EXTENSION,
+    THUMBNAIL_MEDIA_TYPE,
+    RenderedPage,
+    RenderFailed,
+    open_pages,
+)
 from webapp.renditions.events import RenditionMade
 from webapp.renditions.services import CONVERTIBLE, ensure_rendition
 from webapp.runtime import blob_store
@@ -323,13 +331,17 @@ def _render_file(version_id: int, path: Path, media_type: str, base_key: str, pr
 def _store_page(version_id: int, page: RenderedPage, base_key: str) -> None:
     store = blob_store()
     files = []
-    for size, data in (("thumb", page.thumbnail), ("page", page.image)):
-        key = validate_key(f"{base_key}.p{page.number}.{size}.{IMAGE_EXTENSION}")
+    sizes = (
+        ("thumb", page.thumbnail, THUMBNAIL_EXTENSION, THUMBNAIL_MEDIA_TYPE),
+        ("page", page.image, PAGE_EXTENSION, PAGE_MEDIA_TYPE),
+    )
+    for size, data, extension, media_type in sizes:
+        key = validate_key(f"{base_key}.p{page.number}.{size}.{extension}")
         try:
-            stored = store.put(key, io.BytesIO(data), media_type=IMAGE_MEDIA_TYPE)
+            stored = store.put(key, io.BytesIO(data), media_type=media_type)
         except StorageError:
             raise PreviewFailed(STORAGE) from None
-        files.append(StoredFile.of(stored, FILE_KIND, IMAGE_MEDIA_TYPE))
+        files.append(StoredFile.of(stored, FILE_KIND, media_type))
     preview = _get_preview(version_id)
     preview.pages.append(
         PreviewPage(
