@@ -150,7 +150,7 @@ API = [
     Call("api.version_pdf", "GET", "/api/v1/documents/{doc}/versions/1/pdf", "onofn"),
     # The page list asks for the page images (made at once in the tests), so the two after it find page 1 ready.
     Call("api.version_pages", "GET", "/api/v1/documents/{doc}/versions/1/pages", "onofn"),
-    Call("api.page_image", "GET", "/api/v1/documents/{doc}/versions/1/pages/1.webp", "onofn"),
+    Call("api.page_image", "GET", "/api/v1/documents/{doc}/versions/1/pages/1.jpg", "onofn"),
     Call("api.page_thumbnail", "GET", "/api/v1/documents/{doc}/versions/1/pages/1/thumbnail.webp", "onofn"),
     Call("api.sign", "POST", "/api/v1/documents/{form}/versions/1/signatures", "onofn", {"role": "составил"}),
     Call("api.signatures", "GET", "/api/v1/documents/{form}/versions/1/signatures", "onofn"),
@@ -242,7 +242,7 @@ PAGES = [
     Call("ui.version_viewer", "GET", "/documents/{doc}/versions/1/view", "onofn"),
     Call("ui.compare_versions", "GET", "/documents/{doc}/compare?left=1&right=1", "onofn"),
     Call("ui.version_pages_poll", "GET", "/documents/{doc}/versions/1/pages.json", "onofn"),
-    Call("ui.page_image_page", "GET", "/documents/{doc}/versions/1/pages/1.webp", "onofn"),
+    Call("ui.page_image_page", "GET", "/documents/{doc}/versions/1/pages/1.jpg", "onofn"),
     Call("ui.page_thumbnail_page", "GET", "/documents/{doc}/versions/1/pages/1/thumbnail.webp", "onofn"),
     Call("ui.page_marks", "GET", "/documents/{doc}/versions/1/pages/1/marks.json?query=" + "x" * 22, "onofn"),
     Call("ui.sign_version", "POST", "/documents/{form}/versions/1/sign", "onofn", {"role": "составил"}),

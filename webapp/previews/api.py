@@ -28,7 +28,7 @@ def version_pages(document_id: int, number: int) -> Response:
     return response
 
 
-@api.get("/documents/<int:document_id>/versions/<int:number>/pages/<int:page>.webp")
+@api.get("/documents/<int:document_id>/versions/<int:number>/pages/<int:page>.jpg")
 def page_image(document_id: int, number: int, page: int) -> Response:
     return delivery.image_response(delivery.page_image(actor(), document_id, number, page))
 

@@ -87,7 +87,7 @@ def version_pages_poll(document_id: int, number: int) -> Response:
     return jsonify(_pages(version))
 
 
-@ui.get("/documents/<int:document_id>/versions/<int:number>/pages/<int:page>.webp")
+@ui.get("/documents/<int:document_id>/versions/<int:number>/pages/<int:page>.jpg")
 @login_required
 def page_image_page(document_id: int, number: int, page: int) -> Response:
     try:
