@@ -281,6 +281,26 @@ def test_page_images_follow_a_moved_document(app: Flask, world: World, automatic
     assert run_fixity().clean
 
 
+def test_pages_rendered_while_a_moved_documents_files_are_on_their_way_go_to_its_new_case(
+    app: Flask, world: World, automatic: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from webapp.blobs import relocation
+
+    source, target = world.open_case(), world.open_case()
+    version = _upload(world, _pdf(WORDS[:2]), "scan.pdf", case=source)
+    monkeypatch.setattr(relocation, "create_job", lambda kind, params: None)  # the relocation job has not run yet
+    moved = world["spec1"].post(
+        f"/api/v1/documents/{version.document_id}/move", json={"case_id": target["id"], "reason": "не то дело"}
+    )
+    assert moved.status_code == 200, moved.get_json()
+
+    services.rebuild_previews(document_id=version.document_id, now=True)
+
+    sequence = target["number"].split("/")[-1]
+    keys = [file.key for file in _page_files(_preview(version))]
+    assert len(keys) == 4 and all(key.startswith(f"2026/04-05/{sequence}/{version.document_id}/") for key in keys)
+
+
 def test_a_destroyed_cases_page_images_are_deleted(app: Flask, world: World, automatic: None) -> None:
     body = {"index": "04-10", "title": "Дела 04-10", "year": 2018, "article": "ст. 151", "retention_years": 3}
     assert world["archivist"].post("/api/v1/nomenclature", json=body).status_code == 201

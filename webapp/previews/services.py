@@ -27,7 +27,7 @@ from flask import current_app
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from storage import BlobNotFound, ContentMismatch, StorageError, validate_key
+from storage import BlobNotFound, ContentMismatch, StorageError, rehome_key, validate_key
 from webapp.blobs.integrity import BlobRef, copy_checked, file_ref, version_ref
 from webapp.blobs.models import BlobRelocation, StoredFile
 from webapp.documents.events import VersionAdded
@@ -271,7 +271,9 @@ def _render(version_id: int, progress: Progress | None) -> None:
     assert version is not None
     if version.file.deleted_at is not None:
         raise PreviewFailed(DESTROYED)
-    base_key = f"{version.blob_key}.{secrets.token_hex(4)}"
+    case = version.document.case  # under the case the document is in now, even while its files are on their way
+    home = rehome_key(version.blob_key, case.year, case.entry.index, case.sequence)
+    base_key = f"{home}.{secrets.token_hex(4)}"
     with tempfile.TemporaryDirectory(prefix="casefiles-preview-") as work:
         source, media_type = _source(version)
         path = Path(work) / "source"
