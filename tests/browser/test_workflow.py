@@ -69,7 +69,8 @@ def test_a_case_from_opening_to_the_commission(page: Page, live_server: LiveServ
     page.click("#upload button[type=submit]")
     expect(page.locator("section.document h3", has_text="Заявление о предоставлении")).to_be_visible()
 
-    act_card = page.locator("section.document", has_text="Акт обследования")
+    # The act's card by its heading: every card's «Изменить сведения» lists the document types, the act's among them.
+    act_card = page.locator("section.document", has=page.locator("h3", has_text="Акт обследования"))
     act_card.locator("button", has_text="Направить на утверждение").click()
     expect(page.locator(".flash").first).to_be_visible()
     page.screenshot(path=str(shots / "03-case-page.png"), full_page=True)
@@ -97,7 +98,9 @@ def test_a_case_from_opening_to_the_commission(page: Page, live_server: LiveServ
     assert not [url for url in visited if "печь" in unquote(url) or "ремонт" in unquote(url)], visited
     hit.click()
     expect(page).to_have_url(re.compile(r"/cases/\d+#document-\d+"))
-    expect(page.locator("section.document", has_text="Акт обследования")).to_contain_text("Утверждён")
+    expect(page.locator("section.document", has=page.locator("h3", has_text="Акт обследования"))).to_contain_text(
+        "Утверждён"
+    )
 
     page.click("text=Сформировать дело для комиссии")
     download_link = page.locator("a.button", has_text="Скачать")
