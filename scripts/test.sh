@@ -25,7 +25,8 @@ trap stop_throwaway_postgres EXIT
 # What depends on the database: the web app, migrations and the demo's loading. The engines (search index, storage,
 # templates, PDF assembly), the browser suite, the authorization matrix (rules, not SQL) and the modules that
 # exercise files and PDFs rather than queries (exports, printing, OCR, paperwork, fixity, integrity, file modes, S3,
-# Redis), and the worker killed mid-job (leases are in test_jobs, which runs here) ran in full in the SQLite pass.
+# Redis), the worker killed mid-job (leases are in test_jobs, which runs here), and the rendering of page images and
+# of a search hit's marks (the viewer's permissions run here) ran in full in the SQLite pass.
 CASEFILES_TEST_DATABASE_URL="$PG_URL" pytest -q -p no:cacheprovider tests/webapp tests/test_migrations.py \
   tests/demo --deselect tests/webapp/test_authorization_matrix.py::test_every_change \
   --deselect tests/webapp/test_authorization_matrix.py::test_every_read \
@@ -33,7 +34,8 @@ CASEFILES_TEST_DATABASE_URL="$PG_URL" pytest -q -p no:cacheprovider tests/webapp
   --ignore tests/webapp/test_paperwork.py --ignore tests/webapp/test_fixity_gc.py \
   --ignore tests/webapp/test_s3_storage.py --ignore tests/webapp/test_redis_queue.py \
   --ignore tests/webapp/test_file_modes.py --ignore tests/webapp/test_integrity.py \
-  --ignore tests/webapp/test_worker_crash.py
+  --ignore tests/webapp/test_worker_crash.py --ignore tests/webapp/test_previews.py \
+  --ignore tests/webapp/test_viewer_marks.py
 
 echo "== pytest (S3 on Swift: the modules that store, read and lock blobs)"
 # The whole suite passes on S3 too (CASEFILES_TEST_STORAGE=s3 pytest tests/webapp --ignore
