@@ -40,6 +40,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from devtools.documents import scanned_pdf
+
 MB = 1_000_000
 
 
@@ -106,7 +108,7 @@ def _measure(data_dir: Path, pages: int, page_mb: float) -> dict[str, Any]:
     app = create_app({"AUTO_PDF": False, "AUTO_OCR": False, "AUTO_PREVIEWS": True, "JOBS_IMMEDIATE": False})
     with app.app_context():
         specialist, case_id = _set_up()
-        source = _scan(pages, page_mb)
+        source = scanned_pdf(pages, page_mb)
         _warm_up()
         return _timed(specialist, case_id, source, pages, data_dir)
 
@@ -249,27 +251,9 @@ def _warm_up() -> None:
     """Load PDFium, Pillow's codecs and the job's modules, so their one-time memory is not counted as growth."""
     from webapp.previews.render import open_pages
 
-    with open_pages(io.BytesIO(_scan(1, 0.5)), "application/pdf") as pages:
+    with open_pages(io.BytesIO(scanned_pdf(1, 0.5)), "application/pdf") as pages:
         for _ in pages:
             pass
-
-
-def _scan(pages: int, page_mb: float) -> bytes:
-    """A scanned PDF: per page an A4 colour JPEG at 300 dpi of upsampled random noise, a distinct one each."""
-    from fpdf import FPDF
-    from PIL import Image
-
-    pdf = FPDF()
-    quality = max(5, min(95, round(45 * page_mb / 2.2)))  # ~2.2 MB a page at 45
-    for _ in range(pages):
-        noise = Image.frombytes("RGB", (1240, 1754), os.urandom(1240 * 1754 * 3))
-        page = noise.resize((2480, 3508), Image.Resampling.BILINEAR)
-        jpeg = io.BytesIO()
-        page.save(jpeg, "JPEG", quality=quality)
-        jpeg.seek(0)
-        pdf.add_page()
-        pdf.image(jpeg, x=0, y=0, w=210, h=297)
-    return bytes(pdf.output())
 
 
 def _settle() -> None:

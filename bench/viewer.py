@@ -37,6 +37,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from devtools.documents import scanned_pdf
+
 MB = 1_000_000
 DOWNLOADS = 10
 
@@ -68,7 +70,7 @@ def _run(pages: int, page_mb: float, requests: int) -> dict[str, dict[str, Any]]
         token, specialist, case_id = _set_up()
         client = app.test_client()
         results = {}
-        for kind, source in (("scan", _scan(pages, page_mb)), ("text", _typed(pages))):
+        for kind, source in (("scan", scanned_pdf(pages, page_mb)), ("text", _typed(pages))):
             document_id = _document(specialist, case_id, kind, source)
             print(f"{kind}: {len(source) / MB:.1f} MB, page images made", file=sys.stderr)
             results[kind] = _measure(client, token, document_id, pages, requests, len(source))
@@ -209,24 +211,6 @@ def _report(results: dict[str, dict[str, Any]]) -> None:
         parts = ", ".join(f"{name} {ms:.1f}" for name, ms in result["parts_ms"].items())
         print(f"{kind}: one page's parts, ms: {parts}")
     print("targets: page p95 under 40 ms; the whole PDF's download at least 10x the page's p95")
-
-
-def _scan(pages: int, page_mb: float) -> bytes:
-    """A scanned PDF: per page an A4 colour JPEG at 300 dpi of upsampled random noise, a distinct one each."""
-    from fpdf import FPDF
-    from PIL import Image
-
-    pdf = FPDF()
-    quality = max(5, min(95, round(45 * page_mb / 2.2)))  # ~2.2 MB a page at 45
-    for _ in range(pages):
-        noise = Image.frombytes("RGB", (1240, 1754), os.urandom(1240 * 1754 * 3))
-        page = noise.resize((2480, 3508), Image.Resampling.BILINEAR)
-        jpeg = io.BytesIO()
-        page.save(jpeg, "JPEG", quality=quality)
-        jpeg.seek(0)
-        pdf.add_page()
-        pdf.image(jpeg, x=0, y=0, w=210, h=297)
-    return bytes(pdf.output())
 
 
 def _typed(pages: int) -> bytes:

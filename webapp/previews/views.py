@@ -4,6 +4,7 @@ separate act on the case page, for those who may read content."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import flash, jsonify, render_template, request, url_for
@@ -90,20 +91,19 @@ def version_pages_poll(document_id: int, number: int) -> Response:
 @ui.get("/documents/<int:document_id>/versions/<int:number>/pages/<int:page>.jpg")
 @login_required
 def page_image_page(document_id: int, number: int, page: int) -> Response:
-    try:
-        served = delivery.page_image(current_actor(), document_id, number, page)
-    except NotFound as exc:
-        if exc.code not in delivery.NOT_SHOWN:
-            raise
-        served = delivery.placeholder(delivery.NOT_SHOWN[exc.code])
-    return delivery.image_response(served)
+    return _image_or_placeholder(lambda: delivery.page_image(current_actor(), document_id, number, page))
 
 
 @ui.get("/documents/<int:document_id>/versions/<int:number>/pages/<int:page>/thumbnail.webp")
 @login_required
 def page_thumbnail_page(document_id: int, number: int, page: int) -> Response:
+    return _image_or_placeholder(lambda: delivery.thumbnail(current_actor(), document_id, number, page))
+
+
+def _image_or_placeholder(serve: Callable[[], delivery.Served]) -> Response:
+    """The image, or on a page a placeholder for one not ready or not made (the API answers 404 for those)."""
     try:
-        served = delivery.thumbnail(current_actor(), document_id, number, page)
+        served = serve()
     except NotFound as exc:
         if exc.code not in delivery.NOT_SHOWN:
             raise
