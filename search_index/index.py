@@ -51,8 +51,10 @@ PROGRESS_EVERY = 200
 SIMILAR_LIMIT = 10
 SIMILAR_TERMS = 15  # the most telling words of a document that make up its "more like this" query
 FACET_FIELDS = ("type", "year", "district", "nomenclature")
-# whoosh's writers lock "<index name>_WRITELOCK"; the default index name is MAIN.
-_WRITE_LOCK = "MAIN_WRITELOCK"
+# whoosh names a commit "_<index name>_<generation>.toc" and its writers lock "<index name>_WRITELOCK"; the
+# default index name is MAIN.
+_INDEX_NAME = "MAIN"
+_WRITE_LOCK = f"{_INDEX_NAME}_WRITELOCK"
 # What reading garbage in place of an index raises: whoosh's own checks, and the bare errors of unpickling,
 # decompressing, unpacking and seeking in files that are not what they should be.
 _DAMAGE: tuple[type[Exception], ...] = (
@@ -226,6 +228,10 @@ class SearchIndex:
                 return []
             results = searcher.more_like(docnum, "text", top=limit, numterms=SIMILAR_TERMS, filter=visible)
             return [_hit(hit.fields(), highlights=[], score=float(hit.score)) for hit in results]
+
+    def holds_index(self) -> bool:
+        """Whether the folder holds any commit at all (a new installation's holds none); cheap, opens nothing."""
+        return any(self.path.glob(f"_{_INDEX_NAME}_*.toc"))
 
     def _contents(self) -> dict[int, int]:
         with self._opened().searcher() as searcher:

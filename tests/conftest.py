@@ -5,6 +5,7 @@ server when CASEFILES_TEST_STORAGE=s3), users of every role with API tokens, and
 from __future__ import annotations
 
 import dataclasses
+import functools
 import io
 import os
 import shutil
@@ -22,6 +23,8 @@ from storage import BlobStore, LocalBlobStore
 from storage.s3 import S3BlobStore
 from tests.s3settings import on_s3
 from webapp import create_app
+from webapp.auth import admin as auth_admin
+from webapp.auth import services as auth_services
 from webapp.config import Settings
 from webapp.extensions import db
 from webapp.models import Base
@@ -37,6 +40,20 @@ def _drop_everything(engine: Engine) -> None:
     with engine.begin() as connection:
         Base.metadata.drop_all(connection)
         connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _hash_each_password_once() -> Iterator[None]:
+    """scrypt takes some 0.1 s a call by design, and every test makes five users and many log in: each distinct
+    password is hashed once a session and each (hash, password) pair checked once. The real functions do the
+    work; a test that counts or slows the checks patches over this."""
+    generate = functools.cache(auth_services.generate_password_hash)
+    check = functools.cache(auth_services.check_password_hash)
+    with pytest.MonkeyPatch.context() as patch:
+        for module in (auth_services, auth_admin):
+            patch.setattr(module, "generate_password_hash", generate)
+        patch.setattr(auth_services, "check_password_hash", check)
+        yield
 
 
 @pytest.fixture(scope="session")

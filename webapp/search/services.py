@@ -130,6 +130,9 @@ def open_index() -> str:
     lack (a new installation); a lost or damaged index is left for `casefiles reindex`, and searches answer 503
     saying so meanwhile, rather than silently finding nothing. Returns the state, for `casefiles init`."""
     index = search_index()
+    if not index.holds_index() and not _has_documents():
+        index.create()  # at once: a read would first wait out the retries meant for a commit in progress
+        return "created"
     try:
         index.count()
         return "ready"
