@@ -82,6 +82,11 @@ def _web(settings: Settings) -> Iterator[Flask]:
         db.engine.dispose()
 
 
+def _unfinished_jobs() -> int:
+    db.session.expire_all()
+    return len(db.session.scalars(db.select(Job.id).where(Job.status != "done")).all())
+
+
 def _job(job_id: int) -> Job:
     db.session.expire_all()
     job = db.session.get(Job, job_id)
@@ -139,8 +144,10 @@ def test_a_worker_killed_mid_conversion_leaves_nothing_running_and_the_next_work
             job = _job(job_id)
             assert (job.attempts, job.worker.split("/")[1]) == (2, str(second.pid))
             assert not scratch.exists()  # swept by the second worker at its start
+            # The PDF is followed by its page images (another job): once every job is done, no copy is left.
+            wait_for(lambda: _unfinished_jobs() == 0, 120, f"the page images (see {workers.log_of(second)})")
             (own,) = _scratch_folders(temporary)
-            assert [path.name for path in own.iterdir()] == ["lock"]  # the job's copies went when it ended
+            assert [path.name for path in own.iterdir()] == ["lock"]  # the jobs' copies went when they ended
         finally:
             workers.stop_all()
         assert _scratch_folders(temporary) == []  # the second removed its own when it stopped
