@@ -1,0 +1,195 @@
+"""PostgreSQL's text search types from our analysis: a document as a tsvector literal built in Python (the same
+lemmas whoosh indexes; PostgreSQL never stems), and parse_text's whoosh query tree as a tsquery literal.
+
+Every searchable field gets a tsvector weight (title A; case numbers and nomenclature titles B; author and
+signers C; the body D) and its own range of positions with a gap after it, so a phrase never runs from one field
+into the next. PostgreSQL keeps positions up to 16383: past that a long body's phrases cannot be told apart (its
+words are still found), and a lexeme keeps at most 256 positions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from whoosh import query as q
+
+from search_index.documents import IndexedDocument, QueryError
+
+FIELD_WEIGHTS = {
+    "title": "A",
+    "case_number_text": "B",
+    "nomenclature_title": "B",
+    "author": "C",
+    "signers": "C",
+    "text": "D",
+}
+FIELD_ORDER = ("title", "case_number_text", "nomenclature_title", "author", "signers", "text")
+HIGHLIGHTED_FIELDS = frozenset({"text", "title"})
+FIELD_GAP = 2  # empty positions between two fields: `<->` means exactly one step
+MAX_POSITION = 16383
+MAX_POSITIONS_PER_LEXEME = 256
+MAX_LEXEME_BYTES = 2046
+# ts_rank's weights in the order D, C, B, A: a title match counts most (whoosh boosts the title twofold).
+RANK_WEIGHTS = (0.4, 0.5, 0.5, 1.0)
+
+
+def searchable_fields(doc: IndexedDocument) -> dict[str, str]:
+    return {
+        "title": doc.title,
+        "case_number_text": f"{doc.case_number} {doc.former_case_numbers}".strip(),
+        "nomenclature_title": doc.nomenclature_title,
+        "author": doc.author,
+        "signers": doc.signers,
+        "text": doc.text,
+    }
+
+
+def document_lexemes(doc: IndexedDocument, analyzer: Any) -> tuple[str, set[str]]:
+    """The document as a tsvector literal, and its distinct lexemes (for the vocabulary)."""
+    places: dict[str, dict[int, str]] = {}
+    offset = 0
+    for name, value in searchable_fields(doc).items():
+        weight = FIELD_WEIGHTS[name]
+        last = -1
+        for token in analyzer(value, positions=True, mode="index"):
+            if token.stopped or not _fits(token.text):
+                continue
+            position = min(offset + token.pos + 1, MAX_POSITION)
+            places.setdefault(token.text, {})[position] = weight
+            last = max(last, token.pos)
+        if last >= 0:
+            offset += last + 1 + FIELD_GAP
+    literal = " ".join(
+        f"{quote(lexeme)}:"
+        + ",".join(f"{pos}{weight}" for pos, weight in sorted(at.items())[:MAX_POSITIONS_PER_LEXEME])
+        for lexeme, at in places.items()
+    )
+    return literal, set(places)
+
+
+def quote(lexeme: str) -> str:
+    """A lexeme quoted for tsvector and tsquery input, which take it as it is (no parsing, no stemming)."""
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def _fits(lexeme: str) -> bool:
+    return 0 < len(lexeme.encode("utf-8")) <= MAX_LEXEME_BYTES
+
+
+# A translated query: True matches every document, False none, a str is a tsquery.
+Translated = bool | str
+
+
+@dataclass
+class Translation:
+    """parse_text's tree as a tsquery. `terms` and `prefixes` are the positive words of the body and title, for
+    highlighting; `expand` gives a fuzzy term's candidates (word, maxdist, prefixlength) from the vocabulary."""
+
+    expand: Callable[[str, int, int], list[str]] | None = None
+    terms: set[str] = field(default_factory=set)
+    prefixes: set[str] = field(default_factory=set)
+
+    def translate(self, node: Any, *, positive: bool = True) -> Translated:
+        if isinstance(node, q.Term):
+            return self._word(node.fieldname, _text(node.text), positive=positive)
+        if isinstance(node, (q.Prefix, q.Wildcard)):
+            return self._prefix(node.fieldname, _text(node.text), positive=positive)
+        if isinstance(node, q.FuzzyTerm):
+            return self._fuzzy(node, positive=positive)
+        if isinstance(node, q.Phrase):
+            return self._phrase(node.fieldname, [_text(word) for word in node.words], positive=positive)
+        if isinstance(node, (q.And, q.Require)):
+            children = node.subqueries if isinstance(node, q.And) else (node.a, node.b)
+            return _and([self.translate(child, positive=positive) for child in children])
+        if isinstance(node, q.Or) and not node.minmatch:
+            return _or([self.translate(child, positive=positive) for child in node.subqueries])
+        if isinstance(node, q.AndNot):
+            return _and([self.translate(node.a, positive=positive), _not(self.translate(node.b, positive=False))])
+        if isinstance(node, q.AndMaybe):  # the optional part only scores in whoosh
+            return self.translate(node.a, positive=positive)
+        if isinstance(node, q.Not):
+            return _not(self.translate(node.query, positive=False))
+        if isinstance(node, q.Every) and not node.fieldname:
+            return True
+        if node is q.NullQuery or isinstance(node, q.qcore._NullQuery):
+            return False
+        raise QueryError("the query cannot be understood")
+
+    def _word(self, name: str, word: str, *, positive: bool) -> Translated:
+        weight = FIELD_WEIGHTS.get(name)
+        if weight is None or not _fits(word):
+            return False
+        if positive and name in HIGHLIGHTED_FIELDS:
+            self.terms.add(word)
+        return f"{quote(word)}:{weight}"
+
+    def _prefix(self, name: str, text: str, *, positive: bool) -> Translated:
+        prefix = text.split("*", 1)[0].split("?", 1)[0]
+        weight = FIELD_WEIGHTS.get(name)
+        if weight is None or not _fits(prefix):
+            return False
+        if positive and name in HIGHLIGHTED_FIELDS:
+            self.prefixes.add(prefix)
+        return f"{quote(prefix)}:*{weight}"
+
+    def _fuzzy(self, node: Any, *, positive: bool) -> Translated:
+        if self.expand is None:
+            return self._word(node.fieldname, _text(node.text), positive=positive)
+        words = self.expand(_text(node.text), int(node.maxdist), int(node.prefixlength))
+        return _or([self._word(node.fieldname, word, positive=positive) for word in words])
+
+    def _phrase(self, name: str, words: list[str], *, positive: bool) -> Translated:
+        parts = [self._word(name, word, positive=positive) for word in words]
+        if not parts or any(part is False for part in parts):
+            return False
+        return "(" + " <-> ".join(str(part) for part in parts) + ")"
+
+
+def _and(parts: Iterable[Translated]) -> Translated:
+    kept: list[str] = []
+    for part in parts:
+        if part is False:
+            return False
+        if isinstance(part, str):
+            kept.append(part)
+    if not kept:
+        return True
+    return kept[0] if len(kept) == 1 else "(" + " & ".join(kept) + ")"
+
+
+def _or(parts: Iterable[Translated]) -> Translated:
+    kept: list[str] = []
+    for part in parts:
+        if part is True:
+            return True
+        if isinstance(part, str):
+            kept.append(part)
+    if not kept:
+        return False
+    return kept[0] if len(kept) == 1 else "(" + " | ".join(dict.fromkeys(kept)) + ")"
+
+
+def _not(part: Translated) -> Translated:
+    if isinstance(part, bool):
+        return not part
+    return f"!{part}"
+
+
+def _text(value: Any) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Levenshtein distance, as whoosh's fuzzy terms count it; anything over `limit` comes back as limit + 1."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, 1):
+        current = [i]
+        for j, char_b in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b)))
+        if min(current) > limit:
+            return limit + 1
+        previous = current
+    return min(previous[-1], limit + 1)
