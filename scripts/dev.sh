@@ -29,4 +29,5 @@ cat <<MSG
   data: $CASEFILES_DATA_DIR   (stop with Ctrl+C; job log: worker.log there)
 
 MSG
-"$VENV/bin/casefiles" run --host "$HOST" --port "$PORT"
+# The production server (gunicorn, CASEFILES_WEB_WORKERS processes); `casefiles run` is werkzeug's, for debugging.
+"$VENV/bin/casefiles" serve --host "$HOST" --port "$PORT"

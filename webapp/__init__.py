@@ -78,8 +78,13 @@ def _configure_logging() -> None:
 def _redact_query_strings(record: logging.LogRecord) -> bool:
     """Access logs keep paths (ids only) but never query strings: a search query can name a family."""
     if isinstance(record.args, tuple) and record.args and isinstance(record.args[0], str):
-        record.args = (_QUERY_STRING.sub("?…", record.args[0]), *record.args[1:])
+        record.args = (redact_query_string(record.args[0]), *record.args[1:])
     return True
+
+
+def redact_query_string(text: str) -> str:
+    """`text` with every query string replaced by `?…` (werkzeug's and gunicorn's logs: webapp.cli.serve)."""
+    return _QUERY_STRING.sub("?…", text)
 
 
 def _setup_storage_and_index(app: Flask, settings: Settings) -> None:

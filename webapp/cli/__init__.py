@@ -9,7 +9,7 @@ from flask import Flask
 from flask.cli import FlaskGroup
 
 from webapp import create_app
-from webapp.cli import audit, blobs, demo, exports, init, nomenclature, previews, search, tokens, users, worker
+from webapp.cli import audit, blobs, demo, exports, init, nomenclature, previews, search, serve, tokens, users, worker
 from webapp.exceptions import DomainError
 
 
@@ -38,5 +38,6 @@ for command in (
     previews.previews_group,
     audit.audit_group,
     worker.worker_command,
+    serve.serve_command,
 ):
     main.add_command(command)
