@@ -9,39 +9,29 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 import psycopg.errors
 from sqlalchemy import (
-    BigInteger,
     Column,
-    Date,
-    Index,
     Integer,
     MetaData,
     Table,
     Text,
-    and_,
     bindparam,
     cast,
     delete,
-    false,
     func,
     inspect,
-    literal,
-    or_,
     select,
     text,
-    true,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, REAL, TSQUERY, TSVECTOR, insert
+from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR, insert
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.sql.elements import ColumnElement
-from whoosh.query import Every, NullQuery, Query
+from whoosh.query import Every, NullQuery
 
 from search_index.analysis import russian_analyzer
 from search_index.documents import (
@@ -54,52 +44,25 @@ from search_index.documents import (
     SearchQuery,
     SearchResult,
 )
-from search_index.highlighting import Terms, fragments, marked
-from search_index.index import FACET_FIELDS, MAX_PER_PAGE, PROGRESS_EVERY, SIMILAR_LIMIT, SIMILAR_TERMS, build_schema
-from search_index.pg_text import RANK_WEIGHTS, Translated, Translation, document_lexemes, edit_distance, quote
+from search_index.index import FACET_FIELDS, PROGRESS_EVERY, SIMILAR_LIMIT, build_schema
+from search_index.pg_search import (
+    EXTENSIONS,
+    Vocabulary,
+    entries,
+    metadata,
+    run,
+    similar_hits,
+    visible_filter,
+    vocabulary,
+)
+from search_index.pg_text import Translation, document_lexemes
 from search_index.querying import parse_text
 
 T = TypeVar("T")
 
 WRITE_TIMEOUT = 30.0
 BATCH = 500  # documents a statement writes
-HIGHLIGHT_CHARS = 100_000  # of a hit's stored text examined for highlights
-FUZZY_SIMILARITY = 0.15  # pg_trgm's threshold for a typo's candidates, before the edit distance decides
-FUZZY_CANDIDATES = 2000
-PREFIX_EXPANSIONS = 500  # vocabulary words a prefix highlights
 _LOCK_NAME = "casefiles.search_index:"  # + the schema: one writer per index
-
-metadata = MetaData()
-
-entries = Table(
-    "search_entries",
-    metadata,
-    Column("document_id", BigInteger, primary_key=True, autoincrement=False),
-    Column("version", Integer, nullable=False),
-    Column("case_id", BigInteger, nullable=False),
-    Column("case_number", Text, nullable=False),
-    Column("title", Text, nullable=False),
-    Column("type", Text, nullable=False),
-    Column("date", Date, nullable=True),
-    Column("sort_date", Integer, nullable=False),  # ordinal; 0 for undated, which sort last in "newest first"
-    Column("district", Text, nullable=False),
-    Column("nomenclature", Text, nullable=False),
-    Column("year", Text, nullable=False),
-    Column("text", Text, nullable=False),  # stored for highlights
-    Column("lexemes", TSVECTOR, nullable=False),
-    Index("ix_search_entries_lexemes", "lexemes", postgresql_using="gin"),
-    Index("ix_search_entries_sort_date", "sort_date"),
-)
-
-vocabulary = Table(
-    "search_vocabulary",
-    metadata,
-    Column("lemma", Text, primary_key=True),
-    Column("document_count", Integer, nullable=False),
-    Index("ix_search_vocabulary_lemma_trgm", "lemma", postgresql_using="gin", postgresql_ops={"lemma": "gin_trgm_ops"}),
-)
-
-EXTENSIONS = ("pg_trgm",)
 
 
 class PostgresSearchIndex:
@@ -177,7 +140,9 @@ class PostgresSearchIndex:
             connection.execute(
                 text(f"CREATE TEMP TABLE search_staging (LIKE {entries.name} INCLUDING DEFAULTS) ON COMMIT DROP")
             )
-            staging = Table("search_staging", MetaData(), *(column.copy() for column in entries.columns))
+            staging = Table(
+                "search_staging", MetaData(), *(Column(column.name, column.type) for column in entries.columns)
+            )
             writer = PostgresIndexWriter(connection, self._analyzer, self._guarded)
             count, lemmas = writer.stage(staging, docs, progress)
             self._lock(connection)
@@ -225,14 +190,14 @@ class PostgresSearchIndex:
         if visible is None or parsed is NullQuery:
             return SearchResult(total=0, hits=[], facets={name: {} for name in FACET_FIELDS})
         with self._guarded(), self.engine.connect() as connection:
-            result = _run(connection, parsed, Translation(), visible, query)
+            result = run(connection, parsed, Translation(), visible, query)
             if result.total or isinstance(parsed, Every):
                 return result
-            known = _Vocabulary(connection)
+            known = Vocabulary(connection)
             tolerant = parse_text(query.text, self.schema, known=known.holds)
             if tolerant == parsed:
                 return result
-            retry = _run(connection, tolerant, Translation(expand=known.candidates), visible, query)
+            retry = run(connection, tolerant, Translation(expand=known.candidates), visible, query)
             return dataclasses.replace(retry, fuzzy=True)
 
     def similar(self, document_id: int, query: SearchQuery, *, limit: int = SIMILAR_LIMIT) -> list[SearchHit]:
@@ -242,19 +207,7 @@ class PostgresSearchIndex:
         if visible is None:
             return []
         with self._guarded(), self.engine.connect() as connection:
-            words = _telling_words(connection, document_id)
-            if not words:
-                return []
-            tsquery = "(" + " | ".join(f"{word}:D" for word in words) + ")"
-            matching = _matching(tsquery)
-            rank = _rank(tsquery)
-            rows = connection.execute(
-                _hit_columns(rank)
-                .where(matching, visible, entries.c.document_id != document_id)
-                .order_by(rank.desc(), entries.c.sort_date.desc(), entries.c.document_id)
-                .limit(limit)
-            )
-            return [_hit(row, highlights=[], score=float(row.rank)) for row in rows]
+            return similar_hits(connection, document_id, visible, limit)
 
     @contextlib.contextmanager
     def _guarded(self) -> Iterator[None]:
@@ -384,19 +337,19 @@ class PostgresIndexWriter:
             literal_lexemes, distinct = document_lexemes(doc, self._analyzer)
             lemmas.update(distinct)
             rows.append(
-                {
+                {  # PostgreSQL's text holds no NUL: a space, as the highlights would show it
                     "document_id": doc.document_id,
                     "version": doc.version,
                     "case_id": doc.case_id,
-                    "case_number": doc.case_number,
-                    "title": doc.title,
-                    "type": doc.type,
+                    "case_number": _storable(doc.case_number),
+                    "title": _storable(doc.title),
+                    "type": _storable(doc.type),
                     "date": doc.date,
                     "sort_date": doc.date.toordinal() if doc.date else 0,
-                    "district": doc.district,
-                    "nomenclature": doc.nomenclature,
+                    "district": _storable(doc.district),
+                    "nomenclature": _storable(doc.nomenclature),
                     "year": str(doc.year),
-                    "text": doc.text,
+                    "text": _storable(doc.text),
                     "lexemes": literal_lexemes,
                 }
             )
@@ -407,184 +360,11 @@ def _stored_columns() -> list[Column[Any]]:
     return [column for column in entries.columns if not column.primary_key]
 
 
+def _storable(value: str) -> str:
+    return value.replace("\x00", " ")
+
+
 def _row_values() -> dict[str, Any]:
     values: dict[str, Any] = {column.name: bindparam(column.name) for column in entries.columns}
     values["lexemes"] = cast(bindparam("lexemes"), TSVECTOR)
     return values
-
-
-class _Vocabulary:
-    """The lemmas the index holds, for the typo-tolerant pass of one search."""
-
-    def __init__(self, connection: Connection) -> None:
-        self.connection = connection
-        self._known: dict[str, bool] = {}
-
-    def holds(self, lemma: str) -> bool:
-        if lemma not in self._known:
-            found = self.connection.execute(
-                select(vocabulary.c.lemma).where(vocabulary.c.lemma == lemma, vocabulary.c.document_count > 0)
-            ).first()
-            self._known[lemma] = found is not None
-        return self._known[lemma]
-
-    def candidates(self, word: str, maxdist: int, prefixlength: int) -> list[str]:
-        """Lemmas within `maxdist` edits of `word` sharing its first `prefixlength` letters: pg_trgm finds the
-        similar ones through its index, the edit distance decides."""
-        self.connection.execute(
-            text("SELECT set_config('pg_trgm.similarity_threshold', :value, false)"), {"value": str(FUZZY_SIMILARITY)}
-        )
-        lemma = vocabulary.c.lemma
-        rows = self.connection.execute(
-            select(lemma)
-            .where(
-                lemma.op("%")(word),
-                func.left(lemma, prefixlength) == word[:prefixlength],
-                func.length(lemma).between(len(word) - maxdist, len(word) + maxdist),
-                vocabulary.c.document_count > 0,
-            )
-            .limit(FUZZY_CANDIDATES)
-        )
-        found = [str(row[0]) for row in rows]
-        return sorted(candidate for candidate in found if edit_distance(word, candidate, maxdist) <= maxdist)
-
-
-def visible_filter(query: SearchQuery) -> ColumnElement[bool] | None:
-    """Permissions and the chosen filters as a WHERE clause; None when nothing can be visible."""
-    c = entries.c
-    if query.allowed_districts is None:
-        allowed: ColumnElement[bool] = true()
-    elif not query.allowed_districts and not query.allowed_case_ids:
-        return None
-    else:
-        allowed = or_(
-            c.district.in_(sorted(query.allowed_districts)) if query.allowed_districts else false(),
-            c.case_id.in_(sorted(query.allowed_case_ids)) if query.allowed_case_ids else false(),
-        )
-    chosen = [allowed]
-    for column, value in ((c.type, query.type), (c.nomenclature, query.nomenclature), (c.district, query.district)):
-        if value:
-            chosen.append(column == value)
-    if query.year is not None:
-        chosen.append(c.year == str(query.year))
-    if query.case_id is not None:
-        chosen.append(c.case_id == query.case_id)
-    if query.date_from:
-        chosen.append(c.date >= query.date_from)
-    if query.date_to:
-        chosen.append(c.date <= query.date_to)
-    return and_(*chosen)
-
-
-def _matching(tsquery: Translated) -> ColumnElement[bool]:
-    if isinstance(tsquery, bool):
-        return true() if tsquery else false()
-    return entries.c.lexemes.op("@@")(cast(literal(tsquery), TSQUERY))
-
-
-def _rank(tsquery: Translated) -> ColumnElement[float]:
-    if isinstance(tsquery, bool):
-        return literal(0.0, REAL).label("rank")
-    weights = cast(literal(list(RANK_WEIGHTS)), ARRAY(REAL))
-    return func.ts_rank(weights, entries.c.lexemes, cast(literal(tsquery), TSQUERY)).label("rank")
-
-
-def _hit_columns(rank: ColumnElement[Any]) -> Any:
-    c = entries.c
-    return select(c.document_id, c.version, c.case_id, c.case_number, c.title, c.type, c.date, rank)
-
-
-def _run(
-    connection: Connection, parsed: Query, translation: Translation, visible: ColumnElement[bool], query: SearchQuery
-) -> SearchResult:
-    per_page = max(1, min(query.per_page, MAX_PER_PAGE))
-    page = max(1, query.page)
-    listing = isinstance(parsed, Every)
-    tsquery = translation.translate(parsed)
-    where = and_(_matching(tsquery), visible)
-    by_date = listing or query.sort == "date" or isinstance(tsquery, bool)
-    rank = literal(0.0, REAL).label("rank") if by_date else _rank(tsquery)
-    c = entries.c
-    order = [c.sort_date.desc(), c.document_id] if by_date else [rank.desc(), c.sort_date.desc(), c.document_id]
-    statement = _hit_columns(rank).add_columns(func.left(c.text, HIGHLIGHT_CHARS).label("body"))
-    rows = connection.execute(statement.where(where).order_by(*order).limit(per_page).offset((page - 1) * per_page))
-    hits_rows = list(rows)
-    total, facets = _facets(connection, where)
-    terms = Terms(translation.terms | _expanded(connection, translation.prefixes if hits_rows else set()))
-    hits = [
-        _hit(row, highlights=[] if listing else _highlights(row.body, row.title, terms), score=float(row.rank))
-        for row in hits_rows
-    ]
-    return SearchResult(total=total, hits=hits, facets=facets)
-
-
-def _facets(connection: Connection, where: ColumnElement[bool]) -> tuple[int, dict[str, dict[str, int]]]:
-    """The total and every facet's counts over all visible matches, in one scan."""
-    c = entries.c
-    columns = [c.type, c.year, c.district, c.nomenclature]
-    grouping = func.grouping(*columns).label("grouping")
-    sets = func.grouping_sets(*columns)
-    rows = connection.execute(select(*columns, grouping, func.count().label("n")).where(where).group_by(sets))
-    facets: dict[str, dict[str, int]] = {name: {} for name in FACET_FIELDS}
-    total = 0
-    for row in rows:
-        # grouping's bits are set for the columns left out of a row's set: the one clear bit names the facet.
-        position = next(bit for bit in range(4) if not row.grouping & (1 << (3 - bit)))
-        name = FACET_FIELDS[position]
-        value = row[position]
-        if position == 0:
-            total += int(row.n)
-        if value:
-            facets[name][str(value)] = int(row.n)
-    return total, {name: dict(sorted(counts.items())) for name, counts in facets.items()}
-
-
-def _expanded(connection: Connection, prefixes: set[str]) -> set[str]:
-    """The vocabulary's words that start with these prefixes, for highlighting."""
-    words: set[str] = set()
-    for prefix in sorted(prefixes):
-        pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        rows = connection.execute(
-            select(vocabulary.c.lemma).where(vocabulary.c.lemma.like(pattern)).limit(PREFIX_EXPANSIONS)
-        )
-        words.update(str(row[0]) for row in rows)
-    return words
-
-
-def _telling_words(connection: Connection, document_id: int) -> list[str]:
-    """The body's SIMILAR_TERMS words with the highest tf·idf that some other document also holds, quoted."""
-    total = connection.execute(select(func.count()).select_from(entries)).scalar_one()
-    rows = connection.execute(
-        text(
-            "SELECT t.lexeme, coalesce(array_length(t.positions, 1), 1) AS tf, v.document_count AS df"
-            " FROM search_entries e CROSS JOIN LATERAL unnest(ts_filter(e.lexemes, '{d}')) AS t"
-            " JOIN search_vocabulary v ON v.lemma = t.lexeme"
-            " WHERE e.document_id = :document_id AND v.document_count > 1"
-        ),
-        {"document_id": document_id},
-    )
-    scored = sorted(((-tf * math.log(1 + total / df), lexeme) for lexeme, tf, df in rows))
-    return [quote(lexeme) for _, lexeme in scored[:SIMILAR_TERMS]]
-
-
-def _hit(row: Any, *, highlights: list[str], score: float) -> SearchHit:
-    return SearchHit(
-        document_id=int(row.document_id),
-        version=int(row.version),
-        case_id=int(row.case_id),
-        case_number=str(row.case_number),
-        title=str(row.title),
-        type=str(row.type),
-        date=row.date,
-        highlights=highlights,
-        score=score,
-    )
-
-
-def _highlights(body: str, title: str, terms: Terms) -> list[str]:
-    """Fragments of the body where the query matched; the whole title when only the title did."""
-    found = fragments(body or "", terms)
-    if found:
-        return found
-    whole = marked(title or "", terms)
-    return [whole] if whole else []

@@ -16,13 +16,15 @@ from whoosh.filedb.filestore import FileStorage
 
 import search_index.index
 from search_index import IndexBusy, IndexDamaged, IndexedDocument, IndexMissing, SearchHit, SearchIndex, SearchQuery
+from search_index.highlighting import CHUNK_CHARS, SCAN_CHARS, WINDOW_CHARS, Terms, matched_spans
 from search_index.index import build_schema
+from tests.search_index.conftest import Indexes
 from tests.search_index.factories import BATCH_SIZE, BATCHES, doc, found, order, write_batches
 
 
 @pytest.fixture
-def index(tmp_path: Path) -> SearchIndex:
-    return SearchIndex(tmp_path / "index")
+def index(indexes: Indexes) -> SearchIndex:
+    return indexes()
 
 
 # Word forms and syntax
@@ -327,9 +329,9 @@ def test_rebuild_replaces_everything(index: SearchIndex) -> None:
     assert index.count() == 0
 
 
-def test_index_reopens_from_disk(tmp_path: Path) -> None:
-    SearchIndex(tmp_path / "i").index([doc(1, "семья")])
-    assert found(SearchIndex(tmp_path / "i"), "семья") == [1]
+def test_index_reopens_from_disk(indexes: Indexes) -> None:
+    indexes("i").index([doc(1, "семья")])
+    assert found(indexes("i"), "семья") == [1]
 
 
 class RetiredFilter(Filter):  # type: ignore[misc]
@@ -408,17 +410,19 @@ def test_a_damaged_index_says_so_is_never_replaced_and_rebuilds(tmp_path: Path, 
     assert found(index, "семья") == [1]
 
 
-def test_without_create_a_missing_index_stays_missing_until_created(tmp_path: Path) -> None:
-    index = SearchIndex(tmp_path / "i", create=False)
+def test_without_create_a_missing_index_stays_missing_until_created(indexes: Indexes, tmp_path: Path) -> None:
+    index = indexes("i", create=False)
     with pytest.raises(IndexMissing):
         index.count()
     assert not (tmp_path / "i").exists()
+    assert not index.holds_index()
     index.create()
+    assert index.holds_index()
     assert index.count() == 0
 
 
-def test_a_second_instance_sees_commits_of_the_first(tmp_path: Path) -> None:
-    reader, writer = SearchIndex(tmp_path / "i"), SearchIndex(tmp_path / "i")
+def test_a_second_instance_sees_commits_of_the_first(indexes: Indexes) -> None:
+    reader, writer = indexes("i"), indexes("i")
     assert reader.count() == 0
     writer.index([doc(1, "семья")])
     assert (reader.count(), found(reader, "семья")) == (1, [1])
@@ -518,3 +522,23 @@ def test_similar_documents_share_telling_words_within_permissions(index: SearchI
     mine = [hit.document_id for hit in index.similar(1, SearchQuery(allowed_districts=frozenset({"u1"})))]
     assert 3 not in mine and 2 in mine
     assert index.similar(99, SearchQuery()) == []
+
+
+def test_fragments_come_from_a_window_after_the_first_match(index: SearchIndex) -> None:
+    filler = " ".join(["слово"] * (WINDOW_CHARS // 6 + 1))
+    index.index([doc(1, f"Семья. {filler} Опека.")])
+    [hit] = index.search(SearchQuery(text="семья опека")).hits
+    assert hit.highlights == ["<mark>Семья</mark>. " + " ".join(["слово"] * 9)]
+
+
+def test_a_body_matching_only_past_the_scanned_part_shows_the_title(index: SearchIndex) -> None:
+    filler = " ".join(["слово"] * (SCAN_CHARS // 6 + 1))
+    index.index([doc(1, f"{filler} семья", title="Семья Ивановых"), doc(2, f"{filler} семья")])
+    hits = {hit.document_id: hit.highlights for hit in index.search(SearchQuery(text="семья")).hits}
+    assert hits == {1: ["<mark>Семья</mark> Ивановых"], 2: []}  # both found all the same
+
+
+def test_words_across_the_chunks_read_are_all_marked() -> None:
+    text = " ".join(f"семья{n % 7}-семьи\nсемьёй" for n in range(3 * CHUNK_CHARS // 20))
+    spans = matched_spans(text, Terms({"семья"}))
+    assert [text[start:end] for start, end in spans] == ["семьи", "семьёй"] * (3 * CHUNK_CHARS // 20)

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from search_index import QueryError, SearchIndex, SearchQuery, querying
+from tests.search_index.conftest import Indexes
 from tests.search_index.factories import doc, found, order
 
 EVERYTHING = [3, 2, 1]  # newest first
 
 
 @pytest.fixture(scope="module")
-def index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
-    index = SearchIndex(tmp_path_factory.mktemp("queries") / "index")
+def index(module_indexes: Indexes) -> SearchIndex:
+    index = module_indexes("queries")
     index.index(
         [
             doc(1, "Многодетная семья получает пособие", date=dt.date(2026, 3, 1)),
@@ -110,7 +110,7 @@ def test_unparseable_syntax_falls_back_to_words(index: SearchIndex, monkeypatch:
     assert found(index, "(семья") == [1]
 
 
-def test_an_unparseable_query_is_a_query_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unparseable_query_is_a_query_error(indexes: Indexes, monkeypatch: pytest.MonkeyPatch) -> None:
     class Broken:
         def __init__(self, schema: Any, *, known: Any = None) -> None:
             pass
@@ -120,7 +120,7 @@ def test_an_unparseable_query_is_a_query_error(tmp_path: Path, monkeypatch: pyte
 
     monkeypatch.setattr(querying, "_parser", Broken)
     with pytest.raises(QueryError) as raised:
-        SearchIndex(tmp_path / "i").search(SearchQuery(text="Иванова"))
+        indexes("i").search(SearchQuery(text="Иванова"))
     assert "Иванова" not in str(raised.value)  # the message goes to the user and to logs: no query text
     assert isinstance(raised.value, ValueError)
 

@@ -17,6 +17,7 @@ from whoosh.fields import STORED, TEXT, Schema
 from whoosh.qparser import AndGroup, MultifieldParser
 
 from search_index import SearchIndex, SearchQuery
+from tests.search_index.conftest import Indexes
 from tests.search_index.recall_set import CATEGORIES, CORPUS, PAIRS, Pair
 
 PER_PAGE = 50
@@ -89,8 +90,7 @@ def run(search: Search) -> list[Outcome]:
     return [Outcome(pair, search(pair.query)) for pair in PAIRS]
 
 
-def our_search(folder: Path) -> Search:
-    index = SearchIndex(folder)
+def our_search(index: SearchIndex) -> Search:
     index.index(CORPUS)
 
     def search(text: str) -> list[int]:
@@ -124,8 +124,8 @@ def baseline_search(folder: Path) -> Search:
 
 
 @pytest.fixture(scope="module")
-def ours(tmp_path_factory: pytest.TempPathFactory) -> list[Outcome]:
-    return run(our_search(tmp_path_factory.mktemp("recall") / "index"))
+def ours(module_indexes: Indexes) -> list[Outcome]:
+    return run(our_search(module_indexes("recall")))
 
 
 def report(ours: list[Outcome], baseline: list[Outcome]) -> str:
