@@ -3,12 +3,17 @@
 A word matches when its written form or one of its lemmas (or of its hyphenated parts) is a term the query
 found, so «семьи» is marked for «семья»; the spellings of an abbreviation's group count as one. whoosh's own
 highlighter runs the whole analyzer over every hit again (some 5 ms for a page's hit); this reads the words
-with the lemma cache the analyzer already filled."""
+with the lemma cache the analyzer already filled.
+
+The text examined per hit is bounded, so a page of hits costs little beyond the query however long its documents
+are (an OCR'd file runs to hundreds of thousands of characters): fragments are chosen from the first
+`WINDOW_CHARS` after the first match, and the first match is looked for in the first `SCAN_CHARS` only."""
 
 from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
 
 from search_index.analysis import WORD_PATTERN, lemmas
 from search_index.synonyms import related
@@ -16,6 +21,14 @@ from search_index.synonyms import related
 MAX_FRAGMENTS = 3
 FRAGMENT_CHARS = 200  # the matches one fragment may span
 SURROUND = 60  # characters of context on each side
+# Three fragments of at most FRAGMENT_CHARS + 2 * SURROUND are about 1,000 characters; a window of 3,000 (about a
+# printed page of an act) still leaves the richest three a choice among several groups of matches.
+WINDOW_CHARS = 3_000
+# The first match is sought in about ten pages. Reading words costs some 40 ms per million characters here, so a
+# hit costs at most ~1.5 ms (a page of 20 hits ~30 ms) even when only its title matched; a document whose body
+# matches only further on is still found and listed, with its title marked instead of a fragment.
+SCAN_CHARS = 30_000
+CHUNK_CHARS = 4_000  # text is folded and read this much at a time, so reading stops soon after the window
 _WORD = re.compile(WORD_PATTERN)
 _PART = re.compile(r"\w+")
 _JOINER = re.compile(r"[-/.]")
@@ -44,7 +57,7 @@ class Terms:
 
 def fragments(text: str, terms: Terms, *, top: int = MAX_FRAGMENTS) -> list[str]:
     """Up to `top` fragments around the matched words, the richest first chosen, shown in text order."""
-    spans = matched_spans(text, terms)
+    spans = _leading_spans(text, terms)
     if not spans:
         return []
     groups: list[list[tuple[int, int]]] = []
@@ -68,8 +81,37 @@ def marked(text: str, terms: Terms) -> str | None:
 
 
 def matched_spans(text: str, terms: Terms) -> list[tuple[int, int]]:
+    """Every matched word's (start, end) in the text."""
+    return list(_spans(text, terms)) if terms else []
+
+
+def _leading_spans(text: str, terms: Terms) -> list[tuple[int, int]]:
+    """The matches in the first WINDOW_CHARS from the first match, if that lies in the first SCAN_CHARS."""
+    spans: list[tuple[int, int]] = []
     if not terms:
-        return []
+        return spans
+    for span in _spans(text, terms):
+        if not spans and span[0] >= SCAN_CHARS:
+            break
+        if spans and span[1] - spans[0][0] > WINDOW_CHARS:
+            break
+        spans.append(span)
+    return spans
+
+
+def _spans(text: str, terms: Terms) -> Iterator[tuple[int, int]]:
+    """The matched words' spans, in order, reading the text a chunk at a time (cut at a space, where no word is)."""
+    position = 0
+    while position < len(text):
+        end = min(len(text), position + CHUNK_CHARS)
+        if end < len(text):
+            cut = max(text.rfind(" ", position, end), text.rfind("\n", position, end))
+            end = cut + 1 if cut > position else end
+        yield from ((position + start, position + stop) for start, stop in _chunk_spans(text[position:end], terms))
+        position = end
+
+
+def _chunk_spans(text: str, terms: Terms) -> list[tuple[int, int]]:
     folded = text.lower().replace("ё", "е")
     if len(folded) != len(text):  # a letter whose lowercase is longer: fold word by word
         folded = _WORD.sub(lambda match: _same_length_fold(match.group()), text)

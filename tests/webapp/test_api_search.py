@@ -37,6 +37,16 @@ def test_new_version_replaces_indexed_text(world: World) -> None:
     assert [(hit["document_id"], hit["version"]) for hit in hits] == [(document["id"], 2)]
 
 
+def test_a_page_of_hits_is_20_unless_per_page_says_more(world: World) -> None:
+    case = world.open_case()
+    for n in range(22):
+        world.upload(case["id"], f"Семья {n}".encode(), title=f"Акт {n}")
+    client = world["spec1"]
+    assert [len(client.get(f"/api/v1/search?q=семья{args}").get_json()["items"]) for args in ("", "&page=2")] == [20, 2]
+    assert len(client.get("/api/v1/search?q=семья&per_page=100").get_json()["items"]) == 22
+    assert client.get("/api/v1/search?q=семья&per_page=201").status_code == 400
+
+
 def test_search_respects_districts(world: World) -> None:
     world.upload(world.open_case("spec1", "u1")["id"], "многодетная семья".encode())
     world.upload(world.open_case("spec2", "u2")["id"], "многодетная семья".encode(), username="spec2")

@@ -12,7 +12,7 @@ from search_index import SearchHit, SearchQuery, SearchResult
 from webapp.api import MAX_PER_PAGE, actor, api, json_body
 from webapp.exceptions import ValidationError
 from webapp.search import services
-from webapp.search.params import search_query
+from webapp.search.params import PER_PAGE, search_query
 from webapp.uow import commit
 from webapp.validation import parse_int
 
@@ -31,7 +31,7 @@ def search_with_body() -> dict[str, Any]:
 
 def _answer(args: Mapping[str, str]) -> dict[str, Any]:
     page = parse_int(args.get("page"), "page", default=1)
-    per_page = parse_int(args.get("per_page"), "per_page", default=50, maximum=MAX_PER_PAGE)
+    per_page = parse_int(args.get("per_page"), "per_page", default=PER_PAGE, maximum=MAX_PER_PAGE)
     query: SearchQuery = search_query(args, page=page, per_page=min(per_page, 100))
     result = services.search(actor(), query)
     commit()

@@ -10,6 +10,8 @@ from webapp.validation import parse_optional_date, parse_optional_int
 
 SORTS = ("relevance", "date")
 YEAR_MIN, YEAR_MAX = 1990, 2100
+# Hits on a page (the search page and the API's default): every hit is highlighted, so a page costs in proportion.
+PER_PAGE = 20
 MAX_WORDS = 1000  # characters of `q`: more than anyone types, and the search page keeps them on the server
 
 

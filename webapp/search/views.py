@@ -30,7 +30,7 @@ from webapp.nomenclature.models import NomenclatureEntry
 from webapp.pagination import page_count
 from webapp.previews.delivery import first_page_thumbnails
 from webapp.search import services
-from webapp.search.params import YEAR_MAX, YEAR_MIN, search_query
+from webapp.search.params import PER_PAGE, YEAR_MAX, YEAR_MIN, search_query
 from webapp.search.queries import recall_query, remember_query
 from webapp.ui import current_actor, ui
 from webapp.ui.filters import ru_date
@@ -38,7 +38,6 @@ from webapp.uow import commit
 from webapp.validation import NOMENCLATURE_INDEX_PATTERN, parse_int
 
 Names = dict[str, dict[str, str]]
-PER_PAGE = 20
 MAX_PAGE = 500  # 10 000 results deep is more than anyone pages through
 # Filters with facet counts, in the order shown, with their Russian titles.
 FACETS = {"type": "Вид документа", "year": "Год", "district": "Участок", "nomenclature": "Статья номенклатуры"}
