@@ -44,7 +44,8 @@ def test_init_creates_the_signing_ca_with_a_private_key(run, app: Flask) -> None
     assert stat.S_IMODE((folder / "ca-key.pem").stat().st_mode) == 0o600
     assert stat.S_IMODE((folder / "user-keys.secret").stat().st_mode) == 0o600
     assert (folder / "ca.pem").read_bytes().startswith(b"-----BEGIN CERTIFICATE-----")
-    assert (folder / "ca.crl").read_bytes().startswith(b"-----BEGIN X509 CRL-----")
+    assert not (folder / "ca.crl").exists()  # rendered from the database when asked: /api/v1/ca.crl
+    assert (folder / "seal.pem").read_bytes().startswith(b"-----BEGIN CERTIFICATE-----")  # made here, read later
 
 
 def test_user_deactivate_blocks_login_and_revokes(run) -> None:  # type: ignore[no-untyped-def]

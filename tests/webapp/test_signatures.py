@@ -21,7 +21,7 @@ from tests.webapp.test_forms import fill
 from webapp.audit.models import AuditEvent
 from webapp.documents.models import DocumentVersion
 from webapp.extensions import db
-from webapp.runtime import blob_store
+from webapp.runtime import blob_store, signing_authority
 from webapp.signing.models import SigningCertificate
 from webapp.signing.services import Verdict, checked_signatures
 from webapp.signing.sheet import signature_sheet
@@ -225,11 +225,14 @@ def test_revoked_signer_keeps_earlier_signatures_and_cannot_sign_again(world: Wo
     assert deactivated.get_json()["certificates_revoked"] == 1
     [checked] = _signatures(world, document["id"])
     assert checked["valid"] is True  # signed before the revocation
-    # The CRL published next to ca.pem lists the certificate.
-    crl = x509.load_pem_x509_crl(client.get("/api/v1/ca.crl").data)
+    # The CRL, rendered from the database, lists the certificate, and is the same bytes when asked again.
+    served = client.get("/api/v1/ca.crl").data
+    crl = x509.load_pem_x509_crl(served)
     row = db.session.scalar(db.select(SigningCertificate))
     assert row is not None and row.revoked_at is not None
     assert crl.get_revoked_certificate_by_serial_number(int(row.serial_number, 16)) is not None
+    assert crl.is_signature_valid(signing_authority().key.public_key())
+    assert client.get("/api/v1/ca.crl").data == served
     # The revoked signer can neither log in nor sign.
     assert _sign(world, "spec1", _act_as_head(world), "составил").status_code == 401
 
@@ -243,6 +246,26 @@ def _act_as_head(world: World) -> int:
     assert response.status_code == 201, response.get_json()
     document_id: int = response.get_json()["id"]
     return document_id
+
+
+def _folder_state(folder: Path) -> dict[str, tuple[int, bytes]]:
+    return {path.name: (path.stat().st_mtime_ns, path.read_bytes()) for path in sorted(folder.iterdir())}
+
+
+def test_the_ca_folder_is_only_read_while_signing_revoking_and_sealing(app: Flask, world: World) -> None:
+    """On several machines each node mounts its own read-only copy of the CA folder: nothing may be written there
+    at run time (as root a read-only mode would not stop a write, so the folder's files are compared instead)."""
+    authority = signing_authority()
+    authority.ensure_seal(app.config["CASEFILES"].institution_name)  # casefiles init
+    before = _folder_state(authority.folder)
+    document = _act(world)
+    assert _sign(world, "spec1", document["id"], "составил").status_code == 201
+    assert world["admin"].post("/api/v1/users/spec1/deactivate", json={"reason": "Уволена"}).status_code == 200
+    crl = x509.load_pem_x509_crl(world["head"].get("/api/v1/ca.crl").data)
+    assert len(list(crl)) == 1
+    certificate, _ = authority.seal(app.config["CASEFILES"].institution_name)
+    assert certificate.serial_number == x509.load_pem_x509_certificate(before["seal.pem"][1]).serial_number
+    assert _folder_state(authority.folder) == before
 
 
 def test_signature_made_after_revocation_is_invalid(app: Flask, world: World) -> None:
@@ -394,13 +417,19 @@ def test_the_institutions_seal_is_kept_and_renewed_when_its_name_changes(tmp_pat
     from webapp.signing.pki import SEAL_KEY_FILE, ensure_ca
 
     authority, _ = ensure_ca(tmp_path / "ca", "Центр")
+    assert authority.ensure_seal("Центр") is True  # casefiles init
+    assert authority.ensure_seal("Центр") is False
     first, key = authority.seal("Центр")
-    again, _ = authority.seal("Центр")
+    again, _ = ensure_ca(tmp_path / "ca", "Центр")[0].seal("Центр")  # another process reads the same seal
     assert again.serial_number == first.serial_number  # kept, not made per export
     assert authority.issued_by_me(first)
     assert (tmp_path / "ca" / SEAL_KEY_FILE).stat().st_mode & 0o777 == 0o600
     assert b"ENCRYPTED PRIVATE KEY" in (tmp_path / "ca" / SEAL_KEY_FILE).read_bytes()  # encrypted at rest
     assert key.public_key().public_numbers() == first.public_key().public_numbers()
-    renamed, _ = authority.seal("Центр социального обслуживания")
-    assert renamed.serial_number != first.serial_number
-    assert "Центр социального обслуживания" in renamed.subject.rfc4514_string()
+    unkept, _ = authority.seal("Центр социального обслуживания")  # the name changed, init not run yet
+    assert unkept.serial_number != first.serial_number and authority.issued_by_me(unkept)
+    assert "Центр социального обслуживания" in unkept.subject.rfc4514_string()
+    assert authority.seal("Центр социального обслуживания")[0].serial_number == unkept.serial_number  # made once
+    assert authority.ensure_seal("Центр социального обслуживания") is True
+    renamed, _ = ensure_ca(tmp_path / "ca", "Центр")[0].seal("Центр социального обслуживания")
+    assert renamed.serial_number not in (first.serial_number, unkept.serial_number)

@@ -40,8 +40,10 @@ def init_command() -> None:
     click.echo(f"storage: {storage_state}")
     click.echo(f"search index: {settings.index_dir} ({INDEX_STATES[index_state]})")
     click.echo(f"form templates: {', '.join(updated) + ' registered' if updated else 'up to date'}")
-    _, created = ensure_ca(settings.ca_dir, settings.institution_name)
+    authority, created = ensure_ca(settings.ca_dir, settings.institution_name)
     click.echo(f"signing CA: {settings.ca_dir / 'ca.pem'} ({'created' if created else 'present'})")
+    if settings.export_seal and authority.ensure_seal(settings.institution_name):
+        click.echo("seal for exported PDFs: made")
     modes = restrict_existing(settings.data_dir, settings.ca_dir)
     click.echo(f"file modes: owner only ({modes.tightened} files and folders tightened)")
     if modes.failed:

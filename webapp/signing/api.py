@@ -53,8 +53,8 @@ def ca_certificate() -> Response:
 
 @api.get("/ca.crl")
 def ca_crl() -> Response:
-    """The revocation list, signed afresh from the database (the copy beside ca.pem is written on each change)."""
-    return Response(services.publish_crl(), mimetype="application/pkix-crl")
+    """The revocation list, rendered from the database: the same on every node (webapp.signing.pki.crl_pem)."""
+    return Response(services.revocation_list(), mimetype="application/pkix-crl")
 
 
 @api.get("/documents/<int:document_id>/workflow")

@@ -2,9 +2,12 @@
 
 - ``ca-key.pem``: the CA's private key (mode 0600; never leaves the folder);
 - ``ca.pem``: its self-signed certificate, the trust anchor a verifier passes to ``openssl -CAfile``;
-- ``ca.crl``: the certificate revocation list, rewritten on every revocation;
 - ``user-keys.secret`` (0600): the secret that encrypts signers' private keys kept in the database;
 - ``seal.pem``, ``seal-key.pem`` (0600, encrypted with that secret): the institution's seal for exported PDFs.
+
+The folder is written only when it is made (`casefiles init`): the app and the worker only read it, so on several
+machines each can mount its own read-only copy. The revocation list is not a file: the database holds which
+certificates are revoked, and `crl_pem` renders the list from them the same on every node (see there).
 
 Keys are ECDSA P-256 and every signature SHA-256: stock OpenSSL verifies them, and keys are made in milliseconds.
 Certificates live as long as the CA (50 years): stock ``openssl cms -verify`` checks validity at the time of
@@ -16,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+import logging
 import os
 import secrets
 from collections.abc import Iterable, Iterator
@@ -33,7 +37,6 @@ CERT_FILE = "ca.pem"
 SEAL_CERT_FILE = "seal.pem"
 SEAL_KEY_FILE = "seal-key.pem"
 SEAL_RENEWAL = dt.timedelta(days=30)
-CRL_FILE = "ca.crl"
 SECRET_FILE = "user-keys.secret"  # noqa: S105 - a file name, not a secret
 LIFETIME = dt.timedelta(days=365 * 50)
 CRL_LIFETIME = dt.timedelta(days=30)
@@ -66,6 +69,7 @@ class CertificateAuthority:
         self.key = key
         self.certificate = certificate
         self._secret = secret
+        self._unkept_seals: dict[str, tuple[x509.Certificate, ec.EllipticCurvePrivateKey]] = {}
 
     @property
     def pem(self) -> bytes:
@@ -111,47 +115,73 @@ class CertificateAuthority:
 
     def seal(self, organization: str) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
         """The institution's electronic seal for the PDFs it hands out: a certificate of this CA and its key
-        (encrypted at rest like signers' keys), made on first use, when the institution's name changes, and a
-        month before it expires."""
-        certificate_path, key_path = self.folder / SEAL_CERT_FILE, self.folder / SEAL_KEY_FILE
-        subject = subject_name(
-            common_name=organization or "casefiles",
-            title="Электронная печать учреждения",
-            organization=organization,
-            user_id="seal",
-        )
-        with _locked(self.folder):
-            if certificate_path.exists() and key_path.exists():
-                certificate = x509.load_pem_x509_certificate(certificate_path.read_bytes())
-                if certificate.subject == subject and certificate.not_valid_after_utc - _now() > SEAL_RENEWAL:
-                    return certificate, self.load_signer_key(key_path.read_text("ascii"))
-            issued = self.issue(subject)
-            _write_atomically(key_path, issued.encrypted_key_pem.encode("ascii"), mode=0o600)
-            _write_atomically(certificate_path, issued.pem.encode("ascii"), mode=0o644)
-            return issued.certificate, self.load_signer_key(issued.encrypted_key_pem)
+        (encrypted at rest like signers' keys), kept in the folder by `ensure_seal` (`casefiles init`). Read only
+        here: when the kept one is missing or no longer fits (see `_kept_seal`), this process seals with one of
+        its own, made once, and says to run `casefiles init`."""
+        kept = self._kept_seal(organization)
+        if kept is not None:
+            return kept
+        if organization not in self._unkept_seals:
+            logging.getLogger(__name__).warning("signing CA: the seal is missing or outdated: run `casefiles init`")
+            issued = self.issue(_seal_subject(organization))
+            self._unkept_seals[organization] = (issued.certificate, self.load_signer_key(issued.encrypted_key_pem))
+        return self._unkept_seals[organization]
 
-    def crl(self, revoked: Iterable[Revoked]) -> x509.CertificateRevocationList:
-        now = _now()
+    def ensure_seal(self, organization: str) -> bool:
+        """Keep a seal for `organization` in the folder: made the first time, when the institution's name changes,
+        and a month before it expires. Returns whether it was made now."""
+        if self._kept_seal(organization) is not None:  # no lock: the folder may be a read-only copy
+            return False
+        with _locked(self.folder):
+            if self._kept_seal(organization) is not None:
+                return False
+            issued = self.issue(_seal_subject(organization))
+            _write_atomically(self.folder / SEAL_KEY_FILE, issued.encrypted_key_pem.encode("ascii"), mode=0o600)
+            _write_atomically(self.folder / SEAL_CERT_FILE, issued.pem.encode("ascii"), mode=0o644)
+            return True
+
+    def _kept_seal(self, organization: str) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey] | None:
+        certificate_path, key_path = self.folder / SEAL_CERT_FILE, self.folder / SEAL_KEY_FILE
+        if not (certificate_path.exists() and key_path.exists()):
+            return None
+        certificate = x509.load_pem_x509_certificate(certificate_path.read_bytes())
+        if certificate.subject != _seal_subject(organization):
+            return None
+        if certificate.not_valid_after_utc - _now() <= SEAL_RENEWAL:
+            return None
+        return certificate, self.load_signer_key(key_path.read_text("ascii"))
+
+    def crl_pem(self, revoked: Iterable[Revoked]) -> bytes:
+        """The revocation list (PEM) of `revoked`, the same bytes on every node the same day: dated from the start
+        of the day (UTC), or from the latest revocation when that is later, listed by serial number and signed
+        with a deterministic ECDSA signature (RFC 6979)."""
+        items = sorted(revoked, key=lambda item: item.serial_number)
+        today = _now().replace(hour=0, minute=0, second=0)
+        issued_at = max([today, *(_utc(item.revoked_at) for item in items)])
         builder = (
             x509.CertificateRevocationListBuilder()
             .issuer_name(self.certificate.subject)
-            .last_update(now)
-            .next_update(now + CRL_LIFETIME)
+            .last_update(issued_at)
+            .next_update(today + CRL_LIFETIME)
         )
-        for item in revoked:
+        for item in items:
             builder = builder.add_revoked_certificate(
                 x509.RevokedCertificateBuilder()
                 .serial_number(item.serial_number)
-                .revocation_date(item.revoked_at)
+                .revocation_date(_utc(item.revoked_at))
                 .build()
             )
-        return builder.sign(self.key, hashes.SHA256())
+        crl = builder.sign(self.key, hashes.SHA256(), ecdsa_deterministic=True)
+        return crl.public_bytes(serialization.Encoding.PEM)
 
-    def publish_crl(self, revoked: Iterable[Revoked]) -> bytes:
-        """Write ca.crl (PEM) beside ca.pem and return it."""
-        pem = self.crl(revoked).public_bytes(serialization.Encoding.PEM)
-        _write_atomically(self.folder / CRL_FILE, pem, mode=0o644)
-        return pem
+
+def _seal_subject(organization: str) -> x509.Name:
+    return subject_name(
+        common_name=organization or "casefiles",
+        title="Электронная печать учреждения",
+        organization=organization,
+        user_id="seal",
+    )
 
 
 def subject_name(*, common_name: str, title: str, organization: str, user_id: str) -> x509.Name:
@@ -168,8 +198,11 @@ def subject_name(*, common_name: str, title: str, organization: str, user_id: st
 
 def ensure_ca(folder: Path, organization: str) -> tuple[CertificateAuthority, bool]:
     """Load the CA from its folder, creating it the first time (under a lock, so concurrent starts agree).
+    A complete folder is only read: it may be a read-only mount.
 
     Returns the CA and whether it was created now."""
+    if (folder / KEY_FILE).exists():
+        return load_ca(folder), False
     folder.mkdir(parents=True, exist_ok=True)
     with _locked(folder):
         created = not (folder / KEY_FILE).exists()
@@ -220,7 +253,6 @@ def _create(folder: Path, organization: str) -> None:
     _write_atomically(folder / SECRET_FILE, secrets.token_hex(32).encode("ascii"), mode=0o600)
     _write_atomically(folder / CERT_FILE, certificate.public_bytes(serialization.Encoding.PEM), mode=0o644)
     _write_atomically(folder / KEY_FILE, key_pem, mode=0o600)  # last: its presence means the CA is complete
-    CertificateAuthority(folder, key, certificate, b"").publish_crl(())
 
 
 def _key_usage(
@@ -271,6 +303,12 @@ def _locked(folder: Path) -> Iterator[None]:
 def _bounded(value: str) -> str:
     """X.509 name attributes are at most 64 characters (RFC 5280 upper bounds)."""
     return value.strip()[:64] or "-"
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    """Second precision, as a CRL keeps it; a naive moment (SQLite) is UTC."""
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC).replace(microsecond=0)
 
 
 def _now() -> dt.datetime:

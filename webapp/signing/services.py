@@ -238,12 +238,10 @@ def current_certificate(user: User) -> SigningCertificate:
         organization=current_app.config["CASEFILES"].institution_name,
         user_id=user.username,
     )
-    outdated = 0
     for certificate in active_certificates(user):
         if x509.load_pem_x509_certificate(certificate.certificate_pem.encode("ascii")).subject == subject:
             return certificate
         _revoke(certificate, "Сведения о владельце изменились")
-        outdated += 1
     issued_now = signing_authority().issue(subject)
     certificate = SigningCertificate(
         user_id=user.id,
@@ -257,8 +255,6 @@ def current_certificate(user: User) -> SigningCertificate:
     db.session.add(certificate)
     db.session.flush()
     record_event(user, "certificate.issue", "user", user.id, certificate=certificate.id)
-    if outdated:
-        publish_crl()
     return certificate
 
 
@@ -278,8 +274,6 @@ def revoke_certificates(actor: Actor, user: User, reason: str) -> int:
     for certificate in certificates:
         _revoke(certificate, reason)
         record_event(actor, "certificate.revoke", "user", user.id, certificate=certificate.id)
-    if certificates:
-        publish_crl()
     return len(certificates)
 
 
@@ -289,9 +283,10 @@ def _revoke(certificate: SigningCertificate, reason: str) -> None:
     db.session.flush()
 
 
-def publish_crl() -> bytes:
-    """Write the current revocation list beside ca.pem and return it (PEM)."""
-    return signing_authority().publish_crl(_revoked())
+def revocation_list() -> bytes:
+    """The current revocation list (PEM), rendered from the database when asked: every node answers the same,
+    and nothing is written to the CA folder (a read-only mount on each machine)."""
+    return signing_authority().crl_pem(_revoked())
 
 
 def _revoked() -> Iterable[Revoked]:
