@@ -19,6 +19,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
+from search_index.pg_search import metadata as search_metadata
 from storage import BlobStore, LocalBlobStore
 from storage.s3 import S3BlobStore
 from tests.s3settings import on_s3
@@ -39,6 +40,7 @@ ON_S3 = os.environ.get("CASEFILES_TEST_STORAGE", "local") == "s3"
 def _drop_everything(engine: Engine) -> None:
     with engine.begin() as connection:
         Base.metadata.drop_all(connection)
+        search_metadata.drop_all(connection)  # PostgreSQL's search index (migration 0021)
         connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
 
 
@@ -76,7 +78,8 @@ def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
 def _fresh_database_url(migrated_database: str, data_dir: Path) -> str:
     if POSTGRES_URL:
         engine = create_engine(POSTGRES_URL)
-        tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+        everything = [*Base.metadata.sorted_tables, *search_metadata.sorted_tables]
+        tables = ", ".join(f'"{table.name}"' for table in everything)
         with engine.begin() as connection:
             connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         engine.dispose()
