@@ -1,0 +1,142 @@
+"""What only the PostgreSQL index has: writing inside the caller's transaction, MVCC during a rebuild, the
+advisory lock, missing tables, the vocabulary's counts and tsquery syntax in user input."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, text
+
+from search_index import IndexBusy, IndexMissing, QueryError, SearchQuery
+from search_index.pg_search import vocabulary
+from search_index.postgres import PostgresIndexWriter
+from tests.search_index.conftest import POSTGRES_URL, Indexes
+from tests.search_index.factories import doc, found
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(not POSTGRES_URL, reason="runs in the PostgreSQL pass of scripts/test.sh"),
+]
+
+
+@pytest.fixture
+def indexes(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Indexes]:
+    made = Indexes("postgres", tmp_path, request)
+    yield made
+    made.close()
+
+
+def test_writing_in_the_callers_transaction_commits_with_it_or_not_at_all(indexes: Indexes) -> None:
+    index = indexes()
+    engine = indexes.engine()
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        with index.writing(connection=connection) as writer:
+            writer.index([doc(1, "семья"), doc(2, "семья")])
+            writer.remove([2])
+        connection.execute(text("SELECT 1"))  # the caller's transaction goes on after the block
+        assert index.count() == 0  # not committed: other connections see nothing yet
+        transaction.rollback()
+    assert (index.count(), found(index, "семья")) == (0, [])
+    assert _vocabulary(indexes) == {}
+    with engine.begin() as connection, index.writing(connection=connection) as writer:
+        writer.index([doc(3, "семья")])
+    assert found(index, "семья") == [3]
+
+
+def test_a_rebuild_shows_the_old_contents_until_it_commits(indexes: Indexes) -> None:
+    index, reader = indexes(), indexes()
+    index.index([doc(1, "старый"), doc(2, "старый")])
+    seen: list[tuple[list[int], list[int], int]] = []
+
+    def catch_up(writer: PostgresIndexWriter) -> None:
+        seen.append((found(reader, "старый"), found(reader, "новый"), reader.count()))
+        writer.index([doc(4, "новый")])
+
+    assert index.rebuild([doc(2, "новый"), doc(3, "новый")], catch_up=catch_up) == 2
+    assert seen == [([1, 2], [], 2)]
+    assert (found(reader, "старый"), found(reader, "новый"), reader.count()) == ([], [2, 3, 4], 3)
+
+
+def test_a_held_lock_makes_writers_busy_and_they_write_nothing(indexes: Indexes) -> None:
+    index = indexes(write_timeout=0.2)
+    other = indexes("index")
+    with other.writing() as writer:
+        writer.index([doc(1, "семья")])
+        for action in (
+            lambda: index.index([doc(2, "семья")]),
+            lambda: index.remove([1]),
+            lambda: index.rebuild([doc(3, "семья")]),
+        ):
+            with pytest.raises(IndexBusy):
+                action()
+    assert index.contents() == {1: 1}
+    index.index([doc(2, "семья")])
+    assert found(index, "семья") == [1, 2]
+
+
+def test_missing_tables_say_so_and_a_rebuild_brings_them_back(indexes: Indexes) -> None:
+    index = indexes()
+    index.index([doc(1, "семья")])
+    with indexes.engine().begin() as connection:
+        connection.execute(text("DROP TABLE search_entries, search_vocabulary"))
+    assert not index.holds_index()
+    actions: list[Callable[[], object]] = [
+        lambda: index.search(SearchQuery(text="семья")),
+        lambda: index.similar(1, SearchQuery()),
+        index.contents,
+        index.count,
+        lambda: index.index([doc(2, "семья")]),
+        lambda: index.remove([1]),
+    ]
+    for action in actions:
+        with pytest.raises(IndexMissing):
+            action()
+    assert index.rebuild([doc(1, "семья"), doc(2, "семьи")]) == 2
+    assert found(index, "семья") == [1, 2]
+
+
+def test_the_vocabulary_counts_documents_through_replacements_and_removals(indexes: Indexes) -> None:
+    index = indexes()
+    index.index([doc(1, "пособие семья"), doc(2, "семья")])
+    index.index([doc(1, "семья школа", version=2)])
+    assert {lemma: n for lemma, n in _vocabulary(indexes).items() if lemma in {"пособие", "семья", "школа"}} == {
+        "семья": 2,
+        "школа": 1,
+    }
+    index.remove([1, 2])
+    assert _vocabulary(indexes) == {}
+    assert index.search(SearchQuery(text="пособиие")).total == 0  # no typo candidates from removed documents
+
+
+def test_tsquery_syntax_in_queries_and_documents_is_only_text(indexes: Indexes) -> None:
+    index = indexes()
+    index.index([doc(1, "O'Brien \\ семья & школа | !дети <-> 'a':* x:*A"), doc(2, "школа")])
+    assert found(index, "O'Brien") == [1]
+    assert found(index, "семья & школа") == [1]
+    pieces = ["'", "\\", ":", "*", "&", "|", "!", "<->", "<2>", ":*A", "(", ")", '"', "семья", "школа", " ", "ё"]
+    rng = random.Random(20261206)  # noqa: S311 - a fixed seed, so a failure reproduces
+    for _ in range(300):
+        query = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 10)))
+        try:
+            result = index.search(SearchQuery(text=query))
+        except QueryError:
+            continue
+        assert 0 <= result.total <= 2, query
+
+
+def test_each_index_has_its_own_lock(indexes: Indexes) -> None:
+    first, second = indexes("first"), indexes("second", write_timeout=0.2)
+    with first.writing() as writer:
+        writer.index([doc(1, "семья")])
+        second.index([doc(2, "семья")])  # another schema: not busy
+    assert (found(first, "семья"), found(second, "семья")) == ([1], [2])
+
+
+def _vocabulary(indexes: Indexes) -> dict[str, int]:
+    with indexes.engine().connect() as connection:
+        rows = connection.execute(select(vocabulary.c.lemma, vocabulary.c.document_count))
+        return {str(lemma): int(count) for lemma, count in rows}
