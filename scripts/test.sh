@@ -36,6 +36,10 @@ CASEFILES_TEST_DATABASE_URL="$PG_URL" pytest -q -p no:cacheprovider tests/webapp
   --ignore tests/webapp/test_file_modes.py --ignore tests/webapp/test_integrity.py \
   --ignore tests/webapp/test_worker_crash.py --ignore tests/webapp/test_previews.py \
   --ignore tests/webapp/test_viewer_marks.py
+# The search index's PostgreSQL backend: only the postgres variants (the whoosh ones ran in the SQLite pass), in a
+# database of their own beside the web app's.
+CASEFILES_TEST_DATABASE_URL="$PG_URL" pytest -q -p no:cacheprovider -m postgres tests/search_index/test_queries.py \
+  tests/search_index/test_index.py tests/search_index/test_recall.py tests/search_index/test_postgres.py
 
 echo "== pytest (S3 on Swift: the modules that store, read and lock blobs)"
 # The whole suite passes on S3 too (CASEFILES_TEST_STORAGE=s3 pytest tests/webapp --ignore
