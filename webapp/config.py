@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from webapp.deployment import check_several_machines
 from webapp.exceptions import ConfigurationError
 from webapp.support.calendar import parse_overrides
 
@@ -60,6 +61,7 @@ class Settings:
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     env = dict(os.environ if environ is None else environ)
+    check_several_machines(env)
     data_dir = Path(env.get("CASEFILES_DATA_DIR") or "./instance").resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     storage = (env.get("CASEFILES_STORAGE") or switched_storage(data_dir) or "local").strip().lower()
