@@ -1,6 +1,11 @@
 """Full-text search benchmark: our SearchIndex against a plain whoosh index of the same documents.
 
     .venv/bin/python -m bench.search [--docs 20000] [--seed 1] [--json]
+    .venv/bin/python -m bench.search --backend postgres --database-url postgresql+psycopg://...
+
+With `--backend postgres`, "ours" is PostgresSearchIndex in a schema of its own in that database (dropped at
+the end; its size is the tables' with their indexes and TOAST); it keeps no cache of its own, so its "cold" runs
+are as warm as PostgreSQL's shared buffers and the OS cache are.
 
 Both indexes are built and queried in the same run and the figures are reported as ratios, ours / baseline: the
 baseline is whoosh with its StandardAnalyzer (no stemming, no Russian stop words), opened the same way as ours
@@ -15,14 +20,16 @@ to a temporary folder that is removed at the end."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import platform
+import secrets
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +42,7 @@ from whoosh.filedb.filestore import FileStorage
 
 from bench.search_corpus import QUERIES, build_corpus
 from search_index import IndexedDocument, SearchIndex, SearchQuery
+from search_index.postgres import PostgresSearchIndex
 
 DEFAULT_DOCS = 20_000
 DEFAULT_SEED = 1
@@ -45,6 +53,7 @@ FACET_FIELDS = ("type", "year", "district", "nomenclature")
 BASELINE_SEARCH_FIELDS = ["title", "text", "case_number_text", "author"]
 INDEXING_TARGET = 0.6  # ours at least 0.6x the baseline's documents per second
 P95_TARGET_MS = 50.0
+POSTGRES_INDEXING_TARGET = 1000.0  # documents per second, at 200,000 documents
 
 
 @dataclass
@@ -207,23 +216,57 @@ def progress(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def measure(doc_count: int, seed: int) -> dict[str, Any]:
+@contextlib.contextmanager
+def ours_on(backend: str, folder: Path, database_url: str | None) -> Iterator[tuple[Any, Callable[[], float]]]:
+    """Our index on the chosen backend, and how to measure its size in MB."""
+    if backend == "whoosh":
+        yield SearchIndex(folder), lambda: folder_mb(folder)
+        return
+    from sqlalchemy import create_engine, text
+
+    assert database_url, "--backend postgres needs --database-url"
+    schema = f"bench_search_{secrets.token_hex(4)}"
+    admin = create_engine(database_url)
+    with admin.begin() as connection:
+        connection.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    engine = create_engine(database_url, connect_args={"options": f"-csearch_path={schema},public"})
+
+    def size_mb() -> float:
+        with engine.connect() as connection:
+            total = connection.execute(
+                text("SELECT pg_total_relation_size('search_entries') + pg_total_relation_size('search_vocabulary')")
+            ).scalar_one()
+        return int(total) / 1_000_000
+
+    try:
+        yield PostgresSearchIndex(engine), size_mb
+    finally:
+        engine.dispose()
+        with admin.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+def measure(doc_count: int, seed: int, backend: str = "whoosh", database_url: str | None = None) -> dict[str, Any]:
     progress(f"generating {doc_count} documents (seed {seed})")
     start = time.perf_counter()
     docs = build_corpus(doc_count, seed)
     generated_s = time.perf_counter() - start
     text_chars = sum(len(doc.text) for doc in docs)
     ours, baseline = Side(), Side()
-    with tempfile.TemporaryDirectory(prefix="casefiles-bench-search-") as tmp:
-        ours_path, baseline_path = Path(tmp, "ours"), Path(tmp, "baseline")
-        ours_index = SearchIndex(ours_path)
-        progress("indexing: ours (SearchIndex.rebuild)")
+    with (
+        tempfile.TemporaryDirectory(prefix="casefiles-bench-search-") as tmp,
+        ours_on(backend, Path(tmp, "ours"), database_url) as (ours_index, ours_size_mb),
+    ):
+        baseline_path = Path(tmp, "baseline")
+        progress(f"indexing: ours ({type(ours_index).__name__}.rebuild)")
         ours.build_s, ours.docs_per_s = timed_build(lambda: ours_index.rebuild(docs), len(docs))
         baseline_path.mkdir()
         baseline_index = Baseline(baseline_path)
         progress("indexing: baseline (plain whoosh, StandardAnalyzer)")
         baseline.build_s, baseline.docs_per_s = timed_build(lambda: baseline_index.build(docs), len(docs))
-        ours.size_mb, baseline.size_mb = folder_mb(ours_path), folder_mb(baseline_path)
+        ours.size_mb, baseline.size_mb = ours_size_mb(), folder_mb(baseline_path)
         counts = {"ours": ours_index.count(), "baseline": baseline_index.count()}
 
         progress(f"querying: {len(QUERIES)} queries x (1 warm-up + {REPEATS} timed runs) on each index")
@@ -266,7 +309,14 @@ def measure(doc_count: int, seed: int) -> dict[str, Any]:
         for i, text in enumerate(QUERIES)
     ]
     return {
-        "config": {"docs": doc_count, "queries": len(QUERIES), "repeats": REPEATS, "per_page": PER_PAGE, "seed": seed},
+        "config": {
+            "docs": doc_count,
+            "queries": len(QUERIES),
+            "repeats": REPEATS,
+            "per_page": PER_PAGE,
+            "seed": seed,
+            "backend": backend,
+        },
         "environment": {
             "python": platform.python_version(),
             "whoosh": whoosh.versionstring(),
@@ -302,13 +352,18 @@ def report(figures: dict[str, Any]) -> str:
     lines = [
         f"Search benchmark: {config['docs']} documents, {config['queries']} queries x {config['repeats']} runs, "
         f"{config['per_page']} hits a page with facets and highlights, seed {config['seed']}",
-        f"Python {env['python']}, whoosh {env['whoosh']}; baseline = plain whoosh with StandardAnalyzer",
+        f"Python {env['python']}, whoosh {env['whoosh']}; ours on {config['backend']}; "
+        "baseline = plain whoosh with StandardAnalyzer",
         f"Corpus: {corpus['documents']} documents in {corpus['cases']} case files, {corpus['text_mb']} MB of text "
         f"(avg {corpus['avg_text_chars']} chars), generated in {corpus['generated_s']:.1f} s",
         "",
         f"{'':24}{'ours':>12}{'baseline':>12}{'ours/base':>12}",
         _row("indexing, docs/s", ours["docs_per_s"], base["docs_per_s"], ratios["indexing_docs_per_s"], ".0f")
-        + f"   target >= {INDEXING_TARGET}x",
+        + (
+            f"   target >= {POSTGRES_INDEXING_TARGET:.0f} docs/s"
+            if config["backend"] == "postgres"
+            else f"   target >= {INDEXING_TARGET}x"
+        ),
         _row("indexing, s", ours["build_s"], base["build_s"], ours["build_s"] / base["build_s"], ".1f"),
         _row("index size, MB", ours["size_mb"], base["size_mb"], ratios["index_size"], ".1f"),
         _row("query p50, ms", ours["p50_ms"], base["p50_ms"], ratios["query_p50"], ".1f"),
@@ -354,10 +409,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--docs", type=int, default=DEFAULT_DOCS, help=f"documents to index (default {DEFAULT_DOCS})")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"corpus seed (default {DEFAULT_SEED})")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON instead of the report")
+    parser.add_argument("--backend", choices=("whoosh", "postgres"), default="whoosh", help="our index's backend")
+    parser.add_argument("--database-url", help="PostgreSQL (postgresql+psycopg://...) for --backend postgres")
     args = parser.parse_args(argv)
     if args.docs < 1:
         parser.error("--docs must be at least 1")
-    figures = measure(args.docs, args.seed)
+    if args.backend == "postgres" and not args.database_url:
+        parser.error("--backend postgres needs --database-url")
+    figures = measure(args.docs, args.seed, args.backend, args.database_url)
     print(json.dumps(figures, ensure_ascii=False, indent=2) if args.json else report(figures))
     return 0
 

@@ -8,6 +8,7 @@ words are still found), and a lexeme keeps at most 256 positions."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -103,6 +104,8 @@ class Translation:
             children = node.subqueries if isinstance(node, q.And) else (node.a, node.b)
             return _and([self.translate(child, positive=positive) for child in children])
         if isinstance(node, q.Or) and not node.minmatch:
+            if _one_phrase_in_every_field(node.subqueries):  # the gaps between fields keep it in one field
+                return self._phrase(None, [_text(word) for word in node.subqueries[0].words], positive=positive)
             return _or([self.translate(child, positive=positive) for child in node.subqueries])
         if isinstance(node, q.AndNot):
             return _and([self.translate(node.a, positive=positive), _not(self.translate(node.b, positive=False))])
@@ -116,13 +119,14 @@ class Translation:
             return False
         raise QueryError("the query cannot be understood")
 
-    def _word(self, name: str, word: str, *, positive: bool) -> Translated:
-        weight = FIELD_WEIGHTS.get(name)
+    def _word(self, name: str | None, word: str, *, positive: bool) -> Translated:
+        """A word in the field `name`, or in any field for None."""
+        weight = FIELD_WEIGHTS.get(name) if name is not None else ""
         if weight is None or not _fits(word):
             return False
-        if positive and name in HIGHLIGHTED_FIELDS:
+        if positive and (name is None or name in HIGHLIGHTED_FIELDS):
             self.terms.add(word)
-        return f"{quote(word)}:{weight}"
+        return f"{quote(word)}:{weight}" if weight else quote(word)
 
     def _prefix(self, name: str, text: str, *, positive: bool) -> Translated:
         prefix = text.split("*", 1)[0].split("?", 1)[0]
@@ -139,11 +143,18 @@ class Translation:
         words = self.expand(_text(node.text), int(node.maxdist), int(node.prefixlength))
         return _or([self._word(node.fieldname, word, positive=positive) for word in words])
 
-    def _phrase(self, name: str, words: list[str], *, positive: bool) -> Translated:
+    def _phrase(self, name: str | None, words: list[str], *, positive: bool) -> Translated:
         parts = [self._word(name, word, positive=positive) for word in words]
         if not parts or any(part is False for part in parts):
             return False
         return "(" + " <-> ".join(str(part) for part in parts) + ")"
+
+
+def _one_phrase_in_every_field(nodes: list[Any]) -> bool:
+    if not nodes or not all(isinstance(node, q.Phrase) and node.slop == 1 for node in nodes):
+        return False
+    same_words = len({tuple(node.words) for node in nodes}) == 1
+    return same_words and {FIELD_WEIGHTS.get(node.fieldname) for node in nodes} >= set("ABCD")
 
 
 def _and(parts: Iterable[Translated]) -> Translated:
@@ -167,7 +178,40 @@ def _or(parts: Iterable[Translated]) -> Translated:
             kept.append(part)
     if not kept:
         return False
-    return kept[0] if len(kept) == 1 else "(" + " | ".join(dict.fromkeys(kept)) + ")"
+    kept = _merged_weights(kept)
+    return kept[0] if len(kept) == 1 else "(" + " | ".join(kept) + ")"
+
+
+def _merged_weights(parts: list[str]) -> list[str]:
+    """One word in several fields as one operand: 'семья':A | 'семья':D → 'семья':AD, and a word in every field
+    without weights, which the GIN index answers alone (a weight makes PostgreSQL recheck each row's tsvector)."""
+    weights: dict[tuple[str, str], set[str]] = {}
+    merged: list[str | tuple[str, str]] = []
+    for part in parts:
+        found = _WEIGHTED.fullmatch(part)
+        if found is None:
+            merged.append(part)
+            continue
+        key = (found.group(1), found.group(2))
+        if key not in weights:
+            weights[key] = set()
+            merged.append(key)
+        weights[key].update(found.group(3))
+    out: list[str] = []
+    for item in merged:
+        if isinstance(item, str):
+            out.append(item)
+            continue
+        lexeme, star = item
+        letters = "".join(sorted(weights[item]))
+        if letters == "ABCD":
+            out.append(f"{lexeme}:*" if star else lexeme)
+        else:
+            out.append(f"{lexeme}:{star}{letters}")
+    return list(dict.fromkeys(out))
+
+
+_WEIGHTED = re.compile(r"('(?:[^']|'')*'):(\*?)([A-D]+)")
 
 
 def _not(part: Translated) -> Translated:
