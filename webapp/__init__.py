@@ -38,7 +38,7 @@ def create_app(overrides: dict[str, Any] | None = None, *, settings: Settings | 
     db.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
-    _setup_storage_and_index(app, settings)
+    _setup_storage_and_queue(app, settings)
     app.url_map.converters["int"] = RecordIdConverter  # before any route is added: every <int:id> is bounded
     _register_blueprints(app)
 
@@ -58,9 +58,10 @@ def create_app(overrides: dict[str, Any] | None = None, *, settings: Settings | 
 def _start_search(app: Flask) -> None:
     """Open the search index, and index what a process that died between its commit and indexing left queued
     (see webapp.search)."""
-    from webapp.search.services import open_index, replay_outbox
+    from webapp.search.services import choose_index, open_index, replay_outbox
 
     with app.app_context():
+        app.extensions["casefiles.search_index"] = choose_index(app.config["CASEFILES"])
         open_index()
         replayed = replay_outbox()
         db.session.remove()
@@ -87,14 +88,12 @@ def redact_query_string(text: str) -> str:
     return _QUERY_STRING.sub("?…", text)
 
 
-def _setup_storage_and_index(app: Flask, settings: Settings) -> None:
-    from search_index import SearchIndex
+def _setup_storage_and_queue(app: Flask, settings: Settings) -> None:
     from webapp.jobs.queue import setup_queue
     from webapp.storage_setup import build_blob_store
 
     app.extensions["casefiles.blob_store"] = store = build_blob_store(settings)
     _sweep_unfinished_uploads(store)
-    app.extensions["casefiles.search_index"] = SearchIndex(settings.index_dir, create=False)  # see open_index
     setup_queue(app, settings)
 
 

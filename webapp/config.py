@@ -44,6 +44,7 @@ class Settings:
     calendar_file: Path | None = None  # days off and working days decreed after the `holidays` package's release
     checkout_stale_hours: int = 72  # a document checked out longer than this is listed on the head's first screen
     timezone: str = "Europe/Moscow"  # the institution's: times on pages and in documents (UTC in storage and API)
+    search: str = "auto"  # the search index: "whoosh" (a folder), "postgres" (in the database), "auto": see below
 
     @property
     def ca_dir(self) -> Path:
@@ -93,6 +94,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         calendar_file=_calendar_file(env),
         checkout_stale_hours=_positive_int(env, "CASEFILES_CHECKOUT_STALE_HOURS", 72),
         timezone=_zone(env),
+        search=_search_backend(env),
     )
 
 
@@ -111,6 +113,20 @@ def flask_config(settings: Settings) -> dict[str, Any]:
         "REMEMBER_COOKIE_SECURE": settings.secure_cookies,
         "CASEFILES": settings,
     }
+
+
+SEARCH_BACKENDS = ("auto", "whoosh", "postgres")
+
+
+def _search_backend(env: dict[str, str]) -> str:
+    """CASEFILES_SEARCH: "auto" (the default) searches in PostgreSQL when that is the database and its index has
+    been built (a new installation's is; an existing one's by `casefiles search migrate --to postgres`), else in
+    the whoosh folder; "postgres" needs a PostgreSQL database."""
+    backend = _choice(env, "CASEFILES_SEARCH", SEARCH_BACKENDS, lower=True)
+    database = env.get("CASEFILES_DATABASE_URL", "")
+    if backend == "postgres" and not database.startswith("postgresql"):
+        raise ConfigurationError("CASEFILES_SEARCH=postgres needs a PostgreSQL CASEFILES_DATABASE_URL")
+    return backend
 
 
 def _queue_url(env: dict[str, str]) -> str:

@@ -5,9 +5,11 @@ subscribers registered for that fact's type react. Which reaction follows which 
 Subscribers run synchronously in the publisher's transaction, so what they write (outbox rows, job rows) commits
 or rolls back with the fact itself. Work that must wait for the commit (handing jobs to the queue, applying the
 search outbox) is registered with `on_commit` and run by `webapp.uow.commit` once the transaction has committed;
-what must be forgotten when it is rolled back instead (the jobs it created) is registered with `on_rollback` and
-run by whoever rolls back a failed unit of work (webapp.errors). Housekeeping that runs every few minutes
-whatever happens (purging expired exports) is registered with `every_ten_minutes` and scheduled by the job queue.
+what must instead join the transaction at its very end (indexing into a search index kept in the database) is
+registered with `before_commit`; what must be forgotten when it is rolled back instead (the jobs it created) is
+registered with `on_rollback` and run by whoever rolls back a failed unit of work (webapp.errors). Housekeeping
+that runs every few minutes whatever happens (purging expired exports) is registered with `every_ten_minutes` and
+scheduled by the job queue.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ Subscriber = Callable[[Any], None]
 Hook = Callable[[], None]
 
 _subscribers: dict[type, list[Subscriber]] = {}
+_before_commit: list[Hook] = []
 _after_commit: list[Hook] = []
 _after_rollback: list[Hook] = []
 
@@ -44,6 +47,18 @@ def publish(event: object) -> None:
 
 def subscribers_of(event_type: type) -> list[Subscriber]:
     return list(_subscribers.get(event_type, []))
+
+
+def before_commit(hook: Hook) -> None:
+    """Run `hook` inside every unit of work just before it commits (webapp.uow.commit), so what it writes commits
+    with it; registering it again does nothing."""
+    if hook not in _before_commit:
+        _before_commit.append(hook)
+
+
+def run_before_commit() -> None:
+    for hook in list(_before_commit):
+        hook()
 
 
 def on_commit(hook: Hook) -> None:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 
 from search_index import SearchIndex
+from search_index.postgres import PostgresSearchIndex
 from storage import BlobStore
 from webapp.signing.pki import CertificateAuthority, ensure_ca
 
@@ -18,8 +19,9 @@ def blob_store() -> BlobStore:
     return store
 
 
-def search_index() -> SearchIndex:
-    index: SearchIndex = current_app.extensions["casefiles.search_index"]
+def search_index() -> SearchIndex | PostgresSearchIndex:
+    """The index searches use: the whoosh folder or PostgreSQL's (CASEFILES_SEARCH, see webapp.search.services)."""
+    index: SearchIndex | PostgresSearchIndex = current_app.extensions["casefiles.search_index"]
     return index
 
 

@@ -15,7 +15,7 @@ from webapp.blobs.retention import request_retention
 from webapp.cases.events import CaseClosed, CaseEdited, CaseRenumbered, HoldReleased, HoldSet, RetentionExtended
 from webapp.documents.events import DocumentEdited, DocumentMoved, VersionAdded
 from webapp.documents.moves import rekey_case
-from webapp.events import every_ten_minutes, on_commit, on_rollback, subscribe
+from webapp.events import before_commit, every_ten_minutes, on_commit, on_rollback, subscribe
 from webapp.exports.services import purge_expired_exports
 from webapp.jobs.services import discard_uncommitted_jobs, enqueue_committed_jobs
 from webapp.previews.services import request_on_rendition_made, request_on_version_added
@@ -23,7 +23,13 @@ from webapp.renditions.events import RenditionMade
 from webapp.renditions.services import request_rendition
 from webapp.search.ocr import request_ocr
 from webapp.search.queries import purge_stale_queries
-from webapp.search.services import drain_after_commit, index_document, reindex_case, remove_destroyed
+from webapp.search.services import (
+    drain_after_commit,
+    index_before_commit,
+    index_document,
+    reindex_case,
+    remove_destroyed,
+)
 from webapp.signing.events import VersionSigned
 
 
@@ -58,6 +64,9 @@ def wire() -> None:
     # A case was destroyed by an approved act: its documents leave the index.
     subscribe(CaseDestroyed, remove_destroyed)
 
+    # Just before commit: where the search index is kept in the database, the unit of work's changes to it join
+    # its transaction.
+    before_commit(index_before_commit)
     # After commit, in this order: new jobs go to the queue, then the search outbox is applied.
     on_commit(enqueue_committed_jobs)
     on_commit(drain_after_commit)

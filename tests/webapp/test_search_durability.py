@@ -1,8 +1,10 @@
 """The index is derived data: a crash between commit and indexing loses nothing, a rebuild runs beside the live
-index and catches up with changes made meanwhile, and `search check` reports drift."""
+index and catches up with changes made meanwhile, and `search check` reports drift. These are the whoosh folder's
+tests, on either database (PostgreSQL's index: tests/webapp/test_search_backends.py)."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import signal
@@ -24,6 +26,11 @@ from webapp import create_app
 from webapp.config import Settings
 from webapp.extensions import db
 from webapp.search.models import IndexOutbox
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return dataclasses.replace(settings, search="whoosh")
+
 
 # A process that commits a new document and is killed (SIGKILL) before it indexes it.
 DYING_WRITER = in_the_app(

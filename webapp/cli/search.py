@@ -49,3 +49,20 @@ def search_check() -> None:
         click.echo("the index differs from the database: run `casefiles reindex`")
         sys.exit(1)
     click.echo("index matches the database")
+
+
+@search_group.command("migrate")
+@click.option("--to", "target", type=click.Choice(["postgres"]), required=True, help="The index to move to.")
+@domain_errors
+def search_migrate(target: str) -> None:
+    """Build the search index in PostgreSQL from the database while the current one keeps serving, then switch
+    to it: processes started from now on search there (CASEFILES_SEARCH=auto). Restart every web and worker
+    process within a day; what those still running change meanwhile is caught up at their restart."""
+    from webapp.search.services import migrate_to_postgres
+
+    def progress(done: int, total: int) -> None:
+        click.echo(f"search migrate: {done}/{total} documents", err=True)
+
+    count = migrate_to_postgres(progress=progress)
+    click.echo(f"indexed {count} documents in PostgreSQL; searches switch to it as each process restarts")
+    click.echo("restart every web and worker process now (within a day at the latest)")

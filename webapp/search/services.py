@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Protocol
 
 from sqlalchemy import delete, func, select, update
@@ -25,7 +26,8 @@ from search_index import (
     extract_text,
     extractable,
 )
-from search_index.index import IndexWriter
+from search_index.index import SearchIndex
+from search_index.postgres import PostgresSearchIndex
 from webapp.archive.events import CaseDestroyed
 from webapp.audit.services import record_event
 from webapp.auth.models import User
@@ -33,6 +35,7 @@ from webapp.cases.events import CaseEdited
 from webapp.cases.models import Case
 from webapp.cases.permissions import search_scope
 from webapp.cases.services import require_content_access
+from webapp.config import Settings
 from webapp.dbtypes import utcnow
 from webapp.documents.models import Document, DocumentVersion
 from webapp.documents.services import get_document
@@ -41,13 +44,14 @@ from webapp.extensions import db
 from webapp.jobs.models import Job
 from webapp.jobs.services import create_job, enqueue_committed_jobs, runner
 from webapp.runtime import blob_store, search_index
-from webapp.search.models import IndexOutbox, VersionText
+from webapp.search.models import IndexOutbox, SearchSwitch, VersionText
 
 log = logging.getLogger(__name__)
 OUTBOX_BATCH = 50
 OUTBOX_KEEP = dt.timedelta(days=1)  # applied rows stay this long, for a rebuild running meanwhile to replay
 INLINE_TEXT_BYTES = 256 * 1024  # larger uploads are read for the index by a background job, not in the request
 INDEX_JOB = "search_index"
+POSTGRES = "postgres"
 CLOCK_SLACK = dt.timedelta(minutes=1)  # rows stamped by other processes' clocks just before a rebuild began
 SEARCH_UNAVAILABLE = (
     "Поиск сейчас недоступен: поисковый индекс утрачен или повреждён. Попросите администратора перестроить его "
@@ -55,13 +59,30 @@ SEARCH_UNAVAILABLE = (
 )
 
 
+QUEUED_ROWS = "casefiles.index_outbox"  # the session's queued rows, for index_before_commit
+
+
 def enqueue_index(document_id: int) -> None:
     """Queue a document for (re)indexing in the caller's transaction; drained after commit."""
-    db.session.add(IndexOutbox(document_id=document_id, operation="index"))
+    _enqueue(IndexOutbox(document_id=document_id, operation="index"))
 
 
 def enqueue_removal(document_id: int) -> None:
-    db.session.add(IndexOutbox(document_id=document_id, operation="remove"))
+    _enqueue(IndexOutbox(document_id=document_id, operation="remove"))
+
+
+def _enqueue(row: IndexOutbox) -> None:
+    db.session.add(row)
+    # Held here too: once flushed, the session keeps an unchanged row only as long as someone else does.
+    db.session.info.setdefault(QUEUED_ROWS, []).append(row)
+
+
+class Writer(Protocol):
+    """What either index's `writing()` yields."""
+
+    def index(self, docs: Iterable[IndexedDocument]) -> None: ...
+
+    def remove(self, document_ids: Iterable[int]) -> None: ...
 
 
 class DocumentFact(Protocol):
@@ -96,6 +117,33 @@ def remove_destroyed(destroyed: CaseDestroyed) -> None:
         enqueue_removal(document_id)
 
 
+def index_before_commit() -> None:
+    """Before-commit hook: with the index in the database, the unit of work's queued changes are applied in its
+    own transaction, so what was saved is found the moment it is committed (no outbox lag). Documents whose text
+    is slow to read stay queued for the job; a failure leaves the rows queued and never fails the unit of work."""
+    index = search_index()
+    if not isinstance(index, PostgresSearchIndex):
+        return
+    queued: list[IndexOutbox] = db.session.info.pop(QUEUED_ROWS, [])
+    queued = [row for row in queued if row in db.session]  # not those of a unit of work rolled back
+    if not queued:
+        return
+    db.session.flush()
+    db.session.expire_all()  # read what the unit of work wrote (a document's latest version), not what it loaded
+    rows = [row for row in queued if row.operation == "remove" or not _slow_to_read(row.document_id)]
+    if not rows:
+        return
+    try:
+        with db.session.begin_nested():
+            with index.writing(db.session.connection()) as writer:
+                _apply(writer, rows)
+            now = utcnow()
+            for row in rows:
+                row.applied_at = now
+    except Exception as exc:  # derived data: the change itself commits, its rows stay queued for the drain
+        log.warning("search indexing failed (%s); queued changes stay queued", type(exc).__name__)
+
+
 def drain_after_commit() -> None:
     """After-commit hook: apply what the unit of work queued, leaving slow text extraction to a job."""
     drain_outbox(inline=True)
@@ -116,13 +164,52 @@ def drain_outbox(batch_size: int = OUTBOX_BATCH, *, inline: bool = False) -> int
 
 
 def replay_outbox() -> int:
-    """At start: apply what a process that died between commit and indexing left queued."""
+    """At start: apply what a process that died between commit and indexing left queued, and in the first day
+    after `casefiles search migrate`, what processes still searching the old index changed since the build."""
     try:
         _pending()
     except (OperationalError, ProgrammingError):  # no schema yet: `casefiles init` has not run
         db.session.rollback()
         return 0
-    return drain_outbox()
+    return _replay_since_switch() + drain_outbox()
+
+
+def _replay_since_switch() -> int:
+    """Processes started before the switch keep indexing into the old index until they restart; the outbox keeps
+    their applied rows for OUTBOX_KEEP, and each process starting on the new index applies them again."""
+    index = search_index()
+    switch = db.session.get(SearchSwitch, POSTGRES)
+    if not isinstance(index, PostgresSearchIndex) or switch is None or utcnow() - switch.switched_at > OUTBOX_KEEP:
+        return 0
+    rows = db.session.scalars(
+        select(IndexOutbox).where(IndexOutbox.created_at >= switch.built_from).order_by(IndexOutbox.id)
+    ).all()
+    if rows:
+        with index.writing() as writer:
+            _apply(writer, rows)
+    db.session.rollback()
+    return len(rows)
+
+
+def choose_index(settings: Settings) -> SearchIndex | PostgresSearchIndex:
+    """At start: the index searches use (CASEFILES_SEARCH). "auto" takes PostgreSQL's where that is the database
+    and its index has been built (`casefiles search migrate --to postgres`) or a new installation needs none
+    built; else the whoosh folder, saying how to move."""
+    whoosh = SearchIndex(settings.index_dir, create=False)  # see open_index
+    if settings.search == "whoosh" or db.engine.dialect.name != "postgresql":
+        return whoosh
+    if settings.search == POSTGRES or _switched_to_postgres() or not _has_documents():
+        return PostgresSearchIndex(db.engine)
+    log.warning("search: on the whoosh folder until `casefiles search migrate --to postgres` moves it to PostgreSQL")
+    return whoosh
+
+
+def _switched_to_postgres() -> bool:
+    try:
+        return db.session.get(SearchSwitch, POSTGRES) is not None
+    except (OperationalError, ProgrammingError):  # no schema yet: a new installation
+        db.session.rollback()
+        return False
 
 
 def open_index() -> str:
@@ -132,9 +219,11 @@ def open_index() -> str:
     index = search_index()
     if not index.holds_index() and not _has_documents():
         index.create()  # at once: a read would first wait out the retries meant for a commit in progress
+        _record_switch_of_new_installation(index)
         return "created"
     try:
         index.count()
+        _record_switch_of_new_installation(index)
         return "ready"
     except IndexMissing:
         if not _has_documents():
@@ -145,6 +234,15 @@ def open_index() -> str:
         state = "damaged"
     log.warning("search index %s: searches answer 503 until `casefiles reindex` rebuilds it", state)
     return state
+
+
+def _record_switch_of_new_installation(index: SearchIndex | PostgresSearchIndex) -> None:
+    """A new installation searching in PostgreSQL stays there once it holds documents ("auto")."""
+    if isinstance(index, PostgresSearchIndex) and not _has_documents() and not _switched_to_postgres():
+        with contextlib.suppress(OperationalError, ProgrammingError):  # no schema yet: at the next start
+            db.session.add(SearchSwitch(backend=POSTGRES))
+            db.session.commit()
+        db.session.rollback()
 
 
 def _has_documents() -> bool:
@@ -219,7 +317,7 @@ def _request_index_job() -> None:
         enqueue_committed_jobs()
 
 
-def _apply(writer: IndexWriter, rows: Sequence[IndexOutbox]) -> None:
+def _apply(writer: Writer, rows: Sequence[IndexOutbox]) -> None:
     latest_operation = {row.document_id: row.operation for row in rows}
     writer.index(_indexed([doc_id for doc_id, op in latest_operation.items() if op == "index"]))
     writer.remove([doc_id for doc_id, op in latest_operation.items() if op == "remove"])
@@ -230,15 +328,48 @@ def reindex_all(batch_size: int = 100, progress: Callable[[int, int], None] | No
     was) and swap it in; search keeps answering from the live index meanwhile. Changes made during the build are
     replayed into the fresh index under the live index's write lock, just before the swap; what is still queued
     after it (changes made while the index was unavailable) is applied then. `progress` hears (done, total)."""
+    count = _build(search_index(), utcnow() - CLOCK_SLACK, batch_size, progress)
+    drain_outbox()
+    return count
+
+
+def migrate_to_postgres(batch_size: int = 100, progress: Callable[[int, int], None] | None = None) -> int:
+    """`casefiles search migrate --to postgres`: build the index in PostgreSQL from the database while the whoosh
+    folder keeps serving searches, then record the switch, so that every process started from now on searches
+    there ("auto"); what processes still running on whoosh change meanwhile is replayed at their restart."""
+    if db.engine.dialect.name != "postgresql":
+        raise ValidationError("Поиск в PostgreSQL возможен, только если база данных — PostgreSQL", code="invalid")
     started = utcnow() - CLOCK_SLACK
+    # The rows stay unapplied: the processes still on whoosh apply them there.
+    count = _build(PostgresSearchIndex(db.engine), started, batch_size, progress, mark_applied=False)
+    switch = db.session.get(SearchSwitch, POSTGRES) or SearchSwitch(backend=POSTGRES)
+    switch.built_from, switch.switched_at = started, utcnow()
+    db.session.add(switch)
+    db.session.commit()
+    return count
+
+
+def _build(
+    index: SearchIndex | PostgresSearchIndex,
+    started: dt.datetime,
+    batch_size: int,
+    progress: Callable[[int, int], None] | None,
+    *,
+    mark_applied: bool = True,
+) -> int:
+    """Rebuild `index` from every document; the outbox rows queued since `started` are applied to it last (and
+    with `mark_applied`, marked applied)."""
     total = db.session.scalar(select(func.count(Document.id))) or 0
 
-    def catch_up(writer: IndexWriter) -> None:
+    def catch_up(writer: Writer) -> None:
         db.session.rollback()
         rows = db.session.scalars(
             select(IndexOutbox).where(IndexOutbox.created_at >= started).order_by(IndexOutbox.id)
         ).all()
         _apply(writer, rows)
+        if not mark_applied:
+            db.session.rollback()
+            return
         db.session.execute(
             update(IndexOutbox)
             .where(IndexOutbox.applied_at.is_(None), IndexOutbox.id.in_([row.id for row in rows]))
@@ -246,13 +377,11 @@ def reindex_all(batch_size: int = 100, progress: Callable[[int, int], None] | No
         )
         db.session.commit()
 
-    count = search_index().rebuild(
+    return index.rebuild(
         _all_indexed(batch_size),
         progress=(lambda done: progress(done, total)) if progress else None,
         catch_up=catch_up,
     )
-    drain_outbox()
-    return count
 
 
 @dataclasses.dataclass(frozen=True)
