@@ -26,7 +26,9 @@ trap stop_throwaway_postgres EXIT
 # templates, PDF assembly), the browser suite, the authorization matrix (rules, not SQL) and the modules that
 # exercise files and PDFs rather than queries (exports, printing, OCR, paperwork, fixity, integrity, file modes, S3,
 # Redis), the worker killed mid-job (leases are in test_jobs, which runs here), and the rendering of page images and
-# of a search hit's marks (the viewer's permissions run here) ran in full in the SQLite pass.
+# of a search hit's marks (the viewer's permissions run here) ran in full in the SQLite pass, and so did
+# `casefiles serve` on its own (test_serve). Two web nodes and a worker on one database, bucket and Redis run only
+# here (test_two_nodes).
 CASEFILES_TEST_DATABASE_URL="$PG_URL" pytest -q -p no:cacheprovider tests/webapp tests/test_migrations.py \
   tests/demo --deselect tests/webapp/test_authorization_matrix.py::test_every_change \
   --deselect tests/webapp/test_authorization_matrix.py::test_every_read \
@@ -35,7 +37,7 @@ CASEFILES_TEST_DATABASE_URL="$PG_URL" pytest -q -p no:cacheprovider tests/webapp
   --ignore tests/webapp/test_s3_storage.py --ignore tests/webapp/test_redis_queue.py \
   --ignore tests/webapp/test_file_modes.py --ignore tests/webapp/test_integrity.py \
   --ignore tests/webapp/test_worker_crash.py --ignore tests/webapp/test_previews.py \
-  --ignore tests/webapp/test_viewer_marks.py
+  --ignore tests/webapp/test_viewer_marks.py --ignore tests/webapp/test_serve.py
 # The search index's PostgreSQL backend: only the postgres variants (the whoosh ones ran in the SQLite pass), in a
 # database of their own beside the web app's.
 CASEFILES_TEST_DATABASE_URL="$PG_URL" pytest -q -p no:cacheprovider -m postgres tests/search_index/test_queries.py \
