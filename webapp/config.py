@@ -48,7 +48,7 @@ class Settings:
 
     @property
     def ca_dir(self) -> Path:
-        """The signing certificate authority: its key (0600), ca.pem, ca.crl and the key-encryption secret."""
+        """The signing certificate authority: its key (0600), ca.pem, the key-encryption secret and the seal."""
         return self.ca_path or self.data_dir / "ca"
 
     @property

@@ -12,7 +12,9 @@ NEEDED_ON_SEVERAL_MACHINES = {
     "CASEFILES_SECRET_KEY": "the session key (else each machine makes its own, and a session ends on another one)",
     "CASEFILES_STORAGE": "s3 (a local blobs/ folder is one machine's)",
     "CASEFILES_CA_DIR": "the signing CA's folder, a copy on each machine (else each makes a CA of its own)",
+    "CASEFILES_SEARCH": "postgres or empty, not whoosh (a whoosh index is a folder of one machine)",
 }
+REQUIRED = ("CASEFILES_SECRET_KEY", "CASEFILES_STORAGE", "CASEFILES_CA_DIR")
 
 
 def on_several_machines(env: dict[str, str]) -> bool:
@@ -24,9 +26,11 @@ def check_several_machines(env: dict[str, str]) -> None:
     """Refuse a node on several machines that lacks what every node must share (NEEDED_ON_SEVERAL_MACHINES)."""
     if not on_several_machines(env):
         return
-    missing = [name for name in NEEDED_ON_SEVERAL_MACHINES if not env.get(name, "").strip()]
+    missing = [name for name in REQUIRED if not env.get(name, "").strip()]
     if env.get("CASEFILES_STORAGE", "").strip() and env["CASEFILES_STORAGE"].strip().lower() != "s3":
         missing.append("CASEFILES_STORAGE")
+    if env.get("CASEFILES_SEARCH", "").strip().lower() == "whoosh":
+        missing.append("CASEFILES_SEARCH")
     if missing:
         needs = "; ".join(f"{name}: {NEEDED_ON_SEVERAL_MACHINES[name]}" for name in missing)
         raise ConfigurationError(

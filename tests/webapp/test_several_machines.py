@@ -33,6 +33,7 @@ SEVERAL = {
         ({"CASEFILES_CA_DIR": ""}, "CASEFILES_CA_DIR: the signing CA's folder"),
         ({"CASEFILES_STORAGE": ""}, "CASEFILES_STORAGE: s3"),
         ({"CASEFILES_STORAGE": "local"}, "CASEFILES_STORAGE: s3"),
+        ({"CASEFILES_SEARCH": "whoosh"}, "CASEFILES_SEARCH: postgres or empty"),
     ],
 )
 def test_a_node_of_several_refuses_to_start_without_what_nodes_share(
