@@ -16,10 +16,11 @@ from webapp.cases.permissions import can_write_case
 from webapp.cases.schemas import CaseFilters
 from webapp.cases.serializers import Disclosure
 from webapp.desk.dashboard import dashboard
+from webapp.desk.paging import DOCUMENTS_PER_PAGE, documents_page
 from webapp.desk.serializers import case_with_documents_json
 from webapp.documents.models import DOCUMENT_STATUSES, DOCUMENT_TYPES
 from webapp.documents.panels import correction_panels
-from webapp.documents.services import documents_of_case
+from webapp.documents.services import document_titles, page_of_documents
 from webapp.pagination import page_count
 from webapp.policy import Action, allowed
 from webapp.previews.delivery import first_page_thumbnails
@@ -76,15 +77,20 @@ def cases() -> str:
 @login_required
 def case(case_id: int) -> str:
     actor = current_actor()
-    case, documents = documents_of_case(actor, case_id)
+    paging = documents_page(request.args)
+    case, documents, total = page_of_documents(actor, case_id, page=paging.page, per_page=paging.per_page)
     shown = Disclosure(actor)
     may_grant = allowed(actor, Action.GRANT_CASE_ACCESS)
-    support = case_support(actor, case, documents)
-    commit()  # the journal's read is audited
-    return render_template(
+    support = case_support(actor, case, document_titles(case))
+    page = render_template(
         "cases/detail.html",
         case=case,
         record=case_with_documents_json(case, documents, shown),  # what of the case and its documents is shown
+        documents_total=total,
+        paging=paging,
+        default_per_page=DOCUMENTS_PER_PAGE,
+        documents_pages=paging.pages(total),
+        first_number=(paging.page - 1) * paging.per_page + 1,
         may_read=shown.shows_content(case),
         may_write=can_write_case(actor, case),
         may_grant=may_grant,
@@ -111,3 +117,7 @@ def case(case_id: int) -> str:
         if shown.shows_content(case) and case.status != "destroyed"
         else {},
     )
+    # The journal's read is audited. Committed after rendering: a commit expires every loaded row, and the page
+    # would load each document, version and signature again one by one.
+    commit()
+    return page

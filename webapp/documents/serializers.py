@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from webapp.cases.models import Case
 from webapp.cases.serializers import Disclosure, Record, iso
 from webapp.documents.models import Document, DocumentCheckout, DocumentTransition, DocumentVersion
@@ -28,7 +30,11 @@ VERSION_METADATA = frozenset(
 TRANSITION_METADATA = frozenset({"version", "action", "from_status", "to_status", "actor", "actor_name", "at"})
 
 
-def document_json(document: Document, shown: Disclosure) -> Record:
+def document_json(
+    document: Document, shown: Disclosure, *, checkouts: Mapping[int, DocumentCheckout] | None = None
+) -> Record:
+    """`checkouts`: those of many documents read at once by the caller (a document missing has none); else looked up."""
+    checkout = checkouts.get(document.id) if checkouts is not None else db.session.get(DocumentCheckout, document.id)
     record = {
         "id": document.id,
         "case_id": document.case_id,
@@ -37,7 +43,7 @@ def document_json(document: Document, shown: Disclosure) -> Record:
         "date": iso(document.dated_on),
         "status": document.status,
         "revision": document.revision,
-        "checkout": checkout_json(db.session.get(DocumentCheckout, document.id)),
+        "checkout": checkout_json(checkout),
         "versions": [version_json(version, shown) for version in document.versions],
     }
     return shown.cut(document.case, record, DOCUMENT_METADATA)

@@ -4,6 +4,8 @@ signatures stay with the bytes they were given to. Every step is a DocumentTrans
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import func, select
 
 from webapp.audit.services import record_event
@@ -91,6 +93,15 @@ def transitions(document: Document) -> list[DocumentTransition]:
             .order_by(DocumentTransition.occurred_at, DocumentTransition.id)
         ).all()
     )
+
+
+def transitions_of(documents: Sequence[Document]) -> dict[int, list[DocumentTransition]]:
+    """`transitions` of many documents in one query, by document id (every document listed, steps or not)."""
+    steps: dict[int, list[DocumentTransition]] = {document.id: [] for document in documents}
+    query = select(DocumentTransition).where(DocumentTransition.document_id.in_(list(steps)))
+    for step in db.session.scalars(query.order_by(DocumentTransition.occurred_at, DocumentTransition.id)):
+        steps[step.document_id].append(step)
+    return steps
 
 
 def approval_queue(actor: User) -> list[Document]:

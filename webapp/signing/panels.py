@@ -40,13 +40,14 @@ class DocumentPanel:
 
 def document_panels(actor: User, documents: list[Document], shown: Disclosure) -> dict[int, DocumentPanel]:
     panels = {}
+    steps = workflow.transitions_of(documents)
     for document in documents:
         latest = document.latest_version
         if latest is None:
             continue
         is_open = document.case.status == "open"
         panels[document.id] = DocumentPanel(
-            transitions=[transition_json(step, document.case, shown) for step in workflow.transitions(document)],
+            transitions=[transition_json(step, document.case, shown) for step in steps[document.id]],
             checked={
                 version.number: services.checked_signatures(version)
                 for version in document.versions

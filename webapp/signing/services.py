@@ -191,7 +191,7 @@ def verify(signature: Signature, content_sha256: str | None) -> Verdict:
         return Verdict(False, "chain_broken", "Сертификат подписанта выдан не удостоверяющим центром учреждения")
     if not signed.certificate.not_valid_before_utc <= when <= signed.certificate.not_valid_after_utc:
         return Verdict(False, "certificate_expired", "Подписано вне срока действия сертификата")
-    record = _certificate_record(signed.certificate)
+    record = _certificate_record(signature, signed.certificate)
     if record is None:
         return Verdict(False, "chain_broken", "Сертификат подписанта не выдавался этой системой")
     if record.revoked_at is not None and record.revoked_at <= when:
@@ -199,8 +199,13 @@ def verify(signature: Signature, content_sha256: str | None) -> Verdict:
     return Verdict(True, "valid", "Подпись верна")
 
 
-def _certificate_record(certificate: x509.Certificate) -> SigningCertificate | None:
-    return db.session.scalar(select(SigningCertificate).where(SigningCertificate.sha256 == fingerprint(certificate)))
+def _certificate_record(signature: Signature, certificate: x509.Certificate) -> SigningCertificate | None:
+    """The row of the certificate in the CMS: the one the signature names, loaded with it, when it is that one (a
+    page of signatures checks them without a query each); else looked up by fingerprint."""
+    sha256 = fingerprint(certificate)
+    if signature.certificate.sha256 == sha256:
+        return signature.certificate
+    return db.session.scalar(select(SigningCertificate).where(SigningCertificate.sha256 == sha256))
 
 
 def _stored_sha256(version: DocumentVersion) -> str | None:

@@ -4,6 +4,7 @@ record or assign there."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -12,7 +13,7 @@ from webapp.auth.models import User
 from webapp.cases.models import Case
 from webapp.cases.permissions import can_read_case, can_write_case
 from webapp.cases.schemas import CATEGORIES_BY_KIND
-from webapp.documents.models import Document
+from webapp.documents.services import DocumentTitle
 from webapp.extensions import db
 from webapp.policy import Action, allowed, roles_with
 from webapp.support import services
@@ -21,7 +22,7 @@ from webapp.support.models import EVENT_KINDS
 SUPPORTED_KINDS = ("family", "citizen")
 
 
-def case_support(actor: User, case: Case, documents: list[Document]) -> dict[str, Any] | None:
+def case_support(actor: User, case: Case, documents: Sequence[DocumentTitle]) -> dict[str, Any] | None:
     """What the case page shows of support work (None: the actor does not read the case's content)."""
     if not can_read_case(actor, case):
         return None
