@@ -157,6 +157,10 @@ def _hit_columns(rank: ColumnElement[Any]) -> Any:
 def run(
     connection: Connection, parsed: Query, translation: Translation, visible: ColumnElement[bool], query: SearchQuery
 ) -> SearchResult:
+    # The planner does not count the cost of reading each row's tsvector (some kilobytes, out of line): for a
+    # common word it scans the table and reads them all (0.5 s on 20,000 documents) where the GIN index's bitmap
+    # answers alone (10 ms). For this transaction only.
+    connection.execute(text("SELECT set_config('enable_seqscan', 'off', true)"))
     per_page = max(1, min(query.per_page, MAX_PER_PAGE))
     page = max(1, query.page)
     listing = isinstance(parsed, Every)
@@ -166,16 +170,27 @@ def run(
     rank = literal(0.0, REAL).label("rank") if by_date else _rank(tsquery)
     c = entries.c
     order = [c.sort_date.desc(), c.document_id] if by_date else [rank.desc(), c.sort_date.desc(), c.document_id]
-    statement = _hit_columns(rank).add_columns(func.left(c.text, HIGHLIGHT_CHARS).label("body"))
-    rows = connection.execute(statement.where(where).order_by(*order).limit(per_page).offset((page - 1) * per_page))
-    hits_rows = list(rows)
+    statement = _hit_columns(rank).where(where).order_by(*order).limit(per_page).offset((page - 1) * per_page)
+    hits_rows = list(connection.execute(statement))
     total, facets = _facets(connection, where)
-    terms = Terms(translation.terms | _expanded(connection, translation.prefixes if hits_rows else set()))
+    if listing or not hits_rows:
+        return SearchResult(total=total, hits=[_hit(row, highlights=[], score=0.0) for row in hits_rows], facets=facets)
+    terms = Terms(translation.terms | _expanded(connection, translation.prefixes))
+    bodies = _bodies(connection, [row.document_id for row in hits_rows])
     hits = [
-        _hit(row, highlights=[] if listing else _highlights(row.body, row.title, terms), score=float(row.rank))
+        _hit(row, highlights=_highlights(bodies.get(row.document_id, ""), row.title, terms), score=float(row.rank))
         for row in hits_rows
     ]
     return SearchResult(total=total, hits=hits, facets=facets)
+
+
+def _bodies(connection: Connection, document_ids: list[int]) -> dict[int, str]:
+    """The page's texts, read apart from the ranking (which would read every match's text), each cut short."""
+    c = entries.c
+    rows = connection.execute(
+        select(c.document_id, func.left(c.text, HIGHLIGHT_CHARS)).where(c.document_id.in_(document_ids))
+    )
+    return {int(document_id): str(body) for document_id, body in rows}
 
 
 def _facets(connection: Connection, where: ColumnElement[bool]) -> tuple[int, dict[str, dict[str, int]]]:
