@@ -15,6 +15,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import docx
 import pytest
 from flask import Flask
 
@@ -98,8 +99,9 @@ def _scratch_folders(temporary: Path) -> list[Path]:
     return sorted(temporary.glob("casefiles-worker-*"))
 
 
-def _upload_a_text() -> int:
-    """A case with a plain-text document (its PDF copy is queued on upload); the id of the PDF job."""
+def _upload_a_docx() -> int:
+    """A case with a DOCX document (its PDF copy, by LibreOffice, is queued on upload); the id of the PDF job. Plain
+    text would not do: its PDF copy is laid out in the worker itself, with no program to kill."""
     from webapp.auth.services import create_user, ensure_district
     from webapp.cases.schemas import CaseInput
     from webapp.cases.services import open_case
@@ -113,8 +115,13 @@ def _upload_a_text() -> int:
     user = create_user("spec", role="specialist", password="long-password-1", district_codes=["u1"])
     create_entry(SYSTEM, EntryInput(index="04-05", title="Личные дела", year=2026, retention_years=75))
     case = open_case(user, CaseInput(nomenclature_index="04-05", year=2026, title="Дело", district="u1"))
-    text = "".join(f"Строка {n}: акт обследования условий проживания семьи\n" for n in range(2000))
-    upload = Upload(io.BytesIO(text.encode()), "act.txt")  # under 256 KiB: indexed at once, no index job
+    act = docx.Document()
+    for n in range(2000):
+        act.add_paragraph(f"Строка {n}: акт обследования условий проживания семьи")
+    content = io.BytesIO()
+    act.save(content)
+    content.seek(0)
+    upload = Upload(content, "act.docx")  # under 256 KiB: indexed at once, no index job
     add_document(user, case.id, DocumentMeta(title="Акт"), upload)
     commit()
     return db.session.scalars(db.select(Job.id).where(Job.kind == "pdf_rendition")).one()
@@ -127,13 +134,13 @@ def test_a_worker_killed_mid_conversion_leaves_nothing_running_and_the_next_work
     settings = dataclasses.replace(settings, job_lease_seconds=LEASE)
     workers = Workers(environment(settings, temporary), tmp_path)
     with _web(settings):
-        job_id = _upload_a_text()
+        job_id = _upload_a_docx()
         try:
             first = workers.start(CASEFILES)
             wait_for(lambda: "soffice.bin" in map(command_name, descendants(first.pid)), 90, "LibreOffice to start")
             started = descendants(first.pid)
             (scratch,) = _scratch_folders(temporary)
-            assert list(scratch.glob("casefiles-pdf-*/source.txt"))  # the plain-text copy of the document
+            assert list(scratch.glob("casefiles-pdf-*/source.docx"))  # the copy of the document
             os.kill(first.pid, signal.SIGKILL)
             first.wait()
             wait_for(lambda: not any(alive(pid) for pid in started), 10, "LibreOffice to die with its worker")

@@ -121,10 +121,11 @@ def to_pdf(form: Form) -> bytes:
     return bytes(pdf.output())
 
 
-def start_pdf(title: str, author: str, created: dt.date) -> FPDF:
-    """An A4 document with the Cyrillic fonts loaded, fixed metadata and its first page added."""
+def start_pdf(title: str, author: str, created: dt.date, *, pdf_class: type[FPDF] = FPDF) -> FPDF:
+    """An A4 document with the Cyrillic fonts loaded, fixed metadata and its first page added (`pdf_class`: an
+    FPDF with its own header or footer)."""
     regular, bold = _fonts()
-    pdf = FPDF(format="A4")
+    pdf = pdf_class(format="A4")
     pdf.set_margins(20, 15, 15)
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_font(FAMILY, "", regular)

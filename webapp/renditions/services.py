@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import secrets
 import tempfile
 from pathlib import Path
@@ -25,6 +27,7 @@ from webapp.extensions import db
 from webapp.jobs.models import Job
 from webapp.jobs.programs import run_program
 from webapp.jobs.services import JobFailed, create_job, runner
+from webapp.printing.text import text_pdf
 from webapp.renditions.events import RenditionMade
 from webapp.renditions.models import Rendition
 from webapp.runtime import blob_store
@@ -51,7 +54,7 @@ def pdf_for(actor: User, version: DocumentVersion) -> tuple[OpenBlob | None, Job
         return open_blob(file_ref(rendition.file)), None
     if version.media_type not in CONVERTIBLE:
         raise UnsupportedMediaType("Для этого типа файла PDF-копия не делается: скачайте оригинал")
-    if soffice_path() is None:
+    if version.media_type != TEXT and soffice_path() is None:
         raise StorageUnavailable(
             "Преобразование в PDF недоступно: на сервере не установлен LibreOffice", code="pdf_unavailable"
         )
@@ -82,7 +85,8 @@ def make_rendition(job: Job) -> None:
 
 
 def ensure_rendition(version: DocumentVersion) -> Rendition:
-    """The version's PDF rendition, made now (slow: LibreOffice) when there is none yet; committed at once.
+    """The version's PDF rendition, made now (slow: LibreOffice; plain text by fpdf2) when there is none yet;
+    committed at once.
     Raises JobFailed when it cannot be made. Publishes RenditionMade once it made one."""
     existing = rendition_of(version)
     if existing is not None:
@@ -110,6 +114,9 @@ def _convert_and_store(version: BlobRef) -> StoredBlob:
     with tempfile.TemporaryDirectory(prefix="casefiles-pdf-") as work:
         source = Path(work) / f"source{CONVERTIBLE.get(version.media_type, '.bin')}"
         copy_checked(version, source)
+        if version.media_type == TEXT:  # laid out here: LibreOffice would take seconds of CPU for it
+            laid_out = text_pdf(source.read_bytes().decode("utf-8", errors="replace"), dt.date.today())
+            return blob_store().put(f"{version.key}.{secrets.token_hex(4)}.pdf", io.BytesIO(laid_out), media_type=PDF)
         try:
             pdf_path = convert_to_pdf(source, Path(work), run=run_program)
         except ConversionUnavailable:
