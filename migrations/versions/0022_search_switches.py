@@ -22,7 +22,7 @@ def upgrade() -> None:
     op.create_table(
         "search_switches",
         sa.Column("backend", sa.String(length=20), nullable=False),
-        sa.Column("built_from", webapp.dbtypes.UTCDateTime(), nullable=False),
+        sa.Column("built_from", webapp.dbtypes.UTCDateTime(), nullable=True),
         sa.Column("switched_at", webapp.dbtypes.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("backend"),
     )

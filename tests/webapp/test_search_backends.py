@@ -61,7 +61,8 @@ def no_drain_after_commit(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.usefixtures("no_drain_after_commit")
 def test_a_new_installation_on_postgresql_indexes_inside_the_unit_of_work(world: World) -> None:
     assert isinstance(search_index(), PostgresSearchIndex)
-    assert db.session.get(SearchSwitch, "postgres") is not None  # stays there once it holds documents
+    switch = db.session.get(SearchSwitch, "postgres")  # stays there once it holds documents
+    assert switch is not None and switch.built_from is None  # nothing to replay: never on another index
     document = world.upload(world.open_case()["id"], "Семья Петровых проживает в общежитии".encode())
     assert (_found(world, "общежитие"), _unapplied()) == ([document["id"]], 0)
     world["spec1"].upload(f"/api/v1/documents/{document['id']}/versions", "Семья переехала".encode(), base_version="1")

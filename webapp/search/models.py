@@ -44,10 +44,11 @@ class SearchSwitch(Base):
     """Which index serves searches where CASEFILES_SEARCH is "auto": one row per backend switched to, written by
     `casefiles search migrate --to postgres` once its index is built (and by a new installation on PostgreSQL,
     whose empty index needs no building), read by every process at start. `built_from` is when the build began:
-    what processes still on the old index change after it is replayed into the new one at a process's start."""
+    what processes still on the old index change after it is replayed into the new one at a process's start
+    (None for a new installation: no process ever searched another index)."""
 
     __tablename__ = "search_switches"
 
     backend: Mapped[str] = mapped_column(String(20), primary_key=True)
-    built_from: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    built_from: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     switched_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -179,7 +179,12 @@ def _replay_since_switch() -> int:
     their applied rows for OUTBOX_KEEP, and each process starting on the new index applies them again."""
     index = search_index()
     switch = db.session.get(SearchSwitch, POSTGRES)
-    if not isinstance(index, PostgresSearchIndex) or switch is None or utcnow() - switch.switched_at > OUTBOX_KEEP:
+    if (
+        not isinstance(index, PostgresSearchIndex)
+        or switch is None
+        or switch.built_from is None
+        or utcnow() - switch.switched_at > OUTBOX_KEEP
+    ):
         return 0
     rows = db.session.scalars(
         select(IndexOutbox).where(IndexOutbox.created_at >= switch.built_from).order_by(IndexOutbox.id)
