@@ -39,15 +39,19 @@ class Process:
 
     def stop(self) -> int:
         """SIGTERM, as a service manager stops it; the exit status."""
+        self.terminate()
+        return self.wait()
+
+    def terminate(self) -> None:
         self.process.send_signal(signal.SIGTERM)
+
+    def wait(self) -> int:
         try:
             return self.process.wait(timeout=60)
         finally:
             if self.process.poll() is None:
                 self.process.kill()
                 self.process.wait()
-            if self.process.stdout is not None:
-                self.process.stdout.close()
 
 
 def _start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -56,19 +60,27 @@ def _start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[
 
 
 def start_serve(env: dict[str, str], log: Path, *, workers: int) -> Process:
+    return wait_until_serving(launch_serve(env, log, workers=workers))
+
+
+def launch_serve(env: dict[str, str], log: Path, *, workers: int) -> Process:
+    """Start `casefiles serve` on a free port without waiting for it (see wait_until_serving)."""
     port = free_port()
     process = _start(["serve", "--port", str(port)], {**env, "CASEFILES_WEB_WORKERS": str(workers)}, log)
-    server = Process(process, log, f"http://127.0.0.1:{port}")
+    return Process(process, log, f"http://127.0.0.1:{port}")
+
+
+def wait_until_serving(server: Process) -> Process:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        assert process.poll() is None, f"casefiles serve exited: {log.read_text()[-2000:]}"
+        assert server.process.poll() is None, f"casefiles serve exited: {server.log.read_text()[-2000:]}"
         try:
             if requests.get(f"{server.url}/api/v1/health", timeout=5).status_code == 200:
                 return server
         except requests.ConnectionError:
             time.sleep(0.2)
-    process.kill()
-    raise AssertionError(f"casefiles serve did not answer: {log.read_text()[-2000:]}")
+    server.process.kill()
+    raise AssertionError(f"casefiles serve did not answer: {server.log.read_text()[-2000:]}")
 
 
 def start_worker(env: dict[str, str], log: Path) -> Process:

@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 
 from devtools.s3servers import S3Endpoint, boto3_client
 from tests.redis_server import redis_server
-from tests.serving import Process, casefiles, start_serve, start_worker
+from tests.serving import Process, casefiles, launch_serve, start_worker, wait_until_serving
 from webapp import create_app
 from webapp.auth.services import create_api_token, create_user, ensure_district
 from webapp.config import load_settings
@@ -29,6 +29,7 @@ from webapp.extensions import db
 from webapp.nomenclature.schemas import EntryInput
 from webapp.nomenclature.services import create_entry
 from webapp.policy import SYSTEM
+from webapp.schema import upgrade_to_head
 
 POSTGRES_URL = os.environ.get("CASEFILES_TEST_DATABASE_URL", "")
 OPENSSL = shutil.which("openssl")
@@ -45,8 +46,12 @@ def database() -> Iterator[str]:
     server = create_engine(make_url(POSTGRES_URL).set(database="postgres"), isolation_level="AUTOCOMMIT")
     with server.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
     try:
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+        engine = create_engine(url)
+        upgrade_to_head(engine)  # before any app starts (`casefiles init` then finds the schema up to date)
+        engine.dispose()
+        yield url
     finally:
         with server.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -133,16 +138,20 @@ def test_two_nodes_and_a_worker_share_only_the_database_the_bucket_and_redis(
     ca, tokens = _provision(shared, tmp_path, monkeypatch)
     envs = {name: _node(shared, tmp_path, name, ca) for name in ("first", "second", "worker")}
     cas_before = {name: _folder_state(Path(env["CASEFILES_CA_DIR"])) for name, env in envs.items()}
-    first = start_serve(envs["first"], tmp_path / "first.log", workers=1)
+    first = launch_serve(envs["first"], tmp_path / "first.log", workers=1)
     processes = [first]
-    try:
-        processes.append(second := start_serve(envs["second"], tmp_path / "second.log", workers=1))
+    try:  # the three start side by side
+        processes.append(second := launch_serve(envs["second"], tmp_path / "second.log", workers=1))
         processes.append(start_worker(envs["worker"], tmp_path / "worker.log"))
+        for server in (first, second):
+            wait_until_serving(server)
         package = _scenario(
             tmp_path, Api(first, tokens["sokolova"]), Api(second, tokens["sokolova"]), Api(second, tokens["orlova"])
         )
     finally:
-        statuses = [process.stop() for process in processes]
+        for process in processes:
+            process.terminate()
+        statuses = [process.wait() for process in processes]
     logs = "\n".join(process.log.read_text() for process in processes)
     assert statuses == [0, 0, statuses[2]], logs[-3000:]  # the servers stop cleanly on SIGTERM
     for name, env in envs.items():
