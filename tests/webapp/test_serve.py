@@ -6,7 +6,11 @@ import os
 import re
 from pathlib import Path
 
+import click
+import pytest
+
 from tests.serving import casefiles, log_in, start_serve
+from webapp.cli.serve import web_workers
 
 PASSWORD = "serve-test-2026"
 
@@ -32,3 +36,11 @@ def test_serve_answers_from_two_workers_logs_no_query_string_and_stops_on_sigter
     assert any('"POST /login HTTP/1.1" 302' in line for line in access)
     assert not [line for line in access if "?" in line or "Иванова" in line or "%D0" in line]
     assert "Shutting down: Master" in log
+
+
+def test_web_workers_default_to_the_cores_and_must_be_positive() -> None:
+    assert web_workers("") == (os.cpu_count() or 1)
+    assert web_workers("3") == 3
+    for bad in ("0", "-2", "много"):
+        with pytest.raises(click.ClickException, match="CASEFILES_WEB_WORKERS must be a positive whole number"):
+            web_workers(bad)
