@@ -82,13 +82,17 @@ class PostgresSearchIndex:
     def create(self) -> None:
         """Make the tables where they are missing (the migration makes them in the app's database)."""
         with self._guarded(), self.engine.begin() as connection:
+            if self._has_tables(connection):
+                return
+            self._lock(connection)  # processes starting together on an empty database: one creates
             if not self._has_tables(connection):
                 for name in EXTENSIONS:
                     connection.execute(text(f"CREATE EXTENSION IF NOT EXISTS {name}"))
                 metadata.create_all(connection)
 
     def holds_index(self) -> bool:
-        with self.engine.connect() as connection:
+        """Whether the tables are there (a new installation's database, before `create`, has none)."""
+        with self._guarded(), self.engine.connect() as connection:
             return self._has_tables(connection)
 
     @staticmethod
@@ -118,7 +122,8 @@ class PostgresSearchIndex:
         """The one writer of the index until the block ends, then one commit. Given a `connection` already in
         a transaction, writes through it and commits nothing: the caller's commit or rollback decides."""
         if connection is not None:
-            with self._guarded():
+            # In a savepoint: a writer that gives up waiting (IndexBusy) leaves the caller's transaction usable.
+            with self._guarded(), connection.begin_nested():
                 self._lock(connection)
             yield PostgresIndexWriter(connection, self._analyzer, self._guarded)
             return

@@ -73,6 +73,10 @@ def test_a_held_lock_makes_writers_busy_and_they_write_nothing(indexes: Indexes)
         ):
             with pytest.raises(IndexBusy):
                 action()
+        with indexes.engine().connect() as connection, connection.begin():
+            with pytest.raises(IndexBusy), index.writing(connection=connection):
+                pass
+            assert connection.execute(text("SELECT 1")).scalar_one() == 1  # the caller's transaction goes on
     assert index.contents() == {1: 1}
     index.index([doc(2, "семья")])
     assert found(index, "семья") == [1, 2]
