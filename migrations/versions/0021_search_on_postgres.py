@@ -24,6 +24,10 @@ def _on_postgres() -> bool:
 def upgrade() -> None:
     if not _on_postgres():
         return
+    # PostgresSearchIndex.create() makes the same tables where an app started on this database before the
+    # migration ran (a new installation's first start): then there is nothing to do.
+    if {"search_entries", "search_vocabulary"} <= set(sa.inspect(op.get_bind()).get_table_names()):
+        return
     op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")  # a trusted extension: the database's owner may
     op.create_table(
         "search_entries",

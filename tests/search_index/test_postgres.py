@@ -144,3 +144,13 @@ def _vocabulary(indexes: Indexes) -> dict[str, int]:
     with indexes.engine().connect() as connection:
         rows = connection.execute(select(vocabulary.c.lemma, vocabulary.c.document_count))
         return {str(lemma): int(count) for lemma, count in rows}
+
+
+def test_the_migration_accepts_the_tables_an_index_made_first(indexes: Indexes) -> None:
+    from webapp.schema import current_revision, head_revision, upgrade_to_head
+
+    engine = indexes.engine("app")
+    indexes("app").index([doc(1, "семья")])  # an app started before `casefiles init` made the tables
+    upgrade_to_head(engine)
+    assert current_revision(engine) == head_revision()
+    assert found(indexes("app"), "семья") == [1]
