@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import redis
+from flask import Flask
 
 from tests.redis_server import redis_server
 from webapp import create_app
@@ -74,21 +75,28 @@ def test_kept_search_words_are_found_by_another_node_and_expire_in_redis(
     other = dataclasses.replace(settings, queue_url=redis_url, data_dir=tmp_path / "other")
     second = create_app({"TESTING": True}, settings=other)
     with first.app_context():
-        user = db.session.scalars(db.select(User)).first() or _user()
+        user = _user()
         user_id = user.id
         query_id = remember_query(user, "Иванова Мария")
-        db.session.remove()
+        _close(first)
     assert not (settings.data_dir / "search-queries").exists()
     with second.app_context():
         user = db.session.get(User, user_id)
         assert user is not None
         assert recall_query(user, query_id) == "Иванова Мария"
         assert recall_query(user, "A" * 22) is None
-        db.session.remove()
+        _close(second)
     client = redis.Redis.from_url(redis_url)
     [key] = client.keys("casefiles:search-query:*")
     assert key.decode() == f"casefiles:search-query:{user_id}-{query_id}"  # the user's id and a random id only
     assert 0 < client.ttl(key) <= settings.session_minutes * 60
+    client.close()
+
+
+def _close(app: Flask) -> None:
+    db.session.remove()
+    db.engine.dispose()
+    app.extensions["casefiles.query_words"].close()
 
 
 def _user() -> User:
