@@ -33,7 +33,7 @@ from whoosh.query import Every, Query
 from search_index.documents import SearchHit, SearchQuery, SearchResult
 from search_index.highlighting import Terms, fragments, marked
 from search_index.index import FACET_FIELDS, MAX_PER_PAGE, SIMILAR_TERMS
-from search_index.pg_text import RANK_WEIGHTS, Translated, Translation, edit_distance, quote
+from search_index.pg_text import RANK_NORMALIZATION, RANK_WEIGHTS, Translated, Translation, edit_distance, quote
 
 HIGHLIGHT_CHARS = 100_000  # of a hit's stored text examined for highlights
 FUZZY_SIMILARITY = 0.15  # pg_trgm's threshold for a typo's candidates, before the edit distance decides
@@ -146,7 +146,8 @@ def _rank(tsquery: Translated) -> ColumnElement[float]:
     if isinstance(tsquery, bool):
         return literal(0.0, REAL).label("rank")
     weights = cast(literal(list(RANK_WEIGHTS)), ARRAY(REAL))
-    return func.ts_rank(weights, entries.c.lexemes, cast(literal(tsquery), TSQUERY)).label("rank")
+    ranked = func.ts_rank(weights, entries.c.lexemes, cast(literal(tsquery), TSQUERY), RANK_NORMALIZATION)
+    return ranked.label("rank")
 
 
 def _hit_columns(rank: ColumnElement[Any]) -> Any:

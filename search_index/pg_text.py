@@ -31,8 +31,12 @@ FIELD_GAP = 2  # empty positions between two fields: `<->` means exactly one ste
 MAX_POSITION = 16383
 MAX_POSITIONS_PER_LEXEME = 256
 MAX_LEXEME_BYTES = 2046
-# ts_rank's weights in the order D, C, B, A: a title match counts most (whoosh boosts the title twofold).
-RANK_WEIGHTS = (0.4, 0.5, 0.5, 1.0)
+# ts_rank's weights in the order D, C, B, A (PostgreSQL's own: a title match counts most), and its normalization
+# by document length (whoosh's BM25F favours short documents too). Against the whoosh backend on the benchmark's
+# 2,000 documents and 100 queries, this came closest of the combinations tried: the same first hit in 38 queries
+# (27 with the weights 0.4/0.5/0.5/1 unnormalized), half of each first page shared. Totals and facets are equal.
+RANK_WEIGHTS = (0.1, 0.2, 0.4, 1.0)
+RANK_NORMALIZATION = 2
 
 
 def searchable_fields(doc: IndexedDocument) -> dict[str, str]:
