@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-from search_index import IndexBusy, IndexMissing, QueryError, SearchQuery
+from search_index import IndexBusy, IndexMissing, QueryError, SearchIndex, SearchQuery
 from search_index.pg_search import vocabulary
 from search_index.postgres import PostgresIndexWriter
 from tests.search_index.conftest import POSTGRES_URL, Indexes
 from tests.search_index.factories import doc, found
+from tests.search_index.recall_set import CORPUS, PAIRS
 
 pytestmark = [
     pytest.mark.postgres,
@@ -154,3 +155,13 @@ def test_the_migration_accepts_the_tables_an_index_made_first(indexes: Indexes) 
     upgrade_to_head(engine)
     assert current_revision(engine) == head_revision()
     assert found(indexes("app"), "семья") == [1]
+
+
+def test_totals_facets_and_typo_retries_equal_the_whoosh_backends(indexes: Indexes, tmp_path: Path) -> None:
+    whoosh_index, postgres_index = SearchIndex(tmp_path / "whoosh"), indexes()
+    for index in (whoosh_index, postgres_index):
+        index.index(CORPUS)
+    queries = [pair.query for pair in PAIRS] + ["", "NOT семья", "семь*", '"семья Ивановых"', "пособие -единое"]
+    for query in queries:
+        expected, actual = whoosh_index.search(SearchQuery(text=query)), postgres_index.search(SearchQuery(text=query))
+        assert (actual.total, actual.facets, actual.fuzzy) == (expected.total, expected.facets, expected.fuzzy), query
