@@ -79,6 +79,7 @@ class Vocabulary:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
         self._known: dict[str, bool] = {}
+        self._candidates: dict[tuple[str, int, int], list[str]] = {}  # a word is looked for in several fields
 
     def holds(self, lemma: str) -> bool:
         if lemma not in self._known:
@@ -91,8 +92,14 @@ class Vocabulary:
     def candidates(self, word: str, maxdist: int, prefixlength: int) -> list[str]:
         """Lemmas within `maxdist` edits of `word` sharing its first `prefixlength` letters: pg_trgm finds the
         similar ones through its index, the edit distance decides."""
+        key = (word, maxdist, prefixlength)
+        if key not in self._candidates:
+            self._candidates[key] = self._similar(word, maxdist, prefixlength)
+        return self._candidates[key]
+
+    def _similar(self, word: str, maxdist: int, prefixlength: int) -> list[str]:
         self.connection.execute(
-            text("SELECT set_config('pg_trgm.similarity_threshold', :value, false)"), {"value": str(FUZZY_SIMILARITY)}
+            text("SELECT set_config('pg_trgm.similarity_threshold', :value, true)"), {"value": str(FUZZY_SIMILARITY)}
         )
         lemma = vocabulary.c.lemma
         rows = self.connection.execute(
@@ -158,14 +165,11 @@ def _hit_columns(rank: ColumnElement[Any]) -> Any:
 def run(
     connection: Connection, parsed: Query, translation: Translation, visible: ColumnElement[bool], query: SearchQuery
 ) -> SearchResult:
-    # The planner does not count the cost of reading each row's tsvector (some kilobytes, out of line): for a
-    # common word it scans the table and reads them all (0.5 s on 20,000 documents) where the GIN index's bitmap
-    # answers alone (10 ms). For this transaction only.
-    connection.execute(text("SELECT set_config('enable_seqscan', 'off', true)"))
     per_page = max(1, min(query.per_page, MAX_PER_PAGE))
     page = max(1, query.page)
     listing = isinstance(parsed, Every)
     tsquery = translation.translate(parsed)
+    _plan_for_text_search(connection, words=not isinstance(tsquery, bool))
     where = and_(_matching(tsquery), visible)
     by_date = listing or query.sort == "date" or isinstance(tsquery, bool)
     rank = literal(0.0, REAL).label("rank") if by_date else _rank(tsquery)
@@ -183,6 +187,16 @@ def run(
         for row in hits_rows
     ]
     return SearchResult(total=total, hits=hits, facets=facets)
+
+
+def _plan_for_text_search(connection: Connection, *, words: bool) -> None:
+    """For this transaction: the planner does not count the cost of reading each row's tsvector (kilobytes, out
+    of line), so for a common word it scans the table and reads them all (0.5 s on 20,000 documents) where the GIN
+    index's bitmap answers alone (10 ms). Without a seq scan to choose, its costs look huge and it would compile
+    the query (JIT, 0.3 s even on a tiny table): no JIT."""
+    connection.execute(text("SELECT set_config('jit', 'off', true)"))
+    if words:
+        connection.execute(text("SELECT set_config('enable_seqscan', 'off', true)"))
 
 
 def _bodies(connection: Connection, document_ids: list[int]) -> dict[int, str]:
@@ -271,6 +285,7 @@ def similar_hits(connection: Connection, document_id: int, visible: ColumnElemen
     if not words:
         return []
     tsquery = "(" + " | ".join(f"{word}:D" for word in words) + ")"
+    _plan_for_text_search(connection, words=True)
     rank = _rank(tsquery)
     rows = connection.execute(
         _hit_columns(rank)

@@ -31,6 +31,7 @@ FIELD_GAP = 2  # empty positions between two fields: `<->` means exactly one ste
 MAX_POSITION = 16383
 MAX_POSITIONS_PER_LEXEME = 256
 MAX_LEXEME_BYTES = 2046
+MAX_TSVECTOR_BYTES = 900_000  # PostgreSQL refuses a tsvector of 1 MB or more
 # ts_rank's weights in the order D, C, B, A (PostgreSQL's own: a title match counts most), and its normalization
 # by document length (whoosh's BM25F favours short documents too). Against the whoosh backend on the benchmark's
 # 2,000 documents and 100 queries, this came closest of the combinations tried: the same first hit in 38 queries
@@ -53,6 +54,7 @@ def searchable_fields(doc: IndexedDocument) -> dict[str, str]:
 def document_lexemes(doc: IndexedDocument, analyzer: Any) -> tuple[str, set[str]]:
     """The document as a tsvector literal, and its distinct lexemes (for the vocabulary)."""
     places: dict[str, dict[int, str]] = {}
+    size = 0  # about what PostgreSQL takes for the tsvector, which must stay under 1 MB
     offset = 0
     for name, value in searchable_fields(doc).items():
         weight = FIELD_WEIGHTS[name]
@@ -61,6 +63,11 @@ def document_lexemes(doc: IndexedDocument, analyzer: Any) -> tuple[str, set[str]
             if token.stopped or not _fits(token.text):
                 continue
             position = min(offset + token.pos + 1, MAX_POSITION)
+            at = places.get(token.text)
+            grows = (len(token.text.encode("utf-8")) + 8 if at is None else 0) + 2
+            if size + grows > MAX_TSVECTOR_BYTES:  # a huge text: what does not fit is left out
+                continue
+            size += grows
             places.setdefault(token.text, {})[position] = weight
             last = max(last, token.pos)
         if last >= 0:

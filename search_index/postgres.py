@@ -194,7 +194,7 @@ class PostgresSearchIndex:
         visible = visible_filter(query)
         if visible is None or parsed is NullQuery:
             return SearchResult(total=0, hits=[], facets={name: {} for name in FACET_FIELDS})
-        with self._guarded(), self.engine.connect() as connection:
+        with self._guarded(querying=True), self.engine.connect() as connection:
             result = run(connection, parsed, Translation(), visible, query)
             if result.total or isinstance(parsed, Every):
                 return result
@@ -211,12 +211,13 @@ class PostgresSearchIndex:
         visible = visible_filter(query)
         if visible is None:
             return []
-        with self._guarded(), self.engine.connect() as connection:
+        with self._guarded(querying=True), self.engine.connect() as connection:
             return similar_hits(connection, document_id, visible, limit)
 
     @contextlib.contextmanager
-    def _guarded(self) -> Iterator[None]:
-        """What the database says about missing tables or a held lock, as the index's own errors."""
+    def _guarded(self, *, querying: bool = False) -> Iterator[None]:
+        """What the database says about missing tables or a held lock, as the index's own errors; in a search,
+        a tsquery it refuses is the user's query that cannot be understood."""
         try:
             yield
         except DBAPIError as exc:
@@ -225,7 +226,8 @@ class PostgresSearchIndex:
                 raise IndexMissing("the search index tables are missing") from exc
             if isinstance(problem, psycopg.errors.LockNotAvailable):
                 raise IndexBusy("the search index is locked by another writer") from exc
-            if isinstance(problem, (psycopg.errors.SyntaxError, psycopg.errors.DataException)):
+            refused = isinstance(problem, (psycopg.errors.SyntaxError, psycopg.errors.DataException))
+            if querying and refused:
                 raise QueryError("the query cannot be understood") from exc
             if isinstance(problem, psycopg.OperationalError):
                 raise IndexUnavailable("the search database cannot be reached") from exc

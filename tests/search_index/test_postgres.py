@@ -165,3 +165,12 @@ def test_totals_facets_and_typo_retries_equal_the_whoosh_backends(indexes: Index
     for query in queries:
         expected, actual = whoosh_index.search(SearchQuery(text=query)), postgres_index.search(SearchQuery(text=query))
         assert (actual.total, actual.facets, actual.fuzzy) == (expected.total, expected.facets, expected.fuzzy), query
+
+
+def test_a_huge_text_is_indexed_as_far_as_a_tsvector_holds(indexes: Indexes) -> None:
+    index = indexes()
+    words = " ".join(f"слово{n:06d}" for n in range(50_000))  # some 1.2 MB of lexemes: over PostgreSQL's 1 MB
+    index.index([doc(1, f"начало {words} конец")])
+    assert found(index, "начало") == [1]
+    assert found(index, "слово000001") == [1]
+    assert found(index, "конец") == []  # left out, not refused
