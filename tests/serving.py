@@ -77,7 +77,7 @@ def wait_until_serving(server: Process) -> Process:
         try:
             if requests.get(f"{server.url}/api/v1/health", timeout=5).status_code == 200:
                 return server
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # the master listens before its worker has the app
             time.sleep(0.2)
     server.process.kill()
     raise AssertionError(f"casefiles serve did not answer: {server.log.read_text()[-2000:]}")
