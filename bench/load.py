@@ -33,6 +33,7 @@ import hashlib
 import json
 import os
 import random
+import shutil
 import signal
 import statistics
 import subprocess
@@ -65,6 +66,7 @@ def main() -> None:
     parser.add_argument("--database-url", default="", help="a PostgreSQL URL (default: SQLite in the data folder)")
     parser.add_argument("--port", type=int, default=5077, help="where the server listens (default 5077)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--logs", default="", help="a folder to keep the server's and the worker's logs in")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
     args = parser.parse_args()
     results = {}
@@ -98,6 +100,10 @@ def _one_server(server: str, root: Path, args: argparse.Namespace) -> dict[str, 
         stats = _run(base, tokens, targets, args)
         _progress(f"{server}: reading back {len(stats.writes)} acknowledged writes")
         lost = _lost_writes(base, tokens, stats.writes)
+    if args.logs:
+        Path(args.logs).mkdir(parents=True, exist_ok=True)
+        for log in ("server", "worker"):
+            shutil.copyfile(root / f"{log}.log", Path(args.logs) / f"{server}-{log}.log")
     return {
         "server": SERVER_NAMES[server],
         "users": args.users,
