@@ -29,7 +29,6 @@ from webapp.extensions import db
 from webapp.nomenclature.schemas import EntryInput
 from webapp.nomenclature.services import create_entry
 from webapp.policy import SYSTEM
-from webapp.schema import upgrade_to_head
 
 POSTGRES_URL = os.environ.get("CASEFILES_TEST_DATABASE_URL", "")
 OPENSSL = shutil.which("openssl")
@@ -46,12 +45,8 @@ def database() -> Iterator[str]:
     server = create_engine(make_url(POSTGRES_URL).set(database="postgres"), isolation_level="AUTOCOMMIT")
     with server.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
     try:
-        engine = create_engine(url)
-        upgrade_to_head(engine)  # before any app starts (`casefiles init` then finds the schema up to date)
-        engine.dispose()
-        yield url
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
     finally:
         with server.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -92,9 +87,9 @@ def _node(shared: dict[str, str], tmp_path: Path, name: str, ca: Path) -> dict[s
 
 
 def _provision(shared: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, dict[str, str]]:
-    """What a deployment does once: `casefiles init` (the schema, the bucket's templates, the CA made in a folder
-    that is then copied to every machine); then users, their API tokens and the nomenclature (here through the
-    services, in this process: a `casefiles` command costs seconds)."""
+    """What a deployment does once: `casefiles init` (the empty database's schema, the bucket's templates, the CA
+    made in a folder that is then copied to every machine); then users, their API tokens and the nomenclature
+    (here through the services, in this process: a `casefiles` command costs seconds)."""
     provisioning = {**shared, "CASEFILES_DATA_DIR": str(tmp_path / "provisioning")}
     provisioning["CASEFILES_CA_DIR"] = str(tmp_path / "ca-master")
     casefiles(provisioning, "init")
