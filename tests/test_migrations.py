@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
@@ -190,3 +192,24 @@ def _add_every_other_kind_of_file() -> None:
     file = kept(f"exports/{today.year}/{job.id}-test.zip", "export", "application/zip")
     db.session.add(Export(format="zip", case_ids=[], job_id=job.id, expires_at=expires_at, file=file))
     commit()
+
+
+def test_casefiles_init_upgrades_a_data_folder_from_before_the_search_tables(tmp_path: Path) -> None:
+    """The app starts before init migrates: its search start must not read tables the old schema lacks."""
+    from alembic import command
+
+    from webapp.schema import alembic_config
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'casefiles.db'}")
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0020")
+    env = {**os.environ, "CASEFILES_DATA_DIR": str(tmp_path)}
+    env.pop("CASEFILES_DATABASE_URL", None)
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("casefiles")), "init"], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert current_revision(engine) == head_revision()
+    engine.dispose()

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Protocol
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 from document_templates import Manifest, form_text
 from search_index import (
@@ -178,13 +178,10 @@ def _replay_since_switch() -> int:
     """Processes started before the switch keep indexing into the old index until they restart; the outbox keeps
     their applied rows for OUTBOX_KEEP, and each process starting on the new index applies them again."""
     index = search_index()
-    switch = db.session.get(SearchSwitch, POSTGRES)
-    if (
-        not isinstance(index, PostgresSearchIndex)
-        or switch is None
-        or switch.built_from is None
-        or utcnow() - switch.switched_at > OUTBOX_KEEP
-    ):
+    if not isinstance(index, PostgresSearchIndex):
+        return 0
+    switch = _switch()
+    if switch is None or switch.built_from is None or utcnow() - switch.switched_at > OUTBOX_KEEP:
         return 0
     rows = db.session.scalars(
         select(IndexOutbox).where(IndexOutbox.created_at >= switch.built_from).order_by(IndexOutbox.id)
@@ -210,11 +207,15 @@ def choose_index(settings: Settings) -> SearchIndex | PostgresSearchIndex:
 
 
 def _switched_to_postgres() -> bool:
+    return _switch() is not None
+
+
+def _switch() -> SearchSwitch | None:
     try:
-        return db.session.get(SearchSwitch, POSTGRES) is not None
-    except (OperationalError, ProgrammingError):  # no schema yet: a new installation
+        return db.session.get(SearchSwitch, POSTGRES)
+    except (OperationalError, ProgrammingError):  # a schema older than the switches (`casefiles init` migrates)
         db.session.rollback()
-        return False
+        return None
 
 
 def open_index() -> str:
@@ -244,7 +245,8 @@ def open_index() -> str:
 def _record_switch_of_new_installation(index: SearchIndex | PostgresSearchIndex) -> None:
     """A new installation searching in PostgreSQL stays there once it holds documents ("auto")."""
     if isinstance(index, PostgresSearchIndex) and not _has_documents() and not _switched_to_postgres():
-        with contextlib.suppress(OperationalError, ProgrammingError):  # no schema yet: at the next start
+        # No schema yet: at the next start; another process starting together recorded it: done.
+        with contextlib.suppress(OperationalError, ProgrammingError, IntegrityError):
             db.session.add(SearchSwitch(backend=POSTGRES))
             db.session.commit()
         db.session.rollback()
