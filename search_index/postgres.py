@@ -11,7 +11,7 @@ import contextlib
 import dataclasses
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, TypeVar
+from typing import Any
 
 import psycopg.errors
 from sqlalchemy import (
@@ -57,8 +57,6 @@ from search_index.pg_search import (
 )
 from search_index.pg_text import Translation, document_lexemes
 from search_index.querying import parse_text
-
-T = TypeVar("T")
 
 WRITE_TIMEOUT = 30.0
 BATCH = 500  # documents a statement writes
