@@ -31,11 +31,13 @@ from sqlalchemy.sql.elements import ColumnElement
 from whoosh.query import Every, Query
 
 from search_index.documents import SearchHit, SearchQuery, SearchResult
-from search_index.highlighting import Terms, fragments, marked
+from search_index.highlighting import SCAN_CHARS, WINDOW_CHARS, Terms, fragments, marked
 from search_index.index import FACET_FIELDS, MAX_PER_PAGE, SIMILAR_TERMS
 from search_index.pg_text import RANK_NORMALIZATION, RANK_WEIGHTS, Translated, Translation, edit_distance, quote
 
-HIGHLIGHT_CHARS = 100_000  # of a hit's stored text examined for highlights
+# Of a hit's stored text, what fragments() may look at: the first match is sought in SCAN_CHARS, fragments are
+# chosen in the WINDOW_CHARS after it.
+HIGHLIGHT_CHARS = SCAN_CHARS + WINDOW_CHARS
 FUZZY_SIMILARITY = 0.15  # pg_trgm's threshold for a typo's candidates, before the edit distance decides
 FUZZY_CANDIDATES = 2000
 PREFIX_EXPANSIONS = 500  # vocabulary words a prefix highlights
