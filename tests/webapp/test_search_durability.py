@@ -27,6 +27,7 @@ from webapp.config import Settings
 from webapp.extensions import db
 from webapp.search.models import IndexOutbox
 
+
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
     return dataclasses.replace(settings, search="whoosh")
