@@ -42,6 +42,8 @@ SIGNATURE_KEYS = {
 }  # fmt: skip
 STEP_KEYS = {"version", "action", "from_status", "to_status", "actor", "actor_name", "at"}
 GRANT_KEYS = {"id", "case_id", "username", "full_name", "role", "granted_by", "granted_at"}
+# The page of a case's documents its answer holds (GET /api/v1/cases/{id}: documents_page, documents_per_page).
+DOCUMENTS_PAGE = {"documents_page": 1, "documents_per_page": 50, "documents_total": None}
 
 
 def _scene(world: World) -> dict[str, Any]:
@@ -90,9 +92,10 @@ def test_the_archivist_gets_the_metadata_of_a_case_and_nothing_of_its_content(wo
     assert answer.status_code == 200
     assert _hidden_from(answer.get_data(as_text=True)) == []
     case = answer.get_json()
-    assert set(case) == CASE_KEYS | {"documents"}
+    assert set(case) == CASE_KEYS | {"documents"} | set(DOCUMENTS_PAGE)
+    assert {key: case[key] for key in DOCUMENTS_PAGE} == {**DOCUMENTS_PAGE, "documents_total": 2}
     today = dt.date.today().isoformat()
-    assert {key: value for key, value in case.items() if key != "documents"} == {
+    assert {key: value for key, value in case.items() if key != "documents" and key not in DOCUMENTS_PAGE} == {
         "id": scene["case"]["id"],
         "number": "04-05/2026/001",
         "nomenclature_index": "04-05",
@@ -163,7 +166,7 @@ def test_the_head_gets_all_of_it(world: World) -> None:
     scene = _scene(world)
     head = world["head"]
     case = head.get(f"/api/v1/cases/{scene['case']['id']}").get_json()
-    assert set(case) == CASE_KEYS | {"documents", "subject"}
+    assert set(case) == CASE_KEYS | {"documents", "subject"} | set(DOCUMENTS_PAGE)
     assert case["content_access"] is True
     assert case["subject"] == {
         "kind": "citizen",
