@@ -406,18 +406,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench.search", description="Benchmark the full-text search against plain whoosh."
     )
-    parser.add_argument("--docs", type=int, default=DEFAULT_DOCS, help=f"documents to index (default {DEFAULT_DOCS})")
+    parser.add_argument(
+        "--docs",
+        default=str(DEFAULT_DOCS),
+        help=f"documents to index, or several sizes run in turn: 20000,200000 (default {DEFAULT_DOCS})",
+    )
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"corpus seed (default {DEFAULT_SEED})")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON instead of the report")
     parser.add_argument("--backend", choices=("whoosh", "postgres"), default="whoosh", help="our index's backend")
     parser.add_argument("--database-url", help="PostgreSQL (postgresql+psycopg://...) for --backend postgres")
     args = parser.parse_args(argv)
-    if args.docs < 1:
+    try:
+        sizes = [int(size) for size in args.docs.split(",")]
+    except ValueError:
+        parser.error("--docs takes whole numbers separated by commas")
+    if min(sizes) < 1:
         parser.error("--docs must be at least 1")
     if args.backend == "postgres" and not args.database_url:
         parser.error("--backend postgres needs --database-url")
-    figures = measure(args.docs, args.seed, args.backend, args.database_url)
-    print(json.dumps(figures, ensure_ascii=False, indent=2) if args.json else report(figures))
+    for size in sizes:
+        figures = measure(size, args.seed, args.backend, args.database_url)
+        print(json.dumps(figures, ensure_ascii=False, indent=2) if args.json else report(figures), flush=True)
     return 0
 
 
