@@ -92,7 +92,31 @@ def build_schema() -> Schema:
     )
 
 
-class SearchIndex:
+class BatchWrites:
+    """`index` and `remove` of either index (whoosh's here, PostgreSQL's in search_index.postgres): a whole batch
+    through one writer, in one commit."""
+
+    def writing(self) -> contextlib.AbstractContextManager[Any]:
+        raise NotImplementedError
+
+    def index(self, docs: Iterable[IndexedDocument]) -> None:
+        """Add or replace documents by document_id in one commit; the last copy of a repeated id wins.
+
+        The batch is read before the lock is taken, so slow text extraction in the caller's generator does not
+        hold back other writers (and whoosh cannot replace a document added earlier in the same writer)."""
+        latest = list({doc.document_id: doc for doc in docs}.values())
+        if latest:
+            with self.writing() as writer:
+                writer.index(latest)
+
+    def remove(self, document_ids: Iterable[int]) -> None:
+        ids = sorted(set(document_ids))
+        if ids:
+            with self.writing() as writer:
+                writer.remove(ids)
+
+
+class SearchIndex(BatchWrites):
     """The index in one folder. Every read and write raises IndexMissing or IndexDamaged (IndexUnavailable)
     while the folder holds no readable index; `rebuild` makes a new one in any case."""
 
@@ -114,22 +138,6 @@ class SearchIndex:
         is (IndexDamaged): only `rebuild` replaces it."""
         self.path.mkdir(parents=True, exist_ok=True)
         self._index = self._guarded(lambda: _reading(self._open_or_create))
-
-    def index(self, docs: Iterable[IndexedDocument]) -> None:
-        """Add or replace documents by document_id in one commit; the last copy of a repeated id wins.
-
-        The batch is read before the lock is taken, so slow text extraction in the caller's generator does not
-        hold back other writers (and whoosh cannot replace a document added earlier in the same writer)."""
-        latest = list({doc.document_id: doc for doc in docs}.values())
-        if latest:
-            with self.writing() as writer:
-                writer.index(latest)
-
-    def remove(self, document_ids: Iterable[int]) -> None:
-        ids = sorted(set(document_ids))
-        if ids:
-            with self.writing() as writer:
-                writer.remove(ids)
 
     @contextlib.contextmanager
     def writing(self) -> Iterator[IndexWriter]:

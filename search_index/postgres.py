@@ -44,7 +44,7 @@ from search_index.documents import (
     SearchQuery,
     SearchResult,
 )
-from search_index.index import FACET_FIELDS, PROGRESS_EVERY, SIMILAR_LIMIT, build_schema
+from search_index.index import FACET_FIELDS, PROGRESS_EVERY, SIMILAR_LIMIT, BatchWrites, build_schema
 from search_index.pg_search import (
     EXTENSIONS,
     Vocabulary,
@@ -63,7 +63,7 @@ BATCH = 500  # documents a statement writes
 _LOCK_NAME = "casefiles.search_index:"  # + the schema: one writer per index
 
 
-class PostgresSearchIndex:
+class PostgresSearchIndex(BatchWrites):
     """The index in the tables `search_entries` and `search_vocabulary` of the engine's database (the schema the
     connection's search_path names first). IndexMissing while they are not there; `rebuild` makes them."""
 
@@ -102,18 +102,6 @@ class PostgresSearchIndex:
         """Nothing to drop: PostgreSQL keeps its own buffers (the benchmark's cold runs are warm here)."""
 
     # Writing
-
-    def index(self, docs: Iterable[IndexedDocument]) -> None:
-        latest = list({doc.document_id: doc for doc in docs}.values())
-        if latest:
-            with self.writing() as writer:
-                writer.index(latest)
-
-    def remove(self, document_ids: Iterable[int]) -> None:
-        ids = sorted(set(document_ids))
-        if ids:
-            with self.writing() as writer:
-                writer.remove(ids)
 
     @contextlib.contextmanager
     def writing(self, connection: Connection | None = None) -> Iterator[PostgresIndexWriter]:
