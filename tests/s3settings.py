@@ -26,3 +26,18 @@ def on_s3(settings: Settings, endpoint: S3Endpoint, monkeypatch: pytest.MonkeyPa
         s3_region=endpoint.region,
         s3_addressing="path",
     )
+
+
+def s3_environment(endpoint: S3Endpoint) -> dict[str, str]:
+    """The CASEFILES_* and AWS_* variables of a casefiles process aimed at a fresh bucket on the endpoint."""
+    bucket = f"casefiles-{secrets.token_hex(4)}"
+    boto3_client(endpoint).create_bucket(Bucket=bucket)
+    return {
+        "CASEFILES_STORAGE": "s3",
+        "CASEFILES_S3_BUCKET": bucket,
+        "CASEFILES_S3_ENDPOINT_URL": endpoint.url,
+        "CASEFILES_S3_REGION": endpoint.region,
+        "CASEFILES_S3_ADDRESSING": "path",
+        "AWS_ACCESS_KEY_ID": endpoint.access_key,
+        "AWS_SECRET_ACCESS_KEY": endpoint.secret_key,
+    }

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from search_index import IndexedDocument, SearchIndex, SearchQuery
+from search_index.postgres import PostgresSearchIndex
 
 BASE = IndexedDocument(
     document_id=0,
@@ -64,3 +66,15 @@ def write_batches(folder: str, worker: int) -> None:
         assert reader.search(SearchQuery(text="семья")).total >= mine
         assert reader.count() >= mine
     index.remove(range(first, first + BATCHES * BATCH_SIZE, 3))
+
+
+def every_read_and_write(index: SearchIndex | PostgresSearchIndex) -> list[Callable[[], object]]:
+    """One call of each thing the index does, for checking what each says when the index is lost or damaged."""
+    return [
+        lambda: index.search(SearchQuery(text="семья")),
+        lambda: index.similar(1, SearchQuery()),
+        index.contents,
+        index.count,
+        lambda: index.index([doc(2, "семья")]),
+        lambda: index.remove([1]),
+    ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ from search_index import IndexBusy, IndexDamaged, IndexedDocument, IndexMissing,
 from search_index.highlighting import CHUNK_CHARS, SCAN_CHARS, WINDOW_CHARS, Terms, matched_spans
 from search_index.index import build_schema
 from tests.search_index.conftest import Indexes
-from tests.search_index.factories import BATCH_SIZE, BATCHES, doc, found, order, write_batches
+from tests.search_index.factories import BATCH_SIZE, BATCHES, doc, every_read_and_write, found, order, write_batches
 
 
 @pytest.fixture
@@ -362,23 +362,12 @@ def test_an_index_written_by_an_older_analyzer_opens_and_rebuilds(
     assert found(SearchIndex(tmp_path / "i"), "семья") == [1]
 
 
-def _every_read_and_write(index: SearchIndex) -> list[Callable[[], object]]:
-    return [
-        lambda: index.search(SearchQuery(text="семья")),
-        lambda: index.similar(1, SearchQuery()),
-        index.contents,
-        index.count,
-        lambda: index.index([doc(2, "семья")]),
-        lambda: index.remove([1]),
-    ]
-
-
 def test_a_lost_index_says_so_and_a_rebuild_brings_it_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(search_index.index.time, "sleep", lambda seconds: None)
     index = SearchIndex(tmp_path / "i")
     index.index([doc(1, "семья")])
     (tmp_path / "i").rename(tmp_path / "moved")
-    for action in _every_read_and_write(index):
+    for action in every_read_and_write(index):
         with pytest.raises(IndexMissing):
             action()
     assert not (tmp_path / "i").exists()  # nothing half-made in its place
@@ -403,7 +392,7 @@ def test_a_damaged_index_says_so_is_never_replaced_and_rebuilds(tmp_path: Path, 
         with pytest.raises(IndexDamaged):
             SearchIndex(folder)  # creating would wipe the folder: it refuses instead
     index = SearchIndex(folder, create=False)  # opens lazily: a process starts despite the damage
-    for action in _every_read_and_write(index):
+    for action in every_read_and_write(index):
         with pytest.raises(IndexDamaged):
             action()
     assert index.rebuild([doc(1, "семья")]) == 1

@@ -4,7 +4,7 @@ advisory lock, missing tables, the vocabulary's counts and tsquery syntax in use
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,7 @@ from search_index import IndexBusy, IndexMissing, QueryError, SearchIndex, Searc
 from search_index.pg_search import vocabulary
 from search_index.postgres import PostgresIndexWriter
 from tests.search_index.conftest import POSTGRES_URL, Indexes
-from tests.search_index.factories import doc, found
+from tests.search_index.factories import doc, every_read_and_write, found
 from tests.search_index.recall_set import CORPUS, PAIRS
 
 pytestmark = [
@@ -89,15 +89,7 @@ def test_missing_tables_say_so_and_a_rebuild_brings_them_back(indexes: Indexes) 
     with indexes.engine().begin() as connection:
         connection.execute(text("DROP TABLE search_entries, search_vocabulary"))
     assert not index.holds_index()
-    actions: list[Callable[[], object]] = [
-        lambda: index.search(SearchQuery(text="семья")),
-        lambda: index.similar(1, SearchQuery()),
-        index.contents,
-        index.count,
-        lambda: index.index([doc(2, "семья")]),
-        lambda: index.remove([1]),
-    ]
-    for action in actions:
+    for action in every_read_and_write(index):
         with pytest.raises(IndexMissing):
             action()
     assert index.rebuild([doc(1, "семья"), doc(2, "семьи")]) == 2

@@ -9,7 +9,6 @@ import datetime as dt
 import io
 import os
 import re
-import secrets
 import signal
 import subprocess
 import sys
@@ -22,12 +21,13 @@ from botocore.exceptions import ClientError
 from flask import Flask
 from sqlalchemy import select
 
-from devtools.s3servers import S3Endpoint, boto3_client
+from devtools.s3servers import S3Endpoint
 from storage import StorageError
 from storage.s3 import S3BlobStore, S3Settings
 from tests.conftest import World
 from tests.dying import in_the_app
 from tests.s3settings import on_s3 as s3_settings
+from tests.s3settings import s3_environment
 from webapp import create_app
 from webapp.blobs.retention import lock_in_force
 from webapp.blobs.services import collect_garbage
@@ -269,19 +269,11 @@ DYING_UPLOADER = in_the_app(
 def test_a_kill_during_an_upload_leaves_no_row_and_gc_collects_the_object(
     tmp_path: Path, swift_endpoint: S3Endpoint, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    bucket = f"casefiles-{secrets.token_hex(4)}"
-    boto3_client(swift_endpoint).create_bucket(Bucket=bucket)
     env = {
         **os.environ,
+        **s3_environment(swift_endpoint),
         "CASEFILES_DATA_DIR": str(tmp_path),
         "PYTHONPATH": str(Path(__file__).parents[2]),
-        "CASEFILES_STORAGE": "s3",
-        "CASEFILES_S3_BUCKET": bucket,
-        "CASEFILES_S3_ENDPOINT_URL": swift_endpoint.url,
-        "CASEFILES_S3_REGION": swift_endpoint.region,
-        "CASEFILES_S3_ADDRESSING": "path",
-        "AWS_ACCESS_KEY_ID": swift_endpoint.access_key,
-        "AWS_SECRET_ACCESS_KEY": swift_endpoint.secret_key,
     }
     env.pop("CASEFILES_DATABASE_URL", None)
     died = subprocess.run([sys.executable, "-c", DYING_UPLOADER], env=env, capture_output=True, text=True, check=False)

@@ -19,8 +19,9 @@ import requests
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from devtools.s3servers import S3Endpoint, boto3_client
+from devtools.s3servers import S3Endpoint
 from tests.redis_server import redis_server
+from tests.s3settings import s3_environment
 from tests.serving import Process, casefiles, launch_serve, start_worker, wait_until_serving
 from webapp import create_app
 from webapp.auth.services import create_api_token, create_user, ensure_district
@@ -60,18 +61,10 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
 
 
 def _environment(tmp_path: Path, database: str, swift_endpoint: S3Endpoint, redis_url: str) -> dict[str, str]:
-    bucket = f"casefiles-two-nodes-{secrets.token_hex(4)}"
-    boto3_client(swift_endpoint).create_bucket(Bucket=bucket)
     return {
         **os.environ,
+        **s3_environment(swift_endpoint),
         "CASEFILES_DATABASE_URL": database,
-        "CASEFILES_STORAGE": "s3",
-        "CASEFILES_S3_BUCKET": bucket,
-        "CASEFILES_S3_ENDPOINT_URL": swift_endpoint.url,
-        "CASEFILES_S3_REGION": swift_endpoint.region,
-        "CASEFILES_S3_ADDRESSING": "path",
-        "AWS_ACCESS_KEY_ID": swift_endpoint.access_key,
-        "AWS_SECRET_ACCESS_KEY": swift_endpoint.secret_key,
         "CASEFILES_QUEUE_URL": redis_url,
         "CASEFILES_SECRET_KEY": secrets.token_hex(32),
         "CASEFILES_SEARCH": "postgres",
