@@ -200,7 +200,12 @@ def choose_index(settings: Settings) -> SearchIndex | PostgresSearchIndex:
     whoosh = SearchIndex(settings.index_dir, create=False)  # see open_index
     if settings.search == "whoosh" or db.engine.dialect.name != "postgresql":
         return whoosh
-    if settings.search == POSTGRES or _switched_to_postgres() or not _has_documents():
+    if _switched_to_postgres():
+        return PostgresSearchIndex(db.engine)
+    if not _has_documents():  # a new installation: it stays on PostgreSQL once it holds documents
+        _record_switch()
+        return PostgresSearchIndex(db.engine)
+    if settings.search == POSTGRES:
         return PostgresSearchIndex(db.engine)
     log.warning("search: on the whoosh folder until `casefiles search migrate --to postgres` moves it to PostgreSQL")
     return whoosh
@@ -225,11 +230,9 @@ def open_index() -> str:
     index = search_index()
     if not index.holds_index() and not _has_documents():
         index.create()  # at once: a read would first wait out the retries meant for a commit in progress
-        _record_switch_of_new_installation(index)
         return "created"
     try:
         index.count()
-        _record_switch_of_new_installation(index)
         return "ready"
     except IndexMissing:
         if not _has_documents():
@@ -242,14 +245,12 @@ def open_index() -> str:
     return state
 
 
-def _record_switch_of_new_installation(index: SearchIndex | PostgresSearchIndex) -> None:
-    """A new installation searching in PostgreSQL stays there once it holds documents ("auto")."""
-    if isinstance(index, PostgresSearchIndex) and not _has_documents() and not _switched_to_postgres():
-        # No schema yet: at the next start; another process starting together recorded it: done.
-        with contextlib.suppress(OperationalError, ProgrammingError, IntegrityError):
-            db.session.add(SearchSwitch(backend=POSTGRES))
-            db.session.commit()
-        db.session.rollback()
+def _record_switch() -> None:
+    # No schema yet (before `casefiles init`): at the next start; another process starting together recorded it.
+    with contextlib.suppress(OperationalError, ProgrammingError, IntegrityError):
+        db.session.add(SearchSwitch(backend=POSTGRES))
+        db.session.commit()
+    db.session.rollback()
 
 
 def _has_documents() -> bool:
