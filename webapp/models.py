@@ -15,6 +15,15 @@ from webapp.documents.models import (
 from webapp.exports.models import Export
 from webapp.extensions import Base
 from webapp.forms.models import FormTemplate, FormTemplateVersion
+from webapp.hearings.models import (
+    Commission,
+    CommissionMember,
+    Hearing,
+    HearingItem,
+    HearingItemDocument,
+    HearingLink,
+    HearingQuestion,
+)
 from webapp.jobs.models import Job
 from webapp.nomenclature.models import NomenclatureEntry, NomenclatureSection
 from webapp.previews.models import PagePreview, PreviewPage
@@ -34,6 +43,8 @@ __all__ = [
     "Case",
     "CaseEvent",
     "CaseGrant",
+    "Commission",
+    "CommissionMember",
     "DestructionAct",
     "District",
     "Document",
@@ -44,6 +55,11 @@ __all__ = [
     "FormTemplate",
     "FormTemplateVersion",
     "FormerNumber",
+    "Hearing",
+    "HearingItem",
+    "HearingItemDocument",
+    "HearingLink",
+    "HearingQuestion",
     "IndexOutbox",
     "Job",
     "NomenclatureEntry",

@@ -40,6 +40,7 @@ class Action(StrEnum):
     KEEP_ARCHIVE = "keep_archive"
     APPROVE_DESTRUCTION = "approve_destruction"
     BREAK_CHECKOUTS = "break_checkouts"
+    MANAGE_HEARINGS = "manage_hearings"
     READ_AUDIT_LOG = "read_audit_log"
     SEE_ALL_JOBS = "see_all_jobs"
     MANAGE_USERS = "manage_users"
@@ -82,6 +83,11 @@ POLICY: dict[Action, Rule] = {
     Action.COMPUTE_REPORT: _rule({HEAD}, "Статистический отчёт отделения формирует заведующий отделением"),
     Action.APPROVE_DESTRUCTION: _rule({HEAD}, "Акт об уничтожении утверждает заведующий отделением"),
     Action.BREAK_CHECKOUTS: _rule({HEAD}, "Снять чужую блокировку документа может заведующий отделением"),
+    # Commissions and their hearings (a commission's secretary builds its agendas and protocols too: the object-
+    # level rule is in webapp/hearings/permissions.py)
+    Action.MANAGE_HEARINGS: _rule(
+        {HEAD}, "Повестку и протокол заседания готовят заведующий отделением и секретарь комиссии"
+    ),
     # The archive
     Action.CLOSE_CASES: _rule({ARCHIVIST, HEAD}, "Закрывают дело архивариус или заведующий отделением"),
     Action.REOPEN_CASES: _rule({ARCHIVIST}, "Открыть закрытое дело может только архивариус"),

@@ -15,7 +15,17 @@ from webapp.extensions import Base
 
 FIXITY_OUTCOMES = {"ok": "в порядке", "mismatch": "содержимое изменено", "missing": "отсутствует"}
 # What a stored file is, for the admin page and the fixity summary.
-FILE_KINDS = ("version", "rendition", "signature", "preview", "template", "inventory", "destruction_act", "export")
+FILE_KINDS = (
+    "version",
+    "rendition",
+    "signature",
+    "preview",
+    "template",
+    "inventory",
+    "destruction_act",
+    "export",
+    "hearing_package",
+)
 
 
 class StoredFile(Base):

@@ -19,7 +19,7 @@ from webapp.policy import Action, require
 
 def active_grants(actor: User, case_id: int) -> list[CaseGrant]:
     case = get_case(actor, case_id)
-    query = select(CaseGrant).where(CaseGrant.case_id == case.id, CaseGrant.revoked_at.is_(None))
+    query = select(CaseGrant).where(CaseGrant.case_id == case.id, CaseGrant.in_force())
     return list(db.session.scalars(query.order_by(CaseGrant.id)))
 
 
@@ -32,7 +32,7 @@ def grant_access(actor: User, case_id: int, username: str, reason: str) -> CaseG
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None or not user.is_active:
         raise NotFound("Пользователь не найден")
-    if any(grant.user_id == user.id for grant in active_grants(actor, case.id)):
+    if any(grant.user_id == user.id and grant.hearing_id is None for grant in active_grants(actor, case.id)):
         raise Conflict("Доступ к делу этому пользователю уже открыт", code="already_granted")
     grant = CaseGrant(case_id=case.id, user_id=user.id, reason=reason, granted_by_id=actor.id)
     db.session.add(grant)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ColumnElement, ForeignKey, String, Text, UniqueConstraint, and_, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.auth.models import District, User
@@ -112,8 +112,9 @@ class FormerNumber(Base):
 
 class CaseGrant(Base):
     """Access to one case given to one user beyond their role (a psychologist added to a family's file, an
-    administrator asked to look into a document): read, and add documents unless the user is an administrator.
-    Revoked, not deleted: who could read a case, and when, stays on record."""
+    administrator asked to look into a document, a commission member reading a hearing's cases): read, and add
+    documents unless the user is an administrator or a commission member. Revoked or expired, not deleted: who
+    could read a case, and when, stays on record."""
 
     __tablename__ = "case_grants"
     __table_args__ = {"sqlite_autoincrement": True}
@@ -126,6 +127,16 @@ class CaseGrant(Base):
     granted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # A grant that ends by itself at this moment (a commission member's, until N days after the hearing whose
+    # agenda holds the case: `hearing_id`); None lasts until revoked.
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+    hearing_id: Mapped[int | None] = mapped_column(ForeignKey("hearings.id"), index=True)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
     granted_by: Mapped[User] = relationship(foreign_keys=[granted_by_id], lazy="joined")
+
+    @classmethod
+    def in_force(cls, now: dt.datetime | None = None) -> ColumnElement[bool]:
+        """A WHERE clause: grants neither revoked nor expired."""
+        now = now or utcnow()
+        return and_(cls.revoked_at.is_(None), or_(cls.expires_at.is_(None), cls.expires_at > now))

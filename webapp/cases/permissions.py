@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, Select, or_, select
 
 from webapp.auth.models import District, User
 from webapp.auth.roles import Role
@@ -22,10 +22,19 @@ CONTENT_WIDE_ROLES = frozenset({Role.HEAD})
 DISTRICT_ROLES = frozenset({Role.SPECIALIST})
 
 
+def _granted(user: User) -> Select[tuple[int]]:
+    return select(CaseGrant.case_id).where(CaseGrant.user_id == user.id, CaseGrant.in_force())
+
+
 def granted_case_ids(user: User) -> frozenset[int]:
-    """The cases opened to the user by an explicit grant (see CaseGrant)."""
-    query = select(CaseGrant.case_id).where(CaseGrant.user_id == user.id, CaseGrant.revoked_at.is_(None))
-    return frozenset(db.session.scalars(query))
+    """The cases opened to the user by a grant in force (see CaseGrant), a commission member's included."""
+    return frozenset(db.session.scalars(_granted(user)))
+
+
+def writably_granted_case_ids(user: User) -> frozenset[int]:
+    """The cases opened to the user by a grant in force that lets them add documents: not a commission member's,
+    which is for reading a hearing's cases."""
+    return frozenset(db.session.scalars(_granted(user).where(CaseGrant.hearing_id.is_(None))))
 
 
 def sees_all_cases(user: User) -> bool:
@@ -67,8 +76,11 @@ def _reads(user: User, case: Case, granted: frozenset[int]) -> bool:
 
 
 def can_write_case(user: User, case: Case) -> bool:
-    """Adding documents and versions, submitting them: whoever reads the content, except administrators."""
-    return allowed(user, Action.WRITE_CASES) and can_read_case(user, case)
+    """Adding documents and versions, submitting them: whoever reads the content, except administrators and
+    commission members reading a hearing's case."""
+    if not allowed(user, Action.WRITE_CASES):
+        return False
+    return user.role in CONTENT_WIDE_ROLES or _works_in(user, case) or case.id in writably_granted_case_ids(user)
 
 
 def can_open_case_in(user: User, district: District) -> bool:
@@ -81,7 +93,7 @@ def readable_cases_clause(user: User) -> ColumnElement[bool] | None:
     """A WHERE clause limiting a Case query to the cases the user sees (None: no limit)."""
     if sees_all_cases(user):
         return None
-    granted = select(CaseGrant.case_id).where(CaseGrant.user_id == user.id, CaseGrant.revoked_at.is_(None))
+    granted = _granted(user)
     district_ids = [d.id for d in user.districts] if user.role in DISTRICT_ROLES else []
     return or_(Case.district_id.in_(district_ids), Case.id.in_(granted))
 
@@ -90,7 +102,7 @@ def content_cases_clause(user: User) -> ColumnElement[bool] | None:
     """A WHERE clause limiting a Case query to the cases whose content the user reads (None: no limit)."""
     if user.role in CONTENT_WIDE_ROLES:
         return None
-    granted = select(CaseGrant.case_id).where(CaseGrant.user_id == user.id, CaseGrant.revoked_at.is_(None))
+    granted = _granted(user)
     district_ids = [d.id for d in user.districts] if user.role in DISTRICT_ROLES else []
     return or_(Case.district_id.in_(district_ids), Case.id.in_(granted))
 

@@ -55,7 +55,9 @@ CASE_METADATA = frozenset(
 # A history step without its content: what was done, by whom, when, to which document, and the names of the
 # fields a correction changed (their old and new values, like the reason, are content).
 HISTORY_METADATA = frozenset({"action", "actor", "at", "document_id", "changes"})
-GRANT_METADATA = frozenset({"id", "case_id", "username", "full_name", "role", "granted_by", "granted_at"})
+GRANT_METADATA = frozenset(
+    {"id", "case_id", "username", "full_name", "role", "granted_by", "granted_at", "expires_at", "hearing_id"}
+)
 
 
 class Disclosure:
@@ -134,6 +136,8 @@ def grant_json(grant: CaseGrant, case: Case, shown: Disclosure) -> Record:
         "reason": grant.reason,
         "granted_by": grant.granted_by.username,
         "granted_at": grant.granted_at.isoformat(),
+        "expires_at": iso(grant.expires_at),
+        "hearing_id": grant.hearing_id,
     }
     return shown.cut(case, record, GRANT_METADATA)
 
