@@ -35,6 +35,11 @@ def signing_authority() -> CertificateAuthority:
     return authority
 
 
+def institution_zone() -> ZoneInfo:
+    """The institution's time zone (CASEFILES_TIMEZONE)."""
+    return ZoneInfo(current_app.config["CASEFILES"].timezone)
+
+
 def local_time(moment: dt.datetime) -> dt.datetime:
     """A stored (UTC) moment in the institution's time zone (CASEFILES_TIMEZONE), as pages and documents show it."""
-    return moment.astimezone(ZoneInfo(current_app.config["CASEFILES"].timezone))
+    return moment.astimezone(institution_zone())

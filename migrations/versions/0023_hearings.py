@@ -33,7 +33,7 @@ def upgrade() -> None:
         "hearing_questions",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("title", sa.String(length=500), nullable=False),
-        sa.Column("active", sa.Boolean(), server_default="1", nullable=False),
+        sa.Column("active", sa.Boolean(), server_default=sa.true(), nullable=False),
         sa.Column("created_at", webapp.dbtypes.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_hearing_questions")),
         sa.UniqueConstraint("title", name=op.f("uq_hearing_questions_title")),
@@ -46,7 +46,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=20), nullable=False),
         sa.Column("protocols_case_id", sa.Integer(), nullable=True),
         sa.Column("access_days", sa.Integer(), server_default="14", nullable=False),
-        sa.Column("active", sa.Boolean(), server_default="1", nullable=False),
+        sa.Column("active", sa.Boolean(), server_default=sa.true(), nullable=False),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
         sa.Column("created_at", webapp.dbtypes.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(["created_by_id"], ["users.id"], name=op.f("fk_commissions_created_by_id_users")),
@@ -199,7 +199,7 @@ def upgrade() -> None:
         sa.Column("document_id", sa.Integer(), nullable=False),
         sa.Column("version_id", sa.Integer(), nullable=True),
         sa.Column("position", sa.Integer(), nullable=False),
-        sa.Column("is_new", sa.Boolean(), server_default="0", nullable=False),
+        sa.Column("is_new", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.ForeignKeyConstraint(
             ["document_id"], ["documents.id"], name=op.f("fk_hearing_item_documents_document_id_documents")
         ),

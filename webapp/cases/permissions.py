@@ -22,7 +22,7 @@ CONTENT_WIDE_ROLES = frozenset({Role.HEAD})
 DISTRICT_ROLES = frozenset({Role.SPECIALIST})
 
 
-def _granted(user: User) -> Select[tuple[int]]:
+def _granted(user: User) -> Select[int]:
     return select(CaseGrant.case_id).where(CaseGrant.user_id == user.id, CaseGrant.in_force())
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.auth.models import User
@@ -68,7 +68,7 @@ class Commission(Base):
     kind: Mapped[str] = mapped_column(String(20))  # a key of COMMISSION_KINDS
     protocols_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     access_days: Mapped[int] = mapped_column(default=14, server_default="14")
-    active: Mapped[bool] = mapped_column(default=True, server_default="1")
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -127,7 +127,7 @@ class HearingQuestion(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(500), unique=True)
-    active: Mapped[bool] = mapped_column(default=True, server_default="1")
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -230,7 +230,7 @@ class HearingItemDocument(Base):
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
     version_id: Mapped[int | None] = mapped_column(ForeignKey("document_versions.id"))
     position: Mapped[int] = mapped_column(default=0)
-    is_new: Mapped[bool] = mapped_column(default=False, server_default="0")
+    is_new: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     item: Mapped[HearingItem] = relationship(back_populates="documents")
     document: Mapped[Document] = relationship(lazy="joined")
