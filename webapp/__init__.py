@@ -132,6 +132,12 @@ def _register_blueprints(app: Flask) -> None:
     import webapp.exports.views
     import webapp.forms.api
     import webapp.forms.views
+    import webapp.hearings.api
+    import webapp.hearings.api_links
+    import webapp.hearings.api_package
+    import webapp.hearings.api_protocol
+    import webapp.hearings.link_views
+    import webapp.hearings.views
     import webapp.jobs.api
     import webapp.nomenclature.api
     import webapp.nomenclature.views
