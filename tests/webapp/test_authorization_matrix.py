@@ -28,6 +28,8 @@ from webapp.blobs.models import StoredFile
 from webapp.dbtypes import utcnow
 from webapp.exports.models import Export
 from webapp.extensions import db
+from webapp.hearings import services as hearings
+from webapp.hearings.schemas import CommissionInput, HearingInput, ItemInput, MemberInput
 from webapp.jobs.models import Job
 from webapp.runtime import blob_store
 
@@ -39,7 +41,9 @@ OUTCOMES = {"o": "allowed", "f": "403", "n": "404"}
 class Call:
     endpoint: str
     method: str
-    path: str  # {case}, {doc}, {form}, {sig}, {export}, {job}, {entry}, {grant}, {journal}, {today}, ...: the scene
+    # {case}, {doc}, {form}, {sig}, {export}, {job}, {entry}, {grant}, {journal}, {today}, {commission}, {member},
+    # {question}, {hearing}, {item}, ...: the scene
+    path: str
     expect: str  # five letters: O X H A D
     body: dict[str, Any] | None = None
 
@@ -287,7 +291,8 @@ PAGES = [
 def scene(world: World) -> dict[str, Any]:
     """A case of district u1 with an uploaded document, a signed form, an export and a grant; an unused
     nomenclature entry; a user to deactivate and to grant access to, and a change of their access waiting for
-    a head's confirmation."""
+    a head's confirmation; a commission (chair: the head, no secretary, an external member) with a planned hearing
+    whose agenda has the case as its one item, and a question the head keeps."""
     case = world.open_case("spec1", "u1")
     doc = world.upload(case["id"], _pdf(), filename="scan.pdf")  # a PDF: no LibreOffice for its copy
     export = _finished_export(world, case["id"])
@@ -317,7 +322,9 @@ def scene(world: World) -> dict[str, Any]:
         .post(f"/api/v1/cases/{case['id']}/grants", json={"username": "victim", "reason": "временный доступ"})
         .get_json()
     )
+    hearing = _hearing(case["id"])
     return {
+        **hearing,
         "case": case["id"],
         "doc": doc["id"],
         "form": form["id"],
@@ -333,6 +340,30 @@ def scene(world: World) -> dict[str, Any]:
         "victim": victim.id,
         "access_request": access_request.id,
         "victim_token": db.session.scalar(db.select(ApiToken.id).where(ApiToken.user_id == victim.id)),
+    }
+
+
+def _hearing(case_id: int) -> dict[str, int]:
+    """Made by the services (the hearings API is tested in test_hearings_api.py). No secretary: only the head
+    builds this commission's agendas."""
+    head = db.session.scalar(db.select(User).where(User.username == "head"))
+    members = [
+        MemberInput(username="head", role="chair"),
+        MemberInput(name="Внешний Член", position="инспектор", organization="КДН и ЗП"),
+    ]
+    commission = hearings.create_commission(head, CommissionInput(name="Совет профилактики", members=members))
+    question = hearings.add_question(head, "Вопрос для проверки доступа")
+    starts_at = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=7)
+    hearing = hearings.create_hearing(head, HearingInput(commission_id=commission.id, starts_at=starts_at))
+    item = hearings.add_item(head, hearing.id, ItemInput(case_id=case_id, question_id=question.id))
+    db.session.commit()
+    external = next(member for member in commission.members if member.is_external)
+    return {
+        "commission": commission.id,
+        "member": external.id,
+        "question": question.id,
+        "hearing": hearing.id,
+        "item": item.id,
     }
 
 
