@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 import document_templates as forms
 from demo.content import DemoCase, DemoInstitution, build_demo, nomenclature_csv_path
+from demo.hearings import load_commissions
 from demo.journal import CATEGORIES, journal
 from demo.people import BELOVA, ORLOVA, STAFF
 from document_templates.manifest import STAGES
@@ -56,6 +57,7 @@ def load_demo(*, password: str, today: dt.date | None = None) -> str:
     _load_journals(cases, users, day)
     _file_last_quarter_report(cases, users[ORLOVA.username], institution.name, day)
     _close_past_cases(cases, users[BELOVA.username], day)
+    load_commissions([case for case, _ in cases], users, day)
     commit()
     logins = "\n".join(f"  {u.username:<12} {u.full_name} ({u.role})" for u in institution.users)
     return (
