@@ -35,6 +35,7 @@ from webapp.hearings.permissions import (
     visible_hearings_clause,
 )
 from webapp.hearings.schemas import CommissionInput, DecisionInput, HearingInput, ItemInput, MemberInput
+from webapp.pagination import paginate
 from webapp.policy import Action, require
 from webapp.runtime import institution_zone
 
@@ -222,6 +223,18 @@ def list_hearings(
     if end is not None:
         query = query.where(Hearing.starts_at < end)
     return list(db.session.scalars(query.order_by(Hearing.starts_at.desc(), Hearing.id.desc()).limit(limit)))
+
+
+def find_hearings(
+    actor: User, *, start: dt.datetime | None = None, end: dt.datetime | None = None, page: int, per_page: int
+) -> tuple[Sequence[Hearing], int]:
+    """A page of the hearings the actor sees, newest first, and how many there are (the API's list)."""
+    query = select(Hearing).where(visible_hearings_clause(actor))
+    if start is not None:
+        query = query.where(Hearing.starts_at >= start)
+    if end is not None:
+        query = query.where(Hearing.starts_at < end)
+    return paginate(query, Hearing.starts_at.desc(), Hearing.id.desc(), page=page, per_page=per_page)
 
 
 def hearings_of_case(actor: User, case_id: int) -> list[HearingItem]:
