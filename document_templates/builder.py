@@ -76,7 +76,10 @@ def _section(document: docx.document.Document, section: SectionSpec) -> None:
             continue
         _grid(document, pending_grid)
         pending_grid = []
-        _item(document, item)
+        if section.layout == "blocks" and isinstance(item, FieldSpec) and item.type == "table":
+            _blocks(document, item)
+        else:
+            _item(document, item)
     _grid(document, pending_grid)
 
 
@@ -143,6 +146,19 @@ def _loop_rows(table: Table, name: str, cells: list[str]) -> None:
     _row(table, [f"{{%tr for row in {name} %}}"] + [""] * (len(cells) - 1))
     _row(table, cells)
     _row(table, ["{%tr endfor %}"] + [""] * (len(cells) - 1))
+
+
+def _blocks(document: docx.document.Document, spec: FieldSpec) -> None:
+    """Each row a numbered block: its first column, then each other column's label (bold) and value. docxtpl
+    repeats the paragraphs between the `{%p for %}` and `{%p endfor %}` paragraphs."""
+    first, *others = spec.columns
+    add_paragraph(document, f"{{%p for row in {spec.name} %}}")
+    heading = document.add_paragraph()
+    heading.paragraph_format.space_before = Pt(8)
+    heading.add_run(f"{{{{ loop.index }}}}. {{{{ row.{first.name} }}}}").bold = True
+    for column in others:
+        _labelled(document, column.label, f"{{{{ row.{column.name} }}}}", block=False)
+    add_paragraph(document, "{%p endfor %}")
 
 
 def _diagnostic_table(document: docx.document.Document, section: SectionSpec) -> None:

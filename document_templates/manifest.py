@@ -14,8 +14,10 @@ blocks (the form's printed wording) and fields. Field types:
   the signer's printed name (the electronic signature itself is applied to the stored version).
 
 A section's ``layout`` decides its printed shape: ``paragraphs`` (label then value), ``grid`` (a two-column
-table of label and value) or ``diagnostic`` (a table: indicator, then the three stages; every field of the
-section must be of type ``diagnostic``; ``column_label`` heads the first column).
+table of label and value), ``diagnostic`` (a table: indicator, then the three stages; every field of the
+section must be of type ``diagnostic``; ``column_label`` heads the first column) or ``blocks`` (as paragraphs,
+but each row of a table prints as a numbered block of paragraphs: its first column, then each other column's
+label and value, as a protocol's «СЛУШАЛИ / ВЫСТУПИЛИ / РЕШИЛИ» per question).
 """
 
 from __future__ import annotations
@@ -106,7 +108,7 @@ Item = FieldSpec | StaticText
 
 class SectionSpec(_Strict):
     title: str = ""
-    layout: Literal["paragraphs", "grid", "diagnostic"] = "paragraphs"
+    layout: Literal["paragraphs", "grid", "diagnostic", "blocks"] = "paragraphs"
     column_label: str = ""
     items: tuple[Item, ...]
 

@@ -29,6 +29,8 @@ EXPECTED_FORMS = {
     "district_passport",
     "ippsu_conclusion",
     "statistical_report",
+    "hearing_protocol",
+    "protocol_extract",
 }
 
 
@@ -46,7 +48,7 @@ def printed_values(manifest: Manifest, values: dict[str, Any]) -> list[str]:
     return printed
 
 
-def test_all_six_forms_are_shipped() -> None:
+def test_all_eight_forms_are_shipped() -> None:
     assert set(builtin_ids()) == EXPECTED_FORMS
 
 

@@ -26,6 +26,8 @@ DOCUMENT_TYPES = {
     "district_passport": "Социальный паспорт участка",
     "ippsu_conclusion": "Заключение по результатам реализации ИППСУ",
     "statistical_report": "Статистический отчёт",
+    "hearing_protocol": "Протокол заседания комиссии",
+    "protocol_extract": "Выписка из протокола заседания",
     "scan": "Скан-копия",
     "other": "Иной документ",
 }
