@@ -21,6 +21,7 @@ from webapp.desk.serializers import case_with_documents_json
 from webapp.documents.models import DOCUMENT_STATUSES, DOCUMENT_TYPES
 from webapp.documents.panels import correction_panels
 from webapp.documents.services import document_titles, page_of_documents
+from webapp.hearings.services import hearings_of_case
 from webapp.pagination import page_count
 from webapp.policy import Action, allowed
 from webapp.previews.delivery import first_page_thumbnails
@@ -110,6 +111,7 @@ def case(case_id: int) -> str:
         may_close=allowed(current_actor(), Action.CLOSE_CASES),
         may_archive=allowed(current_actor(), Action.SET_HOLDS),
         support=support,
+        hearing_items=hearings_of_case(actor, case_id),  # «Заседания»: the case's agenda items, newest first
         # The first page of each document's latest version, linking to the viewer.
         thumbnails=first_page_thumbnails(
             (document.id, document.latest_version.number) for document in documents if document.latest_version
