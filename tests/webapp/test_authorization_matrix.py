@@ -29,6 +29,7 @@ from webapp.dbtypes import utcnow
 from webapp.exports.models import Export
 from webapp.extensions import db
 from webapp.hearings import services as hearings
+from webapp.hearings.models import HearingItem
 from webapp.hearings.schemas import CommissionInput, HearingInput, ItemInput, MemberInput
 from webapp.jobs.models import Job
 from webapp.runtime import blob_store
@@ -42,7 +43,7 @@ class Call:
     endpoint: str
     method: str
     # {case}, {doc}, {form}, {sig}, {export}, {job}, {entry}, {grant}, {journal}, {today}, {commission}, {member},
-    # {question}, {hearing}, {item}, ...: the scene
+    # {question}, {hearing}, {item}, {planned}, ...: the scene
     path: str
     expect: str  # five letters: O X H A D
     body: dict[str, Any] | None = None
@@ -164,6 +165,58 @@ API = [
     Call("api.export_detail", "GET", "/api/v1/exports/{export}", "onnnn"),
     Call("api.export_download", "GET", "/api/v1/exports/{export}/download", "onnnn"),
     Call("api.job_status", "GET", "/api/v1/jobs/{job}", "onono"),
+    Call("api.list_commissions", "GET", "/api/v1/commissions", "ooooo"),
+    Call("api.create_commission", "POST", "/api/v1/commissions", "ffoff", {"name": "КДН и ЗП", "kind": "kdn"}),
+    Call("api.get_commission", "GET", "/api/v1/commissions/{commission}", "ooooo"),
+    Call(
+        "api.add_commission_member",
+        "POST",
+        "/api/v1/commissions/{commission}/members",
+        "ffoff",
+        {"name": "Иванов Иван Иванович", "organization": "ОМВД"},
+    ),
+    Call("api.remove_commission_member", "DELETE", "/api/v1/commissions/{commission}/members/{member}", "ffoff"),
+    Call("api.planned_hearing_items", "GET", "/api/v1/commissions/{commission}/planned", "ffoff"),
+    Call("api.list_hearing_questions", "GET", "/api/v1/hearing-questions", "ooooo"),
+    Call("api.add_hearing_question", "POST", "/api/v1/hearing-questions", "ffoff", {"title": "Новый вопрос"}),
+    Call("api.retire_hearing_question", "DELETE", "/api/v1/hearing-questions/{question}", "ffoff"),
+    Call("api.list_hearings", "GET", "/api/v1/hearings?from={today}", "ooooo"),
+    Call(
+        "api.create_hearing",
+        "POST",
+        "/api/v1/hearings",
+        "ffoff",
+        {"commission_id": "{commission}", "starts_at": "2026-12-21T10:00:00+03:00"},
+    ),
+    # Whoever sees the case on its agenda sees the hearing (the archivist: its items' metadata).
+    Call("api.get_hearing", "GET", "/api/v1/hearings/{hearing}", "onoon"),
+    Call("api.case_hearings", "GET", "/api/v1/cases/{case}/hearings", "onoon"),
+    Call(
+        "api.add_hearing_item",
+        "POST",
+        "/api/v1/hearings/{hearing}/items",
+        "fnofn",
+        {"case_id": "{case}", "question_id": "{question}"},
+    ),
+    Call("api.remove_hearing_item", "DELETE", "/api/v1/hearings/{hearing}/items/{item}", "fnofn"),
+    Call(
+        "api.set_hearing_item_documents",
+        "PUT",
+        "/api/v1/hearings/{hearing}/items/{item}/documents",
+        "fnofn",
+        {"document_ids": ["{doc}"]},
+    ),
+    Call("api.put_planned_hearing_item", "POST", "/api/v1/hearings/{hearing}/planned/{planned}", "fnofn", {}),
+    Call("api.send_hearing_agenda", "POST", "/api/v1/hearings/{hearing}/send-agenda", "fnofn", {}),
+    Call("api.mark_hearing_held", "POST", "/api/v1/hearings/{hearing}/held", "fnofn", {}),
+    # Not held yet: the head is told so (409 hearing_status); test_hearings_api.py has the rest.
+    Call(
+        "api.record_hearing_decision",
+        "PUT",
+        "/api/v1/hearings/{hearing}/items/{item}/decision",
+        "fnofn",
+        {"kind": "other", "decision": "Принять к сведению"},
+    ),
     Call(
         "api.create_nomenclature_entry",
         "POST",
@@ -292,7 +345,8 @@ def scene(world: World) -> dict[str, Any]:
     """A case of district u1 with an uploaded document, a signed form, an export and a grant; an unused
     nomenclature entry; a user to deactivate and to grant access to, and a change of their access waiting for
     a head's confirmation; a commission (chair: the head, no secretary, an external member) with a planned hearing
-    whose agenda has the case as its one item, and a question the head keeps."""
+    whose agenda has the case as its one item, an item of the case planned for a later hearing, and a question the
+    head keeps."""
     case = world.open_case("spec1", "u1")
     doc = world.upload(case["id"], _pdf(), filename="scan.pdf")  # a PDF: no LibreOffice for its copy
     export = _finished_export(world, case["id"])
@@ -356,6 +410,9 @@ def _hearing(case_id: int) -> dict[str, int]:
     starts_at = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=7)
     hearing = hearings.create_hearing(head, HearingInput(commission_id=commission.id, starts_at=starts_at))
     item = hearings.add_item(head, hearing.id, ItemInput(case_id=case_id, question_id=question.id))
+    # An item a repeat decision planned for a later hearing (as approving a protocol files it back).
+    planned = HearingItem(commission_id=commission.id, case_id=case_id, question="Повторно", planned_on=dt.date.today())
+    db.session.add(planned)
     db.session.commit()
     external = next(member for member in commission.members if member.is_external)
     return {
@@ -364,6 +421,7 @@ def _hearing(case_id: int) -> dict[str, int]:
         "question": question.id,
         "hearing": hearing.id,
         "item": item.id,
+        "planned": planned.id,
     }
 
 
