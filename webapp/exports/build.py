@@ -76,17 +76,25 @@ def included_versions(case: Case, versions: str) -> list[Item]:
     )
     items: list[Item] = []
     for document in ordered:
-        approved_number = _approved_number(document)
         if versions == "all":
+            approved_number = _approved_number(document)
             last = document.versions[-1].number
             items += [
                 Item(document, version, version.number == approved_number, superseded=version.number != last)
                 for version in document.versions
             ]
             continue
-        chosen = next((v for v in document.versions if v.number == approved_number), document.versions[-1])
-        items.append(Item(document, chosen, chosen.number == approved_number))
+        items.append(presented_item(document))
     return items
+
+
+def presented_item(document: Document, version: DocumentVersion | None = None) -> Item:
+    """The document as a copy shows it: `version` when given, else the version the head approved last, else its
+    latest (a hearing's package too)."""
+    approved_number = _approved_number(document)
+    if version is None:
+        version = next((v for v in document.versions if v.number == approved_number), document.versions[-1])
+    return Item(document, version, version.number == approved_number)
 
 
 def _approved_number(document: Document) -> int | None:
@@ -107,7 +115,7 @@ def build_case_file(
     items = included_versions(case, versions)
     now = dt.datetime.now(dt.UTC)
     for position, item in enumerate(items):
-        _materialize(item, work / f"{position:04d}", now)
+        materialize(item, work / f"{position:04d}", now)
         progress(0.8 * (position + 1) / max(1, len(items)))
     layout, rows, cover, inventory, certification = _lay_out(items, facts, work)
     parts = [Part(cover, "Обложка"), Part(inventory, "Внутренняя опись")]
@@ -170,7 +178,7 @@ def case_facts(case: Case, prepared_by: str, position: str, institution: str, to
 # --- one version as pages ---------------------------------------------------------------------------------
 
 
-def _materialize(item: Item, stem: Path, now: dt.datetime) -> None:
+def materialize(item: Item, stem: Path, now: dt.datetime) -> None:
     """Put the version's pages at `stem`.pdf (or a notice saying why they cannot be shown), and its signature
     sheet beside them when it is signed."""
     version = item.version

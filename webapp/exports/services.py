@@ -202,7 +202,7 @@ def write_export(
     today = dt.datetime.now(dt.UTC)
     name, position = prepared_by
     facts = [(case, case_facts(case, name, position, settings.institution_name, today.date())) for case in cases]
-    seal = _seal(settings) if settings.export_seal else None
+    seal = export_seal()
     if fmt == "pdf":
         case, case_fact = facts[0]
         pages = work / "pages"
@@ -213,7 +213,12 @@ def write_export(
     build_package(facts, versions, info, work, out, progress, seal)
 
 
-def _seal(settings: Settings) -> Seal:
+def export_seal() -> Seal | None:
+    """The institution's seal for exported PDFs (a hearing's package too), or None when sealing is off
+    (CASEFILES_EXPORT_SEAL=0)."""
+    settings = _settings()
+    if not settings.export_seal:
+        return None
     authority = signing_authority()
     certificate, key = authority.seal(settings.institution_name)
     return Seal(certificate, key, authority.certificate, settings.institution_name or "casefiles")

@@ -1,8 +1,8 @@
 """The sheets a case file for a commission is bound with, as PDF: the cover (обложка дела), the internal
 inventory (внутренняя опись документов дела) and the certification sheet (лист-заверитель дела), plus the index
-of a hearing package. Their wording follows the forms of the 2015 archive rules; unlike the archival original,
-a copy for a hearing numbers every sheet in one run, cover to certification sheet, so the inventory's total is
-the page count of the PDF.
+of a hearing package and the agenda sheet of a commission's members' package (webapp.hearings.package). Their
+wording follows the forms of the 2015 archive rules; unlike the archival original, a copy for a hearing numbers
+every sheet in one run, cover to certification sheet, so the inventory's total is the page count of the PDF.
 """
 
 from __future__ import annotations
@@ -62,6 +62,16 @@ class Layout:
 
 
 def cover_pdf(facts: CaseFacts, layout: Layout) -> bytes:
+    note = (
+        f"Копия дела для рассмотрения на заседании комиссии. Сформирована {_date(facts.prepared_on)}; "
+        f"подготовил(а): {printable(facts.prepared_by_position)} {printable(facts.prepared_by)}. "
+        "Подлинники электронных документов и их подписи — в ZIP-пакете экспорта."
+    )
+    return case_cover_pdf(facts, layout.total, note)
+
+
+def case_cover_pdf(facts: CaseFacts, sheets: int, note: str) -> bytes:
+    """The cover of a case file of `sheets` sheets, with `note` (what the copy is) at its foot."""
     pdf = _start("Обложка дела", facts)
     pdf.ln(6)
     draw_text(pdf, printable(facts.institution or "Наименование учреждения не задано"), "center", bold=True, size=12)
@@ -75,7 +85,7 @@ def cover_pdf(facts: CaseFacts, layout: Layout) -> bytes:
     lines = [
         f"Начато: {_date(facts.date_from)}",
         f"Окончено: {_date(facts.date_to) if facts.closed_on else '—  (дело не закрыто)'}",
-        f"На {count_phrase(layout.total, SHEETS)}",
+        f"На {count_phrase(sheets, SHEETS)}",
         f"Хранить: {facts.retention}" + (f", {facts.article} Перечня" if facts.article else ""),
     ]
     for line in lines:
@@ -84,14 +94,7 @@ def cover_pdf(facts: CaseFacts, layout: Layout) -> bytes:
     draw_text(pdf, f"Индекс дела по номенклатуре: {facts.index}", "left", size=10)
     draw_text(pdf, "Ф. № ______    Оп. № ______    Д. № ______", "left", size=10)
     pdf.ln(8)
-    draw_text(
-        pdf,
-        f"Копия дела для рассмотрения на заседании комиссии. Сформирована {_date(facts.prepared_on)}; "
-        f"подготовил(а): {printable(facts.prepared_by_position)} {printable(facts.prepared_by)}. "
-        "Подлинники электронных документов и их подписи — в ZIP-пакете экспорта.",
-        "left",
-        size=8.5,
-    )
+    draw_text(pdf, note, "left", size=8.5)
     return bytes(pdf.output())
 
 
@@ -195,6 +198,83 @@ def hearing_index_pdf(title: str, institution: str, cases: list[HearingCase], pr
         f"Сформировано {_date(prepared_on)}.",
         "left",
         size=10,
+    )
+    return bytes(pdf.output())
+
+
+NEW_SINCE_LAST = "Новое с прошлого заседания"
+
+
+@dataclass(frozen=True)
+class AgendaDocument:
+    title: str
+    sheets: str  # "л. 5–7"
+    is_new: bool  # added to the case (or given a new version) since its previous hearing
+
+
+@dataclass(frozen=True)
+class AgendaItem:
+    ordinal: int
+    case_number: str
+    question: str
+    speaker: str
+    sheets: str  # the item's part of the package: "л. 3–12"
+    cover: str  # the case's cover: "л. 3"
+    previous: str  # the case's previous hearing, e.g. "заседание № 3 от 12.02.2026"; empty: heard for the first time
+    documents: tuple[AgendaDocument, ...]
+
+
+@dataclass(frozen=True)
+class Agenda:
+    """The first sheet of a hearing's package: who sits, when and where, what is heard and on which sheets."""
+
+    institution: str
+    commission: str
+    number: str
+    starts: str  # local date and time: "12.03.2026, 14:00"
+    place: str
+    items: tuple[AgendaItem, ...]
+    total: int  # sheets of the whole package
+    prepared_on: dt.date
+
+
+def agenda_pdf(agenda: Agenda) -> bytes:
+    pdf = start_pdf(f"Повестка заседания № {agenda.number}", "casefiles", agenda.prepared_on)
+    pdf.set_margins(20, 18, 15)  # room for the sheet number in the top-right corner
+    pdf.set_y(18)
+    draw_text(pdf, printable(agenda.institution or "Наименование учреждения не задано"), "center", bold=True, size=11)
+    draw_text(pdf, printable(agenda.commission), "center", size=11)
+    pdf.ln(4)
+    draw_text(pdf, f"ПОВЕСТКА ЗАСЕДАНИЯ № {printable(agenda.number)}", "center", bold=True, size=12.5)
+    pdf.ln(2)
+    draw_text(pdf, f"Дата и время: {agenda.starts}", "left", size=10.5)
+    draw_text(pdf, f"Место проведения: {printable(agenda.place) or '—'}", "left", size=10.5)
+    rows = tuple(
+        (str(item.ordinal), item.case_number, printable(item.question), printable(item.speaker), item.sheets)
+        for item in agenda.items
+    )
+    table = Table(header=("№ п/п", "Дело", "Вопрос", "Докладчик", "Листы"), rows=rows, widths=(2, 4, 11, 5, 3))
+    draw_table(pdf, table, size=9)
+    draw_text(pdf, "МАТЕРИАЛЫ К ВОПРОСАМ ПОВЕСТКИ", "center", bold=True, size=11)
+    for item in agenda.items:
+        pdf.ln(1)
+        heard = f"предыдущее рассмотрение — {item.previous}" if item.previous else "рассматривается впервые"
+        draw_text(pdf, f"{item.ordinal}. Дело № {item.case_number} ({heard})", "left", bold=True, size=10)
+        draw_text(pdf, f"Обложка дела — {item.cover}", "left", size=9.5)
+        if not item.documents:
+            draw_text(pdf, "Документы к вопросу не представлены", "left", size=9.5)
+        for number, document in enumerate(item.documents, start=1):
+            mark = f" — {NEW_SINCE_LAST}" if document.is_new else ""
+            line = f"{item.ordinal}.{number}. {printable(document.title)} — {document.sheets}{mark}"
+            draw_text(pdf, line, "left", bold=document.is_new, size=9.5)
+    pdf.ln(3)
+    draw_text(
+        pdf,
+        f"Всего в пакете {count_phrase(agenda.total, SHEETS)}, с № 1 по № {agenda.total}. Отметка «{NEW_SINCE_LAST}»: "
+        "документ добавлен в дело или получил новую версию после предыдущего рассмотрения дела комиссией (у дела, "
+        f"рассматриваемого впервые, — каждый документ). Сформировано {_date(agenda.prepared_on)}.",
+        "left",
+        size=9,
     )
     return bytes(pdf.output())
 
