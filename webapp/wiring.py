@@ -17,6 +17,7 @@ from webapp.documents.events import DocumentEdited, DocumentMoved, VersionAdded
 from webapp.documents.moves import rekey_case
 from webapp.events import before_commit, every_ten_minutes, on_commit, on_rollback, subscribe
 from webapp.exports.services import purge_expired_exports
+from webapp.hearings.package import purge_hearing_packages
 from webapp.jobs.services import discard_uncommitted_jobs, enqueue_committed_jobs
 from webapp.previews.services import request_on_rendition_made, request_on_version_added
 from webapp.renditions.events import RenditionMade
@@ -79,3 +80,5 @@ def wire() -> None:
     every_ten_minutes(purge_stale_queries)
     # ... and files whose relocation a killed or failed job left unfinished are relocated (webapp.blobs.relocation).
     every_ten_minutes(resume_relocations)
+    # ... and the members' packages of hearings whose access window ended, or that a newer package replaced.
+    every_ten_minutes(purge_hearing_packages)

@@ -131,11 +131,12 @@ def test_the_error_handlers_leave_the_jobs_to_the_rollback_hooks() -> None:
 def test_the_queue_runs_each_housekeeping_chore_every_ten_minutes(app: Flask) -> None:
     from webapp.blobs.relocation import resume_relocations
     from webapp.exports.services import purge_expired_exports
+    from webapp.hearings.package import purge_hearing_packages
     from webapp.search.queries import purge_stale_queries
 
     huey = app.extensions["casefiles.queue"]
     scheduled = {task.__name__ for task in huey._registry._periodic_tasks}
-    chores = [purge_expired_exports, purge_stale_queries, resume_relocations]
+    chores = [purge_expired_exports, purge_stale_queries, resume_relocations, purge_hearing_packages]
     assert {f"{chore.__module__}.{chore.__qualname__}" for chore in chores} <= scheduled
     assert events.housekeeping() == chores
 
