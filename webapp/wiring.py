@@ -13,10 +13,11 @@ from webapp.archive.events import CaseDestroyed
 from webapp.blobs.relocation import resume_relocations
 from webapp.blobs.retention import request_retention
 from webapp.cases.events import CaseClosed, CaseEdited, CaseRenumbered, HoldReleased, HoldSet, RetentionExtended
-from webapp.documents.events import DocumentEdited, DocumentMoved, VersionAdded
+from webapp.documents.events import DocumentApproved, DocumentEdited, DocumentMoved, VersionAdded
 from webapp.documents.moves import rekey_case
 from webapp.events import before_commit, every_ten_minutes, on_commit, on_rollback, subscribe
 from webapp.exports.services import purge_expired_exports
+from webapp.hearings.filing import file_decisions_back
 from webapp.hearings.package import purge_hearing_packages
 from webapp.jobs.services import discard_uncommitted_jobs, enqueue_committed_jobs
 from webapp.previews.services import request_on_rendition_made, request_on_version_added
@@ -64,6 +65,9 @@ def wire() -> None:
     subscribe(CaseRenumbered, rekey_case)
     # A case was destroyed by an approved act: its documents leave the index.
     subscribe(CaseDestroyed, remove_destroyed)
+    # A hearing's protocol was approved: each case on its agenda receives its signed extract and what its decision
+    # starts (a journal entry, a proposal to close, an item planned for a later hearing).
+    subscribe(DocumentApproved, file_decisions_back)
 
     # Just before commit: where the search index is kept in the database, the unit of work's changes to it join
     # its transaction.

@@ -16,12 +16,13 @@ from webapp.auth.models import District, User
 from webapp.blobs.retention import JOB_KIND as RETENTION_JOB
 from webapp.blobs.retention import request_retention
 from webapp.cases.events import CaseClosed, CaseOpened, HoldReleased, HoldSet, RetentionExtended
-from webapp.documents.events import DocumentEdited, VersionAdded
+from webapp.documents.events import DocumentApproved, DocumentEdited, VersionAdded
 from webapp.documents.media import TEXT
 from webapp.documents.models import DocumentVersion
 from webapp.events import on_rollback, publish, run_after_rollback, subscribe, subscribers_of, unsubscribe
 from webapp.exceptions import Conflict
 from webapp.extensions import db
+from webapp.hearings.filing import file_decisions_back
 from webapp.jobs.models import Job
 from webapp.jobs.services import create_job, discard_uncommitted_jobs
 from webapp.previews.services import request_on_rendition_made, request_on_version_added
@@ -42,6 +43,7 @@ def test_the_wiring_registers_each_reaction_once(app: Flask) -> None:
         assert subscribers_of(retention_changed) == [request_retention]
     assert subscribers_of(CaseOpened) == []
     assert subscribers_of(DocumentEdited) == [index_document]
+    assert subscribers_of(DocumentApproved) == [file_decisions_back]
 
 
 def test_a_version_added_queues_its_indexing_and_its_pdf_copy_in_the_transaction(app: Flask, world: World) -> None:

@@ -40,6 +40,10 @@ APPROVAL_ROLE = "утверждаю"
 STAFF_ROLES = {
     "составил": Action.SIGN_COMPILED,
     "специалист": Action.SIGN_COMPILED,
+    # A commission's protocol (webapp.hearings): its chair is the head; its secretary is one of the staff who
+    # writes the commission's protocols case.
+    "председатель": Action.SIGN_APPROVAL,
+    "секретарь": Action.SIGN_COMPILED,
     APPROVAL_ROLE: Action.SIGN_APPROVAL,
 }
 DEFAULT_ROLES = ("составил", APPROVAL_ROLE)
