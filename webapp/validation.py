@@ -73,6 +73,7 @@ def _describe(error: Any, prefix: str = "") -> dict[str, str]:
     return {"field": field, "message": _MESSAGES.get(error["type"], error["msg"])}
 
 
+_DATETIME = "ожидались дата и время ГГГГ-ММ-ДДTЧЧ:ММ (со смещением, например +03:00, или без него)"
 _MESSAGES = {
     "missing": "обязательное поле",
     "extra_forbidden": "неизвестное поле",
@@ -93,6 +94,12 @@ _MESSAGES = {
     "string_type": "ожидалась строка",
     "dict_type": "ожидался объект",
     "list_type": "ожидался список",
+    "too_long": "слишком много элементов",
+    "literal_error": "недопустимое значение",
+    "model_type": "ожидался объект",
+    "datetime_parsing": _DATETIME,
+    "datetime_from_date_parsing": _DATETIME,
+    "datetime_type": _DATETIME,
 }
 
 
