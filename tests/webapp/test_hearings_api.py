@@ -308,6 +308,9 @@ def test_item_documents_are_chosen_from_the_case(world: World) -> None:
     chosen = world["head"].put(path, json={"document_ids": [first["id"], second["id"]]})
     assert chosen.status_code == 200
     assert [d["document_id"] for d in chosen.get_json()["documents"]] == [first["id"], second["id"]]
+    foreign = _item(world, hearing["id"], case["id"], document_ids=[stranger["id"]])
+    assert foreign.status_code == 400 and foreign.get_json()["error"]["code"] == "unknown_document"
+    assert _count(HearingItem) == 1  # the refused item is not half-kept
     refused = world["head"].put(path, json={"document_ids": [stranger["id"]]})
     assert refused.status_code == 400 and refused.get_json()["error"]["code"] == "unknown_document"
     shown = world["head"].get(f"/api/v1/hearings/{hearing['id']}").get_json()["items"][0]["documents"]
@@ -328,7 +331,9 @@ def test_bad_input_is_a_400_naming_the_field_and_writes_nothing(world: World) ->
         ("/api/v1/commissions", {"name": "Совет", "members": [{"name": ""}]}, "members.0: укажите либо username"),
         ("/api/v1/hearing-questions", {"title": "   "}, "title: пустое значение"),
         ("/api/v1/hearings", {"commission_id": 2**31, "starts_at": "2026-05-01T10:00"}, "commission_id:"),
-        ("/api/v1/hearings", {"commission_id": commission, "starts_at": "завтра"}, "starts_at:"),
+        ("/api/v1/hearings", {"commission_id": commission, "starts_at": "завтра"}, "starts_at: ожидались дата и время"),
+        ("/api/v1/hearings", {"commission_id": commission, "starts_at": "9999-12-31T23:00+00:00"}, "starts_at: год"),
+        ("/api/v1/commissions", {"name": "Совет", "kind": "court"}, "kind: недопустимое значение"),
         (items, {"case_id": case["id"]}, "body: укажите вопрос: question_id из списка или текст question"),
         (items, {"case_id": 2**31, "question": "Вопрос"}, "case_id:"),
         (items, {"case_id": case["id"], "question": "Вопрос", "document_ids": [2**31]}, "document_ids.0:"),
@@ -346,7 +351,7 @@ def test_bad_input_is_a_400_naming_the_field_and_writes_nothing(world: World) ->
     decision = f"/api/v1/hearings/{hearing['id']}/items/{item['id']}/decision"
     for body, message in (
         ({"kind": "repeat_hearing", "decision": "Повторно"}, "body: для повторного рассмотрения укажите repeat_on"),
-        ({"kind": "approve", "decision": "Да"}, "kind:"),
+        ({"kind": "approve", "decision": "Да"}, "kind: недопустимое значение"),
         ({"kind": "other", "decision": ""}, "decision: пустое значение"),
         ({"kind": "other", "decision": "Да", "repeat_on": "1 мая"}, "repeat_on:"),
     ):

@@ -49,6 +49,14 @@ class HearingInput(StrictInput):
     place: str = pydantic.Field(default="", max_length=300)
     number: str = pydantic.Field(default="", max_length=40)
 
+    @pydantic.field_validator("starts_at")
+    @classmethod
+    def _plausible_year(cls, value: dt.datetime) -> dt.datetime:
+        # Years near the calendar's ends overflow when moved to UTC or counted (the protocol's number).
+        if not 2000 <= value.year <= 2100:
+            raise ValueError("год заседания — от 2000 до 2100")
+        return value
+
 
 class ItemInput(StrictInput):
     """An agenda item: the case, the question (one the head keeps, by id, or free text), the speaker (by default
