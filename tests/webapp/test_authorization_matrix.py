@@ -217,6 +217,8 @@ API = [
         "fnofn",
         {"kind": "other", "decision": "Принять к сведению"},
     ),
+    # Not held yet: the head is told so (409 hearing_status); test_hearing_protocol.py has the rest.
+    Call("api.render_hearing_protocol", "POST", "/api/v1/hearings/{hearing}/protocol", "fnofn", {}),
     Call(
         "api.create_nomenclature_entry",
         "POST",
