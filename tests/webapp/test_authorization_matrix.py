@@ -339,6 +339,51 @@ PAGES = [
     Call("ui.password_page", "GET", "/account/password", "ooooo"),
     Call("ui.tokens_page", "GET", "/account/tokens", "ooooo"),
     Call("ui.token_revoke_page", "POST", "/account/tokens/{victim_token}/revoke", "nnnno", {}),
+    # Hearings: whoever sees a case on the agenda sees the hearing; only the head builds this commission's (it has
+    # no secretary); commissions are the institution's, listed to all.
+    Call("ui.hearings_page", "GET", "/hearings?month=2026-06", "ooooo"),
+    Call(
+        "ui.hearing_create",
+        "POST",
+        "/hearings",
+        "ffoff",
+        {"commission_id": "{commission}", "starts_at": "2026-12-21T10:00"},
+    ),
+    Call("ui.hearing_page", "GET", "/hearings/{hearing}", "onoon"),
+    Call("ui.hearing_find_cases", "POST", "/hearings/{hearing}/find", "fnofn", {"q": "дело"}),
+    Call(
+        "ui.hearing_item_add", "POST", "/hearings/{hearing}/items", "fnofn", {"case_id": "{case}", "question": "Вопрос"}
+    ),
+    Call(
+        "ui.hearing_item_documents",
+        "POST",
+        "/hearings/{hearing}/items/{item}/documents",
+        "fnofn",
+        {"document_id": "{doc}"},
+    ),
+    Call("ui.hearing_item_remove", "POST", "/hearings/{hearing}/items/{item}/remove", "fnofn", {}),
+    Call("ui.hearing_planned_put", "POST", "/hearings/{hearing}/planned/{planned}", "fnofn", {}),
+    Call("ui.hearing_send_agenda", "POST", "/hearings/{hearing}/send", "fnofn", {}),
+    Call("ui.hearing_mark_held", "POST", "/hearings/{hearing}/held", "fnofn", {}),
+    Call(
+        "ui.hearing_decision",
+        "POST",
+        "/hearings/{hearing}/items/{item}/decision",
+        "fnofn",
+        {"kind": "other", "decision": "Принять к сведению"},
+    ),
+    Call("ui.commissions_page", "GET", "/commissions", "ooooo"),
+    Call("ui.commission_create", "POST", "/commissions", "ffoff", {"name": "КДН и ЗП", "kind": "kdn"}),
+    Call(
+        "ui.commission_member_add",
+        "POST",
+        "/commissions/{commission}/members",
+        "ffoff",
+        {"kind": "external", "name": "Новый Член"},
+    ),
+    Call("ui.commission_member_remove", "POST", "/commissions/{commission}/members/{member}/remove", "ffoff", {}),
+    Call("ui.question_add", "POST", "/hearing-questions", "ffoff", {"title": "Новый вопрос"}),
+    Call("ui.question_retire", "POST", "/hearing-questions/{question}/retire", "ffoff", {}),
 ]
 
 
