@@ -19,6 +19,8 @@ from webapp.filemodes import restrict_new_files
 from webapp.validation import RecordIdConverter
 
 _QUERY_STRING = re.compile(r"\?[^ ]*")
+# A path /l/<token>: an external member's personal link (webapp.hearings.link_views); /l/package is its view.
+_LINK_TOKEN = re.compile(r'(?<![^\s"])/l/(?!package(?![^/?\s"]))[^/?\s"]+')
 
 # cryptography 51 deprecates DSA, and pyHanko (0.38) imports DSAPrivateKey when it is imported although casefiles
 # never makes or checks a DSA signature: not ours to fix, so users of the CLI and the server are not shown it. The
@@ -77,15 +79,21 @@ def _configure_logging() -> None:
 
 
 def _redact_query_strings(record: logging.LogRecord) -> bool:
-    """Access logs keep paths (ids only) but never query strings: a search query can name a family."""
+    """Access logs keep paths (ids only) but never query strings (a search query can name a family) or a personal
+    link's token."""
     if isinstance(record.args, tuple) and record.args and isinstance(record.args[0], str):
-        record.args = (redact_query_string(record.args[0]), *record.args[1:])
+        record.args = (redact_request_line(record.args[0]), *record.args[1:])
     return True
 
 
 def redact_query_string(text: str) -> str:
     """`text` with every query string replaced by `?…` (werkzeug's and gunicorn's logs: webapp.cli.serve)."""
     return _QUERY_STRING.sub("?…", text)
+
+
+def redact_request_line(text: str) -> str:
+    """`text` without query strings and with the token of every personal link's path replaced by `…`."""
+    return _LINK_TOKEN.sub("/l/…", redact_query_string(text))
 
 
 def _setup_storage_and_queue(app: Flask, settings: Settings) -> None:

@@ -83,8 +83,9 @@ class CasefilesServer(BaseApplication):  # type: ignore[misc]  # gunicorn ships 
 
 
 class RedactingLogger(Logger):  # type: ignore[misc]
-    """gunicorn's logger with query strings taken out of the access log's atoms and of its error messages
-    (it names the request's URI when a request fails), as webapp._redact_query_strings does for werkzeug."""
+    """gunicorn's logger with query strings and personal links' tokens taken out of the access log's atoms and of
+    its error messages (it names the request's URI when a request fails), as webapp._redact_query_strings does for
+    werkzeug."""
 
     def setup(self, cfg: Any) -> None:
         super().setup(cfg)
@@ -92,7 +93,11 @@ class RedactingLogger(Logger):  # type: ignore[misc]
 
     def atoms(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> dict[str, Any]:
         atoms: dict[str, Any] = super().atoms(resp, req, environ, request_time)
-        atoms["r"] = f"{environ['REQUEST_METHOD']} {environ.get('PATH_INFO', '')} {environ['SERVER_PROTOCOL']}"
+        from webapp import redact_request_line
+
+        path = redact_request_line(environ.get("PATH_INFO", ""))  # a personal link's token too (/l/…)
+        atoms["r"] = f"{environ['REQUEST_METHOD']} {path} {environ['SERVER_PROTOCOL']}"
+        atoms["U"] = path
         atoms["q"] = ""
         atoms["f"] = "-"
         for key in [key for key in atoms if key.startswith("{")]:  # headers and environ: the raw URI, the referer
@@ -101,9 +106,9 @@ class RedactingLogger(Logger):  # type: ignore[misc]
 
 
 def _redact_error_record(record: logging.LogRecord) -> bool:
-    from webapp import redact_query_string
+    from webapp import redact_request_line
 
-    record.msg = redact_query_string(str(record.msg))
+    record.msg = redact_request_line(str(record.msg))
     if isinstance(record.args, tuple):
-        record.args = tuple(redact_query_string(arg) if isinstance(arg, str) else arg for arg in record.args)
+        record.args = tuple(redact_request_line(arg) if isinstance(arg, str) else arg for arg in record.args)
     return True
