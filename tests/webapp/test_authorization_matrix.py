@@ -219,6 +219,9 @@ API = [
     ),
     # Not held yet: the head is told so (409 hearing_status); test_hearing_protocol.py has the rest.
     Call("api.render_hearing_protocol", "POST", "/api/v1/hearings/{hearing}/protocol", "fnofn", {}),
+    # The agenda is not sent yet: the head is told so (409 agenda_not_sent); test_hearing_links.py has the rest.
+    Call("api.make_hearing_link", "POST", "/api/v1/hearings/{hearing}/members/{member}/link", "fnofn", {}),
+    Call("api.revoke_hearing_link", "DELETE", "/api/v1/hearings/{hearing}/members/{member}/link", "fnofn"),
     Call(
         "api.create_nomenclature_entry",
         "POST",
@@ -384,6 +387,11 @@ PAGES = [
     Call("ui.commission_member_remove", "POST", "/commissions/{commission}/members/{member}/remove", "ffoff", {}),
     Call("ui.question_add", "POST", "/hearing-questions", "ffoff", {"title": "Новый вопрос"}),
     Call("ui.question_retire", "POST", "/hearing-questions/{question}/retire", "ffoff", {}),
+    # An external member's view of a package needs no account and no account helps: a token no link has is 404, and
+    # without the view's cookie there is nothing to show (test_hearing_links.py opens a real link).
+    Call("ui.link_open", "GET", "/l/" + "x" * 43, "nnnnn"),
+    Call("ui.link_package", "GET", "/l/package", "nnnnn"),
+    Call("ui.link_page_image", "GET", "/l/package/pages/1.jpg", "nnnnn"),
 ]
 
 
