@@ -264,6 +264,19 @@ def test_the_package_not_built_yet_is_said_so(app: Flask, world: World, scene: d
     assert _get(visitor, f"{VIEW_PATH}/pages/1.jpg").status_code == 404
 
 
+def test_a_package_that_cannot_be_rendered_is_said_so(app: Flask, world: World, scene: dict[str, Any]) -> None:
+    hearing = db.session.get(Hearing, scene["hearing"])
+    assert hearing is not None
+    stored = blob_store().put(f"hearings/test/{hearing.id}-broken.pdf", io.BytesIO(b"%PDF-1.7 not really"))
+    hearing.package_file = StoredFile.of(stored, "hearing_package", PDF)
+    db.session.commit()
+    visitor = _visitor(app)
+    _open(visitor, _token(_make(world, scene).get_json()["url"]))
+    for path in (VIEW_PATH, f"{VIEW_PATH}/pages/1.jpg"):
+        answer = _get(visitor, path)
+        assert answer.status_code == 409 and "не удаётся показать" in answer.get_data(as_text=True), path
+
+
 def test_the_cookie_opens_only_its_own_hearings_package(app: Flask, world: World, scene: dict[str, Any]) -> None:
     other = _hearing(scene["case"], pages=3, label="B")
     mine = _make(world, scene).get_json()

@@ -8,19 +8,18 @@ token, and counted on the link.
 
 What the member then sees is the package (the PDF `hearing.package_file`) page by page as images, rendered with
 the previews' renderer and marked with the member's name, organization and the time, as the viewer marks a page
-for a user (webapp.previews.delivery). Rendered pages are kept per process (clean, unmarked; marked per request),
-and the package's verified bytes in a private temporary file, so a page costs one render per process."""
+for a user (webapp.previews.delivery). Rendered pages are kept per process (clean, unmarked; marked per request)."""
 
 from __future__ import annotations
 
-import atexit
+import contextlib
 import datetime as dt
 import hashlib
 import secrets
-import shutil
 import tempfile
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -195,17 +194,17 @@ def mark_text(member: CommissionMember, now: dt.datetime) -> str:
 
 
 class _PackagePages:
-    """Per process: the verified copies of the packages being read (a few, in a private temporary folder), and
-    their clean rendered pages (up to CACHE_BYTES). A package is immutable (a rebuild stores a new file), so its
-    key and digest name its pages for good."""
+    """Per process: the clean rendered pages of the packages being read (up to CACHE_BYTES, in memory) and their page
+    counts. A package is immutable (a rebuild stores a new file), so its key and digest name its pages for good.
+    A page not kept yet is rendered from a copy of the package checked against its digest on the way, in a private
+    temporary file deleted at once (the package's bytes are purged once its access window ends: no copy outlives a
+    request); RENDER_AHEAD pages are rendered from each copy, since a reader turns the pages in order."""
 
-    COPIES = 2
+    RENDER_AHEAD = 4
     CACHE_BYTES = 64 * 1024 * 1024
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._folder: Path | None = None
-        self._copies: OrderedDict[tuple[str, str | None], Path] = OrderedDict()
+        self._lock = threading.Lock()  # one copy and render at a time per process: PDFium takes turns anyway
         self._counts: dict[tuple[str, str | None], int] = {}
         self._pages: OrderedDict[tuple[str, str | None, int], bytes] = OrderedDict()
         self._cached = 0
@@ -214,48 +213,48 @@ class _PackagePages:
         name = (file.key, file.sha256)
         with self._lock:
             if name not in self._counts:
-                with self._copy(file).open("rb") as stream, _opened(stream) as pages:
+                with _checked_copy(file) as stream, _opened(stream) as pages:
                     self._counts[name] = pages.count
             return self._counts[name]
 
     def clean_page(self, file: StoredFile, number: int) -> bytes:
-        name = (file.key, file.sha256, number)
-        with self._lock:  # one render at a time per process: PDFium takes turns anyway
-            if name in self._pages:
-                self._pages.move_to_end(name)
-                return self._pages[name]
-            with self._copy(file).open("rb") as stream, _opened(stream, number) as pages:
+        with self._lock:
+            name = (file.key, file.sha256, number)
+            if name not in self._pages:
+                self._render(file, number)
+            self._pages.move_to_end(name)
+            return self._pages[name]
+
+    def _render(self, file: StoredFile, number: int) -> None:
+        with _checked_copy(file) as stream, _opened(stream, number) as pages:
+            self._counts[(file.key, file.sha256)] = pages.count
+            rendered = iter(pages)
+            for _ in range(min(self.RENDER_AHEAD, pages.count - number + 1)):
                 try:
-                    image = next(iter(pages)).image
+                    page = next(rendered)
                 except RenderFailed:
                     raise Conflict(UNREADABLE, code="package_unreadable") from None
-            self._pages[name] = image
-            self._cached += len(image)
-            while self._cached > self.CACHE_BYTES and len(self._pages) > 1:
-                _, dropped = self._pages.popitem(last=False)
-                self._cached -= len(dropped)
-            return image
+                self._keep((file.key, file.sha256, page.number), page.image)
 
-    def _copy(self, file: StoredFile) -> Path:
-        """The package's bytes in a private file, checked against their digest on the way (held lock)."""
-        name = (file.key, file.sha256)
-        if name in self._copies:
-            self._copies.move_to_end(name)
-            return self._copies[name]
-        if self._folder is None:
-            self._folder = Path(tempfile.mkdtemp(prefix="casefiles-links-"))
-            atexit.register(shutil.rmtree, self._folder, True)
-        target = self._folder / f"{len(self._counts)}-{secrets.token_hex(8)}.pdf"
-        try:
-            copy_checked(file_ref(file), target)
-        except BaseException:
-            target.unlink(missing_ok=True)
-            raise
-        self._copies[name] = target
-        while len(self._copies) > self.COPIES:
-            _, old = self._copies.popitem(last=False)
-            old.unlink(missing_ok=True)
-        return target
+    def _keep(self, name: tuple[str, str | None, int], image: bytes) -> None:
+        if name in self._pages:
+            self._cached -= len(self._pages.pop(name))
+        self._pages[name] = image
+        self._cached += len(image)
+        while self._cached > self.CACHE_BYTES and len(self._pages) > 1:
+            _, dropped = self._pages.popitem(last=False)
+            self._cached -= len(dropped)
+
+
+@contextlib.contextmanager
+def _checked_copy(file: StoredFile) -> Iterator[BinaryIO]:
+    """The package's bytes in a private temporary file (owner only), checked against their digest on the way
+    (ContentMismatch, recorded, when they changed), removed when done."""
+    with tempfile.TemporaryDirectory(prefix="casefiles-link-") as folder:
+        target = Path(folder) / "package.pdf"
+        copy_checked(file_ref(file), target)
+        with target.open("rb") as stream:
+            yield stream
 
 
 def _opened(stream: BinaryIO, start: int = 1) -> Pages:
