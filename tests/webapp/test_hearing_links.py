@@ -351,6 +351,16 @@ def test_an_expired_link_is_gone(app: Flask, world: World, scene: dict[str, Any]
     assert _link(made["id"]).openings == 1
 
 
+def test_a_member_taken_off_the_commission_loses_the_link(app: Flask, world: World, scene: dict[str, Any]) -> None:
+    made = _make(world, scene).get_json()
+    hearing = db.session.get(Hearing, scene["hearing"])
+    assert hearing is not None
+    hearings.remove_member(_user("head"), hearing.commission_id, scene["member"])
+    db.session.commit()
+    assert _open(_visitor(app), _token(made["url"])).status_code == 410
+    assert _make(world, scene).status_code == 404  # no new one either
+
+
 def test_a_wrong_token_is_not_found_and_tells_nothing(app: Flask, world: World, scene: dict[str, Any]) -> None:
     made = _make(world, scene).get_json()
     token = _token(made["url"])
