@@ -222,6 +222,11 @@ API = [
     # The agenda is not sent yet: the head is told so (409 agenda_not_sent); test_hearing_links.py has the rest.
     Call("api.make_hearing_link", "POST", "/api/v1/hearings/{hearing}/members/{member}/link", "fnofn", {}),
     Call("api.revoke_hearing_link", "DELETE", "/api/v1/hearings/{hearing}/members/{member}/link", "fnofn"),
+    # The members' package: the head builds it (202, the job); only managers and, once the agenda is sent, the
+    # commission's internal members read it (before it is built, the head is told so: 409 package_not_ready);
+    # whoever sees the hearing otherwise is refused. test_hearing_package.py has the access window.
+    Call("api.hearing_package_request", "POST", "/api/v1/hearings/{hearing}/package", "fnofn", {}),
+    Call("api.hearing_package", "GET", "/api/v1/hearings/{hearing}/package", "fnofn"),
     Call(
         "api.create_nomenclature_entry",
         "POST",
