@@ -307,3 +307,25 @@ def test_a_new_package_replaces_the_old_and_both_are_purged_in_time(
     assert not blob_store().exists(new_key)
     files = db.session.scalars(db.select(StoredFile).where(StoredFile.kind == "hearing_package")).all()
     assert len(files) == 2 and all(file.deleted_at is not None for file in files)
+
+
+def test_a_package_stops_being_served_once_its_agenda_changes(app: Flask, world: World, scene: dict[str, Any]) -> None:
+    """Removing an item (or choosing other documents) leaves a package that shows another agenda: it is not
+    handed out any more (and is purged) until a new one is built."""
+    _built(world, scene["hearing"])
+    path = f"/api/v1/hearings/{scene['hearing']}/package"
+    assert world["head"].get(path).status_code == 200
+    hearing = db.session.get(Hearing, scene["hearing"])
+    assert hearing is not None
+    second = next(item for item in hearing.items if item.case_id == scene["second"]["id"])
+    assert world["head"].delete(f"/api/v1/hearings/{scene['hearing']}/items/{second.id}").status_code == 204
+    assert world["head"].get(path).status_code == 409
+    assert purge_hearing_packages() == 1
+    db.session.commit()
+    _built(world, scene["hearing"])
+    first = hearing.items[0]
+    answer = world["head"].put(
+        f"/api/v1/hearings/{scene['hearing']}/items/{first.id}/documents", json={"document_ids": [scene["act"]["id"]]}
+    )
+    assert answer.status_code == 200, answer.get_json()
+    assert world["head"].get(path).status_code == 409

@@ -295,6 +295,7 @@ def add_item(actor: User, hearing_id: int, data: ItemInput) -> HearingItem:
     db.session.refresh(hearing)
     if hearing.agenda_sent_at is not None:  # added after sending: its members read this case too
         _grant_members(actor, hearing, [item])
+    _agenda_changed(hearing)
     record_event(actor, "hearing.add_item", "hearing", hearing.id, item=item.id, case=case.id)
     return item
 
@@ -314,6 +315,7 @@ def put_planned_item(actor: User, hearing_id: int, item_id: int) -> HearingItem:
     db.session.refresh(hearing)
     if hearing.agenda_sent_at is not None:
         _grant_members(actor, hearing, [item])
+    _agenda_changed(hearing)
     record_event(actor, "hearing.add_item", "hearing", hearing.id, item=item.id, case=item.case_id)
     return item
 
@@ -338,6 +340,7 @@ def remove_item(actor: User, hearing_id: int, item_id: int) -> None:
         db.session.delete(item)
     db.session.flush()
     db.session.refresh(hearing)
+    _agenda_changed(hearing)
     record_event(actor, "hearing.remove_item", "hearing", hearing.id, item=item_id)
 
 
@@ -352,6 +355,7 @@ def set_item_documents(actor: User, hearing_id: int, item_id: int, document_ids:
     db.session.flush()
     _present(item, chosen, hearing)
     db.session.refresh(item)
+    _agenda_changed(hearing)
     record_event(actor, "hearing.set_documents", "hearing", hearing.id, item=item.id)
     return item
 
@@ -363,6 +367,12 @@ def _present(item: HearingItem, documents: Sequence[Document], hearing: Hearing)
         is_new = _is_new(document, previous)
         db.session.add(HearingItemDocument(item_id=item.id, document_id=document.id, position=position, is_new=is_new))
     db.session.flush()
+
+
+def _agenda_changed(hearing: Hearing) -> None:
+    """A package built before no longer shows this agenda: it stops being served (its bytes are purged) until a
+    new one is asked for."""
+    hearing.package_file_id, hearing.package_built_at = None, None
 
 
 def item_of(hearing: Hearing, item_id: int) -> HearingItem:
