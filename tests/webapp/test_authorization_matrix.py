@@ -392,6 +392,14 @@ PAGES = [
     Call("ui.commission_member_remove", "POST", "/commissions/{commission}/members/{member}/remove", "ffoff", {}),
     Call("ui.question_add", "POST", "/hearing-questions", "ffoff", {"title": "Новый вопрос"}),
     Call("ui.question_retire", "POST", "/hearing-questions/{question}/retire", "ffoff", {}),
+    # The package from the page: built by the head (the test queue runs it at once), read by managers and by the
+    # commission's internal members once the agenda is sent (not built yet: the head is told so on the page);
+    # the protocol before the hearing is held, and a link before the agenda is sent: the head is told so.
+    Call("ui.hearing_package_request", "POST", "/hearings/{hearing}/package", "fnofn", {}),
+    Call("ui.hearing_package_file", "GET", "/hearings/{hearing}/package", "fnofn"),
+    Call("ui.hearing_protocol", "POST", "/hearings/{hearing}/protocol", "fnofn", {}),
+    Call("ui.hearing_link_make", "POST", "/hearings/{hearing}/members/{member}/link", "fnofn", {}),
+    Call("ui.hearing_link_revoke", "POST", "/hearings/{hearing}/members/{member}/link/revoke", "fnofn", {}),
     # An external member's view of a package needs no account and no account helps: a token no link has is 404, and
     # without the view's cookie there is nothing to show (test_hearing_links.py opens a real link).
     Call("ui.link_open", "GET", "/l/" + "x" * 43, "nnnnn"),

@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from flask.testing import FlaskClient
+from fpdf import FPDF
 
 from tests.conftest import World
 from tests.webapp.test_pages import _csrf, forget_request_state, login
@@ -300,3 +301,108 @@ def test_a_specialist_sees_commissions_and_changes_nothing(client: FlaskClient, 
 def test_every_page_has_the_menu_entry(client: FlaskClient, world: World) -> None:
     login(client, "spec1")
     assert '<a href="/hearings">Заседания</a>' in _page(client, "/")
+
+
+def _scan() -> bytes:
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=12)
+    pdf.cell(text="Report")
+    return bytes(pdf.output())
+
+
+def test_the_package_built_in_the_page_and_read_by_managers_and_members(client: FlaskClient, world: World) -> None:
+    case = world.open_case()
+    world.upload(case["id"], _scan(), filename="report.pdf", title="Отчёт")
+    hearing = _hearing(_commission(MemberInput(username="spec2")))
+    _item(hearing, case["id"])
+    login(client, "head")
+    page = _page(client, f"/hearings/{hearing.id}")
+    assert "Пакет ещё не сформирован" in page
+    answer = client.get(f"/hearings/{hearing.id}/package")
+    assert answer.status_code == 302
+    assert _flash(client, f"/hearings/{hearing.id}") == "error: Пакет материалов заседания ещё не сформирован"
+    page = _page(client, f"/hearings/{hearing.id}")
+    _post(client, f"/hearings/{hearing.id}/package", {}, page)  # the test queue runs the job at once
+    page = _page(client, f"/hearings/{hearing.id}")
+    assert f'href="/hearings/{hearing.id}/package">Открыть пакет (PDF)' in page and 'http-equiv="refresh"' not in page
+    answer = client.get(f"/hearings/{hearing.id}/package")
+    assert answer.status_code == 200 and answer.mimetype == "application/pdf" and answer.data.startswith(b"%PDF")
+    assert answer.headers["Content-Disposition"].startswith("inline")
+
+    member = _another(client, "spec2")
+    page = _page(member, f"/hearings/{hearing.id}")  # the agenda is not sent: the member sees that there is one
+    assert "Вопрос по делу, к которому у вас нет доступа" in page and "Открыть пакет" not in page
+    forget_request_state()
+    assert member.get(f"/hearings/{hearing.id}/package").status_code == 403
+    forget_request_state()
+    services.send_agenda(_user("head"), hearing.id)
+    db.session.commit()
+    assert "Открыть пакет (PDF)" in _page(member, f"/hearings/{hearing.id}")
+    forget_request_state()
+    assert member.get(f"/hearings/{hearing.id}/package").data.startswith(b"%PDF")
+    specialist = _another(client, "spec1")  # sees the case, is no member: the hearing yes, the package no
+    page = _page(specialist, f"/hearings/{hearing.id}")
+    assert "Открыть пакет" not in page
+    forget_request_state()
+    assert specialist.get(f"/hearings/{hearing.id}/package").status_code == 403
+
+
+def test_an_external_members_link_is_shown_once_and_revoked(client: FlaskClient, world: World) -> None:
+    case = world.open_case()
+    commission = _commission(MemberInput(name="Внешняя Анна", organization="ОМВД"))
+    hearing = _hearing(commission)
+    _item(hearing, case["id"])
+    external = commission.members[0].id
+    login(client, "head")
+    page = _page(client, f"/hearings/{hearing.id}")
+    assert "выдаётся после рассылки повестки" in page
+    _post(client, f"/hearings/{hearing.id}/members/{external}/link", {}, page)
+    assert _flash(client, f"/hearings/{hearing.id}") == "error: Ссылка выдаётся после рассылки повестки"
+    services.send_agenda(_user("head"), hearing.id)
+    db.session.commit()
+    page = _page(client, f"/hearings/{hearing.id}")
+    made = _post(client, f"/hearings/{hearing.id}/members/{external}/link", {}, page)
+    assert made.status_code == 200  # the page itself: the link is in no address and no kept message
+    url = re.search(r'<input type="text" readonly value="([^"]+)"', made.get_data(as_text=True))
+    assert url and "/l/" in url.group(1)
+    token = url.group(1).rsplit("/", 1)[1]
+    page = _page(client, f"/hearings/{hearing.id}")
+    assert token not in page and "не открывалась" in page and "Отозвать" in page
+    forget_request_state()
+    assert client.application.test_client().get(f"/l/{token}").status_code == 200
+    page = _page(client, f"/hearings/{hearing.id}")
+    assert "открыта 1 раз" in page
+    assert 'data-confirm="Отозвать ссылку Внешняя Анна? По ней больше ничего не откроется."' in page
+    _post(client, f"/hearings/{hearing.id}/members/{external}/link/revoke", {}, page)
+    assert "Ссылка отозвана" in _flash(client, f"/hearings/{hearing.id}")
+    forget_request_state()
+    assert client.application.test_client().get(f"/l/{token}").status_code == 410
+    assert "отозвана" in _page(client, f"/hearings/{hearing.id}")
+
+
+def test_the_protocol_rendered_in_the_page_once_every_item_is_decided(client: FlaskClient, world: World) -> None:
+    protocols = world.open_case("head", "u1", title="Протоколы совета")
+    case = world.open_case()
+    commission = services.create_commission(
+        _user("head"), CommissionInput(name="Совет профилактики", protocols_case_id=protocols["id"])
+    )
+    hearing = _hearing(commission)
+    item = _item(hearing, case["id"])
+    services.mark_held(_user("head"), hearing.id)
+    db.session.commit()
+    login(client, "head")
+    page = _page(client, f"/hearings/{hearing.id}")
+    assert "Сформировать протокол" in page
+    _post(client, f"/hearings/{hearing.id}/protocol", {}, page)
+    assert "Не внесено решение по вопросу № 1" in _flash(client, f"/hearings/{hearing.id}")
+    decision = {"kind": "other", "decision": "Принять к сведению"}
+    _post(client, f"/hearings/{hearing.id}/items/{item.id}/decision", decision, page)
+    _post(client, f"/hearings/{hearing.id}/protocol", {}, page)
+    assert "Протокол составлен" in _flash(client, f"/hearings/{hearing.id}")
+    db.session.expire_all()
+    document = hearing.protocol_document
+    assert document is not None and document.case_id == protocols["id"]
+    page = _page(client, f"/hearings/{hearing.id}")
+    assert f'href="/cases/{protocols["id"]}#document-{document.id}">{document.title}</a>' in page
+    assert 'data-confirm="Составить протокол заново по решениям?' in page

@@ -13,11 +13,12 @@ from sqlalchemy import func, select
 from webapp.auth.models import User
 from webapp.cases.models import Case, FormerNumber
 from webapp.cases.permissions import can_read_case, readable_cases_clause
+from webapp.dbtypes import utcnow
 from webapp.documents.models import Document, DocumentVersion
 from webapp.extensions import db
-from webapp.hearings import services
-from webapp.hearings.models import Commission, Hearing, HearingItem, HearingQuestion
-from webapp.hearings.permissions import can_see_item, may_manage
+from webapp.hearings import links, services
+from webapp.hearings.models import Commission, Hearing, HearingItem, HearingLink, HearingQuestion
+from webapp.hearings.permissions import can_see_item, is_member, may_manage
 from webapp.policy import Action, allowed
 from webapp.runtime import institution_zone
 
@@ -113,6 +114,14 @@ class HearingPanel:
     speakers: list[User] = field(default_factory=list)
     planned: list[HearingItem] = field(default_factory=list)
     choices: dict[int, list[DocumentChoice]] = field(default_factory=dict)  # per visible item, for managers
+    may_read_package: bool = False  # managers, and internal members once the agenda is sent
+    links: dict[int, HearingLink] = field(default_factory=dict)  # per external member, the latest (managers)
+    may_make_links: bool = False
+
+    @property
+    def package_ready(self) -> bool:
+        file = self.hearing.package_file
+        return self.hearing.package_built_at is not None and file is not None and file.deleted_at is None
 
 
 def hearing_panel(actor: User, hearing: Hearing) -> HearingPanel:
@@ -124,6 +133,12 @@ def hearing_panel(actor: User, hearing: Hearing) -> HearingPanel:
         agenda=agenda,
         may_edit_agenda=manages and hearing.status in ("planned", "agenda_sent"),
     )
+    panel.may_read_package = manages or (hearing.agenda_sent_at is not None and is_member(actor, hearing.commission))
+    if manages:
+        for link in reversed(links.links_of(actor, hearing.id)):  # oldest first: the latest wins
+            panel.links[link.member_id] = link
+        window_open = hearing.access_until is not None and hearing.access_until > utcnow()
+        panel.may_make_links = hearing.agenda_sent_at is not None and window_open
     if panel.may_edit_agenda:
         panel.questions = services.list_questions()
         panel.speakers = speakers()

@@ -17,10 +17,14 @@ from webapp.auth.models import User
 from webapp.cases.permissions import can_see_case
 from webapp.cases.services import find_case_by_number, get_case
 from webapp.dbtypes import utcnow
-from webapp.exceptions import FORM_ERRORS, ValidationError
+from webapp.documents.download import stream_blob
+from webapp.exceptions import FORM_ERRORS, Conflict, Gone, ValidationError
 from webapp.extensions import db
-from webapp.hearings import panels, services
+from webapp.hearings import links, panels, services
 from webapp.hearings.models import COMMISSION_KINDS, DECISION_KINDS, MEMBER_ROLES
+from webapp.hearings.package import MEDIA_TYPE as PACKAGE_MEDIA_TYPE
+from webapp.hearings.package import open_package, package_filename, request_package
+from webapp.hearings.protocol import render_protocol
 from webapp.hearings.schemas import CommissionInput, DecisionInput, HearingInput, ItemInput, MemberInput, QuestionInput
 from webapp.runtime import local_time
 from webapp.ui import current_actor, ui
@@ -120,6 +124,7 @@ def _render_hearing(hearing_id: int, *, chosen_case_id: int | None = None, **ext
         chosen=chosen,
         choices=choices,
         decision_kinds=DECISION_KINDS,
+        now=utcnow(),
         **extra,
     )
     commit()  # the read is audited; after rendering (a commit expires what the page loaded)
@@ -239,6 +244,72 @@ def hearing_decision(hearing_id: int, item_id: int) -> Response:
     else:
         flash("Решение внесено", "success")
     return _back(hearing_id, f"item-{item_id}")
+
+
+# --- the members' package, the protocol, external members' links ------------------------------------------
+
+
+@ui.post("/hearings/<int:hearing_id>/package")
+@login_required
+def hearing_package_request(hearing_id: int) -> Response:
+    try:
+        request_package(current_actor(), hearing_id)
+        commit()
+    except FORM_ERRORS as exc:
+        flash(exc.message, "error")
+    else:
+        flash("Пакет материалов формируется", "success")
+    return _back(hearing_id, "package")
+
+
+@ui.get("/hearings/<int:hearing_id>/package")
+@login_required
+def hearing_package_file(hearing_id: int) -> Response:
+    """The package, inline (PDF readers in the browser show it with its bookmarks)."""
+    try:
+        hearing, blob = open_package(current_actor(), hearing_id)
+    except (Gone, Conflict) as exc:
+        flash(exc.message, "error")
+        return _back(hearing_id, "package")
+    commit()  # the read is on record before the first byte leaves
+    return stream_blob(blob, PACKAGE_MEDIA_TYPE, package_filename(hearing), as_attachment=False)
+
+
+@ui.post("/hearings/<int:hearing_id>/protocol")
+@login_required
+def hearing_protocol(hearing_id: int) -> Response:
+    try:
+        render_protocol(current_actor(), hearing_id)
+        commit()
+    except FORM_ERRORS as exc:
+        flash(exc.message, "error")
+    else:
+        flash("Протокол составлен: направьте его на утверждение и подпишите в деле протоколов", "success")
+    return _back(hearing_id, "protocol")
+
+
+@ui.post("/hearings/<int:hearing_id>/members/<int:member_id>/link")
+@login_required
+def hearing_link_make(hearing_id: int, member_id: int) -> Response | str:
+    """The link is shown on the page this answers with, once: it is nowhere else (not in a message kept in the
+    session, not in an address)."""
+    try:
+        made = links.make_link(current_actor(), hearing_id, member_id)
+        commit()
+    except FORM_ERRORS as exc:
+        flash(exc.message, "error")
+        return _back(hearing_id, "members")
+    url = url_for("ui.link_open", token=made.token, _external=True)
+    return _render_hearing(hearing_id, made_link=url, made_for=made.link.member_id)
+
+
+@ui.post("/hearings/<int:hearing_id>/members/<int:member_id>/link/revoke")
+@login_required
+def hearing_link_revoke(hearing_id: int, member_id: int) -> Response:
+    links.revoke_link(current_actor(), hearing_id, member_id)
+    commit()
+    flash("Ссылка отозвана: по ней больше ничего не открывается", "success")
+    return _back(hearing_id, "members")
 
 
 def _document_ids() -> list[int]:
