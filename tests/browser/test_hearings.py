@@ -7,15 +7,24 @@ programme's deadlines appear."""
 
 from __future__ import annotations
 
-import re
+import datetime as dt
 from pathlib import Path
 
+from fpdf import FPDF
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import LiveServer, log_in, log_out
 
 FAMILIES = ("Берёзкины", "Клёновы", "Рябинины")
 EXTERNAL = "Инспекторова Ольга Николаевна"
+
+
+def _pdf(path: Path, text: str) -> None:
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=14)
+    pdf.cell(text=text)
+    pdf.output(str(path))
 
 
 def _open_case(page: Page, server: LiveServer, index: str, title: str, subject: str = "") -> str:
@@ -45,8 +54,8 @@ def _families(page: Page, server: LiveServer, tmp_path: Path) -> list[str]:
     numbers = []
     for family in FAMILIES:
         numbers.append(_open_case(page, server, "04-05", f"Личное дело: семья {family}", f"{family[:-1]}а Анна"))
-        report = tmp_path / f"{family}.txt"
-        report.write_text(f"Отчёт о работе с семьёй: {family}", encoding="utf-8")
+        report = tmp_path / f"report-{len(numbers)}.pdf"
+        _pdf(report, f"Report on family {len(numbers)}")
         _upload(page, report, f"Отчёт специалиста: {family}")
     log_out(page)
     return numbers
@@ -77,10 +86,11 @@ def _commission(page: Page, server: LiveServer) -> None:
 
 
 def _agenda(page: Page, server: LiveServer, numbers: list[str]) -> str:
-    """A hearing next month with the three cases on its agenda, the first to approve the programme."""
+    """Tomorrow's hearing with the three cases on its agenda."""
     page.click("nav >> text=Заседания")
     page.click("summary:has-text('Новое заседание')")
-    page.fill("input[name=starts_at]", "2030-03-15T10:00")
+    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    page.fill("input[name=starts_at]", f"{tomorrow:%Y-%m-%d}T10:00")
     page.fill("input[name=place]", "Актовый зал")
     page.click("text=Запланировать заседание")
     expect(page.locator("h1")).to_contain_text("Заседание № 1")
@@ -111,29 +121,86 @@ def test_a_hearing_from_agenda_to_the_extracts_filed_back(
     hearing_url = _agenda(page, live_server, numbers)
     page.click("button:has-text('Разослать повестку')")
     expect(page.locator(".flash.success")).to_contain_text("Повестка разослана")
+    page.click("button:has-text('Сформировать пакет')")
+    expect(page.locator("#package a", has_text="Открыть пакет")).to_be_visible(timeout=60_000)  # the job's done
+    _is_pdf(page, page.locator("#package a", has_text="Открыть пакет").get_attribute("href") or "", live_server)
+    link = _external_link(page, hearing_url)
     page.screenshot(path=str(shots / "hearing-01-agenda-sent.png"), full_page=True)
     log_out(page)
 
-    # The member from another district reads the agenda's cases until the access window closes.
+    # The member from another district reads the package and the agenda's cases while the access window is open.
     log_in(page, live_server, "spec2")
     page.goto(hearing_url)
-    expect(page.locator("#agenda")).to_contain_text(numbers[2])
+    _is_pdf(page, page.locator("#package a", has_text="Открыть пакет").get_attribute("href") or "", live_server)
     page.locator("#agenda a", has_text=numbers[2]).click()
     expect(page.locator("section.document h3", has_text="Отчёт специалиста")).to_be_visible()
     log_out(page)
 
+    # The external member, in a browser of their own, without an account.
+    outsider = browser.new_context(locale="ru-RU")
+    try:
+        stranger = outsider.new_page()
+        stranger.goto(link)
+        expect(stranger.locator("h1")).to_contain_text("Совет профилактики: заседание № 1")
+        expect(stranger.locator("body")).to_contain_text(EXTERNAL)
+        expect(stranger.locator(".viewer-page img").first).to_be_visible()
+    finally:
+        outsider.close()
+
     log_in(page, live_server, "head")
     page.goto(hearing_url)
+    expect(page.locator("#members")).to_contain_text("открыта 1 раз")
     page.click("button:has-text('Заседание проведено')")
     expect(page.locator(".flash.success")).to_contain_text("Заседание отмечено проведённым")
-    for position, _number in enumerate(numbers):
+    for position in range(len(numbers)):
         item = page.locator("article.agenda-item").nth(position)
-        kind = "programme_approved" if position == 0 else "other"
-        item.locator("select[name=kind]").select_option(kind)
+        item.locator("select[name=kind]").select_option("programme_approved" if position == 0 else "other")
         item.locator("textarea[name=heard]").fill("Соколову М.В. о работе с семьёй")
         item.locator("textarea[name=decision]").fill("Утвердить ИППСУ" if position == 0 else "Принять к сведению")
         item.locator("button", has_text="Сохранить решение").click()
         expect(page.locator(".flash.success")).to_contain_text("Решение внесено")
-    expect(page.locator("#agenda")).to_contain_text("Утвердить индивидуальную программу")
     page.screenshot(path=str(shots / "hearing-02-decisions.png"), full_page=True)
-    assert re.search(r"/hearings/\d+$", hearing_url)
+
+    # The protocol: rendered from the decisions, submitted, approved and signed by the chair.
+    page.click("button:has-text('Сформировать протокол')")
+    expect(page.locator(".flash.success")).to_contain_text("Протокол составлен")
+    page.locator("#protocol a").first.click()
+    protocol = page.locator("section.document", has=page.locator("h3", has_text="Протокол заседания"))
+    protocol.locator("button", has_text="Направить на утверждение").click()
+    page.click("nav >> text=На утверждении")
+    page.locator("button", has_text="Утвердить версию 1").first.click()
+    expect(page.locator(".flash").first).to_contain_text("утвержд")
+    page.goto(hearing_url)
+    expect(page.locator("h1 + section")).to_contain_text("Протокол утверждён")
+    page.screenshot(path=str(shots / "hearing-03-protocol-approved.png"), full_page=True)
+
+    # Each case holds its extract, signed; the approved programme's deadlines follow in the first.
+    for position, number in enumerate(numbers):
+        page.goto(hearing_url)
+        page.locator("#agenda a", has_text=number).click()
+        extract = page.locator("section.document", has=page.locator("h3", has_text="Выписка из протокола заседания"))
+        expect(extract).to_have_count(1)
+        expect(extract.locator(".signature.valid")).to_contain_text("подпись верна")
+        expect(page.locator("#hearings")).to_contain_text("выписка из протокола")
+        deadlines = page.locator("#deadlines", has_text="Начало реализации ИППСУ")
+        expect(deadlines).to_have_count(1 if position == 0 else 0)
+    page.screenshot(path=str(shots / "hearing-04-case-with-extract.png"), full_page=True)
+
+
+def _is_pdf(page: Page, href: str, server: LiveServer) -> None:
+    """The package as the browser gets it (with this session's cookie): an inline PDF."""
+    answer = page.request.get(server.url + href)
+    assert answer.status == 200 and answer.headers["content-type"] == "application/pdf"
+    assert answer.body().startswith(b"%PDF")
+
+
+def _external_link(page: Page, hearing_url: str) -> str:
+    """The external member's link, made on the hearing page, where it is shown once."""
+    row = page.locator("#members tr", has_text=EXTERNAL)
+    row.locator("button", has_text="Выдать ссылку").click()
+    shown = page.locator(".made-link input").input_value()
+    assert "/l/" in shown
+    page.goto(hearing_url)
+    expect(page.locator(".made-link")).to_have_count(0)  # shown once
+    expect(page.locator("#members")).to_contain_text("не открывалась")
+    return shown
