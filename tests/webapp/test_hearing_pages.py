@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 from fpdf import FPDF
 
 from tests.conftest import World
+from tests.webapp.test_hearing_protocol import REMOVAL, _approve, _decide, _render, _setup
 from tests.webapp.test_pages import _csrf, forget_request_state, login
 from webapp.auth.models import User
 from webapp.extensions import db
@@ -406,3 +407,20 @@ def test_the_protocol_rendered_in_the_page_once_every_item_is_decided(client: Fl
     page = _page(client, f"/hearings/{hearing.id}")
     assert f'href="/cases/{protocols["id"]}#document-{document.id}">{document.title}</a>' in page
     assert 'data-confirm="Составить протокол заново по решениям?' in page
+
+
+def test_a_case_removed_from_support_is_proposed_to_close_on_the_first_screen(
+    client: FlaskClient, world: World
+) -> None:
+    scene = _setup(world, cases=2)
+    _decide(world, scene, 0, REMOVAL)
+    _decide(world, scene, 1, {"kind": "other", "decision": "Принять к сведению"})
+    document = _render(world, scene).get_json()["document"]["id"]
+    assert _approve(world, document, 1).status_code == 200
+    removed, kept = scene["cases"]
+    for username in ("head", "spec1"):  # the head, and the specialist responsible for the case
+        reader = _another(client, username)
+        board = _page(reader, "/").split('id="close-proposals"')[1].split("</div>")[0]
+        assert "Предложено закрыть: 1" in board and removed["number"] in board and kept["number"] not in board
+        assert f"Совет профилактики, заседание № {scene['hearing']['number']}" in board
+    assert 'id="close-proposals"' not in _page(_another(client, "spec2"), "/")

@@ -17,6 +17,7 @@ from webapp.documents.checkouts import HeldDocument, stale_checkouts
 from webapp.documents.models import Document, DocumentVersion
 from webapp.documents.services import recent_versions
 from webapp.documents.workflow import approval_queue, own_drafts
+from webapp.hearings.filing import CloseProposal, close_proposals
 from webapp.policy import Action, allowed
 from webapp.support.services import CaseDeadline, department_overdue, own_deadlines
 
@@ -39,6 +40,8 @@ class Dashboard:
     access_requests: list[AccessRequest] = field(default_factory=list)  # the head: changes of access to confirm
     password_resets: list[User] = field(default_factory=list)  # the head: passwords an administrator set lately
     stale_checkouts: list[HeldDocument] = field(default_factory=list)  # the head: documents checked out too long
+    # The head (every case), a specialist (the cases they are responsible for): a commission removed it from support.
+    close_proposals: list[CloseProposal] = field(default_factory=list)
 
 
 def dashboard(actor: User, today: dt.date) -> Dashboard:
@@ -58,6 +61,8 @@ def dashboard(actor: User, today: dt.date) -> Dashboard:
         board.password_resets = list(access_requests.password_reset_notices(actor))
     if allowed(actor, Action.BREAK_CHECKOUTS):
         board.stale_checkouts = stale_checkouts(actor, utcnow())
+    if allowed(actor, Action.MANAGE_HEARINGS) or allowed(actor, Action.TAKE_CASES):
+        board.close_proposals = close_proposals(actor, LIMIT)
     if allowed(actor, Action.KEEP_ARCHIVE):
         board.closed_not_transferred, board.retention_expired = backlog(today)
     if allowed(actor, Action.SEE_STORAGE):
