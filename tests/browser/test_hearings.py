@@ -185,6 +185,10 @@ def test_a_hearing_from_agenda_to_the_extracts_filed_back(
         deadlines = page.locator("#deadlines", has_text="Начало реализации ИППСУ")
         expect(deadlines).to_have_count(1 if position == 0 else 0)
     page.screenshot(path=str(shots / "hearing-04-case-with-extract.png"), full_page=True)
+    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    page.goto(f"{live_server.url}/hearings?month={tomorrow:%Y-%m}")
+    expect(page.locator("#calendar td", has_text="10:00 Совет профилактики")).to_contain_text(str(tomorrow.day))
+    page.screenshot(path=str(shots / "hearing-05-list.png"), full_page=True)
 
 
 def _is_pdf(page: Page, href: str, server: LiveServer) -> None:

@@ -53,7 +53,7 @@ def ru_time(value: dt.datetime) -> str:
 @login_required
 def hearings_page() -> str:
     actor = current_actor()
-    today = dt.date.today()
+    today = local_time(utcnow()).date()  # the institution's day, as the calendar's
     try:
         month = panels.Month.parse(request.args.get("month"), today)
     except ValueError:
