@@ -424,3 +424,26 @@ def test_a_case_removed_from_support_is_proposed_to_close_on_the_first_screen(
         assert "Предложено закрыть: 1" in board and removed["number"] in board and kept["number"] not in board
         assert f"Совет профилактики, заседание № {scene['hearing']['number']}" in board
     assert 'id="close-proposals"' not in _page(_another(client, "spec2"), "/")
+
+
+def test_an_item_planned_for_a_repeat_hearing_is_put_on_the_agenda(client: FlaskClient, world: World) -> None:
+    own = world.open_case("spec1", "u1")
+    other = world.open_case("spec2", "u2")
+    commission = _commission(MemberInput(username="spec1", role="secretary"))
+    hearing = _hearing(commission)
+    for case in (own, other):  # as a repeat decision files them back
+        planned_on = dt.date.today()
+        db.session.add(
+            HearingItem(commission_id=commission.id, case_id=case["id"], question="Повторно", planned_on=planned_on)
+        )
+    db.session.commit()
+    planned = db.session.scalars(db.select(HearingItem).order_by(HearingItem.id)).all()
+    login(client, "spec1")  # the secretary is offered the planned item of her own case only
+    page = _page(client, f"/hearings/{hearing.id}")
+    assert "Запланированы к повторному рассмотрению" in page
+    assert own["number"] in page and other["number"] not in page
+    _post(client, f"/hearings/{hearing.id}/planned/{planned[0].id}", {}, page)
+    assert _flash(client, f"/hearings/{hearing.id}") == "success: Запланированный вопрос включён в повестку"
+    db.session.expire_all()
+    assert (planned[0].hearing_id, planned[1].hearing_id) == (hearing.id, None)
+    assert "Запланированы к повторному рассмотрению" not in _page(client, f"/hearings/{hearing.id}")

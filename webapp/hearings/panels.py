@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from webapp.auth.models import User
 from webapp.cases.models import Case, FormerNumber
-from webapp.cases.permissions import can_read_case, readable_cases_clause
+from webapp.cases.permissions import can_read_case, can_see_case, readable_cases_clause
 from webapp.dbtypes import utcnow
 from webapp.documents.models import Document, DocumentVersion
 from webapp.extensions import db
@@ -142,7 +142,8 @@ def hearing_panel(actor: User, hearing: Hearing) -> HearingPanel:
     if panel.may_edit_agenda:
         panel.questions = services.list_questions()
         panel.speakers = speakers()
-        panel.planned = services.planned_items(actor, hearing.commission_id)
+        planned = services.planned_items(actor, hearing.commission_id)
+        panel.planned = [item for item in planned if can_see_case(actor, item.case)]  # a secretary's cases only
         panel.choices = {row.item.id: item_document_choices(row.item, hearing) for row in agenda}
     return panel
 
