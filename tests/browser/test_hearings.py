@@ -172,6 +172,9 @@ def test_a_hearing_from_agenda_to_the_extracts_filed_back(
     expect(page.locator(".flash").first).to_contain_text("утвержд")
     page.goto(hearing_url)
     expect(page.locator("h1 + section")).to_contain_text("Протокол утверждён")
+    page.locator("#protocol a").first.click()
+    expect(protocol.locator(".signature.valid")).to_contain_text("утверждаю: Орлова Татьяна Сергеевна")
+    page.goto(hearing_url)
     page.screenshot(path=str(shots / "hearing-03-protocol-approved.png"), full_page=True)
 
     # Each case holds its extract, signed; the approved programme's deadlines follow in the first.
