@@ -10,7 +10,13 @@ from demo.people import DEPUTY_DIRECTOR, GALIEV, ORLOVA, PSYCHOLOGIST, SOKOLOVA
 from webapp.auth.models import User
 from webapp.cases.models import Case
 from webapp.hearings.schemas import CommissionInput, HearingInput, ItemInput, MemberInput
-from webapp.hearings.services import add_item, create_commission, create_hearing, list_questions
+from webapp.hearings.services import (
+    add_item,
+    create_commission,
+    create_hearing,
+    ensure_default_questions,
+    list_questions,
+)
 
 COUNCIL = "Совет профилактики учреждения"
 KDN = "Территориальная комиссия по делам несовершеннолетних и защите их прав города Кедровогорска"
@@ -47,6 +53,7 @@ def load_commissions(cases: list[Case], users: dict[str, User], today: dt.date) 
             ],
         ),
     )
+    ensure_default_questions()
     monday = today + dt.timedelta(days=7 - today.weekday())
     hearing = create_hearing(
         head,

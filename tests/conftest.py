@@ -200,6 +200,7 @@ PASSWORD = "correct-horse-42"
 def world(app: Flask, client: FlaskClient) -> World:
     from webapp.auth.services import create_api_token, create_user, ensure_district
     from webapp.forms.services import sync_builtin_templates
+    from webapp.hearings.services import ensure_default_questions
     from webapp.nomenclature.schemas import EntryInput
     from webapp.nomenclature.services import create_entry
     from webapp.policy import SYSTEM
@@ -214,5 +215,6 @@ def world(app: Flask, client: FlaskClient) -> World:
         tokens[username] = create_api_token(user)
     create_entry(SYSTEM, EntryInput(index="04-05", title="Личные дела семей", year=2026, retention_years=75, epk=True))
     sync_builtin_templates()
+    ensure_default_questions()  # as `casefiles init` does
     db.session.commit()
     return World({name: ApiClient(client, token) for name, token in tokens.items()})

@@ -7,20 +7,10 @@ Create Date: 2026-12-06 17:00:00.000000
 
 from __future__ import annotations
 
-import datetime
-
 import sqlalchemy as sa
 from alembic import op
 
 import webapp.dbtypes
-
-QUESTIONS = (
-    "Утверждение индивидуальной программы предоставления социальных услуг",
-    "Оценка положения семьи, находящейся в социально опасном положении",
-    "Рассмотрение результатов реализации индивидуальной программы",
-    "Снятие с социального сопровождения",
-)  # as webapp.hearings.models.DEFAULT_QUESTIONS on the day of this migration
-
 
 revision = "0023"
 down_revision = "0022"
@@ -227,16 +217,6 @@ def upgrade() -> None:
         batch_op.create_foreign_key(
             batch_op.f("fk_case_grants_hearing_id_hearings"), "hearings", ["hearing_id"], ["id"]
         )
-
-    # The questions a new installation starts with (the head adds and retires others).
-    questions = sa.table(
-        "hearing_questions",
-        sa.column("title", sa.String),
-        sa.column("active", sa.Boolean),
-        sa.column("created_at", webapp.dbtypes.UTCDateTime),
-    )
-    now = datetime.datetime.now(datetime.UTC)
-    op.bulk_insert(questions, [{"title": title, "active": True, "created_at": now} for title in QUESTIONS])
 
 
 def downgrade() -> None:

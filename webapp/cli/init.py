@@ -24,6 +24,7 @@ def init_command() -> None:
     folders the owner's alone; safe to run again."""
     from webapp.filemodes import restrict_existing
     from webapp.forms.services import sync_builtin_templates
+    from webapp.hearings.services import ensure_default_questions
     from webapp.schema import current_revision, upgrade_to_head
     from webapp.search.services import open_index
 
@@ -33,6 +34,7 @@ def init_command() -> None:
     upgrade_to_head(db.engine)
     after = current_revision(db.engine)
     updated = sync_builtin_templates()
+    questions = ensure_default_questions()
     commit()
     index_state = open_index()
     state = "up to date" if before == after else f"upgraded {before or 'empty'} -> {after}"
@@ -40,6 +42,8 @@ def init_command() -> None:
     click.echo(f"storage: {storage_state}")
     click.echo(f"search index: {settings.index_dir} ({INDEX_STATES[index_state]})")
     click.echo(f"form templates: {', '.join(updated) + ' registered' if updated else 'up to date'}")
+    if questions:
+        click.echo(f"hearing questions: {questions} to start with")
     authority, created = ensure_ca(settings.ca_dir, settings.institution_name)
     click.echo(f"signing CA: {settings.ca_dir / 'ca.pem'} ({'created' if created else 'present'})")
     if settings.export_seal and authority.ensure_seal(settings.institution_name):

@@ -22,6 +22,7 @@ from webapp.exceptions import Conflict, NotFound, ValidationError
 from webapp.extensions import db
 from webapp.hearings.events import AgendaSent, DecisionRecorded, HearingHeld
 from webapp.hearings.models import (
+    DEFAULT_QUESTIONS,
     Commission,
     CommissionMember,
     Hearing,
@@ -139,6 +140,16 @@ def _protocols_case(actor: User, case_id: int | None) -> Case | None:
 
 
 # --- questions the head keeps ---------------------------------------------------------------------------
+
+
+def ensure_default_questions() -> int:
+    """A new installation's question list (DEFAULT_QUESTIONS), added by `casefiles init` while the list is
+    empty; the head's own additions and retirements are never undone. Returns how many were added."""
+    if db.session.scalar(select(func.count(HearingQuestion.id))):
+        return 0
+    db.session.add_all(HearingQuestion(title=title) for title in DEFAULT_QUESTIONS)
+    db.session.flush()
+    return len(DEFAULT_QUESTIONS)
 
 
 def list_questions(*, active_only: bool = True) -> list[HearingQuestion]:
