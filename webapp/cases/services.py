@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
-from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy import ColumnElement, Select, or_, select, update
 
 from webapp.audit.services import record_event
 from webapp.auth.models import District, User
@@ -187,6 +187,16 @@ def recent_open_cases(actor: User, limit: int) -> list[Case]:
     return list(db.session.scalars(query.order_by(Case.created_at.desc()).limit(limit)))
 
 
+def cases_with_words(query: Select[Case]) -> Iterator[tuple[Case, str]]:
+    """The cases of `query`, newest year first, each with the casefolded words of its number, its former numbers
+    and its heading: what a person finds a case by."""
+    former: dict[int, str] = {}
+    for case_id, number in db.session.execute(select(FormerNumber.case_id, FormerNumber.number)):
+        former[case_id] = f"{former.get(case_id, '')} {number}"
+    for case in db.session.scalars(query.order_by(Case.year.desc(), Case.number)):
+        yield case, f"{case.number} {former.get(case.id, '')} {case.title}".casefold()
+
+
 def writable_cases_matching(actor: User, text: str, *, limit: int = 20) -> list[Case]:
     """Open cases not on hold that the actor may add documents to, whose number (current or former) or heading
     contains `text` (case-insensitively, Cyrillic too): where a misfiled document can go."""
@@ -197,12 +207,8 @@ def writable_cases_matching(actor: User, text: str, *, limit: int = 20) -> list[
     clause = readable_cases_clause(actor)
     if clause is not None:
         query = query.where(clause)
-    former: dict[int, str] = {}
-    for case_id, number in db.session.execute(select(FormerNumber.case_id, FormerNumber.number)):
-        former[case_id] = f"{former.get(case_id, '')} {number}"
     found = []
-    for case in db.session.scalars(query.order_by(Case.year.desc(), Case.number)):
-        words = f"{case.number} {former.get(case.id, '')} {case.title}".casefold()
+    for case, words in cases_with_words(query):
         if needle in words and can_write_case(actor, case):
             found.append(case)
             if len(found) == limit:

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 
 from webapp.auth.models import User
-from webapp.cases.models import Case, FormerNumber
+from webapp.cases.models import Case
 from webapp.cases.permissions import can_read_case, can_see_case, readable_cases_clause
+from webapp.cases.services import cases_with_words
 from webapp.dbtypes import utcnow
 from webapp.documents.models import Document, DocumentVersion
 from webapp.extensions import db
@@ -204,12 +205,9 @@ def cases_matching(actor: User, text: str, *, limit: int = MATCHES_SHOWN) -> lis
     clause = readable_cases_clause(actor)
     if clause is not None:
         query = query.where(clause)
-    former: dict[int, str] = {}
-    for case_id, number in db.session.execute(select(FormerNumber.case_id, FormerNumber.number)):
-        former[case_id] = f"{former.get(case_id, '')} {number}"
     found = []
-    for case in db.session.scalars(query.order_by(Case.year.desc(), Case.number)):
-        if needle in f"{case.number} {former.get(case.id, '')} {case.title}".casefold() or _named(actor, case, needle):
+    for case, words in cases_with_words(query):
+        if needle in words or _named(actor, case, needle):
             found.append(case)
             if len(found) == limit:
                 break

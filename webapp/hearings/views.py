@@ -6,6 +6,7 @@ the list: the institution's bodies are not case data; the head creates, adds and
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
@@ -160,65 +161,44 @@ def hearing_item_add(hearing_id: int) -> Response:
 @ui.post("/hearings/<int:hearing_id>/items/<int:item_id>/documents")
 @login_required
 def hearing_item_documents(hearing_id: int, item_id: int) -> Response:
-    try:
-        services.set_item_documents(current_actor(), hearing_id, item_id, _document_ids())
-        commit()
-    except FORM_ERRORS as exc:
-        flash(exc.message, "error")
-    else:
-        flash("Документы к вопросу сохранены", "success")
+    _apply(
+        lambda: services.set_item_documents(current_actor(), hearing_id, item_id, _document_ids()),
+        "Документы к вопросу сохранены",
+    )
     return _back(hearing_id, f"item-{item_id}")
 
 
 @ui.post("/hearings/<int:hearing_id>/items/<int:item_id>/remove")
 @login_required
 def hearing_item_remove(hearing_id: int, item_id: int) -> Response:
-    try:
-        services.remove_item(current_actor(), hearing_id, item_id)
-        commit()
-    except FORM_ERRORS as exc:
-        flash(exc.message, "error")
-    else:
-        flash("Вопрос исключён из повестки", "success")
+    _apply(lambda: services.remove_item(current_actor(), hearing_id, item_id), "Вопрос исключён из повестки")
     return _back(hearing_id, "agenda")
 
 
 @ui.post("/hearings/<int:hearing_id>/planned/<int:item_id>")
 @login_required
 def hearing_planned_put(hearing_id: int, item_id: int) -> Response:
-    try:
-        services.put_planned_item(current_actor(), hearing_id, item_id)
-        commit()
-    except FORM_ERRORS as exc:
-        flash(exc.message, "error")
-    else:
-        flash("Запланированный вопрос включён в повестку", "success")
+    _apply(
+        lambda: services.put_planned_item(current_actor(), hearing_id, item_id),
+        "Запланированный вопрос включён в повестку",
+    )
     return _back(hearing_id, "agenda")
 
 
 @ui.post("/hearings/<int:hearing_id>/send")
 @login_required
 def hearing_send_agenda(hearing_id: int) -> Response:
-    try:
-        services.send_agenda(current_actor(), hearing_id)
-        commit()
-    except FORM_ERRORS as exc:
-        flash(exc.message, "error")
-    else:
-        flash("Повестка разослана: члены комиссии получили доступ к делам повестки", "success")
+    _apply(
+        lambda: services.send_agenda(current_actor(), hearing_id),
+        "Повестка разослана: члены комиссии получили доступ к делам повестки",
+    )
     return _back(hearing_id)
 
 
 @ui.post("/hearings/<int:hearing_id>/held")
 @login_required
 def hearing_mark_held(hearing_id: int) -> Response:
-    try:
-        services.mark_held(current_actor(), hearing_id)
-        commit()
-    except FORM_ERRORS as exc:
-        flash(exc.message, "error")
-    else:
-        flash("Заседание отмечено проведённым: внесите решения", "success")
+    _apply(lambda: services.mark_held(current_actor(), hearing_id), "Заседание отмечено проведённым: внесите решения")
     return _back(hearing_id)
 
 
@@ -226,7 +206,8 @@ def hearing_mark_held(hearing_id: int) -> Response:
 @login_required
 def hearing_decision(hearing_id: int, item_id: int) -> Response:
     form = request.form
-    try:
+
+    def change() -> object:
         data = parse_input(
             DecisionInput,
             {
@@ -237,12 +218,9 @@ def hearing_decision(hearing_id: int, item_id: int) -> Response:
                 "repeat_on": form.get("repeat_on") or None,
             },
         )
-        services.record_decision(current_actor(), hearing_id, item_id, data)
-        commit()
-    except FORM_ERRORS as exc:
-        flash(exc.message, "error")
-    else:
-        flash("Решение внесено", "success")
+        return services.record_decision(current_actor(), hearing_id, item_id, data)
+
+    _apply(change, "Решение внесено")
     return _back(hearing_id, f"item-{item_id}")
 
 
@@ -252,13 +230,7 @@ def hearing_decision(hearing_id: int, item_id: int) -> Response:
 @ui.post("/hearings/<int:hearing_id>/package")
 @login_required
 def hearing_package_request(hearing_id: int) -> Response:
-    try:
-        request_package(current_actor(), hearing_id)
-        commit()
-    except FORM_ERRORS as exc:
-        flash(exc.message, "error")
-    else:
-        flash("Пакет материалов формируется", "success")
+    _apply(lambda: request_package(current_actor(), hearing_id), "Пакет материалов формируется")
     return _back(hearing_id, "package")
 
 
@@ -278,13 +250,10 @@ def hearing_package_file(hearing_id: int) -> Response:
 @ui.post("/hearings/<int:hearing_id>/protocol")
 @login_required
 def hearing_protocol(hearing_id: int) -> Response:
-    try:
-        render_protocol(current_actor(), hearing_id)
-        commit()
-    except FORM_ERRORS as exc:
-        flash(exc.message, "error")
-    else:
-        flash("Протокол составлен: направьте его на утверждение и подпишите в деле протоколов", "success")
+    _apply(
+        lambda: render_protocol(current_actor(), hearing_id),
+        "Протокол составлен: направьте его на утверждение и подпишите в деле протоколов",
+    )
     return _back(hearing_id, "protocol")
 
 
@@ -310,6 +279,17 @@ def hearing_link_revoke(hearing_id: int, member_id: int) -> Response:
     commit()
     flash("Ссылка отозвана: по ней больше ничего не открывается", "success")
     return _back(hearing_id, "members")
+
+
+def _apply(change: Callable[[], object], success: str) -> None:
+    """Make a change and commit it; flash why it was refused, or `success`."""
+    try:
+        change()
+        commit()
+    except FORM_ERRORS as exc:
+        flash(exc.message, "error")
+    else:
+        flash(success, "success")
 
 
 def _document_ids() -> list[int]:
@@ -342,7 +322,8 @@ def commissions_page() -> str:
 @login_required
 def commission_create() -> Response:
     form = request.form
-    try:
+
+    def change() -> object:
         data = parse_input(
             CommissionInput,
             {
@@ -352,12 +333,9 @@ def commission_create() -> Response:
                 "protocols_case_id": _protocols_case_id(form.get("protocols_case", "").strip()),
             },
         )
-        services.create_commission(current_actor(), data)
-        commit()
-    except FORM_ERRORS as exc:
-        flash(exc.message, "error")
-    else:
-        flash("Комиссия создана: добавьте её состав", "success")
+        return services.create_commission(current_actor(), data)
+
+    _apply(change, "Комиссия создана: добавьте её состав")
     return redirect(url_for("ui.commissions_page"))
 
 
@@ -376,7 +354,8 @@ def _protocols_case_id(number: str) -> int | None:
 def commission_member_add(commission_id: int) -> Response:
     form = request.form
     external = form.get("kind") == "external"
-    try:
+
+    def change() -> object:
         data = parse_input(
             MemberInput,
             {
@@ -387,12 +366,9 @@ def commission_member_add(commission_id: int) -> Response:
                 "role": form.get("role", "member"),
             },
         )
-        services.add_member(current_actor(), commission_id, data)
-        commit()
-    except FORM_ERRORS as exc:
-        flash(exc.message, "error")
-    else:
-        flash("Участник добавлен в состав комиссии", "success")
+        return services.add_member(current_actor(), commission_id, data)
+
+    _apply(change, "Участник добавлен в состав комиссии")
     return redirect(url_for("ui.commissions_page", _anchor=f"commission-{commission_id}"))
 
 
