@@ -426,6 +426,20 @@ def test_a_case_removed_from_support_is_proposed_to_close_on_the_first_screen(
     assert 'id="close-proposals"' not in _page(_another(client, "spec2"), "/")
 
 
+def test_the_hearing_page_says_which_case_took_no_extract(client: FlaskClient, world: World) -> None:
+    scene = _setup(world, cases=2)
+    _decide(world, scene, 0, REMOVAL)
+    _decide(world, scene, 1, {"kind": "other", "decision": "Принять к сведению"})
+    closed = scene["cases"][1]
+    answer = world["archivist"].post(f"/api/v1/cases/{closed['id']}/close", json={"closed_on": str(dt.date.today())})
+    assert answer.status_code == 200
+    document = _render(world, scene).get_json()["document"]["id"]
+    assert _approve(world, document, 1).status_code == 200
+    page = _page(_another(client, "head"), f"/hearings/{scene['hearing']['id']}")
+    note = f"Выписка не подшита: дело {closed['number']} на момент утверждения протокола было закрыто"
+    assert page.count(note) == 1 and page.count(">в деле</a>") == 1
+
+
 def test_an_item_planned_for_a_repeat_hearing_is_put_on_the_agenda(client: FlaskClient, world: World) -> None:
     own = world.open_case("spec1", "u1")
     other = world.open_case("spec2", "u2")

@@ -18,6 +18,7 @@ from webapp.dbtypes import utcnow
 from webapp.documents.models import Document, DocumentVersion
 from webapp.extensions import db
 from webapp.hearings import links, services
+from webapp.hearings.filing import filing_note
 from webapp.hearings.models import Commission, Hearing, HearingItem, HearingLink, HearingQuestion
 from webapp.hearings.permissions import can_see_item, is_member, may_manage
 from webapp.policy import Action, allowed
@@ -96,6 +97,7 @@ def managed_commissions(actor: User) -> list[Commission]:
 class AgendaRow:
     item: HearingItem
     visible: bool  # False: «Вопрос по делу, к которому у вас нет доступа»
+    note: str = ""  # why an approved protocol's decision was not filed in the case (webapp.hearings.filing)
 
 
 @dataclass(frozen=True)
@@ -127,7 +129,7 @@ class HearingPanel:
 
 def hearing_panel(actor: User, hearing: Hearing) -> HearingPanel:
     manages = may_manage(actor, hearing.commission)
-    agenda = [AgendaRow(item, can_see_item(actor, item)) for item in hearing.items]
+    agenda = [AgendaRow(item, can_see_item(actor, item), filing_note(item)) for item in hearing.items]
     panel = HearingPanel(
         hearing=hearing,
         may_manage=manages,
