@@ -40,6 +40,7 @@ def live_server(settings: Settings, tmp_path: Path) -> Iterator[LiveServer]:
     from demo.content import nomenclature_csv_path
     from webapp.auth.services import create_user, ensure_district
     from webapp.forms.services import sync_builtin_templates
+    from webapp.hearings.services import ensure_default_questions
     from webapp.nomenclature.services import import_csv
     from webapp.policy import SYSTEM
 
@@ -53,6 +54,7 @@ def live_server(settings: Settings, tmp_path: Path) -> Iterator[LiveServer]:
         with nomenclature_csv_path().open("rb") as csv_file:
             import_csv(SYSTEM, csv_file, dt.date.today().year)
         sync_builtin_templates()
+        ensure_default_questions()  # as `casefiles init` does
         db.session.commit()
         db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)
