@@ -51,4 +51,5 @@ CASEFILES_TEST_STORAGE=s3 pytest -q -p no:cacheprovider -k "not test_gc_" \
   tests/webapp/test_api_documents.py tests/webapp/test_signatures.py tests/webapp/test_signing_pages.py \
   tests/webapp/test_printing.py tests/webapp/test_paperwork.py tests/webapp/test_archive.py \
   tests/webapp/test_fixity_gc.py tests/webapp/test_ocr.py tests/webapp/test_search_durability.py \
-  tests/webapp/test_exports.py tests/webapp/test_integrity.py tests/webapp/test_document_moves.py tests/demo
+  tests/webapp/test_exports.py tests/webapp/test_integrity.py tests/webapp/test_document_moves.py \
+  tests/webapp/test_hearing_package.py tests/demo
