@@ -7,15 +7,16 @@ from __future__ import annotations
 import functools
 import re
 import threading
+from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
 import pymorphy3
-from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StopFilter
+from whoosh.analysis import CompositeAnalyzer, Filter, LowercaseFilter, RegexTokenizer, StopFilter, Token
 from whoosh.lang import stemmer_for_language
 from whoosh.lang.stopwords import stoplists
 
-from search_index.synonyms import SynonymFilter, abbreviations
+from search_index.synonyms import SynonymFilter, abbreviations, synonym_table
 
 # Words with inner hyphens, slashes or dots stay one token: "04-05/2026/017", "Иванова-Петрова", "1.5".
 WORD_PATTERN = r"\w+(?:[-/.]\w+)*"
@@ -27,6 +28,9 @@ _ENGLISH_STEM = stemmer_for_language("en")
 # a query uses the likeliest, which is always among them.
 MAX_LEMMAS = 3
 LEMMA_CACHE = 500_000
+# Written word forms (as the tokenizer cuts them, before lowercasing) whose index tokens are remembered: a
+# Russian text repeats its forms, so most words of a document are found here (see IndexAnalyzer).
+WORD_CACHE = 200_000
 STOP_WORDS = frozenset(word.replace("ё", "е") for word in stoplists["ru"]) | stoplists["en"]
 
 
@@ -142,5 +146,105 @@ def base_analyzer() -> Any:
     )
 
 
-def russian_analyzer() -> Any:
-    return base_analyzer() | SynonymFilter()
+def russian_analyzer(*, memoized: bool = True) -> Any:
+    """The analyzer of every text field. `memoized=False` gives the plain filter chain, which IndexAnalyzer must
+    match token by token (the tests compare them)."""
+    chain = base_analyzer() | SynonymFilter()
+    return IndexAnalyzer(*chain.items) if memoized else chain
+
+
+# One word's index tokens: (text, extra, start, end), the characters relative to the word's first one.
+Expansion = tuple[tuple[str, bool, int, int], ...]
+_FAST_OPTIONS = frozenset({"positions", "chars", "mode", "start_pos", "start_char", "boosts", "removestops"})
+
+
+class IndexAnalyzer(CompositeAnalyzer):  # type: ignore[misc]
+    """The chain of base_analyzer() | SynonymFilter(), with indexing done in one pass: what the chain makes of a
+    written word form (lowercase, ё→е, stop word or not, its lemmas, its compound parts and theirs) is computed
+    once and remembered (WORD_CACHE forms, least recently used dropped), and the synonyms are matched over the
+    words' first lemmas as SynonymFilter does. The same tokens in the same order with the same positions and
+    characters; queries and unusual options go through the chain."""
+
+    def __call__(self, value: str, **kwargs: Any) -> Iterator[Any]:
+        fast = (
+            kwargs.get("mode", "") != "query"
+            and kwargs.get("removestops", True)
+            and not kwargs.get("no_morph", False)
+            and _FAST_OPTIONS.issuperset(kwargs)
+        )
+        if not fast:
+            chained: Iterator[Any] = super().__call__(value, **kwargs)
+            return chained
+        return self._tokens(value, **kwargs)
+
+    @staticmethod
+    def _tokens(
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        start_pos: int = 0,
+        start_char: int = 0,
+        **kwargs: Any,
+    ) -> Iterator[Any]:
+        # One Token rewritten for every term, as whoosh's tokenizers do: read each before taking the next.
+        token = Token(positions, chars, **kwargs)
+        for pos, text, extra, start, end in index_stream(value, start_pos=start_pos, start_char=start_char):
+            token.text = text
+            token.extra = extra
+            if positions:
+                token.pos = pos
+            if chars:
+                token.startchar, token.endchar = start, end
+            yield token
+
+
+_WORD = re.compile(WORD_PATTERN)
+
+
+def index_stream(value: str, *, start_pos: int = 0, start_char: int = 0) -> Iterator[tuple[int, str, bool, int, int]]:
+    """The index tokens of `value` as (position, text, extra, startchar, endchar), exactly as the chain's."""
+    table = synonym_table()
+    ending_with = table.ending_with
+    window: deque[str] = deque(maxlen=table.longest)
+    pos = -1
+    first = True
+    for index, match in enumerate(_WORD.finditer(value)):
+        expansion = word_expansion(match.group(0))
+        if not expansion:  # a stop word: StopFilter drops it and numbers the rest on from the first kept
+            continue
+        if first:
+            pos, first = start_pos + index, False
+        else:
+            pos += 1
+        offset = start_char + match.start()
+        text, _, start, end = expansion[0]
+        yield pos, text, False, offset + start, offset + end
+        window.append(text)
+        for spelling, additions in ending_with.get(text, ()):
+            if len(spelling) <= len(window) and tuple(window)[-len(spelling) :] == spelling:
+                for addition in additions:
+                    yield pos, addition, True, offset + start, offset + end
+        for text, extra, start, end in expansion[1:]:
+            yield pos, text, extra, offset + start, offset + end
+
+
+@functools.lru_cache(maxsize=WORD_CACHE)
+def word_expansion(written: str) -> Expansion:
+    """What the chain before SynonymFilter makes of one written word: nothing for a stop word; else the word's
+    lemmas (the first not extra), then each lettered compound part's lemmas, as CompoundPartsFilter and
+    LemmaFilter yield them."""
+    word = written.lower().replace("ё", "е")
+    if word in STOP_WORDS:
+        return ()
+    first, *others = lemmas(word)
+    out = [(first, False, 0, len(written))]
+    out += [(other, True, 0, len(written)) for other in others]
+    if not _JOINERS.search(word):
+        return tuple(out)
+    offset = 0
+    for part in _JOINERS.split(word):
+        start, offset = offset, offset + len(part) + 1
+        if len(part) < 2 or not _LETTER.search(part) or part in STOP_WORDS:
+            continue
+        out += [(lemma, True, start, start + len(part)) for lemma in lemmas(part)]
+    return tuple(out)

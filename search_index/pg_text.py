@@ -8,6 +8,8 @@ words are still found), and a lexeme keeps at most 256 positions."""
 
 from __future__ import annotations
 
+import functools
+import itertools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -15,6 +17,7 @@ from typing import Any
 
 from whoosh import query as q
 
+from search_index.analysis import WORD_CACHE, IndexAnalyzer, index_stream
 from search_index.documents import IndexedDocument, QueryError
 
 FIELD_WEIGHTS = {
@@ -56,30 +59,54 @@ def document_lexemes(doc: IndexedDocument, analyzer: Any) -> tuple[str, set[str]
     places: dict[str, dict[int, str]] = {}
     size = 0  # about what PostgreSQL takes for the tsvector, which must stay under 1 MB
     offset = 0
+    terms = _terms_of(analyzer)
     for name, value in searchable_fields(doc).items():
         weight = FIELD_WEIGHTS[name]
         last = -1
-        for token in analyzer(value, positions=True, mode="index"):
-            if token.stopped or not _fits(token.text):
-                continue
-            position = min(offset + token.pos + 1, MAX_POSITION)
-            at = places.get(token.text)
-            grows = (len(token.text.encode("utf-8")) + 8 if at is None else 0) + 2
+        for pos, lexeme in terms(value):
+            at = places.get(lexeme)
+            if at is None:
+                length = _lexeme_bytes(lexeme)
+                if not 0 < length <= MAX_LEXEME_BYTES:
+                    continue
+                grows = length + 10
+            else:
+                grows = 2
             if size + grows > MAX_TSVECTOR_BYTES:  # a huge text: what does not fit is left out
                 continue
             size += grows
-            places.setdefault(token.text, {})[position] = weight
-            last = max(last, token.pos)
+            if at is None:
+                at = places[lexeme] = {}
+            # Positions only grow along the fields, so each lexeme's stay in order as they are added.
+            at[min(offset + pos + 1, MAX_POSITION)] = weight
+            if pos > last:
+                last = pos
         if last >= 0:
             offset += last + 1 + FIELD_GAP
     literal = " ".join(
         f"{quote(lexeme)}:"
-        + ",".join(f"{pos}{weight}" for pos, weight in sorted(at.items())[:MAX_POSITIONS_PER_LEXEME])
+        + ",".join(f"{pos}{weight}" for pos, weight in itertools.islice(at.items(), MAX_POSITIONS_PER_LEXEME))
         for lexeme, at in places.items()
     )
     return literal, set(places)
 
 
+def _terms_of(analyzer: Any) -> Callable[[str], Iterable[tuple[int, str]]]:
+    """(position, lexeme) of a field's index tokens: straight from the memoized analyzer's stream when it is
+    that one, else from any whoosh analyzer's tokens."""
+    if isinstance(analyzer, IndexAnalyzer):
+        return lambda value: ((pos, text) for pos, text, _, _, _ in index_stream(value))
+    return lambda value: (
+        (token.pos, token.text) for token in analyzer(value, positions=True, mode="index") if not token.stopped
+    )
+
+
+@functools.lru_cache(maxsize=WORD_CACHE)
+def _lexeme_bytes(lexeme: str) -> int:
+    return len(lexeme.encode("utf-8"))
+
+
+@functools.lru_cache(maxsize=WORD_CACHE)
 def quote(lexeme: str) -> str:
     """A lexeme quoted for tsvector and tsquery input, which take it as it is (no parsing, no stemming)."""
     return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"

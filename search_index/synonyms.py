@@ -65,7 +65,7 @@ class SynonymFilter(Filter):  # type: ignore[misc]
     it sees the words in the order of the text whatever their forms. Queries pass through unchanged."""
 
     def __call__(self, tokens: Iterator[Any]) -> Iterator[Any]:
-        table = _table()
+        table = synonym_table()
         window: deque[str] = deque(maxlen=table.longest)
         for token in tokens:
             yield token
@@ -104,7 +104,7 @@ def _lemma_sequence(text: str) -> tuple[str, ...]:
 
 
 @functools.cache
-def _table() -> _Table:
+def synonym_table() -> _Table:
     return _Table(SYNONYMS)
 
 
@@ -112,7 +112,7 @@ def related(lemmas: set[str]) -> set[str]:
     """The lemmas of the other spellings of every group spelled out in full among `lemmas` («тжс» → «трудный»,
     «жизненный», «ситуация», and back): what a synonym match looks like in the text, for highlighting."""
     found: set[str] = set()
-    for entries in _table().ending_with.values():
+    for entries in synonym_table().ending_with.values():
         for spelling, additions in entries:
             if all(lemma in lemmas for lemma in spelling):
                 found.update(additions)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from search_index.analysis import russian_analyzer
+from search_index.analysis import russian_analyzer, word_expansion
+from search_index.pg_text import document_lexemes
+from tests.search_index.recall_set import CORPUS, PAIRS
 
 
 def index_terms(text: str) -> list[tuple[str, int]]:
@@ -74,3 +76,40 @@ def test_compounds_are_lemmatized_part_by_part_and_queried_whole() -> None:
 
 def test_number_parts_and_stop_word_parts_are_not_indexed() -> None:
     assert index_terms("04-05/2026/017 кое-что") == [("04-05/2026/017", 0), ("кой-что", 1), ("кой", 1)]
+
+
+def _snapshot(analyzer: object, text: str, **options: object) -> list[tuple[object, ...]]:
+    return [
+        (token.text, token.pos, token.startchar, token.endchar, bool(getattr(token, "extra", False)), token.boost)
+        for token in analyzer(text, **options)  # type: ignore[operator]
+    ]
+
+
+def test_the_memoized_analyzer_gives_the_chains_tokens_on_the_recall_corpus() -> None:
+    memoized, chain = russian_analyzer(), russian_analyzer(memoized=False)
+    assert type(memoized) is not type(chain)
+    texts = [doc.text for doc in CORPUS] + [doc.title for doc in CORPUS] + [pair.query for pair in PAIRS]
+    texts += ["и ИППСУ, ул.Ленина-Центральная д.5 кв.12 — Ёлкина-Петрова КДН и ЗП", "", "и в на"]
+    compared = 0
+    for text in texts:
+        for start_pos, start_char in ((0, 0), (7, 40)):
+            options = {"positions": True, "chars": True, "mode": "index", "start_pos": start_pos}
+            options["start_char"] = start_char
+            # twice: the second time every word form comes from the cache
+            for _ in range(2):
+                assert _snapshot(memoized, text, **options) == _snapshot(chain, text, **options), text
+            compared += len(_snapshot(chain, text, **options))
+    assert compared > 3000  # the comparison covered the whole corpus
+    assert word_expansion.cache_info().hits > 0
+
+
+def test_the_memoized_analyzer_leaves_queries_to_the_chain() -> None:
+    for pair in PAIRS:
+        assert [t.text for t in russian_analyzer()(pair.query, mode="query")] == [
+            t.text for t in russian_analyzer(memoized=False)(pair.query, mode="query")
+        ]
+
+
+def test_the_tsvector_of_a_document_is_the_same_from_either_analyzer() -> None:
+    for doc in CORPUS:
+        assert document_lexemes(doc, russian_analyzer()) == document_lexemes(doc, russian_analyzer(memoized=False))
