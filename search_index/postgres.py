@@ -9,8 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections import Counter
+import multiprocessing
+import os
+import threading
+import typing
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
 import psycopg.errors
@@ -60,6 +65,8 @@ from search_index.querying import parse_text
 
 WRITE_TIMEOUT = 30.0
 BATCH = 500  # documents a statement writes
+# Processes that analyse documents during a rebuild (default: the machine's cores); 1 analyses in-process.
+WORKERS_SETTING = "CASEFILES_INDEX_WORKERS"
 _LOCK_NAME = "casefiles.search_index:"  # + the schema: one writer per index
 
 
@@ -67,9 +74,19 @@ class PostgresSearchIndex(BatchWrites):
     """The index in the tables `search_entries` and `search_vocabulary` of the engine's database (the schema the
     connection's search_path names first). IndexMissing while they are not there; `rebuild` makes them."""
 
-    def __init__(self, engine: Engine, *, write_timeout: float = WRITE_TIMEOUT, create: bool = True) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        write_timeout: float = WRITE_TIMEOUT,
+        create: bool = True,
+        workers: int | None = None,
+    ) -> None:
+        """`workers`: processes analysing the documents of a rebuild (default CASEFILES_INDEX_WORKERS, else the
+        number of cores); every other write analyses in the writing process."""
         self.engine = engine
         self.write_timeout = write_timeout
+        self.workers = max(1, workers if workers is not None else index_workers())
         self.schema = build_schema()  # parse_text's fields and analyzers, as whoosh's index has them
         self._analyzer = russian_analyzer()
         if create:
@@ -135,7 +152,7 @@ class PostgresSearchIndex(BatchWrites):
                 "search_staging", MetaData(), *(Column(column.name, column.type) for column in entries.columns)
             )
             writer = PostgresIndexWriter(connection, self._analyzer, self._guarded)
-            count, lemmas = writer.stage(staging, docs, progress)
+            count, lemmas = writer.stage(staging, docs, progress, workers=self.workers)
             self._lock(connection)
             connection.execute(delete(entries))
             connection.execute(delete(vocabulary))
@@ -261,32 +278,61 @@ class PostgresIndexWriter:
         self.written = True
 
     def stage(
-        self, staging: Table, docs: Iterable[IndexedDocument], progress: Callable[[int], None] | None
+        self,
+        staging: Table,
+        docs: Iterable[IndexedDocument],
+        progress: Callable[[int], None] | None,
+        *,
+        workers: int = 1,
     ) -> tuple[int, Counter[str]]:
         """Documents into `staging` (a repeated document_id keeps its first copy); returns the count and the
-        document frequency of every lemma."""
+        document frequency of every lemma. With several `workers`, batches are analysed by that many processes
+        while this one writes the analysed batches in their order, through this connection."""
         seen: set[int] = set()
         lemmas: Counter[str] = Counter()
-        batch: list[IndexedDocument] = []
 
-        def flush() -> None:
-            rows, counted = self._rows(batch)
+        def batches() -> Iterator[list[IndexedDocument]]:
+            batch: list[IndexedDocument] = []
+            for doc in docs:
+                if doc.document_id in seen:
+                    continue
+                seen.add(doc.document_id)
+                batch.append(doc)
+                if len(batch) >= BATCH:
+                    yield batch
+                    batch = []
+                if progress is not None and len(seen) % PROGRESS_EVERY == 0:
+                    progress(len(seen))
+            if batch:
+                yield batch
+
+        def write(rows: list[dict[str, Any]], counted: Counter[str]) -> None:
             lemmas.update(counted)
             with self._guarded():
                 self.connection.execute(staging.insert().values(_row_values()), rows)
-            batch.clear()
 
-        for doc in docs:
-            if doc.document_id in seen:
-                continue
-            seen.add(doc.document_id)
-            batch.append(doc)
-            if len(batch) >= BATCH:
-                flush()
-            if progress is not None and len(seen) % PROGRESS_EVERY == 0:
-                progress(len(seen))
-        if batch:
-            flush()
+        with contextlib.ExitStack() as stack:
+            pool: ProcessPoolExecutor | None = None
+            pending: deque[Future[tuple[list[dict[str, Any]], Counter[str]]]] = deque()
+            held: list[IndexedDocument] | None = None  # the first batch, until a second says a pool is worth it
+            for batch in batches():
+                if workers < 2:
+                    write(*self._rows(batch))
+                    continue
+                if pool is None:
+                    if held is None:
+                        held = batch
+                        continue
+                    pool = stack.enter_context(_analysis_pool(workers))
+                    pending.append(pool.submit(_analysed_rows, held))
+                    held = None
+                pending.append(pool.submit(_analysed_rows, batch))
+                while len(pending) > 2 * workers:
+                    write(*pending.popleft().result())
+            if held is not None:
+                write(*self._rows(held))
+            while pending:
+                write(*pending.popleft().result())
         if progress is not None:
             progress(len(seen))
         return len(seen), lemmas
@@ -347,6 +393,45 @@ class PostgresIndexWriter:
                 }
             )
         return rows, lemmas
+
+
+def index_workers() -> int:
+    """CASEFILES_INDEX_WORKERS, else the number of cores this process may use."""
+    setting = os.environ.get(WORKERS_SETTING, "").strip()
+    if setting:
+        try:
+            return max(1, int(setting))
+        except ValueError:
+            raise ValueError(f"{WORKERS_SETTING} must be a whole number, not {setting!r}") from None
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+@contextlib.contextmanager
+def _analysis_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
+    """Processes for _analysed_rows: forked (they inherit the loaded dictionaries and the warm word cache) where
+    this process runs no other thread, else started afresh."""
+    forkable = threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if forkable else "spawn")
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _analysed_rows(docs: list[IndexedDocument]) -> tuple[list[dict[str, Any]], Counter[str]]:
+    """In an analysis process: the staging rows of these documents and their lemmas' document counts (a writer
+    with no connection only analyses)."""
+    return PostgresIndexWriter(typing.cast(Connection, None), _worker_analyzer(), contextlib.nullcontext)._rows(docs)
+
+
+_worker_analyzers: list[Any] = []
+
+
+def _worker_analyzer() -> Any:
+    if not _worker_analyzers:
+        _worker_analyzers.append(russian_analyzer())
+    return _worker_analyzers[0]
 
 
 def _stored_columns() -> list[Column[Any]]:

@@ -166,3 +166,27 @@ def test_a_huge_text_is_indexed_as_far_as_a_tsvector_holds(indexes: Indexes) -> 
     assert found(index, "начало") == [1]
     assert found(index, "слово000001") == [1]
     assert found(index, "конец") == []  # left out, not refused
+
+
+def test_a_rebuild_analysed_by_processes_stores_what_one_process_does(
+    indexes: Indexes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("search_index.postgres.BATCH", 7)  # many batches, so the pool is used and kept busy
+    alone, pooled = indexes("alone", workers=1), indexes("pooled", workers=2)
+    docs = [*CORPUS, CORPUS[0]]  # a repeated id keeps its first copy either way
+    reported: list[int] = []
+    assert alone.rebuild(docs) == pooled.rebuild(docs, progress=reported.append) == len(CORPUS)
+    assert reported[-1] == len(CORPUS)
+
+    def stored(name: str) -> tuple[list[tuple[object, ...]], dict[str, int]]:
+        with indexes.engine(name).connect() as connection:
+            rows = connection.execute(
+                text("SELECT document_id, version, title, text, lexemes::text FROM search_entries ORDER BY 1")
+            )
+            words = connection.execute(select(vocabulary.c.lemma, vocabulary.c.document_count))
+            return [tuple(row) for row in rows], {str(lemma): int(count) for lemma, count in words}
+
+    assert stored("alone") == stored("pooled")
+    assert len(stored("pooled")[0]) == len(CORPUS)
+    for pair in PAIRS[:20]:
+        assert found(pooled, pair.query) == found(alone, pair.query)
