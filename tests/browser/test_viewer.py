@@ -87,7 +87,8 @@ def test_a_scan_and_a_form_in_the_viewer(page: Page, browser: Browser, live_serv
     expect(image).to_have_attribute("data-angle", "90")
     page.screenshot(path=str(shots / "viewer-scan.png"), full_page=False)
     scan_images = page.eval_on_selector_all(".viewer-page img", "images => images.map(img => img.src)")
-    assert all(re.search(r"/documents/\d+/versions/1/pages/\d\.jpg$", url) for url in scan_images), scan_images
+    session_page = r"/documents/\d+/versions/1/pages/\d\.webp\?view=\d+$"  # each within the opening's session
+    assert all(re.search(session_page, url) for url in scan_images), scan_images
     assert page.locator("a[href*='/download'], a[href*='/content']").count() == 0  # the file is never offered
     page.goto(f"{page.url.split('?')[0]}?page=2")
     expect(page.locator("[data-position]")).to_have_text("Страница 2 из 3")
@@ -129,7 +130,8 @@ def test_a_scan_and_a_form_in_the_viewer(page: Page, browser: Browser, live_serv
     try:
         intruder = other.new_page()
         log_in(intruder, live_server, "spec2")
-        for url in scan_images + [url.replace(".jpg", "/thumbnail.webp") for url in scan_images]:
+        thumbnails = [re.sub(r"\.webp\?view=\d+$", "/thumbnail.webp", url) for url in scan_images]
+        for url in scan_images + thumbnails + [url.replace(".webp", ".jpg") for url in scan_images]:
             assert intruder.request.get(url).status == 404, url
     finally:
         other.close()

@@ -135,6 +135,11 @@ def _views(document_id: int) -> int:
     )
 
 
+def _last_view() -> int:
+    """The id of the latest opening on record: the viewing session its page URLs carry."""
+    return int(db.session.scalar(select(func.max(AuditEvent.id)).where(AuditEvent.action == "version.view")) or 0)
+
+
 def _differing(one: Image.Image, other: Image.Image, threshold: int = 30) -> int:
     """How many pixels of the two images differ by more than `threshold` (of 255)."""
     difference = ImageChops.difference(one, other).convert("L")
@@ -152,14 +157,14 @@ def test_page_images_are_inline_never_cached_and_watermarked_per_viewer(
     app: Flask, world: World, scene: dict[str, Any]
 ) -> None:
     make_preview(scene["doc"])
-    api_path = f"/api/v1/documents/{scene['doc']}/versions/1/pages/1.jpg"
-    page_path = f"/documents/{scene['doc']}/versions/1/pages/1.jpg"
+    api_path = f"/api/v1/documents/{scene['doc']}/versions/1/pages/1.webp"
+    page_path = f"/documents/{scene['doc']}/versions/1/pages/1.webp"
     seen = {}
     for username in ("spec1", "head"):
         answer = world[username].get(api_path)
         assert answer.status_code == 200
-        assert answer.headers["Content-Type"] == "image/jpeg"
-        assert Image.open(io.BytesIO(answer.data)).format == "JPEG"
+        assert answer.headers["Content-Type"] == "image/webp"
+        assert Image.open(io.BytesIO(answer.data)).format == "WEBP"
         assert answer.headers["Content-Disposition"] == "inline"
         assert "no-store" in answer.headers["Cache-Control"]
         assert answer.headers["X-Content-Type-Options"] == "nosniff"
@@ -184,15 +189,13 @@ def test_page_images_are_inline_never_cached_and_watermarked_per_viewer(
     assert "no-store" in answer.headers["Cache-Control"]
 
 
-def test_a_page_image_stored_as_webp_before_is_served_as_jpeg_with_its_mark(
-    world: World, scene: dict[str, Any]
-) -> None:
+def test_a_page_image_stored_as_webp_before_is_served_with_its_mark(world: World, scene: dict[str, Any]) -> None:
     make_preview(scene["doc"], page_format="WEBP")
     seen = {}
     for username in ("spec1", "head"):
-        answer = world[username].get(f"/api/v1/documents/{scene['doc']}/versions/1/pages/1.jpg")
-        assert answer.status_code == 200 and answer.headers["Content-Type"] == "image/jpeg"
-        assert Image.open(io.BytesIO(answer.data)).format == "JPEG"
+        answer = world[username].get(f"/api/v1/documents/{scene['doc']}/versions/1/pages/1.webp")
+        assert answer.status_code == 200 and answer.headers["Content-Type"] == "image/webp"
+        assert Image.open(io.BytesIO(answer.data)).format == "WEBP"
         seen[username] = _pixels(answer.data)
     clean = _pixels(_page((235, 255, 235), "WEBP"))
     assert seen["spec1"].size == PAGE_SIZE and _differing(seen["spec1"], clean) > 2000
@@ -231,7 +234,7 @@ def test_page_images_follow_content_reads(
 ) -> None:
     make_preview(scene["doc"])
     for path in (
-        f"/api/v1/documents/{scene['doc']}/versions/1/pages/1.jpg",
+        f"/api/v1/documents/{scene['doc']}/versions/1/pages/1.webp",
         f"/api/v1/documents/{scene['doc']}/versions/1/pages/1/thumbnail.webp",
         f"/api/v1/documents/{scene['doc']}/versions/1/pages",
     ):
@@ -240,7 +243,7 @@ def test_page_images_follow_content_reads(
         assert answer.get_json()["error"]["code"] == code
     client = page_client(app, username)
     for path in (
-        f"/documents/{scene['doc']}/versions/1/pages/1.jpg",
+        f"/documents/{scene['doc']}/versions/1/pages/1.webp",
         f"/documents/{scene['doc']}/versions/1/pages/1/thumbnail.webp",
         f"/documents/{scene['doc']}/versions/1/view",
         f"/documents/{scene['doc']}/compare?left=1&right=1",
@@ -253,13 +256,13 @@ def test_a_page_not_ready_is_404_in_the_api_and_a_placeholder_on_pages(
     app: Flask, world: World, scene: dict[str, Any]
 ) -> None:
     make_preview(scene["doc"], pages=1, status="pending", count=3)
-    answer = world["spec1"].get(f"/api/v1/documents/{scene['doc']}/versions/1/pages/2.jpg")
+    answer = world["spec1"].get(f"/api/v1/documents/{scene['doc']}/versions/1/pages/2.webp")
     assert answer.status_code == 404
     assert answer.get_json()["error"]["code"] == "page_not_ready"
-    beyond = world["spec1"].get(f"/api/v1/documents/{scene['doc']}/versions/1/pages/4.jpg")
+    beyond = world["spec1"].get(f"/api/v1/documents/{scene['doc']}/versions/1/pages/4.webp")
     assert beyond.status_code == 404 and beyond.get_json()["error"]["code"] == "no_such_page"
     client = page_client(app, "spec1")
-    placeholder = _get(client, f"/documents/{scene['doc']}/versions/1/pages/2.jpg")
+    placeholder = _get(client, f"/documents/{scene['doc']}/versions/1/pages/2.webp")
     assert placeholder.status_code == 200 and placeholder.headers["Content-Type"] == "image/png"
     assert placeholder.data == delivery.placeholder().data
     assert "no-store" in placeholder.headers["Cache-Control"]
@@ -273,7 +276,7 @@ def test_a_destroyed_case_has_no_page_images(world: World, scene: dict[str, Any]
     assert case is not None
     case.status = "destroyed"
     db.session.commit()
-    answer = world["spec1"].get(f"/api/v1/documents/{scene['doc']}/versions/1/pages/1.jpg")
+    answer = world["spec1"].get(f"/api/v1/documents/{scene['doc']}/versions/1/pages/1.webp")
     assert answer.status_code == 410
 
 
@@ -314,7 +317,7 @@ def test_the_page_list_asks_for_pages_and_answers_pending_then_ready(
         "width": PAGE_SIZE[0],
         "height": PAGE_SIZE[1],
         "thumbnail_url": f"/api/v1/documents/{scene['doc']}/versions/1/pages/2/thumbnail.webp",
-        "image_url": f"/api/v1/documents/{scene['doc']}/versions/1/pages/2.jpg",
+        "image_url": f"/api/v1/documents/{scene['doc']}/versions/1/pages/2.webp?view={_last_view()}",
     }
     assert world["spec1"].get(record["pages"][1]["image_url"]).status_code == 200
 
@@ -323,14 +326,14 @@ def test_a_failed_preview_says_why(app: Flask, world: World, scene: dict[str, An
     make_preview(scene["doc"], pages=0, status="failed", error="Файл повреждён или не читается")
     record = world["spec1"].get(f"/api/v1/documents/{scene['doc']}/versions/1/pages").get_json()
     assert record == {"status": "failed", "count": None, "error": "Файл повреждён или не читается", "pages": []}
-    image = world["spec1"].get(f"/api/v1/documents/{scene['doc']}/versions/1/pages/1.jpg")
+    image = world["spec1"].get(f"/api/v1/documents/{scene['doc']}/versions/1/pages/1.webp")
     assert image.status_code == 404
     assert image.get_json()["error"] == {"code": "preview_failed", "message": "Файл повреждён или не читается"}
     client = page_client(app, "spec1")
     viewer = _get(client, f"/documents/{scene['doc']}/versions/1/view")
     html = viewer.get_data(as_text=True)
     assert viewer.status_code == 200 and "Файл повреждён или не читается" in html and "data-pending" not in html
-    placeholder = _get(client, f"/documents/{scene['doc']}/versions/1/pages/1.jpg")
+    placeholder = _get(client, f"/documents/{scene['doc']}/versions/1/pages/1.webp")
     assert placeholder.status_code == 200 and placeholder.data == delivery.placeholder("Страница не подготовлена").data
 
 
@@ -341,10 +344,10 @@ def test_no_answer_of_the_viewer_is_a_file_to_save(app: Flask, world: World, sce
     make_preview(scene["doc"], 2, pages=1)
     client = page_client(app, "spec1")
     page = f"/documents/{scene['doc']}/versions/1"
-    answers = [_get(client, url) for url in (f"{page}/view", f"{page}/pages.json", f"{page}/pages/1.jpg")]
-    answers += [_get(client, f"{page}/pages/1/thumbnail.webp"), _get(client, f"{page}/pages/9.jpg")]
+    answers = [_get(client, url) for url in (f"{page}/view", f"{page}/pages.json", f"{page}/pages/1.webp")]
+    answers += [_get(client, f"{page}/pages/1/thumbnail.webp"), _get(client, f"{page}/pages/9.webp")]
     answers.append(_get(client, f"/documents/{scene['doc']}/compare?left=1&right=2"))
-    answers += [world["spec1"].get(url) for url in (f"{path}/pages", f"{path}/pages/1.jpg")]
+    answers += [world["spec1"].get(url) for url in (f"{path}/pages", f"{path}/pages/1.webp")]
     answers.append(world["spec1"].get(f"{path}/pages/1/thumbnail.webp"))
     assert [answer.status_code for answer in answers] == [200, 200, 200, 200, 404, 200, 200, 200, 200]
     for answer in answers:
@@ -370,13 +373,13 @@ def test_one_view_event_per_opening_not_per_image(app: Flask, world: World, scen
     client = page_client(app, "spec1")
     assert _get(client, f"/documents/{scene['doc']}/versions/1/view").status_code == 200
     for page in (1, 2, 3):
-        assert _get(client, f"/documents/{scene['doc']}/versions/1/pages/{page}.jpg").status_code == 200
+        assert _get(client, f"/documents/{scene['doc']}/versions/1/pages/{page}.webp").status_code == 200
         assert _get(client, f"/documents/{scene['doc']}/versions/1/pages/{page}/thumbnail.webp").status_code == 200
     assert _get(client, f"/documents/{scene['doc']}/versions/1/pages.json").status_code == 200  # the poll
     assert _views(scene["doc"]) == 1
     world["spec1"].get(f"/api/v1/documents/{scene['doc']}/versions/1/pages")
     for page in (1, 2):
-        world["spec1"].get(f"/api/v1/documents/{scene['doc']}/versions/1/pages/{page}.jpg")
+        world["spec1"].get(f"/api/v1/documents/{scene['doc']}/versions/1/pages/{page}.webp")
     assert _views(scene["doc"]) == 2
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "version.view")).first()
     assert event is not None and event.details == {"version": 1} and event.object_type == "document"
@@ -393,7 +396,8 @@ def test_the_viewer_shows_pages_thumbnails_and_never_the_file(app: Flask, scene:
     assert answer.status_code == 200 and "Content-Disposition" not in answer.headers
     for page in (1, 2, 3):
         assert f'id="page-{page}"' in html
-        assert f'src="/documents/{scene["doc"]}/versions/1/pages/{page}.jpg" alt="Страница {page}"' in html
+        image = rf'src="/documents/{scene["doc"]}/versions/1/pages/{page}\.webp\?view=\d+" alt="Страница {page}"'
+        assert re.search(image, html), page
         assert f'src="/documents/{scene["doc"]}/versions/1/pages/{page}/thumbnail.webp"' in html
     assert html.count('loading="lazy"') == 6
     assert "/download" not in html and "/content" not in html  # the original file is never offered here
@@ -412,10 +416,14 @@ def test_the_viewer_shows_placeholders_while_pages_are_made(
     client = page_client(app, "spec1")
     html = _get(client, f"/documents/{scene['doc']}/versions/1/view").get_data(as_text=True)
     assert html.count('data-pending="image"') == 2 and html.count('data-pending="thumbnail"') == 2
-    assert f'data-poll-url="/documents/{scene["doc"]}/versions/1/pages.json"' in html
-    poll = _get(client, f"/documents/{scene['doc']}/versions/1/pages.json").get_json()
+    found = re.search(rf'data-poll-url="(/documents/{scene["doc"]}/versions/1/pages\.json\?view=(\d+))"', html)
+    assert found is not None
+    poll = _get(client, found.group(1)).get_json()
     assert poll["status"] == "pending" and poll["count"] == 3
-    assert poll["pages"][0]["image_url"] == f"/documents/{scene['doc']}/versions/1/pages/1.jpg"
+    view = found.group(2)  # the session's id goes on into the pages' URLs
+    assert poll["pages"][0]["image_url"] == f"/documents/{scene['doc']}/versions/1/pages/1.webp?view={view}"
+    plain = _get(client, f"/documents/{scene['doc']}/versions/1/pages.json").get_json()
+    assert plain["pages"][0]["image_url"] == f"/documents/{scene['doc']}/versions/1/pages/1.webp"
 
 
 def test_a_search_hit_opens_at_the_page_that_matched(app: Flask, scene: dict[str, Any]) -> None:
@@ -455,7 +463,7 @@ def test_compare_shows_two_versions_page_by_page(app: Flask, world: World, scene
     for number, pages in ((1, 2), (2, 3)):
         for page in range(1, pages + 1):
             assert f'id="v{number}-page-{page}"' in html
-            assert f"/documents/{scene['doc']}/versions/{number}/pages/{page}.jpg" in html
+            assert f"/documents/{scene['doc']}/versions/{number}/pages/{page}.webp" in html
     assert "Страницы 3 в этой версии нет" in html
     assert _views(scene["doc"]) == before + 2  # each version shown is an opening
     viewer = _get(client, f"/documents/{scene['doc']}/versions/2/view").get_data(as_text=True)

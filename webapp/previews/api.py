@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, jsonify, url_for
+from flask import Response, jsonify, request, url_for
 
 from webapp.api import actor, api
 from webapp.previews import delivery
@@ -13,13 +13,16 @@ RETRY_AFTER_SECONDS = 2
 
 @api.get("/documents/<int:document_id>/versions/<int:number>/pages")
 def version_pages(document_id: int, number: int) -> Response:
-    version = delivery.opened(actor(), document_id, number)
+    """An opening on record, and the viewing session its image URLs carry (`?view=`, webapp.previews.sessions)."""
+    version, session = delivery.opened(actor(), document_id, number)
     delivery.requested(actor(), version)
     commit()  # the opening is on record, and a requested preview's job goes to the queue
+    delivery.mark_first_pages(actor(), version, session)
 
     def url(kind: str, page: int) -> str:
-        endpoint = "api.page_thumbnail" if kind == "thumbnail" else "api.page_image"
-        return url_for(endpoint, document_id=document_id, number=number, page=page)
+        if kind == "thumbnail":
+            return url_for("api.page_thumbnail", document_id=document_id, number=number, page=page)
+        return url_for("api.page_image", document_id=document_id, number=number, page=page, view=session.id)
 
     record = delivery.pages_record(version, url)
     response = jsonify(record)
@@ -28,9 +31,17 @@ def version_pages(document_id: int, number: int) -> Response:
     return response
 
 
-@api.get("/documents/<int:document_id>/versions/<int:number>/pages/<int:page>.jpg")
+@api.get("/documents/<int:document_id>/versions/<int:number>/pages/<int:page>.webp")
 def page_image(document_id: int, number: int, page: int) -> Response:
-    return delivery.image_response(delivery.page_image(actor(), document_id, number, page))
+    view = request.args.get("view")
+    return delivery.image_response(delivery.page_image(actor(), document_id, number, page, view))
+
+
+@api.get("/documents/<int:document_id>/versions/<int:number>/pages/<int:page>.jpg")
+def page_image_before(document_id: int, number: int, page: int) -> Response:
+    """Where page images were JPEG: the same page, now WebP, at its new URL (query kept)."""
+    path = url_for("api.page_image", document_id=document_id, number=number, page=page)
+    return delivery.moved_to(path, request.query_string)
 
 
 @api.get("/documents/<int:document_id>/versions/<int:number>/pages/<int:page>/thumbnail.webp")

@@ -4,7 +4,11 @@ as it is served. The stored page stays clean; only the answer carries the waterm
 
 Thumbnails are served as stored, without a mark: at 200 px wide no line of a page can be read, and a mark that
 small would be unreadable too. Opening a document (the viewer page, the API's page list) is one audit event,
-`version.view`; the page images it then loads are not events of their own."""
+`version.view`; the page images it then loads are not events of their own.
+
+That event is also the viewing session (webapp.previews.sessions): page images requested with its id are marked
+with the viewer and the moment it began, kept on this node once marked (webapp.previews.marked_cache) and marked
+ahead of the reader (webapp.previews.mark_ahead). Served as WebP (`image/webp`; PNG where Pillow lacks WebP)."""
 
 from __future__ import annotations
 
@@ -17,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from flask import Response
-from PIL import Image, ImageDraw, ImageFont
+from flask import Response, redirect
+from PIL import Image, ImageDraw, ImageFont, features
 from sqlalchemy import and_, select
 
 from webapp.audit.services import record_event
@@ -29,13 +33,15 @@ from webapp.documents.models import DocumentVersion
 from webapp.documents.services import get_version
 from webapp.exceptions import NotFound
 from webapp.extensions import db
+from webapp.previews import mark_ahead
+from webapp.previews.marked_cache import cache
 from webapp.previews.models import PagePreview, PreviewPage
 from webapp.previews.serializers import PageUrl, pages_json
 from webapp.previews.services import NOT_PREVIEWABLE, page_of, preview_of, previewable, request_preview
+from webapp.previews.sessions import VIEW_ACTION, ViewSession, session_from, view_session
 from webapp.printing.pdf import find_font
 from webapp.runtime import local_time
 
-VIEW_ACTION = "version.view"
 NOT_READY = "Страница ещё готовится, повторите запрос через несколько секунд"
 NO_SUCH_PAGE = "Страницы с таким номером в документе нет"
 FAILED = "Страницы для просмотра не подготовлены"
@@ -46,9 +52,11 @@ MARK_OPACITY = 70  # of 255: the page stays readable under it
 MARK_ANGLE = 30
 MARK_FONT_PX = 30  # on a page image PAGE_WIDTH (1400) px wide; scaled with the page
 MARK_SPACING = 1.6  # the gap between repeats, as a share of the text's length
-# How a marked page is encoded: baseline JPEG at Pillow's fastest settings (no optimised tables, not progressive,
-# 4:2:0 chroma). JPEG, not the WebP or PNG the issue named: a page is decoded and encoded on every request, and at
-# 1400 x 1980 px libjpeg does each in about 5-12 ms where libwebp took 40-150 ms (docs/viewer-benchmark.md).
+# How a marked page is encoded for the viewer: WebP at libwebp's fastest method (the cost is paid once per session
+# and page, mostly ahead of the reader; docs/viewer-benchmark.md compares PNG). Where Pillow lacks WebP, PNG.
+WEBP_QUALITY = 75
+# The hearing members' pages (webapp.hearings.links) are still marked on every request, as baseline JPEG at
+# Pillow's fastest settings (no optimised tables, not progressive, 4:2:0 chroma).
 JPEG_QUALITY = 80
 SERVED_MEDIA_TYPE = "image/jpeg"
 
@@ -61,11 +69,19 @@ class Served:
     media_type: str
 
 
-def opened(actor: User, document_id: int, number: int) -> DocumentVersion:
-    """A version opened for viewing: a content read (404/403/410 as for a download), on record as one event."""
+def opened(actor: User, document_id: int, number: int) -> tuple[DocumentVersion, ViewSession]:
+    """A version opened for viewing: a content read (404/403/410 as for a download), on record as one event,
+    which is the viewing session its page images are marked for."""
     version = get_version(actor, document_id, number)
-    record_event(actor, VIEW_ACTION, "document", document_id, version=number)
-    return version
+    event = record_event(actor, VIEW_ACTION, "document", document_id, version=number)
+    db.session.flush()  # the event's id names the session
+    return version, session_from(event)
+
+
+def mark_first_pages(actor: User, version: DocumentVersion, session: ViewSession | None) -> None:
+    """Have the session's first pages marked and kept in the background (after the opening was committed)."""
+    if session is not None:
+        _mark_ahead(actor, version, session, range(1, 1 + mark_ahead.ON_OPEN))
 
 
 def first_page_thumbnails(versions: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bool]:
@@ -123,11 +139,47 @@ def thumbnail(actor: User, document_id: int, number: int, page: int) -> Served:
     return Served(read_checked(open_blob(file_ref(row.thumbnail_file))), row.thumbnail_file.media_type)
 
 
-def page_image(actor: User, document_id: int, number: int, page: int, now: dt.datetime | None = None) -> Served:
-    """The page image with the viewer's watermark composited onto the stored (clean, checked) one."""
-    row = page_row(get_version(actor, document_id, number), page)
-    clean = read_checked(open_blob(file_ref(row.image_file)))
-    return watermarked(clean, mark_text(actor, now or dt.datetime.now(dt.UTC)))
+def page_image(
+    actor: User, document_id: int, number: int, page: int, view: str | None = None, now: dt.datetime | None = None
+) -> Served:
+    """The page image with the viewer's watermark composited onto the stored (clean, checked) one. Within a live
+    viewing session (`view`, its id), marked with the moment the session began, kept, and read back from this
+    node's cache on the next views; without one, marked with the current time and not kept."""
+    version = get_version(actor, document_id, number)
+    session = view_session(actor, document_id, number, view)
+    if session is None:
+        return _marked_now(version, page, mark_text(actor, now or dt.datetime.now(dt.UTC)))
+    kept = cache()
+    found = kept.read(session, page)
+    if found is None:
+        served = _marked_now(version, page, mark_text(actor, session.began_at))
+        kept.write(session, page, served.data, served.media_type)
+        found = served.data, served.media_type
+    _mark_ahead(actor, version, session, range(page + 1, page + 1 + mark_ahead.ON_VIEW))
+    return Served(*found)
+
+
+def _marked_now(version: DocumentVersion, page: int, text: str) -> Served:
+    clean = read_checked(open_blob(file_ref(page_row(version, page).image_file)))
+    return Served(*marked_page(clean, text))
+
+
+def _mark_ahead(actor: User, version: DocumentVersion, session: ViewSession, pages: range) -> None:
+    """Hand the pages of `pages` that are ready and not kept yet to the pool of webapp.previews.mark_ahead."""
+    if mark_ahead.threads() <= 0:
+        return
+    kept = cache()
+    missing = [page for page in pages if not kept.path(session, page).exists()]
+    if not missing:
+        return
+    rows = db.session.scalars(
+        select(PreviewPage)
+        .join(PagePreview, PagePreview.id == PreviewPage.preview_id)
+        .where(PagePreview.version_id == version.id, PreviewPage.number.in_(missing))
+    ).all()
+    text = mark_text(actor, session.began_at)
+    works = [mark_ahead.PageWork(kept, session, row.number, file_ref(row.image_file), text) for row in rows]
+    mark_ahead.submit(works, marked_page)
 
 
 def image_response(served: Served) -> Response:
@@ -139,6 +191,12 @@ def image_response(served: Served) -> Response:
     return response
 
 
+def moved_to(path: str, query_string: bytes) -> Response:
+    """A permanent redirect to `path` with the request's query (`?view=`) kept: the old `.jpg` page URLs."""
+    query = query_string.decode("ascii", "replace")
+    return redirect(f"{path}?{query}" if query else path, code=308)  # type: ignore[return-value]
+
+
 def mark_text(actor: User, now: dt.datetime) -> str:
     name = actor.full_name or actor.username
     return f"{name} · {local_time(now):%d.%m.%Y %H:%M}"
@@ -146,7 +204,7 @@ def mark_text(actor: User, now: dt.datetime) -> str:
 
 def watermarked(clean: bytes, text: str) -> Served:
     """The stored page (JPEG, or the WebP of page images made before they were JPEG: whatever it is) with the mark
-    composited onto it, as JPEG."""
+    composited onto it, as JPEG (the hearing members' pages)."""
     with Image.open(io.BytesIO(clean)) as source:
         marked = _marked(source if source.mode == "RGB" else source.convert("RGB"), text)  # no needless copy
     return Served(encoded(marked), SERVED_MEDIA_TYPE)
@@ -172,8 +230,29 @@ def _mark_pixels(size: tuple[int, int], text: str) -> tuple[Any, Any, Any]:
     return where, ink, 255 - weight
 
 
+def marked_page(clean: bytes, text: str) -> tuple[bytes, str]:
+    """The stored page (JPEG, or WebP as pages were stored before) marked and encoded for the viewer."""
+    with Image.open(io.BytesIO(clean)) as source:
+        marked = _marked(source if source.mode == "RGB" else source.convert("RGB"), text)
+    return encoded_for_viewer(marked)
+
+
+def encoded_for_viewer(page: Image.Image) -> tuple[bytes, str]:
+    out = io.BytesIO()
+    if _has_webp():
+        page.save(out, "WEBP", quality=WEBP_QUALITY, method=0)
+        return out.getvalue(), "image/webp"
+    page.save(out, "PNG", compress_level=1)
+    return out.getvalue(), "image/png"
+
+
+@functools.cache
+def _has_webp() -> bool:
+    return bool(features.check("webp"))
+
+
 def encoded(page: Image.Image) -> bytes:
-    """A marked page as served."""
+    """A marked page as the hearing members' pages are served (JPEG)."""
     out = io.BytesIO()
     page.save(out, "JPEG", quality=JPEG_QUALITY, optimize=False, progressive=False, subsampling=2)
     return out.getvalue()

@@ -17,6 +17,7 @@ from webapp.exceptions import NotFound
 from webapp.previews import delivery
 from webapp.previews.highlights import word_boxes
 from webapp.previews.services import find_page
+from webapp.previews.sessions import ViewSession, view_session
 from webapp.search.queries import QUERY_ID, recall_query
 from webapp.ui import current_actor, ui
 from webapp.uow import commit
@@ -30,10 +31,11 @@ def version_viewer(document_id: int, number: int) -> str:
     first page where they occur, and the pages' script marks them where the text layer allows (`page_marks`)."""
     actor = current_actor()
     start = parse_optional_int(request.args.get("page"), "page")
-    version = delivery.opened(actor, document_id, number)
+    version, session = delivery.opened(actor, document_id, number)
     delivery.requested(actor, version)
     commit()  # the opening is on record, and a requested preview's job goes to the queue
-    record = _pages(version)
+    delivery.mark_first_pages(actor, version, session)
+    record = _pages(version, session)
     query_id = request.args.get("query", "").strip()
     if start is None and query_id:
         start = _matching_page(version, query_id)
@@ -61,10 +63,12 @@ def compare_versions(document_id: int) -> str:
     sides = [delivery.opened(actor, document_id, left)]
     if right != left:
         sides.append(delivery.opened(actor, document_id, right))
-    for version in sides:
+    for version, _ in sides:
         delivery.requested(actor, version)
     commit()
-    columns = [(version, _pages(version)) for version in sides]
+    for version, session in sides:
+        delivery.mark_first_pages(actor, version, session)
+    columns = [(version, _pages(version, session)) for version, session in sides]
     rows = max((len(_slots(record)) for _, record in columns), default=0)
     return render_template(
         "previews/compare.html",
@@ -81,17 +85,29 @@ def compare_versions(document_id: int) -> str:
 @login_required
 def version_pages_poll(document_id: int, number: int) -> Response:
     """The page list for the viewer's script, polled while pages are being made: the opening itself was recorded
-    when the viewer was opened, so this is not another one."""
-    version = get_version(current_actor(), document_id, number)
-    delivery.requested(current_actor(), version)
+    when the viewer was opened, so this is not another one; `?view=` is its session, which the pages' URLs keep."""
+    actor = current_actor()
+    version = get_version(actor, document_id, number)
+    delivery.requested(actor, version)
     commit()
-    return jsonify(_pages(version))
+    session = view_session(actor, document_id, number, request.args.get("view"))
+    delivery.mark_first_pages(actor, version, session)
+    return jsonify(_pages(version, session))
+
+
+@ui.get("/documents/<int:document_id>/versions/<int:number>/pages/<int:page>.webp")
+@login_required
+def page_image_page(document_id: int, number: int, page: int) -> Response:
+    view = request.args.get("view")
+    return _image_or_placeholder(lambda: delivery.page_image(current_actor(), document_id, number, page, view))
 
 
 @ui.get("/documents/<int:document_id>/versions/<int:number>/pages/<int:page>.jpg")
 @login_required
-def page_image_page(document_id: int, number: int, page: int) -> Response:
-    return _image_or_placeholder(lambda: delivery.page_image(current_actor(), document_id, number, page))
+def page_image_page_before(document_id: int, number: int, page: int) -> Response:
+    """Where page images were JPEG: the same page, now WebP, at its new URL (query kept)."""
+    path = url_for("ui.page_image_page", document_id=document_id, number=number, page=page)
+    return delivery.moved_to(path, request.query_string)
 
 
 @ui.get("/documents/<int:document_id>/versions/<int:number>/pages/<int:page>/thumbnail.webp")
@@ -131,15 +147,18 @@ def _marks_url(version: DocumentVersion, query_id: str) -> str:
     return url_for("ui.page_marks", document_id=version.document_id, number=version.number, page=0, query=query_id)
 
 
-def _pages(version: DocumentVersion) -> dict[str, Any]:
+def _pages(version: DocumentVersion, session: ViewSession | None) -> dict[str, Any]:
+    """The page list with the session's id in the page images' URLs and the poll's (none without a session)."""
     document_id, number = version.document_id, version.number
+    view: dict[str, Any] = {"view": session.id} if session is not None else {}
 
     def url(kind: str, page: int) -> str:
-        endpoint = "ui.page_thumbnail_page" if kind == "thumbnail" else "ui.page_image_page"
-        return url_for(endpoint, document_id=document_id, number=number, page=page)
+        if kind == "thumbnail":
+            return url_for("ui.page_thumbnail_page", document_id=document_id, number=number, page=page)
+        return url_for("ui.page_image_page", document_id=document_id, number=number, page=page, **view)
 
     record = delivery.pages_record(version, url)
-    record["poll_url"] = url_for("ui.version_pages_poll", document_id=document_id, number=number)
+    record["poll_url"] = url_for("ui.version_pages_poll", document_id=document_id, number=number, **view)
     return record
 
 
