@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     and_,
     cast,
+    event,
     false,
     func,
     literal,
@@ -60,9 +61,19 @@ entries = Table(
     Column("year", Text, nullable=False),
     Column("text", Text, nullable=False),  # stored for highlights
     Column("lexemes", TSVECTOR, nullable=False),
+    Column("rank_lexemes", TSVECTOR, nullable=False),  # what ts_rank reads: pg_text.RANK_TEXT_WORDS
     Index("ix_search_entries_lexemes", "lexemes", postgresql_using="gin"),
     Index("ix_search_entries_sort_date", "sort_date"),
 )
+
+# Kept in the row, compressed only when the row would not fit otherwise (decompressing costs more than ranking).
+RANK_STORAGE = "ALTER TABLE search_entries ALTER COLUMN rank_lexemes SET STORAGE MAIN"  # migration 0024 too
+
+
+@event.listens_for(entries, "after_create")
+def _rank_storage(target: Table, connection: Connection, **_: Any) -> None:
+    connection.execute(text(RANK_STORAGE))
+
 
 vocabulary = Table(
     "search_vocabulary",
@@ -155,7 +166,7 @@ def _rank(tsquery: Translated) -> ColumnElement[float]:
     if isinstance(tsquery, bool):
         return literal(0.0, REAL).label("rank")
     weights = cast(literal(list(RANK_WEIGHTS)), ARRAY(REAL))
-    ranked = func.ts_rank(weights, entries.c.lexemes, cast(literal(tsquery), TSQUERY), RANK_NORMALIZATION)
+    ranked = func.ts_rank(weights, entries.c.rank_lexemes, cast(literal(tsquery), TSQUERY), RANK_NORMALIZATION)
     return ranked.label("rank")
 
 

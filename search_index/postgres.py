@@ -309,7 +309,7 @@ class PostgresIndexWriter:
         def write(rows: list[dict[str, Any]], counted: Counter[str]) -> None:
             lemmas.update(counted)
             with self._guarded():
-                self.connection.execute(staging.insert().values(_row_values()), rows)
+                _copy(self.connection, staging, rows)
 
         with contextlib.ExitStack() as stack:
             pool: ProcessPoolExecutor | None = None
@@ -432,6 +432,16 @@ def _worker_analyzer() -> Any:
     if not _worker_analyzers:
         _worker_analyzers.append(russian_analyzer())
     return _worker_analyzers[0]
+
+
+def _copy(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """The rows into `table` by COPY, in the connection's transaction: for the staging table, where there is no
+    conflict to resolve, it saves PostgreSQL planning an INSERT per row (the tsvector literals are parsed alike)."""
+    names = [column.name for column in table.columns]
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    with cursor, cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([row[name] for name in names])
 
 
 def _stored_columns() -> list[Column[Any]]:
