@@ -373,8 +373,8 @@ class PostgresIndexWriter:
         rows = []
         lemmas: Counter[str] = Counter()
         for doc in docs:
-            literal_lexemes, distinct = document_lexemes(doc, self._analyzer)
-            lemmas.update(distinct)
+            lexemes = document_lexemes(doc, self._analyzer)
+            lemmas.update(lexemes.distinct)
             rows.append(
                 {  # PostgreSQL's text holds no NUL: a space, as the highlights would show it
                     "document_id": doc.document_id,
@@ -389,7 +389,8 @@ class PostgresIndexWriter:
                     "nomenclature": _storable(doc.nomenclature),
                     "year": str(doc.year),
                     "text": _storable(doc.text),
-                    "lexemes": literal_lexemes,
+                    "lexemes": lexemes.literal,
+                    "rank_lexemes": lexemes.rank_literal,
                 }
             )
         return rows, lemmas
@@ -455,4 +456,5 @@ def _storable(value: str) -> str:
 def _row_values() -> dict[str, Any]:
     values: dict[str, Any] = {column.name: bindparam(column.name) for column in entries.columns}
     values["lexemes"] = cast(bindparam("lexemes"), TSVECTOR)
+    values["rank_lexemes"] = cast(bindparam("rank_lexemes"), TSVECTOR)
     return values
