@@ -217,7 +217,9 @@ def progress(message: str) -> None:
 
 
 @contextlib.contextmanager
-def ours_on(backend: str, folder: Path, database_url: str | None) -> Iterator[tuple[Any, Callable[[], float]]]:
+def ours_on(
+    backend: str, folder: Path, database_url: str | None, workers: int | None = None
+) -> Iterator[tuple[Any, Callable[[], float]]]:
     """Our index on the chosen backend, and how to measure its size in MB."""
     if backend == "whoosh":
         yield SearchIndex(folder), lambda: folder_mb(folder)
@@ -240,7 +242,7 @@ def ours_on(backend: str, folder: Path, database_url: str | None) -> Iterator[tu
         return int(total) / 1_000_000
 
     try:
-        yield PostgresSearchIndex(engine), size_mb
+        yield PostgresSearchIndex(engine, workers=workers), size_mb
     finally:
         engine.dispose()
         with admin.begin() as connection:
@@ -248,7 +250,13 @@ def ours_on(backend: str, folder: Path, database_url: str | None) -> Iterator[tu
         admin.dispose()
 
 
-def measure(doc_count: int, seed: int, backend: str = "whoosh", database_url: str | None = None) -> dict[str, Any]:
+def measure(
+    doc_count: int,
+    seed: int,
+    backend: str = "whoosh",
+    database_url: str | None = None,
+    workers: int | None = None,
+) -> dict[str, Any]:
     progress(f"generating {doc_count} documents (seed {seed})")
     start = time.perf_counter()
     docs = build_corpus(doc_count, seed)
@@ -257,7 +265,7 @@ def measure(doc_count: int, seed: int, backend: str = "whoosh", database_url: st
     ours, baseline = Side(), Side()
     with (
         tempfile.TemporaryDirectory(prefix="casefiles-bench-search-") as tmp,
-        ours_on(backend, Path(tmp, "ours"), database_url) as (ours_index, ours_size_mb),
+        ours_on(backend, Path(tmp, "ours"), database_url, workers) as (ours_index, ours_size_mb),
     ):
         baseline_path = Path(tmp, "baseline")
         progress(f"indexing: ours ({type(ours_index).__name__}.rebuild)")
@@ -316,6 +324,7 @@ def measure(doc_count: int, seed: int, backend: str = "whoosh", database_url: st
             "per_page": PER_PAGE,
             "seed": seed,
             "backend": backend,
+            "workers": getattr(ours_index, "workers", 1),
         },
         "environment": {
             "python": platform.python_version(),
@@ -352,7 +361,8 @@ def report(figures: dict[str, Any]) -> str:
     lines = [
         f"Search benchmark: {config['docs']} documents, {config['queries']} queries x {config['repeats']} runs, "
         f"{config['per_page']} hits a page with facets and highlights, seed {config['seed']}",
-        f"Python {env['python']}, whoosh {env['whoosh']}; ours on {config['backend']}; "
+        f"Python {env['python']}, whoosh {env['whoosh']}; ours on {config['backend']} "
+        f"({config.get('workers', 1)} analysing process(es)); "
         "baseline = plain whoosh with StandardAnalyzer",
         f"Corpus: {corpus['documents']} documents in {corpus['cases']} case files, {corpus['text_mb']} MB of text "
         f"(avg {corpus['avg_text_chars']} chars), generated in {corpus['generated_s']:.1f} s",
@@ -415,6 +425,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON instead of the report")
     parser.add_argument("--backend", choices=("whoosh", "postgres"), default="whoosh", help="our index's backend")
     parser.add_argument("--database-url", help="PostgreSQL (postgresql+psycopg://...) for --backend postgres")
+    parser.add_argument(
+        "--workers", type=int, help="processes analysing the documents of a PostgreSQL rebuild (default: the cores)"
+    )
     args = parser.parse_args(argv)
     try:
         sizes = [int(size) for size in args.docs.split(",")]
@@ -422,10 +435,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--docs takes whole numbers separated by commas")
     if min(sizes) < 1:
         parser.error("--docs must be at least 1")
+    if args.workers is not None and args.workers < 1:
+        parser.error("--workers must be at least 1")
     if args.backend == "postgres" and not args.database_url:
         parser.error("--backend postgres needs --database-url")
     for size in sizes:
-        figures = measure(size, args.seed, args.backend, args.database_url)
+        figures = measure(size, args.seed, args.backend, args.database_url, args.workers)
         print(json.dumps(figures, ensure_ascii=False, indent=2) if args.json else report(figures), flush=True)
     return 0
 
