@@ -150,6 +150,7 @@ def page_image(
     if session is None:
         return _marked_now(version, page, mark_text(actor, now or dt.datetime.now(dt.UTC)))
     kept = cache()
+    mark_ahead.wait_for(kept.path(session, page))  # marked ahead right now: read it once it is kept
     found = kept.read(session, page)
     if found is None:
         served = _marked_now(version, page, mark_text(actor, session.began_at))

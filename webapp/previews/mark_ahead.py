@@ -44,7 +44,7 @@ class PageWork:
 Marker = Callable[[bytes, str], tuple[bytes, str]]
 
 _pool: ThreadPoolExecutor | None = None
-_pending: set[Path] = set()
+_pending: dict[Path, threading.Event] = {}  # pages waiting or being marked, each set when done
 _lock = threading.Lock()
 
 
@@ -64,10 +64,19 @@ def submit(works: list[PageWork], marker: Marker) -> int:
         with _lock:
             if target in _pending or len(_pending) >= MAX_PENDING or target.exists():
                 continue
-            _pending.add(target)
+            _pending[target] = threading.Event()
         _executor(count).submit(_mark, app, work, target, marker)
         handed += 1
     return handed
+
+
+def wait_for(target: Path, timeout: float = 5.0) -> None:
+    """When the page is being marked ahead, wait for it (a request for it reads it then, instead of marking it a
+    second time on the same cores)."""
+    with _lock:
+        done = _pending.get(target)
+    if done is not None:
+        done.wait(timeout)
 
 
 def wait_idle(timeout: float = 60.0) -> bool:
@@ -98,4 +107,6 @@ def _mark(app: Flask, work: PageWork, target: Path, marker: Marker) -> None:
         log.warning("Marking a page ahead failed; its request will mark it", exc_info=True)
     finally:
         with _lock:
-            _pending.discard(target)
+            done = _pending.pop(target, None)
+        if done is not None:
+            done.set()
