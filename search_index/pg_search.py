@@ -21,10 +21,12 @@ from sqlalchemy import (
     false,
     func,
     literal,
+    null,
     or_,
     select,
     text,
     true,
+    union_all,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, REAL, TSQUERY, TSVECTOR
 from sqlalchemy.engine import Connection
@@ -183,23 +185,64 @@ def run(
     listing = isinstance(parsed, Every)
     tsquery = translation.translate(parsed)
     _plan_for_text_search(connection, words=not isinstance(tsquery, bool))
-    where = and_(_matching(tsquery), visible)
     by_date = listing or query.sort == "date" or isinstance(tsquery, bool)
     rank = literal(0.0, REAL).label("rank") if by_date else _rank(tsquery)
     c = entries.c
-    order = [c.sort_date.desc(), c.document_id] if by_date else [rank.desc(), c.sort_date.desc(), c.document_id]
-    statement = _hit_columns(rank).where(where).order_by(*order).limit(per_page).offset((page - 1) * per_page)
-    hits_rows = list(connection.execute(statement))
-    total, facets = _facets(connection, where)
-    if listing or not hits_rows:
-        return SearchResult(total=total, hits=[_hit(row, highlights=[], score=0.0) for row in hits_rows], facets=facets)
+    # The matches are found once for the page and the facets: a phrase, or a word in some fields only, makes
+    # PostgreSQL recheck every candidate's whole tsvector, which two statements paid twice.
+    matches = (
+        select(c.document_id, c.type, c.year, c.district, c.nomenclature, c.sort_date, rank)
+        .where(_matching(tsquery), visible)
+        .cte("matches")
+    )
+    m = matches.c
+    order = [m.sort_date.desc(), m.document_id] if by_date else [m.rank.desc(), m.sort_date.desc(), m.document_id]
+    paged = (
+        select(m.document_id, m.rank, m.sort_date)
+        .order_by(*order)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+        .subquery("paged")
+    )
+    columns = [m.type, m.year, m.district, m.nomenclature]
+    counted = select(
+        *columns,
+        func.grouping(*columns).label("grouping"),
+        func.count().label("n"),
+        *_nulls(document_id=BigInteger, rank=REAL, sort_date=Integer),
+    ).group_by(func.grouping_sets(*columns))
+    page_rows = select(
+        *_nulls(type=Text, year=Text, district=Text, nomenclature=Text),
+        literal(-1, Integer).label("grouping"),
+        literal(0, BigInteger).label("n"),
+        paged.c.document_id,
+        paged.c.rank,
+        paged.c.sort_date,
+    )
+    rows = list(connection.execute(union_all(counted, page_rows)))
+    total, facets = _facet_counts([row for row in rows if row.grouping >= 0])
+    ranked = [row for row in rows if row.grouping < 0]
+    if by_date:
+        ranked.sort(key=lambda row: (-row.sort_date, row.document_id))
+    else:
+        ranked.sort(key=lambda row: (-row.rank, -row.sort_date, row.document_id))
+    if not ranked:
+        return SearchResult(total=total, hits=[], facets=facets)
+    details = _details(connection, [row.document_id for row in ranked], bodies=not listing)
+    if listing:
+        hits = [_hit(details[row.document_id], highlights=[], score=0.0) for row in ranked]
+        return SearchResult(total=total, hits=hits, facets=facets)
     terms = Terms(translation.terms | _expanded(connection, translation.prefixes))
-    bodies = _bodies(connection, [row.document_id for row in hits_rows])
-    hits = [
-        _hit(row, highlights=_highlights(bodies.get(row.document_id, ""), row.title, terms), score=float(row.rank))
-        for row in hits_rows
-    ]
+    hits = []
+    for row in ranked:
+        hit = details[row.document_id]
+        hits.append(_hit(hit, highlights=_highlights(hit.body, hit.title, terms), score=float(row.rank)))
     return SearchResult(total=total, hits=hits, facets=facets)
+
+
+def _nulls(**types: Any) -> list[ColumnElement[Any]]:
+    """Typed NULL columns, for one side of a UNION."""
+    return [cast(null(), kind).label(name) for name, kind in types.items()]
 
 
 def _plan_for_text_search(connection: Connection, *, words: bool) -> None:
@@ -212,22 +255,21 @@ def _plan_for_text_search(connection: Connection, *, words: bool) -> None:
         connection.execute(text("SELECT set_config('enable_seqscan', 'off', true)"))
 
 
-def _bodies(connection: Connection, document_ids: list[int]) -> dict[int, str]:
-    """The page's texts, read apart from the ranking (which would read every match's text), each cut short."""
+def _details(connection: Connection, document_ids: list[int], *, bodies: bool) -> dict[int, Any]:
+    """The page's hits, read apart from the matching; with their texts cut short for highlighting (ranking them
+    all would read every match's text)."""
     c = entries.c
+    body = func.left(c.text, HIGHLIGHT_CHARS) if bodies else literal("")
     rows = connection.execute(
-        select(c.document_id, func.left(c.text, HIGHLIGHT_CHARS)).where(c.document_id.in_(document_ids))
+        select(c.document_id, c.version, c.case_id, c.case_number, c.title, c.type, c.date, body.label("body")).where(
+            c.document_id.in_(document_ids)
+        )
     )
-    return {int(document_id): str(body) for document_id, body in rows}
+    return {int(row.document_id): row for row in rows}
 
 
-def _facets(connection: Connection, where: ColumnElement[bool]) -> tuple[int, dict[str, dict[str, int]]]:
-    """The total and every facet's counts over all visible matches, in one scan."""
-    c = entries.c
-    columns = [c.type, c.year, c.district, c.nomenclature]
-    grouping = func.grouping(*columns).label("grouping")
-    sets = func.grouping_sets(*columns)
-    rows = connection.execute(select(*columns, grouping, func.count().label("n")).where(where).group_by(sets))
+def _facet_counts(rows: list[Any]) -> tuple[int, dict[str, dict[str, int]]]:
+    """The total and every facet's counts over all visible matches, from the grouping sets' rows."""
     facets: dict[str, dict[str, int]] = {name: {} for name in FACET_FIELDS}
     total = 0
     for row in rows:
