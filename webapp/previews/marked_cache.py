@@ -14,7 +14,8 @@ answered, so the response's size is known.
 
 Purge: a session's folder goes once its expiry (named in it: no database needed) has passed, with whatever a
 killed process left in it (a half-written `.new-*` file); beyond `VIEWER_CACHE_MB` in all, the oldest sessions'
-folders go first. A thread of each web process purges every minute, and opening a session purges too."""
+folders go first. A thread of each web process purges as soon as the process first serves a marked page (what a
+process killed earlier left behind goes then) and every minute after."""
 
 from __future__ import annotations
 
@@ -131,14 +132,14 @@ _watch_lock = threading.Lock()
 
 def _watch(found: Cache) -> None:
     with _watch_lock:
-        if not _watched:
-            threading.Thread(target=_purge_forever, name="marked-pages-purge", daemon=True).start()
+        first = not _watched
         _watched[found.root] = found
+    if first:
+        threading.Thread(target=_purge_forever, name="marked-pages-purge", daemon=True).start()
 
 
 def _purge_forever() -> None:
     while True:
-        time.sleep(PURGE_EVERY_SECONDS)
         with _watch_lock:
             caches = list(_watched.values())
         for each in caches:
@@ -146,6 +147,7 @@ def _purge_forever() -> None:
                 each.purge()
             except Exception:  # the thread goes on; the next minute tries again
                 log.exception("Purging the viewer's cache of marked pages failed")
+        time.sleep(PURGE_EVERY_SECONDS)
 
 
 def _parsed(name: str) -> tuple[int | None, float]:
