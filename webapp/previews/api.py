@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Response, jsonify, request, url_for
 
 from webapp.api import actor, api
+from webapp.documents.services import get_version
 from webapp.previews import delivery
 from webapp.uow import commit
 
@@ -39,7 +40,9 @@ def page_image(document_id: int, number: int, page: int) -> Response:
 
 @api.get("/documents/<int:document_id>/versions/<int:number>/pages/<int:page>.jpg")
 def page_image_before(document_id: int, number: int, page: int) -> Response:
-    """Where page images were JPEG: the same page, now WebP, at its new URL (query kept)."""
+    """Where page images were JPEG: the same page, now WebP, at its new URL (query kept), for those who may read
+    it (others get the 404/403 of a content read here already)."""
+    get_version(actor(), document_id, number)
     path = url_for("api.page_image", document_id=document_id, number=number, page=page)
     return delivery.moved_to(path, request.query_string)
 

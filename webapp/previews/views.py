@@ -105,7 +105,9 @@ def page_image_page(document_id: int, number: int, page: int) -> Response:
 @ui.get("/documents/<int:document_id>/versions/<int:number>/pages/<int:page>.jpg")
 @login_required
 def page_image_page_before(document_id: int, number: int, page: int) -> Response:
-    """Where page images were JPEG: the same page, now WebP, at its new URL (query kept)."""
+    """Where page images were JPEG: the same page, now WebP, at its new URL (query kept), for those who may read
+    it (others get the 404/403 of a content read here already)."""
+    get_version(current_actor(), document_id, number)
     path = url_for("ui.page_image_page", document_id=document_id, number=number, page=page)
     return delivery.moved_to(path, request.query_string)
 
