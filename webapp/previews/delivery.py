@@ -171,6 +171,8 @@ def _mark_ahead(actor: User, version: DocumentVersion, session: ViewSession, pag
         return
     kept = cache()
     missing = [page for page in pages if not kept.path(session, page).exists()]
+    last = _last_page(version) if missing else None
+    missing = [page for page in missing if last is None or page <= last]
     if not missing:
         return
     rows = db.session.scalars(
@@ -229,6 +231,29 @@ def _mark_pixels(size: tuple[int, int], text: str) -> tuple[Any, Any, Any]:
     weight = alpha[where].astype(np.uint16)[:, None]
     ink = weight * np.array(MARK_COLOUR, dtype=np.uint16)[None, :] + 127
     return where, ink, 255 - weight
+
+
+# (version id, its blob key) -> its ready page images' count: a version's pages never change (its key tells
+# versions of another database apart, as the tests make)
+_ready_counts: dict[tuple[int, str], int] = {}
+READY_COUNTS_KEPT = 4096
+
+
+def _last_page(version: DocumentVersion) -> int | None:
+    """The version's last page once its page images are all ready, known after one query per process: the views
+    of its last pages then ask nothing for the pages beyond it."""
+    known = (version.id, version.blob_key)
+    count = _ready_counts.get(known)
+    if count is None:
+        found = db.session.execute(
+            select(PagePreview.status, PagePreview.page_count).where(PagePreview.version_id == version.id)
+        ).first()
+        if found is None or found.status != "ready" or not found.page_count:
+            return None
+        if len(_ready_counts) >= READY_COUNTS_KEPT:
+            _ready_counts.clear()
+        count = _ready_counts[known] = found.page_count
+    return count
 
 
 def marked_page(clean: bytes, text: str) -> tuple[bytes, str]:
