@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from search_index import pg_search
 from search_index.analysis import russian_analyzer
 from search_index.pg_text import RANK_TEXT_WORDS, document_lexemes, rank_vector_sql
 from tests.search_index.conftest import POSTGRES_URL, Indexes
@@ -65,13 +66,20 @@ def test_the_migration_s_sql_computes_the_same_rank_vector_kept_uncompressed(ind
 
 @pytest.mark.postgres
 @pytest.mark.skipif(not POSTGRES_URL, reason="runs in the PostgreSQL pass of scripts/test.sh")
-def test_a_word_early_or_in_the_title_ranks_above_the_same_word_deep_in_the_body(indexes: Indexes) -> None:
+def test_the_small_vector_chooses_the_first_matches_and_the_whole_one_orders_them(
+    indexes: Indexes, monkeypatch: pytest.MonkeyPatch
+) -> None:
     index = indexes()
     index.index(
         [
-            doc(1, f"{FILLER} пособие"),  # only past the ranked words: found, ranked last
+            doc(1, f"{FILLER} пособие"),  # only past the small vector's words
             doc(2, "пособие назначено " + FILLER),
             doc(3, FILLER, title="Решение о пособии"),
         ]
     )
+    # The whole vectors: the title first, then the two bodies alike (one occurrence, the same length), by id.
+    assert order(index, "пособие") == [3, 1, 2]
+    monkeypatch.setattr(pg_search, "REFINED", 2)  # the small vector puts 1 last: only 3 and 2 are refined
+    assert order(index, "пособие", per_page=2) == [3, 2]
+    monkeypatch.setattr(pg_search, "REFINED", 0)  # the small vector's order alone
     assert order(index, "пособие") == [3, 2, 1]
