@@ -45,6 +45,7 @@ class Settings:
     checkout_stale_hours: int = 72  # a document checked out longer than this is listed on the head's first screen
     timezone: str = "Europe/Moscow"  # the institution's: times on pages and in documents (UTC in storage and API)
     search: str = "auto"  # the search index: "whoosh" (a folder), "postgres" (in the database), "auto": see below
+    index_workers: int | None = None  # processes analysing a PostgreSQL index rebuild; None: the cores
 
     @property
     def ca_dir(self) -> Path:
@@ -95,6 +96,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         checkout_stale_hours=_positive_int(env, "CASEFILES_CHECKOUT_STALE_HOURS", 72),
         timezone=_zone(env),
         search=_search_backend(env),
+        index_workers=_positive_int(env, "CASEFILES_INDEX_WORKERS", 0) or None,
     )
 
 

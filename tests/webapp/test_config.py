@@ -53,6 +53,8 @@ def test_s3_storage_from_the_environment(tmp_path: Path) -> None:
         ({"CASEFILES_S3_MULTIPART_MB": "lots"}, "CASEFILES_S3_MULTIPART_MB"),
         ({"CASEFILES_TIMEZONE": "Moscow/Siberia"}, "CASEFILES_TIMEZONE"),
         ({"CASEFILES_TIMEZONE": "../../etc/passwd"}, "CASEFILES_TIMEZONE"),
+        ({"CASEFILES_INDEX_WORKERS": "many"}, "CASEFILES_INDEX_WORKERS"),
+        ({"CASEFILES_INDEX_WORKERS": "0"}, "CASEFILES_INDEX_WORKERS"),
     ],
 )
 def test_bad_values_are_named(tmp_path: Path, changes: dict[str, str], complaint: str) -> None:

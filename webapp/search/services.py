@@ -9,6 +9,7 @@ import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Protocol
 
+from flask import current_app
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
@@ -201,12 +202,12 @@ def choose_index(settings: Settings) -> SearchIndex | PostgresSearchIndex:
     if settings.search == "whoosh" or db.engine.dialect.name != "postgresql":
         return whoosh
     if _switched_to_postgres():
-        return PostgresSearchIndex(db.engine)
+        return PostgresSearchIndex(db.engine, workers=settings.index_workers)
     if not _has_documents():  # a new installation: it stays on PostgreSQL once it holds documents
         _record_switch()
-        return PostgresSearchIndex(db.engine)
+        return PostgresSearchIndex(db.engine, workers=settings.index_workers)
     if settings.search == POSTGRES:
-        return PostgresSearchIndex(db.engine)
+        return PostgresSearchIndex(db.engine, workers=settings.index_workers)
     log.warning("search: on the whoosh folder until `casefiles search migrate --to postgres` moves it to PostgreSQL")
     return whoosh
 
@@ -349,7 +350,8 @@ def migrate_to_postgres(batch_size: int = 100, progress: Callable[[int, int], No
         raise ValidationError("Поиск в PostgreSQL возможен, только если база данных — PostgreSQL", code="invalid")
     started = utcnow() - CLOCK_SLACK
     # The rows stay unapplied: the processes still on whoosh apply them there.
-    count = _build(PostgresSearchIndex(db.engine), started, batch_size, progress, mark_applied=False)
+    workers = current_app.config["CASEFILES"].index_workers
+    count = _build(PostgresSearchIndex(db.engine, workers=workers), started, batch_size, progress, mark_applied=False)
     switch = db.session.get(SearchSwitch, POSTGRES) or SearchSwitch(backend=POSTGRES)
     switch.built_from, switch.switched_at = started, utcnow()
     db.session.add(switch)
