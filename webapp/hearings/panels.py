@@ -8,20 +8,20 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from webapp.auth.models import User
 from webapp.cases.models import Case
 from webapp.cases.permissions import can_read_case, can_see_case, readable_cases_clause
 from webapp.cases.services import cases_with_words
 from webapp.dbtypes import utcnow
-from webapp.documents.models import Document, DocumentVersion
+from webapp.documents.models import Document
 from webapp.extensions import db
 from webapp.hearings import links, services
 from webapp.hearings.filing import filing_note
 from webapp.hearings.models import Commission, Hearing, HearingItem, HearingLink, HearingQuestion
 from webapp.hearings.permissions import can_see_item, is_member, may_manage
-from webapp.policy import Action, allowed
+from webapp.policy import Action, allowed, roles_with
 from webapp.runtime import institution_zone
 
 MATCHES_SHOWN = 20
@@ -152,46 +152,27 @@ def hearing_panel(actor: User, hearing: Hearing) -> HearingPanel:
 
 
 def speakers() -> list[User]:
-    """Who may present an item: the active specialists and heads."""
-    roles = ("specialist", "head")
+    """Who may present an item: the active users who prepare documents (specialists and heads)."""
+    roles = roles_with(Action.PREPARE_DOCUMENTS)
     query = select(User).where(User.is_active.is_(True), User.role.in_(roles)).order_by(User.full_name)
     return list(db.session.scalars(query))
 
 
-def case_documents(case: Case) -> list[Document]:
-    """The documents of a case that can be presented: not annulled, with a version."""
-    documents = db.session.scalars(
-        select(Document).where(Document.case_id == case.id, Document.status != "annulled").order_by(Document.id)
-    )
-    return [d for d in documents if d.versions]
-
-
 def document_choices(case: Case, hearing: Hearing) -> list[DocumentChoice]:
     """A case about to be put on the agenda: its documents, the default ones ticked, the new ones marked."""
-    documents = case_documents(case)
+    documents = services.presentable_documents(case)
     previous = services.previous_hearing(case.id, hearing)
     defaults = {d.id for d in services.default_documents(case, documents, previous)}
-    changed = _changed_since(documents, previous)
+    changed = services.changed_since(documents, previous)
     return [DocumentChoice(d, d.id in defaults, d.id in changed) for d in documents]
 
 
 def item_document_choices(item: HearingItem, hearing: Hearing) -> list[DocumentChoice]:
     """An item's case's documents, the presented ones ticked, the new ones marked."""
-    documents = case_documents(item.case)
+    documents = services.presentable_documents(item.case)
     presented = {p.document_id: p.is_new for p in item.documents}
-    changed = _changed_since(documents, services.previous_hearing(item.case_id, hearing))
+    changed = services.changed_since(documents, services.previous_hearing(item.case_id, hearing))
     return [DocumentChoice(d, d.id in presented, presented.get(d.id, d.id in changed)) for d in documents]
-
-
-def _changed_since(documents: list[Document], previous: Hearing | None) -> set[int]:
-    if previous is None:
-        return {d.id for d in documents}
-    rows = db.session.execute(
-        select(DocumentVersion.document_id, func.max(DocumentVersion.created_at))
-        .where(DocumentVersion.document_id.in_([d.id for d in documents]))
-        .group_by(DocumentVersion.document_id)
-    )
-    return {document_id for document_id, latest in rows if latest is not None and latest > previous.starts_at}
 
 
 # --- the agenda builder's search --------------------------------------------------------------------------

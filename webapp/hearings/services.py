@@ -373,9 +373,9 @@ def set_item_documents(actor: User, hearing_id: int, item_id: int, document_ids:
 
 def _present(item: HearingItem, documents: Sequence[Document], hearing: Hearing) -> None:
     """Record the documents presented with the item, in order, each marked new or not."""
-    previous = previous_hearing(item.case_id, hearing)
+    changed = changed_since(documents, previous_hearing(item.case_id, hearing))
     for position, document in enumerate(documents, 1):
-        is_new = _is_new(document, previous)
+        is_new = document.id in changed
         db.session.add(HearingItemDocument(item_id=item.id, document_id=document.id, position=position, is_new=is_new))
     db.session.flush()
 
@@ -413,10 +413,7 @@ def _speaker(username: str | None, case: Case) -> User | None:
 
 
 def _chosen_documents(case: Case, document_ids: list[int] | None, hearing: Hearing) -> list[Document]:
-    documents = db.session.scalars(
-        select(Document).where(Document.case_id == case.id, Document.status != "annulled")
-    ).all()
-    documents = [d for d in documents if d.versions]
+    documents = presentable_documents(case)
     if document_ids is not None:
         by_id = {d.id: d for d in documents}
         unknown = [i for i in document_ids if i not in by_id]
@@ -426,6 +423,14 @@ def _chosen_documents(case: Case, document_ids: list[int] | None, hearing: Heari
             )
         return [by_id[i] for i in dict.fromkeys(document_ids)]
     return default_documents(case, documents, previous_hearing(case.id, hearing))
+
+
+def presentable_documents(case: Case) -> list[Document]:
+    """The documents of a case that can be presented: not annulled, with a version."""
+    documents = db.session.scalars(
+        select(Document).where(Document.case_id == case.id, Document.status != "annulled").order_by(Document.id)
+    )
+    return [d for d in documents if d.versions]
 
 
 def default_documents(case: Case, documents: Sequence[Document], previous: Hearing | None) -> list[Document]:
@@ -440,7 +445,7 @@ def default_documents(case: Case, documents: Sequence[Document], previous: Heari
         )
         if latest is not None:
             chosen.add(latest.id)
-    chosen.update(d.id for d in documents if _is_new(d, previous))
+    chosen.update(changed_since(documents, previous))
     ordered = sorted(documents, key=lambda d: (d.dated_on or d.created_at.date(), d.created_at, d.id))
     return [d for d in ordered if d.id in chosen]
 
@@ -462,15 +467,17 @@ def previous_hearing(case_id: int, hearing: Hearing) -> Hearing | None:
     return db.session.scalar(query)
 
 
-def _is_new(document: Document, previous: Hearing | None) -> bool:
-    """Added to (a new document or a new version) since the case's previous hearing; everything is new for a case
-    heard for the first time."""
+def changed_since(documents: Sequence[Document], previous: Hearing | None) -> set[int]:
+    """The ids of the documents added to (a new document or a new version) since the case's previous hearing, in
+    one query; every one for a case heard for the first time."""
     if previous is None:
-        return True
-    latest = db.session.scalar(
-        select(func.max(DocumentVersion.created_at)).where(DocumentVersion.document_id == document.id)
+        return {d.id for d in documents}
+    rows = db.session.execute(
+        select(DocumentVersion.document_id, func.max(DocumentVersion.created_at))
+        .where(DocumentVersion.document_id.in_([d.id for d in documents]))
+        .group_by(DocumentVersion.document_id)
     )
-    return latest is not None and latest > previous.starts_at
+    return {document_id for document_id, latest in rows if latest is not None and latest > previous.starts_at}
 
 
 # --- sending the agenda, holding the hearing ------------------------------------------------------------
