@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from fpdf import FPDF
 from pypdf import PdfReader
 from pypdf.generic import Destination
 
 from storage import ContentMismatch
 from tests.conftest import PASSWORD, ApiClient, World, overwrite_blob
+from tests.webapp.test_exports import _scan
 from webapp.audit.models import AuditEvent
 from webapp.auth.models import User
 from webapp.auth.services import create_api_token, create_user
@@ -32,15 +32,6 @@ from webapp.hearings.package import purge_hearing_packages
 from webapp.hearings.schemas import CommissionInput, HearingInput, ItemInput, MemberInput
 from webapp.hearings.services import add_item, create_commission, create_hearing, mark_held, send_agenda
 from webapp.runtime import blob_store
-
-
-def _scan(pages: int, marker: str) -> bytes:
-    pdf = FPDF()
-    for number in range(1, pages + 1):
-        pdf.add_page()
-        pdf.set_font("helvetica", size=14)
-        pdf.cell(text=f"{marker} page {number}")
-    return bytes(pdf.output())
 
 
 def _user(username: str) -> User:
