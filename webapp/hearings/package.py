@@ -39,7 +39,7 @@ from webapp.exports.sheets import (
 )
 from webapp.extensions import db
 from webapp.hearings.models import Hearing, HearingItem, HearingItemDocument
-from webapp.hearings.permissions import get_visible_hearing, is_member, may_manage
+from webapp.hearings.permissions import get_visible_hearing, is_member, may_read_materials
 from webapp.hearings.services import managed_hearing, previous_hearing
 from webapp.jobs.models import Job
 from webapp.jobs.services import JobFailed, create_job, runner, set_progress
@@ -273,13 +273,11 @@ def open_package(actor: User, hearing_id: int) -> tuple[Hearing, OpenBlob]:
     """The package for reading (checked against its SHA-256 on the way out); an audited read. A hearing the actor
     does not see is «not found»; one they see but whose materials are not theirs to read, forbidden."""
     hearing = get_visible_hearing(actor, hearing_id)
-    commission = hearing.commission
-    if not may_manage(actor, commission):
-        if not is_member(actor, commission):
+    if not may_read_materials(actor, hearing):
+        if not is_member(actor, hearing.commission):
             raise Forbidden("Материалы заседания читают члены комиссии", code="not_a_member")
-        if hearing.agenda_sent_at is None:
-            message = "Материалы заседания доступны членам комиссии после рассылки повестки"
-            raise Forbidden(message, code="agenda_not_sent")
+        message = "Материалы заседания доступны членам комиссии после рассылки повестки"
+        raise Forbidden(message, code="agenda_not_sent")
     blob = open_blob(package_ref(hearing))
     record_event(actor, "hearing.package_read", "hearing", hearing.id, file=hearing.package_file_id)
     return hearing, blob

@@ -20,7 +20,7 @@ from webapp.extensions import db
 from webapp.hearings import links, services
 from webapp.hearings.filing import filing_note
 from webapp.hearings.models import Commission, Hearing, HearingItem, HearingLink, HearingQuestion
-from webapp.hearings.permissions import can_see_item, is_member, may_manage
+from webapp.hearings.permissions import can_see_item, may_manage, may_read_materials
 from webapp.policy import Action, allowed, roles_with
 from webapp.runtime import institution_zone
 
@@ -136,7 +136,7 @@ def hearing_panel(actor: User, hearing: Hearing) -> HearingPanel:
         agenda=agenda,
         may_edit_agenda=manages and hearing.status in ("planned", "agenda_sent"),
     )
-    panel.may_read_package = manages or (hearing.agenda_sent_at is not None and is_member(actor, hearing.commission))
+    panel.may_read_package = may_read_materials(actor, hearing)
     if manages:
         for link in reversed(links.links_of(actor, hearing.id)):  # oldest first: the latest wins
             panel.links[link.member_id] = link

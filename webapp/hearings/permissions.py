@@ -43,6 +43,13 @@ def require_manager(user: User, commission: Commission) -> None:
         raise Forbidden(rule.refusal, code=rule.code)
 
 
+def may_read_materials(user: User, hearing: Hearing) -> bool:
+    """The hearing's package: its managers, and its commission's internal members once the agenda is sent (until
+    the window ends: the package is gone then)."""
+    commission = hearing.commission
+    return may_manage(user, commission) or (hearing.agenda_sent_at is not None and is_member(user, commission))
+
+
 def can_see_hearing(user: User, hearing: Hearing) -> bool:
     commission = hearing.commission
     if may_manage(user, commission) or is_member(user, commission):
