@@ -181,7 +181,7 @@ def test_a_session_is_the_viewers_own_and_its_mark_stays_put(app: Flask, world: 
     shutil.rmtree(_root(app))
     time.sleep(0.01)
     assert world["spec1"].get(urls[2]).data == first  # the session's moment, not the request's
-    for bad in ("abc", "0", "9" * 30, "-1"):
+    for bad in ("abc", "0", "9" * 30, "-1", str(2**31), "9" * 18):  # above the largest id: no query at all
         answer = world["spec1"].get(urls[2].replace(f"view={view}", f"view={bad}"))
         assert answer.status_code == 200  # no session: marked now, nothing kept
     assert _kept(app, view) == ["3"]

@@ -19,9 +19,9 @@ from webapp.audit.models import AuditEvent
 from webapp.auth.models import User
 from webapp.dbtypes import utcnow
 from webapp.extensions import db
+from webapp.validation import MAX_ID
 
 VIEW_ACTION = "version.view"
-MAX_ID_DIGITS = 18
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ def session_from(event: AuditEvent) -> ViewSession:
 
 def view_session(actor: User, document_id: int, number: int, raw_id: str | None) -> ViewSession | None:
     """The actor's live session on this version named by `raw_id` (from a URL), or None."""
-    if not raw_id or not raw_id.isdigit() or len(raw_id) > MAX_ID_DIGITS:
+    if not raw_id or not raw_id.isdigit() or len(raw_id) > len(str(MAX_ID)) or int(raw_id) > MAX_ID:
         return None
     event = db.session.get(AuditEvent, int(raw_id))
     if event is None or event.action != VIEW_ACTION or event.actor_id != actor.id:
