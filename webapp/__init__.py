@@ -127,6 +127,8 @@ def _register_blueprints(app: Flask) -> None:
     import webapp.audit.api
     import webapp.audit.views
     import webapp.auth.api
+    import webapp.auth.deputies_api
+    import webapp.auth.deputies_views
     import webapp.auth.views
     import webapp.blobs.api
     import webapp.blobs.views
@@ -149,6 +151,8 @@ def _register_blueprints(app: Flask) -> None:
     import webapp.jobs.api
     import webapp.nomenclature.api
     import webapp.nomenclature.views
+    import webapp.notifications.api
+    import webapp.notifications.views
     import webapp.previews.api
     import webapp.previews.views
     import webapp.renditions.api
@@ -159,7 +163,9 @@ def _register_blueprints(app: Flask) -> None:
     import webapp.signing.api
     import webapp.signing.views
     import webapp.support.api
-    import webapp.support.views  # noqa: F401
+    import webapp.support.views
+    import webapp.tasks.api
+    import webapp.tasks.views  # noqa: F401
     from webapp.api import api
     from webapp.ui import ui
 

@@ -46,6 +46,12 @@ class Settings:
     timezone: str = "Europe/Moscow"  # the institution's: times on pages and in documents (UTC in storage and API)
     search: str = "auto"  # the search index: "whoosh" (a folder), "postgres" (in the database), "auto": see below
     index_workers: int | None = None  # processes analysing a PostgreSQL index rebuild; None: the cores
+    smtp_url: str = ""  # "": no e-mail (notifications stay in the app); smtp://, smtp+starttls:// or smtps://
+    mail_from: str = ""  # the From address of notification e-mails
+    public_url: str = ""  # the address users open casefiles at, for links in e-mails (e.g. https://cf.example.ru)
+    digest_hour: int = 8  # the institution's hour (0-23) the daily digest goes out at
+    notify_due_days: int = 2  # a deadline or task is announced this many working days before it is due
+    escalate_after_days: int = 3  # overdue by more than this many working days: the head is told too
 
     @property
     def ca_dir(self) -> Path:
@@ -97,6 +103,12 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         timezone=_zone(env),
         search=_search_backend(env),
         index_workers=_positive_int(env, "CASEFILES_INDEX_WORKERS", 0) or None,
+        smtp_url=_smtp_url(env),
+        mail_from=env.get("CASEFILES_MAIL_FROM", "").strip(),
+        public_url=_public_url(env),
+        digest_hour=_hour(env, "CASEFILES_DIGEST_HOUR", 8),
+        notify_due_days=_non_negative_int(env, "CASEFILES_NOTIFY_DUE_DAYS", 2),
+        escalate_after_days=_non_negative_int(env, "CASEFILES_ESCALATE_AFTER_DAYS", 3),
     )
 
 
@@ -136,6 +148,34 @@ def _queue_url(env: dict[str, str]) -> str:
     if url and not url.startswith(("redis://", "rediss://", "unix://")):
         raise ConfigurationError("CASEFILES_QUEUE_URL must be empty (SQLite) or a Redis URL: redis://host:6379/0")
     return url
+
+
+SMTP_SCHEMES = ("smtp://", "smtp+starttls://", "smtps://")
+
+
+def _smtp_url(env: dict[str, str]) -> str:
+    """CASEFILES_SMTP_URL: smtps://user:password@host:465 (TLS from the start), smtp+starttls://...:587 (STARTTLS
+    required), smtp://host:25 (STARTTLS when the server offers it); empty: no e-mail is sent."""
+    url = env.get("CASEFILES_SMTP_URL", "").strip()
+    if url and not url.startswith(SMTP_SCHEMES):
+        raise ConfigurationError("CASEFILES_SMTP_URL must start with " + ", ".join(SMTP_SCHEMES))
+    if url and not env.get("CASEFILES_MAIL_FROM", "").strip():
+        raise ConfigurationError("CASEFILES_SMTP_URL needs CASEFILES_MAIL_FROM (the sender's address)")
+    return url
+
+
+def _public_url(env: dict[str, str]) -> str:
+    url = env.get("CASEFILES_PUBLIC_URL", "").strip().rstrip("/")
+    if url and not url.startswith(("http://", "https://")):
+        raise ConfigurationError("CASEFILES_PUBLIC_URL must be an http:// or https:// address")
+    return url
+
+
+def _hour(env: dict[str, str], name: str, default: int) -> int:
+    value = _non_negative_int(env, name, default)
+    if value > 23:
+        raise ConfigurationError(f"{name} must be an hour from 0 to 23")
+    return value
 
 
 def _calendar_file(env: dict[str, str]) -> Path | None:

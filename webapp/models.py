@@ -2,7 +2,7 @@
 
 from webapp.archive.models import ArchiveInventory, DestructionAct
 from webapp.audit.models import AuditChain, AuditEvent
-from webapp.auth.models import AccessRequest, ApiToken, District, User, user_districts
+from webapp.auth.models import AccessRequest, ApiToken, Deputy, District, User, user_districts
 from webapp.blobs.models import BlobRelocation, StoredFile
 from webapp.cases.models import Case, CaseEvent, CaseGrant, FormerNumber
 from webapp.documents.models import (
@@ -26,11 +26,13 @@ from webapp.hearings.models import (
 )
 from webapp.jobs.models import Job
 from webapp.nomenclature.models import NomenclatureEntry, NomenclatureSection
+from webapp.notifications.models import DailyMark, MailMessage, Notification, NotificationSetting
 from webapp.previews.models import PagePreview, PreviewPage
 from webapp.renditions.models import Rendition
 from webapp.search.models import IndexOutbox, VersionText
 from webapp.signing.models import Signature, SigningCertificate
 from webapp.support.models import SupportEvent
+from webapp.tasks.models import Task
 
 __all__ = [
     "AccessRequest",
@@ -45,6 +47,8 @@ __all__ = [
     "CaseGrant",
     "Commission",
     "CommissionMember",
+    "DailyMark",
+    "Deputy",
     "DestructionAct",
     "District",
     "Document",
@@ -62,8 +66,11 @@ __all__ = [
     "HearingQuestion",
     "IndexOutbox",
     "Job",
+    "MailMessage",
     "NomenclatureEntry",
     "NomenclatureSection",
+    "Notification",
+    "NotificationSetting",
     "PagePreview",
     "PaperSignature",
     "PreviewPage",
@@ -72,6 +79,7 @@ __all__ = [
     "SigningCertificate",
     "StoredFile",
     "SupportEvent",
+    "Task",
     "User",
     "VersionText",
     "user_districts",

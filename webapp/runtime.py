@@ -43,3 +43,8 @@ def institution_zone() -> ZoneInfo:
 def local_time(moment: dt.datetime) -> dt.datetime:
     """A stored (UTC) moment in the institution's time zone (CASEFILES_TIMEZONE), as pages and documents show it."""
     return moment.astimezone(institution_zone())
+
+
+def local_today() -> dt.date:
+    """The institution's date now (CASEFILES_TIMEZONE): the day deadlines, tasks, deputies and digests count in."""
+    return dt.datetime.now(institution_zone()).date()

@@ -173,10 +173,13 @@ class DocumentTransition(Base):
     from_status: Mapped[str] = mapped_column(String(20))
     to_status: Mapped[str] = mapped_column(String(20))
     actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # A deputy's step: the absent user the actor stood in for («и. о.», webapp.auth.deputies).
+    acting_for_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     comment: Mapped[str] = mapped_column(Text, default="")
 
-    actor: Mapped[User] = relationship(lazy="joined")
+    actor: Mapped[User] = relationship(lazy="joined", foreign_keys=[actor_id])
+    acting_for: Mapped[User | None] = relationship(lazy="joined", foreign_keys=[acting_for_id])
 
 
 @event.listens_for(DocumentVersion, "before_update")

@@ -45,6 +45,8 @@ class Signature(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("document_versions.id"), index=True)
     signer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # A deputy's signature: the absent user the signer stood in for («и. о.», webapp.auth.deputies).
+    acting_for_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     certificate_id: Mapped[int] = mapped_column(ForeignKey("signing_certificates.id"))
     role: Mapped[str] = mapped_column(String(100))
     signed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
@@ -52,7 +54,8 @@ class Signature(Base):
     file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id"), unique=True)  # the CMS (.p7s)
 
     version: Mapped[DocumentVersion] = relationship(lazy="joined", back_populates="signatures")
-    signer: Mapped[User] = relationship(lazy="joined")
+    signer: Mapped[User] = relationship(lazy="joined", foreign_keys=[signer_id])
+    acting_for: Mapped[User | None] = relationship(lazy="joined", foreign_keys=[acting_for_id])
     certificate: Mapped[SigningCertificate] = relationship(lazy="joined")
     file: Mapped[StoredFile] = relationship(lazy="joined")
 

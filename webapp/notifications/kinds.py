@@ -1,0 +1,43 @@
+"""The kinds of notification: what the settings page calls each, what the inbox and the e-mails say (never
+personal data: only what kind of thing happened, counts, case numbers and dates), and who gets it by e-mail
+unless they chose otherwise."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from webapp.auth.roles import Role
+
+
+@dataclass(frozen=True)
+class Kind:
+    label: str  # the settings page and the inbox's filter
+    text: str  # str.format with the notification's params and `case` (the case's number)
+    email_for: frozenset[Role] = frozenset()  # roles that get it by e-mail by default; others in the app only
+
+
+_ALL = frozenset(Role)
+
+KINDS: dict[str, Kind] = {
+    "document_submitted": Kind(
+        "Документ передан на утверждение",
+        "Документ по делу № {case} передан на утверждение",
+        frozenset({Role.HEAD}),
+    ),
+    "document_returned": Kind(
+        "Документ возвращён на доработку", "Документ по делу № {case} возвращён на доработку", _ALL
+    ),
+    "document_approved": Kind("Документ утверждён", "Документ по делу № {case} утверждён"),
+    "version_signed": Kind("Документ подписан", "Документ по делу № {case} подписан"),
+    "deadline_due": Kind("Приближается срок", "По делу № {case} {due} истекает срок: {deadline}", _ALL),
+    "deadline_overdue": Kind("Срок пропущен", "По делу № {case} пропущен срок {due}: {deadline}", _ALL),
+    "case_assigned": Kind("Вам открыто дело", "Вам открыт доступ к делу № {case}", _ALL),
+    "task_assigned": Kind("Новая задача", "Вам поручена задача по делу № {case}, срок {due}", _ALL),
+    "task_due": Kind("Приближается срок задачи", "Срок задачи по делу № {case} истекает {due}", _ALL),
+    "task_overdue": Kind("Задача просрочена", "Задача по делу № {case} просрочена (срок {due})", _ALL),
+    "task_closed": Kind("Задача закрыта", "Задача по делу № {case}: {status}"),
+    "agenda_sent": Kind("Разослана повестка заседания", "Разослана повестка заседания № {number} на {date}", _ALL),
+    "integrity_failed": Kind(
+        "Нарушена целостность хранилища", "Проверка хранилища: файлов с нарушенной целостностью — {count}", _ALL
+    ),
+}
