@@ -48,6 +48,7 @@ class Settings:
     index_workers: int | None = None  # processes analysing a PostgreSQL index rebuild; None: the cores
     smtp_url: str = ""  # "": no e-mail (notifications stay in the app); smtp://, smtp+starttls:// or smtps://
     mail_from: str = ""  # the From address of notification e-mails
+    smtp_ca_file: Path | None = None  # CASEFILES_SMTP_CA_FILE: a private CA trusted for the SMTP server's certificate
     public_url: str = ""  # the address users open casefiles at, for links in e-mails (e.g. https://cf.example.ru)
     digest_hour: int = 8  # the institution's hour (0-23) the daily digest goes out at
     notify_due_days: int = 2  # a deadline or task is announced this many working days before it is due
@@ -105,6 +106,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         index_workers=_positive_int(env, "CASEFILES_INDEX_WORKERS", 0) or None,
         smtp_url=_smtp_url(env),
         mail_from=env.get("CASEFILES_MAIL_FROM", "").strip(),
+        smtp_ca_file=_smtp_ca_file(env),
         public_url=_public_url(env),
         digest_hour=_hour(env, "CASEFILES_DIGEST_HOUR", 8),
         notify_due_days=_non_negative_int(env, "CASEFILES_NOTIFY_DUE_DAYS", 2),
@@ -162,6 +164,16 @@ def _smtp_url(env: dict[str, str]) -> str:
     if url and not env.get("CASEFILES_MAIL_FROM", "").strip():
         raise ConfigurationError("CASEFILES_SMTP_URL needs CASEFILES_MAIL_FROM (the sender's address)")
     return url
+
+
+def _smtp_ca_file(env: dict[str, str]) -> Path | None:
+    raw = env.get("CASEFILES_SMTP_CA_FILE", "").strip()
+    if not raw:
+        return None
+    path = Path(raw).resolve()
+    if not path.is_file():
+        raise ConfigurationError("CASEFILES_SMTP_CA_FILE must name an existing file (PEM certificates)")
+    return path
 
 
 def _public_url(env: dict[str, str]) -> str:
