@@ -10,16 +10,37 @@ below. `create_app()` and the worker call `wire()`; calling it again does nothin
 from __future__ import annotations
 
 from webapp.archive.events import CaseDestroyed
+from webapp.blobs.events import IntegrityFailed
 from webapp.blobs.relocation import resume_relocations
 from webapp.blobs.retention import request_retention
-from webapp.cases.events import CaseClosed, CaseEdited, CaseRenumbered, HoldReleased, HoldSet, RetentionExtended
-from webapp.documents.events import DocumentApproved, DocumentEdited, DocumentMoved, VersionAdded
+from webapp.cases.events import (
+    CaseClosed,
+    CaseEdited,
+    CaseGranted,
+    CaseOpened,
+    CaseRenumbered,
+    HoldReleased,
+    HoldSet,
+    ResponsibleAssigned,
+    RetentionExtended,
+)
+from webapp.documents.events import (
+    DocumentApproved,
+    DocumentEdited,
+    DocumentMoved,
+    DocumentReturned,
+    DocumentSubmitted,
+    VersionAdded,
+)
 from webapp.documents.moves import rekey_case
 from webapp.events import before_commit, every_ten_minutes, on_commit, on_rollback, subscribe
 from webapp.exports.services import purge_expired_exports
+from webapp.hearings.events import AgendaSent
 from webapp.hearings.filing import file_decisions_back
 from webapp.hearings.package import purge_hearing_packages
 from webapp.jobs.services import discard_uncommitted_jobs, enqueue_committed_jobs
+from webapp.notifications import subscribers as notifications
+from webapp.notifications.deadlines import scan_deadlines_daily
 from webapp.previews.services import request_on_rendition_made, request_on_version_added
 from webapp.renditions.events import RenditionMade
 from webapp.renditions.services import request_rendition
@@ -33,6 +54,8 @@ from webapp.search.services import (
     remove_destroyed,
 )
 from webapp.signing.events import VersionSigned
+from webapp.tasks.events import TaskAssigned, TaskClosed
+from webapp.tasks.notices import scan_tasks, tell_assigned, tell_closed
 
 
 def wire() -> None:
@@ -68,6 +91,22 @@ def wire() -> None:
     # A hearing's protocol was approved: each case on its agenda receives its signed extract and what its decision
     # starts (a journal entry, a proposal to close, an item planned for a later hearing).
     subscribe(DocumentApproved, file_decisions_back)
+    # Who is told (webapp.notifications.subscribers; `notify` adds deputies, never tells the actor or anyone who
+    # may not see the case): a document submitted, to the heads; returned or approved, and signed by someone
+    # else, to its author; a case opened, assigned or granted to someone, to them; an agenda sent, to the
+    # commission's internal members; a fixity check's failures, to the administrators.
+    subscribe(DocumentSubmitted, notifications.on_document_submitted)
+    subscribe(DocumentReturned, notifications.on_document_returned)
+    subscribe(DocumentApproved, notifications.on_document_approved)
+    subscribe(VersionSigned, notifications.on_version_signed)
+    subscribe(CaseOpened, notifications.on_case_opened)
+    subscribe(ResponsibleAssigned, notifications.on_responsible_assigned)
+    subscribe(CaseGranted, notifications.on_case_granted)
+    subscribe(AgendaSent, notifications.on_agenda_sent)
+    subscribe(IntegrityFailed, notifications.on_integrity_failed)
+    # A task was given (or given to another colleague, or moved): its assignee is notified; closed: the other party.
+    subscribe(TaskAssigned, tell_assigned)
+    subscribe(TaskClosed, tell_closed)
 
     # Just before commit: where the search index is kept in the database, the unit of work's changes to it join
     # its transaction.
@@ -86,3 +125,8 @@ def wire() -> None:
     every_ten_minutes(resume_relocations)
     # ... and the members' packages of hearings whose access window ended, or that a newer package replaced.
     every_ten_minutes(purge_hearing_packages)
+    # ... and, the first time on each institution day, the open cases' deadlines due soon or missed are announced
+    # (webapp.notifications.deadlines).
+    every_ten_minutes(scan_deadlines_daily)
+    # ... and once a day (the first run of the institution's day): open tasks due soon or overdue are announced.
+    every_ten_minutes(scan_tasks)
