@@ -14,9 +14,11 @@ from sqlalchemy import Select, func, or_, select
 from storage import BlobNotFound, BlobStore, StorageError
 from storage.base import BucketStorage
 from webapp.auth.models import User
+from webapp.blobs.events import IntegrityFailed
 from webapp.blobs.integrity import BlobRef, file_ref, record_check
 from webapp.blobs.models import BlobRelocation, StoredFile
 from webapp.config import Settings, record_switch
+from webapp.events import publish
 from webapp.exceptions import Conflict, ValidationError
 from webapp.extensions import db
 from webapp.policy import Action, require
@@ -100,6 +102,8 @@ def run_fixity(
             commit()
         if progress is not None:
             progress(done, len(refs))
+    if summary.mismatch or summary.missing:
+        publish(IntegrityFailed(len(summary.mismatch) + len(summary.missing)))
     commit()
     return summary
 

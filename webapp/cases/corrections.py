@@ -15,7 +15,7 @@ from sqlalchemy import or_, select
 
 from webapp.auth.models import District, User
 from webapp.auth.services import find_district
-from webapp.cases.events import CaseEdited, CaseRenumbered
+from webapp.cases.events import CaseEdited, CaseRenumbered, ResponsibleAssigned
 from webapp.cases.lifecycle import record_case_event
 from webapp.cases.models import Case, FormerNumber
 from webapp.cases.permissions import can_write_case
@@ -66,6 +66,8 @@ def edit_case(actor: User, case_id: int, data: CaseEdit, *, revision: int | None
     record_case_event(actor, case, EDIT_ACTION, data.reason, changes=plan.changes)
     changed_fields = tuple(dict.fromkeys(change["field"].split(".")[0] for change in plan.changes))
     publish(CaseEdited(case.id, actor.id, changed_fields))
+    if "responsible" in changed_fields and case.responsible_id is not None:
+        publish(ResponsibleAssigned(case.id, actor.id, case.responsible_id))
     if case.number != old_number:
         publish(CaseRenumbered(case.id, actor.id, old_number))
     return case

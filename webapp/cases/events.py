@@ -56,3 +56,20 @@ class CaseRenumbered(CaseFact):
     """Filed under another nomenclature entry: the case has a new number; `old_number` is kept as a former one."""
 
     old_number: str
+
+
+@dataclass(frozen=True)
+class ResponsibleAssigned(CaseFact):
+    """The head made `user_id` the case's responsible specialist (on its profile or by a correction); opening a
+    case with its responsible is CaseOpened."""
+
+    user_id: int
+
+
+@dataclass(frozen=True)
+class CaseGranted(CaseFact):
+    """The head opened the case to `user_id` beyond their role (webapp.cases.grants); the grants a hearing's
+    agenda gives its members are AgendaSent's."""
+
+    user_id: int
+    grant_id: int

@@ -8,10 +8,12 @@ from sqlalchemy import select
 from webapp.audit.services import record_event
 from webapp.auth.models import User
 from webapp.auth.roles import Role
+from webapp.cases.events import CaseGranted
 from webapp.cases.models import CaseGrant
 from webapp.cases.permissions import CONTENT_WIDE_ROLES
 from webapp.cases.services import get_case
 from webapp.dbtypes import utcnow
+from webapp.events import publish
 from webapp.exceptions import Conflict, NotFound, ValidationError
 from webapp.extensions import db
 from webapp.policy import Action, require
@@ -38,6 +40,7 @@ def grant_access(actor: User, case_id: int, username: str, reason: str) -> CaseG
     db.session.add(grant)
     db.session.flush()
     record_event(actor, "case.grant", "case", case.id, user=user.id, grant=grant.id)
+    publish(CaseGranted(case.id, actor.id, user.id, grant.id))
     return grant
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, Select, or_, select, update
 from webapp.audit.services import record_event
 from webapp.auth.models import District, User
 from webapp.auth.services import find_district
-from webapp.cases.events import CaseOpened
+from webapp.cases.events import CaseOpened, ResponsibleAssigned
 from webapp.cases.models import CASE_STATUSES, Case, FormerNumber
 from webapp.cases.permissions import (
     can_open_case_in,
@@ -96,6 +96,8 @@ def update_profile(actor: User, case_id: int, data: ProfileInput, *, today: dt.d
         require(actor, Action.ASSIGN_RESPONSIBLE)
         case.responsible_id = responsible.id if responsible else None
         case.responsible = responsible
+        if responsible is not None:
+            publish(ResponsibleAssigned(case.id, actor.id, responsible.id))
     kind = case.subject.get("kind", "")
     try:
         categories = check_categories(kind, data.categories)
