@@ -5,6 +5,7 @@ each told once) and the pages (the case page's panel, the dashboard's «Мои �
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 import pytest
@@ -16,8 +17,10 @@ from webapp.auth.models import User
 from webapp.auth.services import create_api_token, create_user
 from webapp.extensions import db
 from webapp.notifications.models import DailyMark, Notification
+from webapp.tasks import services
 from webapp.tasks.models import Task
 from webapp.tasks.notices import scan_tasks
+from webapp.tasks.schemas import TaskInput
 
 WEDNESDAY = dt.date(2026, 6, 10)  # Friday 12 June is Russia Day, a public holiday
 
@@ -129,7 +132,8 @@ def test_the_assignee_must_see_the_case_and_the_giver_too(world: World, today: d
     case = world.open_case()  # district u1: spec2 works u2
     refused = _give(world, case["id"], assignee="spec2")
     assert refused.status_code == 400
-    assert refused.get_json()["error"]["message"] == f"assignee: у пользователя spec2 нет доступа к делу {case['number']}"
+    message = f"assignee: у пользователя spec2 нет доступа к делу {case['number']}"
+    assert refused.get_json()["error"]["message"] == message
     assert _give(world, case["id"], by="spec2", assignee="spec1").status_code == 404  # a case one may not see
     assert _give(world, 999999, assignee="head").status_code == 404
 
@@ -263,14 +267,12 @@ def test_the_assignee_is_told_without_the_title(world: World, colleague: ApiClie
 
 
 def test_the_daily_scan_tells_due_overdue_and_escalates_once(world: World, colleague: ApiClient, app: Flask) -> None:
-    from webapp.tasks.schemas import TaskInput
-    from webapp.tasks.services import give_task
-
     case = world.open_case()
     spec1 = _user("spec1")
+    give_task = functools.partial(services.give_task, spec1, today=WEDNESDAY)
     # Due Tuesday 16 June (3 working days from Wednesday 10: 11, 15, 16), and one due Thursday 25 June.
-    soon = give_task(spec1, TaskInput(case_id=case["id"], title="a", assignee="spec3", working_days=3), today=WEDNESDAY)
-    later = give_task(spec1, TaskInput(case_id=case["id"], title="b", assignee="spec3", working_days=10), today=WEDNESDAY)
+    soon = give_task(TaskInput(case_id=case["id"], title="a", assignee="spec3", working_days=3))
+    later = give_task(TaskInput(case_id=case["id"], title="b", assignee="spec3", working_days=10))
     db.session.commit()
     settings = app.config["CASEFILES"]
     assert (settings.notify_due_days, settings.escalate_after_days) == (2, 3)
