@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import secrets
@@ -43,7 +44,9 @@ class Settings:
     job_lease_seconds: int = 120  # a running job whose worker has not renewed it for this long is requeued
     calendar_file: Path | None = None  # days off and working days decreed after the `holidays` package's release
     checkout_stale_hours: int = 72  # a document checked out longer than this is listed on the head's first screen
-    timezone: str = "Europe/Moscow"  # the institution's: times on pages and in documents (UTC in storage and API)
+    # The institution's: times on pages and in documents (UTC in storage and API). load_settings' default is the
+    # server's zone (server_zone); this one is for settings made in code, as the tests' are.
+    timezone: str = "Europe/Moscow"
     search: str = "auto"  # the search index: "whoosh" (a folder), "postgres" (in the database), "auto": see below
     index_workers: int | None = None  # processes analysing a PostgreSQL index rebuild; None: the cores
     smtp_url: str = ""  # "": no e-mail (notifications stay in the app); smtp://, smtp+starttls:// or smtps://
@@ -201,14 +204,45 @@ def _calendar_file(env: dict[str, str]) -> Path | None:
     return path
 
 
+FALLBACK_ZONE = "Europe/Moscow"
+
+
 def _zone(env: dict[str, str]) -> str:
-    name = (env.get("CASEFILES_TIMEZONE") or "Europe/Moscow").strip()
+    name = (env.get("CASEFILES_TIMEZONE") or "").strip() or server_zone(env)
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         example = "e.g. Europe/Moscow, Asia/Yekaterinburg"
         raise ConfigurationError(f"CASEFILES_TIMEZONE: {name!r} is not a time zone ({example})") from None
     return name
+
+
+def server_zone(
+    env: dict[str, str], timezone_file: Path = Path("/etc/timezone"), localtime: Path = Path("/etc/localtime")
+) -> str:
+    """The server's time zone by its IANA name: TZ (`Asia/Yekaterinburg`, `:Asia/Yekaterinburg`), else
+    /etc/timezone, else where the /etc/localtime link points (`.../zoneinfo/Asia/Yekaterinburg`); Europe/Moscow
+    when none of them names a zone (a POSIX rule in TZ such as `MSK-3`, a copied localtime file)."""
+    candidates = [env.get("TZ", "").strip().removeprefix(":")]
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        candidates.append(timezone_file.read_text(encoding="utf-8").strip())
+    if localtime.is_symlink():
+        target = os.path.realpath(localtime)
+        candidates.append(target.partition("/zoneinfo/")[2] if "/zoneinfo/" in target else "")
+    for name in candidates:
+        if name and _is_zone(name):
+            return name
+    return FALLBACK_ZONE
+
+
+def _is_zone(name: str) -> bool:
+    if name.startswith("/") or ".." in name:  # ZoneInfo would read a file by that path
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
 
 
 def _positive_int(env: dict[str, str], name: str, default: int) -> int:

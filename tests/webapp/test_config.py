@@ -63,8 +63,8 @@ def test_bad_values_are_named(tmp_path: Path, changes: dict[str, str], complaint
 
 
 def test_pages_and_documents_show_the_institutions_time(tmp_path: Path) -> None:
-    """UTC in storage and the API; the institution's zone (Moscow unless CASEFILES_TIMEZONE says otherwise) on
-    pages and in documents such as the signature sheet."""
+    """UTC in storage and the API; the institution's zone (the server's, here TZ=Europe/Moscow, unless
+    CASEFILES_TIMEZONE says otherwise) on pages and in documents such as the signature sheet."""
     import datetime as dt
 
     from webapp import create_app
@@ -74,6 +74,7 @@ def test_pages_and_documents_show_the_institutions_time(tmp_path: Path) -> None:
     moment = dt.datetime(2026, 12, 31, 21, 30, tzinfo=dt.UTC)
     for zone, shown in ((None, "01.01.2027 00:30"), ("Asia/Yekaterinburg", "01.01.2027 02:30")):
         environ = {"CASEFILES_DATA_DIR": str(tmp_path / (zone or "default")), "CASEFILES_SECRET_KEY": "x" * 32}
+        environ["TZ"] = "Europe/Moscow"  # the server's zone, pinned: the machine running the tests may be in UTC
         if zone:
             environ["CASEFILES_TIMEZONE"] = zone
         app = create_app({"TESTING": True}, settings=load_settings(environ))
