@@ -8,6 +8,7 @@ from flask import request
 
 from webapp.api import actor, api, json_body
 from webapp.auth import admin
+from webapp.auth.addresses import set_email
 from webapp.auth.models import ApiToken, User
 from webapp.auth.services import find_user
 from webapp.cases.schemas import ReasonInput
@@ -15,7 +16,11 @@ from webapp.exceptions import ValidationError
 from webapp.policy import Action, require
 from webapp.signing.services import deactivate_user
 from webapp.uow import commit
-from webapp.validation import parse_input
+from webapp.validation import StrictInput, parse_input
+
+
+class EmailInput(StrictInput):
+    email: str | None  # null or "" removes the address
 
 
 @api.post("/users/<username>/deactivate")
@@ -32,7 +37,15 @@ def deactivate(username: str) -> dict[str, Any]:
 @api.get("/users")
 def users_list() -> dict[str, Any]:
     users = admin.list_users(actor())
-    return {"items": [user_json(user) for user in users], "total": len(users)}
+    return {"items": [user_json(user) | {"email": user.email} for user in users], "total": len(users)}
+
+
+@api.put("/users/<username>/email")
+def user_email(username: str) -> dict[str, Any]:
+    """Where the user's notifications are e-mailed: one's own, or anyone's for administrators (others: 404)."""
+    user = set_email(actor(), find_user(username), parse_input(EmailInput, json_body()).email)
+    commit()
+    return {"username": user.username, "email": user.email}
 
 
 @api.get("/tokens")
@@ -60,6 +73,7 @@ def token_revoke(token_id: int) -> tuple[str, int]:
 
 
 def user_json(user: User) -> dict[str, Any]:
+    """A user as anyone may be shown them: never their e-mail address (webapp.auth.addresses)."""
     return {
         "id": user.id,
         "username": user.username,

@@ -9,6 +9,7 @@ from flask.cli import AppGroup
 
 from webapp.auth import access_requests
 from webapp.auth import services as auth_services
+from webapp.auth.addresses import normalize_email, set_email
 from webapp.auth.roles import Role
 from webapp.cli.common import domain_errors
 from webapp.policy import SYSTEM
@@ -23,13 +24,16 @@ user_group = AppGroup("user", help="Manage users.")
 @click.option("--role", required=True, type=click.Choice([role.value for role in Role]))
 @click.option("--district", "districts", multiple=True, help="District code; repeat for several.")
 @click.option("--full-name", default="", help="Full name (ФИО) shown in the interface and signatures.")
+@click.option("--email", default="", help="Where notifications are e-mailed (seen only by the user and admins).")
 @domain_errors
-def user_add(username: str, role: str, districts: tuple[str, ...], full_name: str) -> None:
+def user_add(username: str, role: str, districts: tuple[str, ...], full_name: str, email: str) -> None:
     """Add a user; the password is read from standard input."""
+    address = normalize_email(email)  # a mistyped address stops the command before the password is asked
     password = _read_password()
     user = auth_services.create_user(
         username, role=role, password=password, full_name=full_name, district_codes=districts
     )
+    user.email = address
     commit()
     click.echo(f"user {user.username} added ({user.role})")
 
@@ -44,6 +48,17 @@ def user_set_access(username: str, role: str, districts: tuple[str, ...]) -> Non
     user = access_requests.set_access(SYSTEM, username, role, districts)
     commit()
     click.echo(f"user {user.username}: {user.role}, districts: {', '.join(sorted(user.district_codes)) or '-'}")
+
+
+@user_group.command("set-email")
+@click.argument("username")
+@click.argument("email")
+@domain_errors
+def user_set_email(username: str, email: str) -> None:
+    """Set the address a user's notifications are e-mailed to ("" removes it: no e-mail)."""
+    user = set_email(SYSTEM, auth_services.find_user(username), email)
+    commit()
+    click.echo(f"user {user.username}: " + ("e-mail address set" if user.email else "no e-mail address"))
 
 
 @user_group.command("deactivate")
