@@ -12,7 +12,6 @@ from alembic import op
 
 import webapp.dbtypes
 
-
 revision = "0025"
 down_revision = "0024"
 branch_labels = None
