@@ -252,6 +252,12 @@ API = [
     Call("api.tokens_list", "GET", "/api/v1/tokens", "ooooo"),
     Call("api.token_create", "POST", "/api/v1/tokens", "ooooo", {"expires_in_days": 30}),
     Call("api.token_revoke", "DELETE", "/api/v1/tokens/{victim_token}", "nnnno"),
+    Call("api.user_email", "PUT", "/api/v1/users/victim/email", "nnnno", {"email": "victim@example.ru"}),
+    Call("api.list_notifications", "GET", "/api/v1/notifications", "ooooo"),
+    Call("api.read_notification", "POST", "/api/v1/notifications/999/read", "nnnnn", {}),  # only one's own
+    Call("api.read_all_notifications", "POST", "/api/v1/notifications/read-all", "ooooo", {}),
+    Call("api.notification_settings", "GET", "/api/v1/notifications/settings", "ooooo"),
+    Call("api.save_notification_settings", "PUT", "/api/v1/notifications/settings", "ooooo", {"case_assigned": "off"}),
 ]
 
 PAGES = [
@@ -349,6 +355,12 @@ PAGES = [
     Call("ui.password_page", "GET", "/account/password", "ooooo"),
     Call("ui.tokens_page", "GET", "/account/tokens", "ooooo"),
     Call("ui.token_revoke_page", "POST", "/account/tokens/{victim_token}/revoke", "nnnno", {}),
+    Call("ui.user_email_save", "POST", "/admin/users/{victim}/email", "ffffo", {"email": "victim@example.ru"}),
+    Call("ui.inbox_page", "GET", "/notifications", "ooooo"),
+    Call("ui.notification_open", "GET", "/notifications/999", "nnnnn"),
+    Call("ui.notification_read", "POST", "/notifications/999/read", "nnnnn", {}),
+    Call("ui.notifications_read_all", "POST", "/notifications/read-all", "ooooo", {}),
+    Call("ui.notification_settings_page", "GET", "/account/notifications", "ooooo"),
     # Hearings: whoever sees a case on the agenda sees the hearing; only the head builds this commission's (it has
     # no secretary); commissions are the institution's, listed to all.
     Call("ui.hearings_page", "GET", "/hearings?month=2026-06", "ooooo"),
