@@ -10,8 +10,10 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 
 from tests.conftest import PASSWORD, ApiClient, World
+from tests.webapp.test_pages import _csrf, forget_request_state, login
 from webapp.audit.models import AuditEvent
 from webapp.auth.models import User
 from webapp.auth.services import create_api_token, create_user
@@ -308,3 +310,87 @@ def test_closed_tasks_are_not_announced(world: World, colleague: ApiClient, toda
     task = _give(world, world.open_case()["id"]).get_json()
     _patch(world, "spec3", task["id"], {"status": "done"})
     assert scan_tasks(dt.date(2026, 6, 30)) == 0
+
+
+# --- pages ----------------------------------------------------------------------------------------------
+
+
+def _post_form(client: FlaskClient, page_url: str, url: str, form: dict[str, str]) -> Any:
+    page = client.get(page_url).get_data(as_text=True)
+    return client.post(url, data={"csrf_token": _csrf(page), **form}, follow_redirects=True)
+
+
+def test_the_case_page_gives_a_task_and_shows_it(
+    client: FlaskClient, world: World, colleague: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("webapp.tasks.views.local_today", lambda: WEDNESDAY)
+    case = world.open_case()
+    login(client, "spec1")
+    page = client.get(f"/cases/{case['id']}").get_data(as_text=True)
+    assert "Поручить задачу" in page and "Задач по делу нет." in page
+    assert '<option value="spec3">' in page and '<option value="head">' in page
+    assert '<option value="spec2">' not in page  # does not see the case
+    url = f"/cases/{case['id']}/tasks"
+    refused = _post_form(
+        client, f"/cases/{case['id']}", url, {"title": "Выписка", "assignee": "spec3", "due_on": "2026-06-13"}
+    )
+    assert "13.06.2026 — нерабочий день" in refused.get_data(as_text=True)
+    given = _post_form(
+        client,
+        f"/cases/{case['id']}",
+        url,
+        {"title": "Повторный выход в семью", "assignee": "spec3", "working_days": "2", "note": "с психологом"},
+    )
+    text = given.get_data(as_text=True)
+    assert "Задача поручена, срок — 15.06.2026" in text
+    assert "Повторный выход в семью" in text and "с психологом" in text
+    task = db.session.scalar(db.select(Task))
+    assert (task.title, task.assignee.username, task.due_on) == (
+        "Повторный выход в семью",
+        "spec3",
+        dt.date(2026, 6, 15),
+    )
+
+
+def test_the_assignee_sees_my_tasks_overdue_first_and_closes_one(
+    client: FlaskClient, world: World, colleague: ApiClient
+) -> None:
+    case = world.open_case()
+    spec1 = _user("spec1")
+    today = dt.date.today()
+    give = functools.partial(services.give_task, spec1, today=today)
+    later = give(TaskInput(case_id=case["id"], title="Подготовить выписку", assignee="spec3", working_days=5))
+    missed = give(TaskInput(case_id=case["id"], title="Повторный выход", assignee="spec3", working_days=1))
+    missed.due_on = today - dt.timedelta(days=30)
+    db.session.commit()
+    forget_request_state()
+    login(client, "spec3")
+    board = client.get("/").get_data(as_text=True)
+    section = board[board.index('id="my-tasks"') :]
+    assert section.index("Повторный выход") < section.index("Подготовить выписку")  # the overdue first
+    assert 'class="status deadline-overdue">Просрочена' in section
+    deadlines = client.get("/deadlines").get_data(as_text=True)
+    assert "Поручены мне: 2" in deadlines and '<tr class="deadline-overdue">' in deadlines
+    done = _post_form(client, "/", f"/tasks/{later.id}/close", {"status": "done", "back": "dashboard"})
+    assert "Задача: выполнена" in done.get_data(as_text=True)
+    assert db.session.get(Task, later.id).status == "done"
+    refused = _post_form(client, "/", f"/tasks/{missed.id}/close", {"status": "declined", "back": "deadlines"})
+    assert "reason: укажите причину отказа" in refused.get_data(as_text=True)
+    assert db.session.get(Task, missed.id).status == "open"
+
+
+def test_pages_refuse_tasks_of_cases_one_may_not_see(client: FlaskClient, world: World, colleague: ApiClient) -> None:
+    case = world.open_case()
+    task = services.give_task(
+        _user("spec1"), TaskInput(case_id=case["id"], title="x", assignee="spec3", working_days=1), today=WEDNESDAY
+    )
+    db.session.commit()
+    login(client, "spec2")
+    page = client.get("/").get_data(as_text=True)
+    token = _csrf(page)
+    assert client.post(f"/tasks/{task.id}/close", data={"csrf_token": token, "status": "done"}).status_code == 404
+    given = client.post(
+        f"/cases/{case['id']}/tasks", data={"csrf_token": token, "title": "y", "assignee": "spec1", "working_days": "1"}
+    )
+    assert given.status_code == 404
+    assert "my-tasks" not in page

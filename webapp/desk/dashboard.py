@@ -20,6 +20,7 @@ from webapp.documents.workflow import approval_queue, own_drafts
 from webapp.hearings.filing import CloseProposal, close_proposals
 from webapp.policy import Action, allowed
 from webapp.support.services import CaseDeadline, department_overdue, own_deadlines
+from webapp.tasks.panels import TaskLine, own_tasks
 
 LIMIT = 8
 
@@ -42,10 +43,11 @@ class Dashboard:
     stale_checkouts: list[HeldDocument] = field(default_factory=list)  # the head: documents checked out too long
     # The head (every case), a specialist (the cases they are responsible for): a commission removed it from support.
     close_proposals: list[CloseProposal] = field(default_factory=list)
+    tasks: list[TaskLine] = field(default_factory=list)  # everyone: their open tasks, the overdue first
 
 
 def dashboard(actor: User, today: dt.date) -> Dashboard:
-    board = Dashboard()
+    board = Dashboard(tasks=own_tasks(actor, today, LIMIT))
     if allowed(actor, Action.PREPARE_DOCUMENTS):
         if allowed(actor, Action.TAKE_CASES):
             board.open_cases = recent_open_cases(actor, LIMIT)

@@ -25,8 +25,10 @@ from webapp.hearings.services import hearings_of_case
 from webapp.pagination import page_count
 from webapp.policy import Action, allowed
 from webapp.previews.delivery import first_page_thumbnails
+from webapp.runtime import local_today
 from webapp.signing.panels import PAPER_ROWS, TRANSITION_LABELS, document_panels
 from webapp.support.panels import case_support
+from webapp.tasks.panels import case_tasks
 from webapp.ui import current_actor, ui
 from webapp.uow import commit
 from webapp.validation import parse_int, parse_optional_int
@@ -82,7 +84,8 @@ def case(case_id: int) -> str:
     case, documents, total = page_of_documents(actor, case_id, page=paging.page, per_page=paging.per_page)
     shown = Disclosure(actor)
     may_grant = allowed(actor, Action.GRANT_CASE_ACCESS)
-    support = case_support(actor, case, document_titles(case))
+    titles = document_titles(case)
+    support = case_support(actor, case, titles)
     page = render_template(
         "cases/detail.html",
         case=case,
@@ -112,6 +115,7 @@ def case(case_id: int) -> str:
         may_archive=allowed(current_actor(), Action.SET_HOLDS),
         support=support,
         hearing_items=hearings_of_case(actor, case_id),  # «Заседания»: the case's agenda items, newest first
+        tasks=case_tasks(actor, case, titles, local_today()),  # «Задачи»: the case's tasks, «Поручить задачу»
         # The first page of each document's latest version, linking to the viewer.
         thumbnails=first_page_thumbnails(
             (document.id, document.latest_version.number) for document in documents if document.latest_version

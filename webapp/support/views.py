@@ -23,6 +23,7 @@ from webapp.support import services
 from webapp.support.deadlines import DEADLINE_KINDS, STATUSES
 from webapp.support.report import MANUAL_ROWS, REPORT_TITLE, ROWS, Correction, last_quarter, parse_period
 from webapp.support.schemas import DeadlineFilters, SupportEventInput
+from webapp.tasks.panels import deadline_tasks
 from webapp.ui import current_actor, ui
 from webapp.uow import commit
 from webapp.validation import parse_input, parse_int, parse_optional_int
@@ -113,6 +114,7 @@ def deadlines_page() -> str:
         districts=districts,
         specialists=specialists,
         today=today,
+        tasks=deadline_tasks(actor, today),  # the user's tasks beside the computed deadlines
     )
 
 
