@@ -31,6 +31,8 @@ from webapp.renditions.services import request_rendition
 from webapp.search.models import IndexOutbox
 from webapp.search.ocr import request_ocr
 from webapp.search.services import index_document
+from webapp.tasks.events import TaskAssigned, TaskClosed
+from webapp.tasks.notices import tell_assigned, tell_closed
 from webapp.uow import commit
 from webapp.wiring import wire
 
@@ -44,6 +46,8 @@ def test_the_wiring_registers_each_reaction_once(app: Flask) -> None:
     assert subscribers_of(CaseOpened) == []
     assert subscribers_of(DocumentEdited) == [index_document]
     assert subscribers_of(DocumentApproved) == [file_decisions_back]
+    assert subscribers_of(TaskAssigned) == [tell_assigned]
+    assert subscribers_of(TaskClosed) == [tell_closed]
 
 
 def test_a_version_added_queues_its_indexing_and_its_pdf_copy_in_the_transaction(app: Flask, world: World) -> None:
@@ -134,11 +138,20 @@ def test_the_queue_runs_each_housekeeping_chore_every_ten_minutes(app: Flask) ->
     from webapp.blobs.relocation import resume_relocations
     from webapp.exports.services import purge_expired_exports
     from webapp.hearings.package import purge_hearing_packages
+    from webapp.notifications.deadlines import scan_deadlines_daily
     from webapp.search.queries import purge_stale_queries
+    from webapp.tasks.notices import scan_tasks
 
     huey = app.extensions["casefiles.queue"]
     scheduled = {task.__name__ for task in huey._registry._periodic_tasks}
-    chores = [purge_expired_exports, purge_stale_queries, resume_relocations, purge_hearing_packages]
+    chores = [
+        purge_expired_exports,
+        purge_stale_queries,
+        resume_relocations,
+        purge_hearing_packages,
+        scan_deadlines_daily,
+        scan_tasks,
+    ]
     assert {f"{chore.__module__}.{chore.__qualname__}" for chore in chores} <= scheduled
     assert events.housekeeping() == chores
 
