@@ -55,6 +55,16 @@ API = [
     Call("api.ca_crl", "GET", "/api/v1/ca.crl", "ooooo"),
     Call("api.fixity", "GET", "/api/v1/admin/fixity", "ffffo"),
     Call("api.approval_queue", "GET", "/api/v1/approvals", "ooooo"),
+    Call("api.list_tasks", "GET", "/api/v1/tasks", "ooooo"),
+    Call(
+        "api.give_task",
+        "POST",
+        "/api/v1/tasks",
+        "onoon",  # the head: 400, not to oneself
+        {"case_id": "{case}", "title": "Подготовить выписку", "assignee": "head", "working_days": 3},
+    ),
+    Call("api.get_task", "GET", "/api/v1/tasks/{task}", "onoon"),
+    Call("api.change_task", "PATCH", "/api/v1/tasks/{task}", "fnofn", {"status": "done"}),  # the assignee: the head
     Call("api.list_acts", "GET", "/api/v1/archive/destruction-acts", "ffoof"),
     Call("api.draft_act", "POST", "/api/v1/archive/destruction-acts", "fffof", {}),
     Call("api.get_act", "GET", "/api/v1/archive/destruction-acts/999", "ffnnf"),
@@ -266,6 +276,14 @@ PAGES = [
     Call("ui.logout", "POST", "/logout", "ooooo", {}),
     Call("ui.fixity_page", "GET", "/admin/fixity", "ffffo"),
     Call("ui.approvals", "GET", "/approvals", "ooooo"),
+    Call(
+        "ui.task_give",
+        "POST",
+        "/cases/{case}/tasks",
+        "onoon",
+        {"title": "Подготовить выписку", "assignee": "head", "working_days": 3},
+    ),
+    Call("ui.task_close", "POST", "/tasks/{task}/close", "fnofn", {"status": "done"}),
     Call("ui.archive", "GET", "/archive", "ffoof"),
     Call("ui.acts_page", "GET", "/archive/acts", "ffoof"),
     Call("ui.archive_draft_act", "POST", "/archive/acts", "fffof", {}),
@@ -459,7 +477,11 @@ def scene(world: World) -> dict[str, Any]:
         .get_json()
     )
     hearing = _hearing(case["id"])
+    task = world["spec1"].post(  # a task spec1 gave the head about the case
+        "/api/v1/tasks", json={"case_id": case["id"], "title": "Выход в семью", "assignee": "head", "working_days": 3}
+    )
     return {
+        "task": task.get_json()["id"],
         **hearing,
         "case": case["id"],
         "doc": doc["id"],
