@@ -40,6 +40,7 @@ class Action(StrEnum):
     KEEP_ARCHIVE = "keep_archive"
     APPROVE_DESTRUCTION = "approve_destruction"
     BREAK_CHECKOUTS = "break_checkouts"
+    NAME_DEPUTIES = "name_deputies"
     MANAGE_HEARINGS = "manage_hearings"
     READ_AUDIT_LOG = "read_audit_log"
     SEE_ALL_JOBS = "see_all_jobs"
@@ -83,6 +84,8 @@ POLICY: dict[Action, Rule] = {
     Action.COMPUTE_REPORT: _rule({HEAD}, "Статистический отчёт отделения формирует заведующий отделением"),
     Action.APPROVE_DESTRUCTION: _rule({HEAD}, "Акт об уничтожении утверждает заведующий отделением"),
     Action.BREAK_CHECKOUTS: _rule({HEAD}, "Снять чужую блокировку документа может заведующий отделением"),
+    # Naming and revoking someone else's deputy, seeing everyone's; one's own, anyone (webapp.auth.deputies)
+    Action.NAME_DEPUTIES: _rule({HEAD}, "Заместителя другому сотруднику назначает заведующий отделением"),
     # Commissions and their hearings (a commission's secretary builds its agendas and protocols too: the object-
     # level rule is in webapp/hearings/permissions.py)
     Action.MANAGE_HEARINGS: _rule(

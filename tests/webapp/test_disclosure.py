@@ -37,10 +37,20 @@ VERSION_KEYS = {
     "signatures", "signed_on_paper",
 }  # fmt: skip
 SIGNATURE_KEYS = {
-    "id", "document_id", "version", "signer", "signer_username", "role", "signed_at", "algorithm",
+    "id", "document_id", "version", "signer", "signer_username", "acting_for", "role", "signed_at", "algorithm",
     "certificate_sha256", "certificate_serial",
 }  # fmt: skip
-STEP_KEYS = {"version", "action", "from_status", "to_status", "actor", "actor_name", "at"}
+STEP_KEYS = {
+    "version",
+    "action",
+    "from_status",
+    "to_status",
+    "actor",
+    "actor_name",
+    "acting_for",
+    "acting_for_name",
+    "at",
+}
 GRANT_KEYS = {"id", "case_id", "username", "full_name", "role", "granted_by", "granted_at", "expires_at", "hearing_id"}
 # The page of a case's documents its answer holds (GET /api/v1/cases/{id}: documents_page, documents_per_page).
 DOCUMENTS_PAGE = {"documents_page": 1, "documents_per_page": 50, "documents_total": None}

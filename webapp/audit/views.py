@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 
 from webapp.audit.api import audit_filters
 from webapp.audit.chain import verify_chain
+from webapp.audit.models import AuditEvent
 from webapp.audit.services import list_events
 from webapp.auth.models import User
 from webapp.extensions import db
@@ -31,6 +32,7 @@ ACTION_GROUPS = {
     "nomenclature.": "Номенклатура",
     "user.": "Пользователи",
     "certificate.": "Сертификаты",
+    "deputy.": "Заместители",
     "template.": "Шаблоны",
 }
 
@@ -42,6 +44,7 @@ def audit_page() -> str:
     filters = audit_filters()
     events, total = list_events(current_actor(), filters, page=page, per_page=PER_PAGE)
     ids = {event.actor_id for event in events if event.actor_id is not None}
+    ids |= {user_id for event in events if (user_id := _acting_for(event)) is not None}  # whom a deputy acted for
     people = {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(ids)))}
     users = db.session.scalars(select(User).order_by(User.full_name)).all()
     return render_template(
@@ -56,6 +59,11 @@ def audit_page() -> str:
         groups=ACTION_GROUPS,
         args={key: value for key, value in request.args.items() if key != "page" and value},
     )
+
+
+def _acting_for(event: AuditEvent) -> int | None:
+    acting_for = (event.details or {}).get("acting_for")
+    return acting_for if isinstance(acting_for, int) else None
 
 
 @ui.post("/audit/verify")

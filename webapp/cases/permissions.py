@@ -1,18 +1,25 @@
 """Which cases a user reaches: the object-level rules (districts, grants), in one place every service asks.
 
-What a role may do at all (approve, close, keep the archive, ...) is the policy table in webapp/policy.py."""
+What a role may do at all (approve, close, keep the archive, ...) is the policy table in webapp/policy.py.
+
+A deputy in force (webapp.auth.deputies) reaches, besides their own cases, those where their principal's approval
+acts wait (`acting_cases`): they see and read them, as a grant would, and write nothing more."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy import ColumnElement, CompoundSelect, Select, and_, exists, func, or_, select
+from sqlalchemy.orm import aliased
 
-from webapp.auth.models import District, User
+from webapp.auth.models import Deputy, District, User
 from webapp.auth.roles import Role
 from webapp.cases.models import Case, CaseGrant
+from webapp.documents.models import Document, DocumentVersion
 from webapp.extensions import db
-from webapp.policy import Action, allowed
+from webapp.policy import Action, allowed, roles_with
+from webapp.runtime import local_today
+from webapp.signing.models import Signature
 
 # Roles that see every case of the department: its metadata (lists, case pages, document lists)...
 DEPARTMENT_WIDE_ROLES = frozenset({Role.HEAD, Role.ARCHIVIST})
@@ -22,8 +29,54 @@ CONTENT_WIDE_ROLES = frozenset({Role.HEAD})
 DISTRICT_ROLES = frozenset({Role.SPECIALIST})
 
 
+# The role of the approving signature (webapp.signing.services.APPROVAL_ROLE, which imports this module).
+APPROVAL_SIGNATURE = "утверждаю"
+
+
 def _granted(user: User) -> Select[int]:
     return select(CaseGrant.case_id).where(CaseGrant.user_id == user.id, CaseGrant.in_force())
+
+
+def acting_cases(user: User) -> Select[int]:
+    """The open cases where a principal the user stands in for today has approval acts waiting: a document on
+    approval, or approved and not yet signed «утверждаю». Deliberately narrow: a deputy takes the principal's
+    approvals, so reads what they approve and sign, not the principal's whole reach (their lists, search and writes
+    stay their own). A principal counts when active and of a role that approves and reads every case (the head), so
+    the deputy reads nothing the principal would not."""
+    today = local_today()
+    principal = select(Deputy.id).join(User, User.id == Deputy.principal_id)
+    in_force = principal.where(
+        Deputy.deputy_id == user.id,
+        Deputy.revoked_at.is_(None),
+        Deputy.starts_on <= today,
+        Deputy.ends_on >= today,
+        User.is_active.is_(True),
+        User.role.in_(roles_with(Action.APPROVE_DOCUMENTS) & CONTENT_WIDE_ROLES),
+    )
+    version = aliased(DocumentVersion)
+    latest = select(func.max(version.number)).where(version.document_id == Document.id).correlate(Document)
+    approval_signed = exists(
+        select(Signature.id)
+        .join(DocumentVersion, DocumentVersion.id == Signature.version_id)
+        .where(
+            DocumentVersion.document_id == Document.id,
+            DocumentVersion.number == latest.scalar_subquery(),
+            Signature.role == APPROVAL_SIGNATURE,
+        )
+        .correlate(Document)
+    )
+    waiting = or_(Document.status == "on_approval", and_(Document.status == "approved", ~approval_signed))
+    acts = select(Document.case_id).join(Case, Case.id == Document.case_id).where(Case.status == "open")
+    return acts.where(exists(in_force), waiting)
+
+
+def _reached(user: User) -> CompoundSelect[int]:
+    """The cases reached beyond role and districts: grants in force, and a deputy's `acting_cases`."""
+    return _granted(user).union(acting_cases(user))
+
+
+def reached_case_ids(user: User) -> frozenset[int]:
+    return frozenset(db.session.scalars(_reached(user)))
 
 
 def granted_case_ids(user: User) -> frozenset[int]:
@@ -56,19 +109,19 @@ def content_scope(role: str, district_codes: Sequence[str] | frozenset[str]) -> 
 
 def can_see_case(user: User, case: Case) -> bool:
     """The case's metadata: number, heading, status, its documents' titles and versions."""
-    return sees_all_cases(user) or _works_in(user, case) or case.id in granted_case_ids(user)
+    return sees_all_cases(user) or _works_in(user, case) or case.id in reached_case_ids(user)
 
 
 def can_read_case(user: User, case: Case) -> bool:
     """The case's content: every read of a document's bytes, PDF copy, form values or text goes through this."""
     # The grants are read only when the role and districts do not settle it: the case page asks for each document.
-    return user.role in CONTENT_WIDE_ROLES or _works_in(user, case) or case.id in granted_case_ids(user)
+    return user.role in CONTENT_WIDE_ROLES or _works_in(user, case) or case.id in reached_case_ids(user)
 
 
 def content_reader(user: User) -> Callable[[Case], bool]:
     """can_read_case for many cases (a list, an inventory): the user's grants are read once."""
-    granted = granted_case_ids(user)
-    return lambda case: _reads(user, case, granted)
+    reached = reached_case_ids(user)
+    return lambda case: _reads(user, case, reached)
 
 
 def _reads(user: User, case: Case, granted: frozenset[int]) -> bool:
@@ -93,18 +146,16 @@ def readable_cases_clause(user: User) -> ColumnElement[bool] | None:
     """A WHERE clause limiting a Case query to the cases the user sees (None: no limit)."""
     if sees_all_cases(user):
         return None
-    granted = _granted(user)
     district_ids = [d.id for d in user.districts] if user.role in DISTRICT_ROLES else []
-    return or_(Case.district_id.in_(district_ids), Case.id.in_(granted))
+    return or_(Case.district_id.in_(district_ids), Case.id.in_(_granted(user)), Case.id.in_(acting_cases(user)))
 
 
 def content_cases_clause(user: User) -> ColumnElement[bool] | None:
     """A WHERE clause limiting a Case query to the cases whose content the user reads (None: no limit)."""
     if user.role in CONTENT_WIDE_ROLES:
         return None
-    granted = _granted(user)
     district_ids = [d.id for d in user.districts] if user.role in DISTRICT_ROLES else []
-    return or_(Case.district_id.in_(district_ids), Case.id.in_(granted))
+    return or_(Case.district_id.in_(district_ids), Case.id.in_(_granted(user)), Case.id.in_(acting_cases(user)))
 
 
 def search_scope(user: User) -> tuple[frozenset[str] | None, frozenset[int]]:

@@ -27,7 +27,9 @@ VERSION_METADATA = frozenset(
         "signed_on_paper",
     }
 )
-TRANSITION_METADATA = frozenset({"version", "action", "from_status", "to_status", "actor", "actor_name", "at"})
+TRANSITION_METADATA = frozenset(
+    {"version", "action", "from_status", "to_status", "actor", "actor_name", "acting_for", "acting_for_name", "at"}
+)
 
 
 def document_json(
@@ -88,6 +90,9 @@ def transition_json(transition: DocumentTransition, case: Case, shown: Disclosur
         "to_status": transition.to_status,
         "actor": transition.actor.username,
         "actor_name": transition.actor.full_name,
+        # A deputy's step: whom they stood in for (webapp.auth.deputies); None for one's own.
+        "acting_for": transition.acting_for.username if transition.acting_for else None,
+        "acting_for_name": transition.acting_for.full_name if transition.acting_for else None,
         "at": transition.occurred_at.isoformat(),
         "comment": transition.comment,
     }

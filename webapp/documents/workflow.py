@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 
 from webapp.audit.services import record_event
+from webapp.auth.deputies import require_acting
 from webapp.auth.models import User
 from webapp.cases.models import Case
 from webapp.cases.permissions import can_write_case, readable_cases_clause
@@ -46,8 +47,9 @@ def submit(actor: User, document: Document, comment: str = "") -> Document:
 
 
 def approve(actor: User, document: Document, version: int, comment: str = "") -> Document:
-    """The head approves the version they have read: naming it guards against approving newer, unread bytes."""
-    _require_approver(actor)
+    """The head (or their deputy in force) approves the version they have read: naming it guards against approving
+    newer, unread bytes."""
+    acting_for = _require_approver(actor)
     _require_open(document)
     _require_status(document, "on_approval", "Утвердить можно только документ, направленный на утверждение")
     latest = document.latest_version
@@ -56,18 +58,19 @@ def approve(actor: User, document: Document, version: int, comment: str = "") ->
             f"На утверждении версия {latest.number if latest else 0}, а не {version}: откройте её и утвердите",
             code="stale_version",
         )
-    return _move(actor, document, "approve", "approved", comment)
+    return _move(actor, document, "approve", "approved", comment, acting_for=acting_for)
 
 
 def return_for_rework(actor: User, document: Document, comment: str) -> Document:
-    _require_approver(actor)
+    acting_for = _require_approver(actor)
     _require_open(document)
     _require_status(document, "on_approval", "Вернуть на доработку можно только документ на утверждении")
-    return _move(actor, document, "return", "draft", _required(comment, "Укажите, что нужно доработать"))
+    comment = _required(comment, "Укажите, что нужно доработать")
+    return _move(actor, document, "return", "draft", comment, acting_for=acting_for)
 
 
 def annul(actor: User, document: Document, reason: str) -> Document:
-    _require_approver(actor)
+    require(actor, Action.APPROVE_DOCUMENTS)  # annulling is the head's own: a deputy takes approvals only
     _require_open(document)
     if document.status == "annulled":
         raise Conflict("Документ уже аннулирован", code="invalid_transition")
@@ -138,7 +141,10 @@ def _returned(documents: list[Document]) -> set[int]:
     return set(db.session.scalars(returned))
 
 
-def _move(actor: User, document: Document, action: str, to_status: str, comment: str) -> Document:
+def _move(
+    actor: User, document: Document, action: str, to_status: str, comment: str, *, acting_for: User | None = None
+) -> Document:
+    """Record the step; a deputy's step names whom they acted for, in the transition and in the audit event."""
     latest = document.latest_version
     assert latest is not None
     db.session.add(
@@ -149,18 +155,23 @@ def _move(actor: User, document: Document, action: str, to_status: str, comment:
             from_status=document.status,
             to_status=to_status,
             actor_id=actor.id,
+            acting_for_id=acting_for.id if acting_for else None,
             comment=comment.strip(),
         )
     )
-    record_event(actor, f"document.{action}", "document", document.id, version=latest.number, status=to_status)
+    acting = {"acting_for": acting_for.id} if acting_for else {}
+    record_event(
+        actor, f"document.{action}", "document", document.id, version=latest.number, status=to_status, **acting
+    )
     document.status = to_status
     db.session.flush()
     publish(PUBLISHED[action](document.id, latest.number, actor.id))
     return document
 
 
-def _require_approver(actor: User) -> None:
-    require(actor, Action.APPROVE_DOCUMENTS)
+def _require_approver(actor: User) -> User | None:
+    """The head approves; so does a deputy in force for them. Returns whom the actor acts for (None: themselves)."""
+    return require_acting(actor, Action.APPROVE_DOCUMENTS)
 
 
 def _require_open(document: Document) -> None:

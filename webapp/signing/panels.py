@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from webapp.auth.deputies import may_take
 from webapp.auth.models import User
 from webapp.cases.permissions import can_write_case
 from webapp.cases.serializers import Disclosure, Record
@@ -35,12 +36,14 @@ class DocumentPanel:
     roles: list[str]  # every signature role of the latest version (for the paper form)
     signable: list[str]  # the roles the viewer may sign the latest version in now
     may_submit: bool
-    may_decide: bool
+    may_decide: bool  # approve or return: the head, or a deputy in force for them
+    may_annul: bool  # the head's own
 
 
 def document_panels(actor: User, documents: list[Document], shown: Disclosure) -> dict[int, DocumentPanel]:
     panels = {}
     steps = workflow.transitions_of(documents)
+    may_approve = may_take(actor, Action.APPROVE_DOCUMENTS)  # once for the page: a deputy's asks the database
     for document in documents:
         latest = document.latest_version
         if latest is None:
@@ -56,6 +59,7 @@ def document_panels(actor: User, documents: list[Document], shown: Disclosure) -
             roles=services.signature_roles(latest),
             signable=services.signable_roles(actor, latest),
             may_submit=is_open and document.status == "draft" and can_write_case(actor, document.case),
-            may_decide=is_open and allowed(actor, Action.APPROVE_DOCUMENTS),
+            may_decide=is_open and may_approve,
+            may_annul=is_open and allowed(actor, Action.APPROVE_DOCUMENTS),
         )
     return panels

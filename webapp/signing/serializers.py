@@ -19,6 +19,7 @@ SIGNATURE_METADATA = frozenset(
         "version",
         "signer",
         "signer_username",
+        "acting_for",
         "role",
         "signed_at",
         "algorithm",
@@ -38,6 +39,7 @@ def signature_json(signature: Signature, shown: Disclosure, verdict: Verdict | N
         "version": signature.version.number,
         "signer": signature.signer.full_name,
         "signer_username": signature.signer.username,
+        "acting_for": signature.acting_for.username if signature.acting_for else None,  # a deputy's: for whom
         "role": signature.role,
         "signed_at": signature.signed_at.isoformat(),
         "algorithm": signature.algorithm,

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from document_templates.manifest import Manifest
 from storage import StorageError, version_key
 from webapp.audit.services import record_event
+from webapp.auth.deputies import acting_principal
 from webapp.auth.models import User
 from webapp.blobs.models import StoredFile
 from webapp.cases.permissions import can_write_case
@@ -70,7 +71,18 @@ def signature_roles(version: DocumentVersion) -> list[str]:
 
 def electronic_roles(user: User, version: DocumentVersion) -> list[str]:
     """The roles of this version the user may sign electronically (whether signing is allowed now aside)."""
-    return [role for role in signature_roles(version) if role in STAFF_ROLES and allowed(user, STAFF_ROLES[role])]
+    return [role for role in signature_roles(version) if role in STAFF_ROLES and _may_sign_as(user, role)]
+
+
+def _may_sign_as(user: User, role: str) -> bool:
+    """The role's action is the user's own, or «утверждаю» for a principal they stand in for today."""
+    return allowed(user, STAFF_ROLES[role]) or (role == APPROVAL_ROLE and _acting_for(user, role) is not None)
+
+
+def _acting_for(user: User, role: str) -> User | None:
+    """Whom a signature in this role is made for: a deputy's «утверждаю» is the absent head's (None: the
+    signer's own)."""
+    return acting_principal(user, Action.SIGN_APPROVAL) if role == APPROVAL_ROLE else None
 
 
 def sign_version(actor: User, document_id: int, number: int, role: str) -> Signature:
@@ -89,9 +101,11 @@ def sign_version(actor: User, document_id: int, number: int, role: str) -> Signa
     case = document.case
     key = f"{version_key(case.year, case.entry.index, case.sequence, document.id, number)}-sig-{secrets.token_hex(4)}"
     stored = blob_store().put(key, io.BytesIO(der), media_type="application/pkcs7-signature")
+    acting_for = _acting_for(actor, role)
     signature = Signature(
         version_id=version.id,
         signer_id=actor.id,
+        acting_for_id=acting_for.id if acting_for else None,
         certificate_id=certificate.id,
         role=role,
         signed_at=signed.signing_time,
@@ -104,7 +118,8 @@ def sign_version(actor: User, document_id: int, number: int, role: str) -> Signa
             db.session.flush()
     except IntegrityError:
         raise Conflict(f"Версия уже подписана в роли «{role}»", code="already_signed") from None
-    record_event(actor, "signature.create", "document", document.id, version=number, signature=signature.id)
+    acting = {"acting_for": acting_for.id} if acting_for else {}
+    record_event(actor, "signature.create", "document", document.id, version=number, signature=signature.id, **acting)
     publish(VersionSigned(document.id, version.id, signature.id, actor.id))
     return signature
 
@@ -131,7 +146,7 @@ def _refusal(actor: User, version: DocumentVersion, role: str) -> DomainError | 
             f"В роли «{role}» подписывают на бумаге: загрузите скан подписанного экземпляра новой версией",
             code="paper_role",
         )
-    if not allowed(actor, action) or (role != APPROVAL_ROLE and not can_write_case(actor, document.case)):
+    if not _may_sign_as(actor, role) or (role != APPROVAL_ROLE and not can_write_case(actor, document.case)):
         return Forbidden(f"Подписать в роли «{role}» может только {_who(action)}")
     if document.case.status != "open":
         return Conflict("Дело закрыто: документы в нём не подписываются", code="case_closed")
@@ -139,7 +154,7 @@ def _refusal(actor: User, version: DocumentVersion, role: str) -> DomainError | 
         return Conflict("Версия заменена более новой: подписывается только последняя", code="version_superseded")
     if document.status == "annulled":
         return Conflict("Документ аннулирован и не подписывается", code="document_annulled")
-    if role == APPROVAL_ROLE and (document.status != "approved" or not allowed(actor, Action.SIGN_APPROVAL)):
+    if role == APPROVAL_ROLE and document.status != "approved":
         return Conflict("Подпись «утверждаю» ставится на утверждённый документ", code="not_approved")
     if any(signature.role == role for signature in version.signatures):
         return Conflict(f"Версия уже подписана в роли «{role}»", code="already_signed")

@@ -11,6 +11,7 @@ from typing import BinaryIO
 
 from pypdf import PdfReader, PdfWriter
 
+from webapp.auth.roles import ROLE_LABELS, Role
 from webapp.documents.models import DocumentVersion
 from webapp.printing.layout import Field, Form, Heading, Paragraph, Table
 from webapp.printing.pdf import printable, to_pdf
@@ -18,6 +19,8 @@ from webapp.runtime import local_time
 from webapp.signing.models import Signature
 from webapp.signing.services import Verdict
 
+# An office in the genitive, as «исполняющий обязанности …» needs it.
+OFFICES: dict[str, str] = {Role.HEAD: "заведующего отделением"}
 VERIFY_COMMAND = (
     "openssl cms -verify -binary -inform DER -in ПОДПИСЬ.p7s -content ФАЙЛ_ВЕРСИИ -CAfile ca.pem -purpose any"
 )
@@ -92,7 +95,15 @@ def _signature_row(signature: Signature, verdict: Verdict) -> tuple[str, ...]:
     grouped = " ".join(fingerprint[index : index + 8] for index in range(0, len(fingerprint), 8))
     status = "Да" if verdict.valid else f"Нет: {verdict.reason}"
     signer = f"{signature.signer.full_name}, {signature.signer.role_label.lower()}"
+    if signature.acting_for is not None:
+        signer += f", {acting_as(signature.acting_for.role)} ({signature.acting_for.full_name})"
     return (signer, signature.role, _local(signature.signed_at), grouped, status)
+
+
+def acting_as(role: str) -> str:
+    """How a deputy's signature names the office they held («и. о. заведующего отделением»)."""
+    office = OFFICES.get(role)
+    return f"и. о. {office}" if office else f"исполняющий обязанности ({ROLE_LABELS.get(role, role).lower()})"
 
 
 def _local(moment: dt.datetime) -> str:

@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 from webapp.documents import workflow
 from webapp.documents.schemas import Upload, VersionMeta
 from webapp.documents.services import add_version, get_document, writable_document
-from webapp.exceptions import FORM_ERRORS, ValidationError
+from webapp.exceptions import FORM_ERRORS, NotFound, ValidationError
 from webapp.signing import services
 from webapp.signing.download import cms_response
 from webapp.ui import current_actor, ui
@@ -113,5 +113,8 @@ def signature_file(signature_id: int) -> Response:
 def _back(document_id: int) -> Response:
     if request.form.get("next") == "approvals":
         return redirect(url_for("ui.approvals"))
-    document = get_document(current_actor(), document_id)
+    try:
+        document = get_document(current_actor(), document_id)
+    except NotFound:  # a deputy's reach ends with the head's act (webapp.auth.deputies): back to the queue
+        return redirect(url_for("ui.approvals"))
     return redirect(url_for("ui.case", case_id=document.case_id, _anchor=f"document-{document_id}"))
