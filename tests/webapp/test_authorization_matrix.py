@@ -55,6 +55,15 @@ API = [
     Call("api.ca_crl", "GET", "/api/v1/ca.crl", "ooooo"),
     Call("api.fixity", "GET", "/api/v1/admin/fixity", "ffffo"),
     Call("api.approval_queue", "GET", "/api/v1/approvals", "ooooo"),
+    Call("api.deputies_list", "GET", "/api/v1/deputies", "ooooo"),
+    Call(
+        "api.deputy_create",
+        "POST",
+        "/api/v1/deputies",
+        "ffoff",  # for someone else: the head; one's own: anyone (tests/webapp/test_deputies.py)
+        {"principal": "head", "deputy": "archivist", "starts_on": "{today}", "ends_on": "{today}"},
+    ),
+    Call("api.deputy_revoke", "POST", "/api/v1/deputies/999/revoke", "nnnnn", {}),
     Call("api.list_tasks", "GET", "/api/v1/tasks", "ooooo"),
     Call(
         "api.give_task",
@@ -276,6 +285,15 @@ PAGES = [
     Call("ui.logout", "POST", "/logout", "ooooo", {}),
     Call("ui.fixity_page", "GET", "/admin/fixity", "ffffo"),
     Call("ui.approvals", "GET", "/approvals", "ooooo"),
+    Call("ui.deputies_page", "GET", "/account/deputies", "ooooo"),
+    Call(
+        "ui.deputy_name_page",
+        "POST",
+        "/account/deputies",
+        "ffoff",
+        {"principal": "head", "deputy": "archivist", "starts_on": "{today}", "ends_on": "{today}"},
+    ),
+    Call("ui.deputy_revoke_page", "POST", "/account/deputies/999/revoke", "nnnnn", {}),
     Call(
         "ui.task_give",
         "POST",
