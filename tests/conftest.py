@@ -31,7 +31,7 @@ from webapp.extensions import db
 from webapp.models import Base
 from webapp.schema import upgrade_to_head
 
-pytest_plugins = ["tests.conftest_s3"]  # swift_endpoint, moto_endpoint: real S3 servers
+pytest_plugins = ["tests.conftest_s3", "tests.mail_server"]  # real S3 servers; a real SMTP server (mail_server)
 
 POSTGRES_URL = os.environ.get("CASEFILES_TEST_DATABASE_URL", "")
 ON_S3 = os.environ.get("CASEFILES_TEST_STORAGE", "local") == "s3"

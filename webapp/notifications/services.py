@@ -15,6 +15,7 @@ from webapp.cases.models import Case
 from webapp.cases.permissions import can_see_case
 from webapp.extensions import db
 from webapp.notifications.kinds import KINDS
+from webapp.notifications.mail import queue_immediate_mail
 from webapp.notifications.models import Notification, NotificationSetting
 from webapp.runtime import local_today
 
@@ -65,6 +66,7 @@ def notify(
         db.session.add(notification)
         made.append(notification)
     db.session.flush()
+    queue_immediate_mail(made)  # those taken by e-mail: a message in the outbox, sent by a job after commit
     return made
 
 
