@@ -306,10 +306,18 @@ def test_the_daily_scan_tells_due_overdue_and_escalates_once(world: World, colle
     assert len(marks) == 8
 
 
-def test_closed_tasks_are_not_announced(world: World, colleague: ApiClient, today: dt.date) -> None:
+def test_closed_tasks_and_tasks_of_closed_cases_are_not_announced(
+    world: World, colleague: ApiClient, today: dt.date
+) -> None:
     task = _give(world, world.open_case()["id"]).get_json()
     _patch(world, "spec3", task["id"], {"status": "done"})
+    other = _give(world, world.open_case()["id"]).get_json()
+    db.session.get(Task, other["id"]).case.status = "closed"
+    db.session.commit()
     assert scan_tasks(dt.date(2026, 6, 30)) == 0
+    db.session.get(Task, other["id"]).case.status = "open"
+    db.session.commit()
+    assert scan_tasks(dt.date(2026, 7, 1)) == 2  # open again, overdue by 12 working days: the assignee, the head
 
 
 # --- pages ----------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@
   days (task_due) or overdue (task_overdue) to its assignee, and one overdue by more than
   CASEFILES_ESCALATE_AFTER_DAYS working days also to the heads (whoever may approve documents), like deadlines.
   The dedup keys name the task and its due date, so each is told once per due date (a date moved is told again).
+  Tasks of a case no longer open are not announced.
 
 Notifications carry the case's number, the due date and the status only: a task's title and note are case data.
 """
@@ -19,6 +20,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from webapp.auth.models import User
+from webapp.cases.models import Case
 from webapp.extensions import db
 from webapp.notifications.models import DailyMark
 from webapp.notifications.services import notify
@@ -73,7 +75,12 @@ def scan_tasks(today: dt.date | None = None) -> int:
     settings = current_app.config["CASEFILES"]
     calendar = work_calendar()
     horizon = calendar.add_working_days(today, settings.notify_due_days)
-    due = db.session.scalars(select(Task).where(Task.status == "open", Task.due_on <= horizon).order_by(Task.id))
+    due = db.session.scalars(
+        select(Task)
+        .join(Task.case)
+        .where(Task.status == "open", Task.due_on <= horizon, Case.status == "open")  # a closed case's are moot
+        .order_by(Task.id)
+    )
     heads: list[User] | None = None
     made = 0
     for task in due:
