@@ -41,6 +41,8 @@ from webapp.hearings.package import purge_hearing_packages
 from webapp.jobs.services import discard_uncommitted_jobs, enqueue_committed_jobs
 from webapp.notifications import subscribers as notifications
 from webapp.notifications.deadlines import scan_deadlines_daily
+from webapp.notifications.digest import send_digests
+from webapp.notifications.mail import send_due_mail
 from webapp.previews.services import request_on_rendition_made, request_on_version_added
 from webapp.renditions.events import RenditionMade
 from webapp.renditions.services import request_rendition
@@ -130,3 +132,7 @@ def wire() -> None:
     every_ten_minutes(scan_deadlines_daily)
     # ... and once a day (the first run of the institution's day): open tasks due soon or overdue are announced.
     every_ten_minutes(scan_tasks)
+    # ... and each user's daily digest by e-mail, once the institution's CASEFILES_DIGEST_HOUR has come
+    # (webapp.notifications.digest); then every e-mail a failure left waiting whose next attempt is due.
+    every_ten_minutes(send_digests)
+    every_ten_minutes(send_due_mail)

@@ -139,6 +139,8 @@ def test_the_queue_runs_each_housekeeping_chore_every_ten_minutes(app: Flask) ->
     from webapp.exports.services import purge_expired_exports
     from webapp.hearings.package import purge_hearing_packages
     from webapp.notifications.deadlines import scan_deadlines_daily
+    from webapp.notifications.digest import send_digests
+    from webapp.notifications.mail import send_due_mail
     from webapp.search.queries import purge_stale_queries
     from webapp.tasks.notices import scan_tasks
 
@@ -151,6 +153,8 @@ def test_the_queue_runs_each_housekeeping_chore_every_ten_minutes(app: Flask) ->
         purge_hearing_packages,
         scan_deadlines_daily,
         scan_tasks,
+        send_digests,
+        send_due_mail,
     ]
     assert {f"{chore.__module__}.{chore.__qualname__}" for chore in chores} <= scheduled
     assert events.housekeeping() == chores
