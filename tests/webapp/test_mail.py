@@ -390,3 +390,24 @@ def _personal(message: EmailMessage, sought: set[str], phrases: set[str]) -> lis
     words = set(WORD.findall(content))
     found = [name for name in sought if name in words or (len(name) >= STEM_MIN and name in content)]
     return found + [phrase for phrase in phrases if phrase.casefold() in content]
+
+
+def test_cli_sends_a_test_message_and_lists_the_outbox(app: Flask, world: World, mail_server: MailServer) -> None:
+    from webapp.cli import main
+
+    runner = app.test_cli_runner()
+    sent = runner.invoke(main, ["mail", "test", "Admin@CF.example.ru"], catch_exceptions=False)
+    assert sent.exit_code == 0 and sent.output.startswith("sent (message ")
+    [received] = mail_server.messages
+    assert received["To"] == "Admin@cf.example.ru" and received["Subject"] == "casefiles: проверка почты"
+    assert runner.invoke(main, ["mail", "test", "not an address"]).exit_code == 1
+
+    mail_server.stop()
+    failed = runner.invoke(main, ["mail", "test", "admin@cf.example.ru"])
+    assert failed.exit_code == 1
+    assert "not sent: почтовый сервер недоступен (ConnectionRefusedError) (message 2 will be retried)" in failed.output
+    listed = runner.invoke(main, ["mail", "list"], catch_exceptions=False).output.splitlines()
+    assert [line.split()[3:6] for line in listed] == [["test", "—", "waiting"], ["test", "—", "sent"]]
+    assert "почтовый сервер недоступен" in listed[0] and "cf.example.ru" not in "\n".join(listed)
+    waiting = runner.invoke(main, ["mail", "list", "--status", "waiting"], catch_exceptions=False).output
+    assert len(waiting.splitlines()) == 1

@@ -9,7 +9,21 @@ from flask import Flask
 from flask.cli import FlaskGroup
 
 from webapp import create_app
-from webapp.cli import audit, blobs, demo, exports, init, nomenclature, previews, search, serve, tokens, users, worker
+from webapp.cli import (
+    audit,
+    blobs,
+    demo,
+    exports,
+    init,
+    mail,
+    nomenclature,
+    previews,
+    search,
+    serve,
+    tokens,
+    users,
+    worker,
+)
 from webapp.exceptions import DomainError
 
 
@@ -37,6 +51,7 @@ for command in (
     exports.exports_group,
     previews.previews_group,
     audit.audit_group,
+    mail.mail_group,
     worker.worker_command,
     serve.serve_command,
 ):

@@ -203,9 +203,12 @@ def send_due_mail(now: dt.datetime | None = None) -> int:
     return sum(deliver(message_id, now) == "sent" for message_id in due)
 
 
-def outbox(limit: int = 50) -> list[MailMessage]:
-    """The latest messages, newest first, whatever their status (the record `casefiles mail list` prints)."""
-    return list(db.session.scalars(select(MailMessage).order_by(MailMessage.id.desc()).limit(limit)))
+def outbox(limit: int = 50, status: str | None = None) -> list[MailMessage]:
+    """The latest messages, newest first, of one status or all (the record `casefiles mail list` prints)."""
+    query = select(MailMessage).order_by(MailMessage.id.desc()).limit(limit)
+    if status is not None:
+        query = query.where(MailMessage.status == status)
+    return list(db.session.scalars(query))
 
 
 def queue_test_message(address: str) -> MailMessage:
