@@ -380,6 +380,8 @@ def test_no_personal_data_in_any_mail_about_the_demo(app: Flask, mail_server: Ma
     assert [found for message in mail_server.messages for found in _personal(message, sought, phrases)] == []
     said = "\n".join(_everything_in(message) for message in mail_server.messages)
     assert {case.number for case in cases if case.number.casefold() not in said} == set()  # what may be said, is
+    assert re.search(r"https://cf\.example\.ru/cases/\d+#document-\d+", said)  # links by ids
+    assert re.search(r"https://cf\.example\.ru/hearings/\d+", said)
     control = mail_server.messages[-1]
     control.replace_header("Subject", f"{control['Subject']} ({cases[-1].title.split(':')[-1].strip()})")
     assert _personal(control, sought, phrases) != []  # the search would see a surname slipped in

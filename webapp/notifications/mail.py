@@ -97,19 +97,12 @@ def compose_immediate(notification: Notification) -> tuple[str, str, str]:
 
 
 def object_link(notification: Notification) -> str:
-    """The page of what the notification is about, by ids only; "" without CASEFILES_PUBLIC_URL."""
+    """The page of what the notification is about (the inbox's link: ids only), else the inbox; "" without
+    CASEFILES_PUBLIC_URL."""
+    from webapp.notifications.serializers import link_of  # it reads services, which call this module
+
     base = settings().public_url
-    if not base:
-        return ""
-    if notification.hearing_id is not None:
-        return f"{base}/hearings/{notification.hearing_id}"
-    if notification.case_id is not None and notification.document_id is not None:
-        return f"{base}/cases/{notification.case_id}#document-{notification.document_id}"
-    if notification.case_id is not None:
-        return f"{base}/cases/{notification.case_id}"
-    if notification.kind == "integrity_failed":
-        return f"{base}/admin/fixity"
-    return f"{base}/notifications"
+    return f"{base}{link_of(notification) or '/notifications'}" if base else ""
 
 
 def _text(lines: list[str], link: str) -> str:
