@@ -21,6 +21,7 @@ from sqlalchemy import (
     false,
     func,
     literal,
+    not_,
     null,
     or_,
     select,
@@ -36,7 +37,15 @@ from whoosh.query import Every, Query
 from search_index.documents import SearchHit, SearchQuery, SearchResult
 from search_index.highlighting import SCAN_CHARS, WINDOW_CHARS, Terms, fragments, marked
 from search_index.index import FACET_FIELDS, MAX_PER_PAGE, SIMILAR_TERMS
-from search_index.pg_text import RANK_NORMALIZATION, RANK_WEIGHTS, Translated, Translation, edit_distance, quote
+from search_index.pg_text import (
+    RANK_NORMALIZATION,
+    RANK_WEIGHTS,
+    Translated,
+    Translation,
+    edit_distance,
+    loosened,
+    quote,
+)
 
 # Of a hit's stored text, what fragments() may look at: the first match is sought in SCAN_CHARS, fragments are
 # chosen in the WINDOW_CHARS after it.
@@ -98,6 +107,7 @@ class Vocabulary:
         self.connection = connection
         self._known: dict[str, bool] = {}
         self._candidates: dict[tuple[str, int, int], list[str]] = {}  # a word is looked for in several fields
+        self._threshold_set = False
 
     def holds(self, lemma: str) -> bool:
         if lemma not in self._known:
@@ -116,9 +126,12 @@ class Vocabulary:
         return self._candidates[key]
 
     def _similar(self, word: str, maxdist: int, prefixlength: int) -> list[str]:
-        self.connection.execute(
-            text("SELECT set_config('pg_trgm.similarity_threshold', :value, true)"), {"value": str(FUZZY_SIMILARITY)}
-        )
+        if not self._threshold_set:  # for the connection's transaction, which the whole search is
+            self.connection.execute(
+                text("SELECT set_config('pg_trgm.similarity_threshold', :value, true)"),
+                {"value": str(FUZZY_SIMILARITY)},
+            )
+            self._threshold_set = True
         lemma = vocabulary.c.lemma
         rows = self.connection.execute(
             select(lemma)
@@ -164,7 +177,22 @@ def visible_filter(query: SearchQuery) -> ColumnElement[bool] | None:
 def _matching(tsquery: Translated) -> ColumnElement[bool]:
     if isinstance(tsquery, bool):
         return true() if tsquery else false()
-    return entries.c.lexemes.op("@@")(cast(literal(tsquery), TSQUERY))
+    exact = _matches(entries.c.lexemes, tsquery)
+    loose = loosened(tsquery)
+    if loose is None:
+        return exact
+    # The GIN index answers `anywhere` alone; the whole vector is read only where the small one shows a word
+    # in a field the query leaves out (pg_text.loosened) and does not match the query itself (with no negation,
+    # what matches some of a document's positions matches the document).
+    rank = entries.c.rank_lexemes
+    confirmed = [not_(_matches(rank, loose.elsewhere))]
+    if not loose.negations:
+        confirmed.append(_matches(rank, tsquery))
+    return and_(_matches(entries.c.lexemes, loose.anywhere), or_(*confirmed, exact))
+
+
+def _matches(vector: ColumnElement[Any], tsquery: str) -> ColumnElement[bool]:
+    return vector.bool_op("@@")(cast(literal(tsquery), TSQUERY))
 
 
 def _rank(tsquery: Translated, vector: ColumnElement[Any] | None = None) -> ColumnElement[float]:
@@ -193,8 +221,8 @@ def run(
     by_date = listing or query.sort == "date" or isinstance(tsquery, bool)
     rank = literal(0.0, REAL).label("rank") if by_date else _rank(tsquery)
     c = entries.c
-    # The matches are found once for the page and the facets: a phrase, or a word in some fields only, makes
-    # PostgreSQL recheck every candidate's whole tsvector, which two statements paid twice.
+    # The matches are found once for the page and the facets: a phrase, or a word in some fields only that
+    # _matching cannot loosen, makes PostgreSQL recheck every candidate's whole tsvector.
     matches = (
         select(c.document_id, c.type, c.year, c.district, c.nomenclature, c.sort_date, rank)
         .where(_matching(tsquery), visible)
@@ -260,9 +288,11 @@ def _plan_for_text_search(connection: Connection, *, words: bool) -> None:
     of line), so for a common word it scans the table and reads them all (0.5 s on 20,000 documents) where the GIN
     index's bitmap answers alone (10 ms). Without a seq scan to choose, its costs look huge and it would compile
     the query (JIT, 0.3 s even on a tiny table): no JIT."""
-    connection.execute(text("SELECT set_config('jit', 'off', true)"))
-    if words:
-        connection.execute(text("SELECT set_config('enable_seqscan', 'off', true)"))
+    seqscan = "off" if words else "on"  # one statement: a round trip costs milliseconds on a busy machine
+    connection.execute(
+        text("SELECT set_config('jit', 'off', true), set_config('enable_seqscan', :seqscan, true)"),
+        {"seqscan": seqscan},
+    )
 
 
 def _details(connection: Connection, document_ids: list[int], *, bodies: bool) -> dict[int, Any]:

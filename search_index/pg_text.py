@@ -258,11 +258,36 @@ def _or(parts: Iterable[Translated]) -> Translated:
         if part is True:
             return True
         if isinstance(part, str):
-            kept.append(part)
+            kept += _or_members(part)
     if not kept:
         return False
     kept = _merged_weights(kept)
     return kept[0] if len(kept) == 1 else "(" + " | ".join(kept) + ")"
+
+
+def _or_members(part: str) -> list[str]:
+    """The operands of an OR that _or made ("(a | b)"), so that an OR of ORs is one (a typo's corrections in
+    each field: their fields merge); any other part as it is."""
+    if not part.startswith("("):
+        return [part]
+    members: list[str] = []
+    depth = 0
+    start = 1
+    for found in _OPERAND.finditer(part):
+        piece = found.group(0)
+        if piece == "(":
+            depth += 1
+        elif piece == ")":
+            depth -= 1
+            if depth == 0 and found.end() != len(part):
+                return [part]  # "(a) & (b)": not one group
+        elif depth == 1 and (piece in ("&", "!") or piece.startswith("<")):
+            return [part]
+        elif depth == 1 and piece == "|":
+            members.append(part[start : found.start()].strip())
+            start = found.end()
+    members.append(part[start:-1].strip())
+    return members
 
 
 def _merged_weights(parts: list[str]) -> list[str]:
@@ -295,6 +320,59 @@ def _merged_weights(parts: list[str]) -> list[str]:
 
 
 _WEIGHTED = re.compile(r"('(?:[^']|'')*'):(\*?)([A-D]+)")
+
+
+_OPERAND = re.compile(r"('(?:[^']|'')*')(?::(\*?)([A-D]*))?|<(?:-|\d+)>|[!()&|]|\s+")
+
+
+class Loosened(NamedTuple):
+    anywhere: str  # the query with the loosened words in every field
+    elsewhere: str  # those words in the fields the query leaves out
+    negations: bool  # whether the query has any
+
+
+def loosened(tsquery: str) -> Loosened | None:
+    """For a tsquery asking words in some fields, the same without those fields, and what tells whether that
+    can differ; None when there is nothing to loosen.
+
+    A word restricted to some fields ('обследование':ACD, a typo's correction outside the case number) makes
+    PostgreSQL check each candidate's whole tsvector for its weights. Restricted to fields that include the
+    body (D), the word matches alike with no restriction in every document where it occurs in none of the other
+    fields, which the small rank vector holds completely (every field but the body): so a document matches
+    where `anywhere` does (the GIN index answers it alone) and either `elsewhere` does not match the rank
+    vector or the query matches the whole vector. Only words outside any negation are loosened, so `anywhere`
+    matches every document the query does."""
+    loose: list[str] = []
+    negations = False
+    checks: list[str] = []
+    negated = [False]
+    pending = False
+    end = 0
+    for found in _OPERAND.finditer(tsquery):
+        if found.start() != end:
+            return None  # not a tsquery of ours
+        end = found.end()
+        piece = found.group(0)
+        if piece == "!":
+            pending = negations = True
+        elif piece == "(":
+            negated.append(negated[-1] or pending)
+            pending = False
+        elif piece == ")":
+            if len(negated) == 1:
+                return None
+            negated.pop()
+        elif found.group(1) is not None:
+            lexeme, star, letters = found.group(1), found.group(2) or "", found.group(3) or ""
+            if letters and "D" in letters and not (negated[-1] or pending):
+                piece = f"{lexeme}:*" if star else lexeme
+                others = "".join(letter for letter in "ABC" if letter not in letters)
+                checks.append(f"{lexeme}:{star}{others}")
+            pending = False
+        loose.append(piece)
+    if end != len(tsquery) or not checks:
+        return None
+    return Loosened("".join(loose), " | ".join(dict.fromkeys(checks)), negations)
 
 
 def _not(part: Translated) -> Translated:

@@ -159,6 +159,29 @@ def test_totals_facets_and_typo_retries_equal_the_whoosh_backends(indexes: Index
         assert (actual.total, actual.facets, actual.fuzzy) == (expected.total, expected.facets, expected.fuzzy), query
 
 
+def test_typo_corrections_are_asked_where_typos_are_looked_for_only(indexes: Indexes, tmp_path: Path) -> None:
+    # The retry asks the nomenclature title for the word as typed and the other fields for its corrections; the
+    # PostgreSQL index asks the corrections everywhere and checks the rank vector (every field but the body, and
+    # the body's first words) or the whole one only where a correction is in the nomenclature title too.
+    far = " ".join(f"слово{n}" for n in range(80))
+    filed = "Акты обследования семей"
+    docs = [
+        doc(1, "акт обследования жилищных условий"),
+        doc(2, "справка о составе семьи", nomenclature_title=filed),  # only where typos are not looked for
+        doc(3, "справка", title="Обследование семьи", nomenclature_title=filed),
+        doc(4, f"справка {far} обследование", nomenclature_title=filed),  # past the rank vector's words
+    ]
+    whoosh_index, postgres_index = SearchIndex(tmp_path / "whoosh"), indexes()
+    for index in (whoosh_index, postgres_index):
+        index.index(docs)
+    assert found(whoosh_index, "обследовние") == found(postgres_index, "обследовние") == [1, 3, 4]
+    for query in ("обследовние", "обследовние справка", "обследовние -состав", "обследовние OR справкаа"):
+        expected, actual = whoosh_index.search(SearchQuery(text=query)), postgres_index.search(SearchQuery(text=query))
+        assert actual.fuzzy and expected.fuzzy, query
+        assert (actual.total, actual.facets) == (expected.total, expected.facets), query
+        assert sorted(hit.document_id for hit in actual.hits) == sorted(hit.document_id for hit in expected.hits)
+
+
 def test_a_huge_text_is_indexed_as_far_as_a_tsvector_holds(indexes: Indexes) -> None:
     index = indexes()
     words = " ".join(f"слово{n:06d}" for n in range(50_000))  # some 1.2 MB of lexemes: over PostgreSQL's 1 MB
