@@ -344,6 +344,33 @@ def _notify_every_kind(users: list[User], cases: list[Case], rounds: int) -> int
     return made
 
 
+def _act_for_real(users: list[User]) -> None:
+    """What the wired subscribers announce: two drafts submitted, one returned, one approved; the day's deadlines."""
+    from webapp.documents import workflow
+    from webapp.documents.models import Document
+    from webapp.notifications.deadlines import scan_deadlines_daily
+
+    head = next(user for user in users if user.role == "head")
+    drafts = db.session.scalars(
+        select(Document)
+        .join(Case)
+        .where(Document.status == "draft", Case.status == "open", Document.created_by_id != head.id)
+        .order_by(Document.id)
+        .limit(2)
+    ).all()
+    assert len(drafts) == 2
+    for document in drafts:
+        workflow.submit(db.session.get_one(User, document.created_by_id), document)
+    commit()
+    workflow.return_for_rework(head, drafts[0], "Уточнить даты обследования")
+    latest = drafts[1].latest_version
+    assert latest is not None
+    workflow.approve(head, drafts[1], latest.number)
+    commit()
+    assert scan_deadlines_daily() > 0
+    commit()
+
+
 def _documents_of(case: Case) -> object:
     from webapp.documents.models import Document
 
@@ -359,6 +386,8 @@ def test_no_personal_data_in_any_mail_about_the_demo(app: Flask, mail_server: Ma
     for user in users:  # immediate e-mail for every kind, whatever the role's default
         for kind in KINDS:
             db.session.merge(NotificationSetting(user_id=user.id, kind=kind, channel="email"))
+    _act_for_real(users)
+    assert len(mail_server.messages) >= 4  # submitted (to the head), returned and approved (to the authors), due
     assert _notify_every_kind(users, cases, rounds=2) > 0
     immediate = len(mail_server.messages)
     for user in users:
