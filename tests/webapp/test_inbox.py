@@ -4,10 +4,12 @@ e-mail addresses (CLI, users API, pages; never shown to other users); the server
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
@@ -386,3 +388,22 @@ def test_the_default_zone_is_the_servers(tmp_path: Path) -> None:
     environ = {"CASEFILES_DATA_DIR": str(tmp_path / "data"), "TZ": "Asia/Yekaterinburg"}
     assert load_settings(environ).timezone == "Asia/Yekaterinburg"
     assert load_settings({**environ, "CASEFILES_TIMEZONE": "Europe/Samara"}).timezone == "Europe/Samara"
+
+
+def test_days_are_the_institutions(
+    world: World, app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A case opened or closed without a date is opened or closed on the institution's date, not the server's:
+    of two zones 26 hours apart one is always on another date than the server."""
+    server_today = dt.date.today()
+    zones = ("Pacific/Kiritimati", "Etc/GMT+12")
+    zone = next(name for name in zones if dt.datetime.now(ZoneInfo(name)).date() != server_today)
+    monkeypatch.setitem(app.config, "CASEFILES", dataclasses.replace(app.config["CASEFILES"], timezone=zone))
+    institution_today = dt.datetime.now(ZoneInfo(zone)).date()
+    case = world.open_case()
+    assert case["opened_on"] == institution_today.isoformat()
+    login(client, "head")
+    token = _csrf(_page(client, f"/cases/{case['id']}"))
+    closed = client.post(f"/cases/{case['id']}/lifecycle", data={"csrf_token": token, "action": "close"})
+    assert closed.status_code == 302
+    assert db.session.get(Case, case["id"]).closed_on == institution_today  # type: ignore[union-attr]

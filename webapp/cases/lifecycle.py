@@ -19,6 +19,7 @@ from webapp.exceptions import Conflict, Forbidden, ValidationError
 from webapp.extensions import db
 from webapp.nomenclature.models import years_ru
 from webapp.policy import Action, allowed, require
+from webapp.runtime import local_today
 
 MIN_REASON_LENGTH = 5
 
@@ -35,7 +36,7 @@ def close_case(actor: User, case_id: int, closed_on: dt.date, *, today: dt.date 
     require(actor, Action.CLOSE_CASES)
     if case.status != "open":
         raise Conflict("Дело уже закрыто", code="case_closed")
-    _check_closing_date(case, closed_on, today or dt.date.today())
+    _check_closing_date(case, closed_on, today or local_today())
     case.status = "closed"
     case.closed_on = closed_on
     entry = case.entry

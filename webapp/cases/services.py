@@ -33,6 +33,7 @@ from webapp.nomenclature.models import NomenclatureEntry
 from webapp.nomenclature.services import find_entry
 from webapp.pagination import paginate
 from webapp.policy import Action, allowed, require
+from webapp.runtime import local_today
 
 
 def open_case(actor: User, data: CaseInput, *, today: dt.date | None = None) -> Case:
@@ -40,7 +41,7 @@ def open_case(actor: User, data: CaseInput, *, today: dt.date | None = None) -> 
     district = find_district(data.district)
     if not can_open_case_in(actor, district):
         raise Forbidden("Нельзя открыть дело на чужом участке", code="district_forbidden")
-    opened_on = data.opened_on or today or dt.date.today()
+    opened_on = data.opened_on or today or local_today()
     if opened_on.year < data.year:
         raise ValidationError("Дело нельзя открыть раньше года номенклатуры", code="invalid_opened_on")
     responsible = _responsible(data.responsible, district) if data.responsible else None
@@ -106,7 +107,7 @@ def update_profile(actor: User, case_id: int, data: ProfileInput, *, today: dt.d
     subject = {**case.subject, "categories": categories}
     watched = bool(set(categories) & MONTHLY_CONTACT_CATEGORIES)
     if watched and not set(case.subject.get("categories") or ()) & MONTHLY_CONTACT_CATEGORIES:
-        subject["contacts_from"] = (today or dt.date.today()).isoformat()
+        subject["contacts_from"] = (today or local_today()).isoformat()
     elif not watched:
         subject.pop("contacts_from", None)
     case.subject = subject

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from sqlalchemy import select
@@ -20,6 +18,7 @@ from webapp.exceptions import FORM_ERRORS, DomainError, ValidationError
 from webapp.extensions import db
 from webapp.nomenclature.models import NomenclatureEntry
 from webapp.policy import Action, require
+from webapp.runtime import local_today
 from webapp.ui import current_actor, ui
 from webapp.uow import commit, rollback
 from webapp.validation import parse_input, parse_int, parse_optional_date
@@ -33,7 +32,7 @@ def case_lifecycle(case_id: int) -> Response:
     reason = request.form.get("reason", "")
     try:
         if action == "close":
-            closed_on = parse_optional_date(request.form.get("closed_on"), "closed_on") or dt.date.today()
+            closed_on = parse_optional_date(request.form.get("closed_on"), "closed_on") or local_today()
             lifecycle.close_case(current_actor(), case_id, closed_on)
         elif action in LIFECYCLE_ACTIONS:
             LIFECYCLE_ACTIONS[action](current_actor(), case_id, reason)
@@ -158,7 +157,7 @@ def case_grant(case_id: int) -> Response:
 def new_case() -> str | Response:
     """Open a case: a nomenclature entry of the year, a heading, the district and whom it is about."""
     actor = current_actor()
-    today = dt.date.today()
+    today = local_today()
     year = parse_int(request.values.get("year"), "year", default=today.year, minimum=1990, maximum=2100)
     values = {key: request.form.get(key, "").strip() for key in NEW_CASE_FIELDS}
     if request.method == "POST":

@@ -3,8 +3,6 @@ workflow and signing panels, its support journal and deadlines, its grants and h
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import current_app, render_template, request
 from flask_login import login_required
 
@@ -61,7 +59,7 @@ def cases() -> str:
     items, total = services.list_cases(current_actor(), filters, page=page, per_page=PER_PAGE)
     pages = page_count(total, PER_PAGE)
     scope = {key: value for key, value in (("nomenclature", filters.nomenclature), ("year", filters.year)) if value}
-    board = dashboard(current_actor(), dt.date.today()) if page == 1 and not status and not scope else None
+    board = dashboard(current_actor(), local_today()) if page == 1 and not status and not scope else None
     return render_template(
         "cases/list.html",
         cases=items,

@@ -32,7 +32,7 @@ from webapp.extensions import db
 from webapp.jobs.models import Job
 from webapp.jobs.services import create_job, runner, set_progress
 from webapp.policy import Actor
-from webapp.runtime import blob_store, signing_authority
+from webapp.runtime import blob_store, local_time, signing_authority
 
 JOB_KIND = "export"
 MAX_CASES = 50  # a hearing's agenda
@@ -201,7 +201,9 @@ def write_export(
     settings = _settings()
     today = dt.datetime.now(dt.UTC)
     name, position = prepared_by
-    facts = [(case, case_facts(case, name, position, settings.institution_name, today.date())) for case in cases]
+    facts = [
+        (case, case_facts(case, name, position, settings.institution_name, local_time(today).date())) for case in cases
+    ]
     seal = export_seal()
     if fmt == "pdf":
         case, case_fact = facts[0]

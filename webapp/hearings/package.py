@@ -138,9 +138,9 @@ def write_hearing_package(
             documents.append((shown, item))
             done += 1
             progress(0.8 * done / count)
-        facts = case_facts(hearing_item.case, name, position, institution, today.date())
+        facts = case_facts(hearing_item.case, name, position, institution, local_time(today).date())
         presented.append(_Presented(hearing_item, facts, _previous(hearing_item, hearing), documents))
-    agenda = _lay_out(hearing, presented, institution, work, today.date())
+    agenda = _lay_out(hearing, presented, institution, work, local_time(today).date())
     parts = [Part(agenda, "Повестка заседания")]
     for ordinal, entry in enumerate(presented, start=1):
         assert entry.cover is not None
