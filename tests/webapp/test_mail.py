@@ -10,6 +10,7 @@ import itertools
 import re
 from collections.abc import Iterator
 from email.message import EmailMessage
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -31,7 +32,7 @@ from webapp.notifications.digest import send_digests
 from webapp.notifications.kinds import KINDS
 from webapp.notifications.models import DailyMark, MailMessage, Notification, NotificationSetting
 from webapp.notifications.services import notify
-from webapp.notifications.smtp import SendFailed, send
+from webapp.notifications.smtp import SendFailed, parse_smtp_url, send
 from webapp.uow import commit
 
 ZONE = "Asia/Yekaterinburg"  # UTC+5: the digest hour is the institution's, not the server's
@@ -442,3 +443,33 @@ def test_cli_sends_a_test_message_and_lists_the_outbox(app: Flask, world: World,
     assert "почтовый сервер недоступен" in listed[0] and "cf.example.ru" not in "\n".join(listed)
     waiting = runner.invoke(main, ["mail", "list", "--status", "waiting"], catch_exceptions=False).output
     assert len(waiting.splitlines()) == 1
+
+
+def test_mail_settings_from_the_environment(tmp_path: Path) -> None:
+    from webapp.config import load_settings
+    from webapp.exceptions import ConfigurationError
+
+    ca = tmp_path / "mail-ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\n")
+    env = {
+        "CASEFILES_DATA_DIR": str(tmp_path),
+        "CASEFILES_SMTP_URL": "smtp+starttls://robot:s%40cret@mail.example.ru:587",
+        "CASEFILES_MAIL_FROM": MAIL_FROM,
+        "CASEFILES_SMTP_CA_FILE": str(ca),
+        "CASEFILES_DIGEST_HOUR": "7",
+    }
+    loaded = load_settings(env)
+    assert (loaded.smtp_ca_file, loaded.digest_hour, loaded.mail_from) == (ca.resolve(), 7, MAIL_FROM)
+    assert load_settings({**env, "CASEFILES_SMTP_CA_FILE": ""}).smtp_ca_file is None
+    with pytest.raises(ConfigurationError, match="CASEFILES_SMTP_CA_FILE must name an existing file"):
+        load_settings({**env, "CASEFILES_SMTP_CA_FILE": str(tmp_path / "missing.pem")})
+    server = parse_smtp_url(loaded.smtp_url)
+    assert (server.scheme, server.host, server.port, server.username, server.password) == (
+        "smtp+starttls",
+        "mail.example.ru",
+        587,
+        "robot",
+        "s@cret",
+    )
+    assert "s@cret" not in repr(server)
+    assert parse_smtp_url("smtps://mail.example.ru").port == 465 and parse_smtp_url("smtp://h").port == 25
