@@ -38,7 +38,7 @@ from webapp.hearings.permissions import (
 from webapp.hearings.schemas import CommissionInput, DecisionInput, HearingInput, ItemInput, MemberInput
 from webapp.pagination import paginate
 from webapp.policy import Action, require
-from webapp.runtime import institution_zone
+from webapp.runtime import institution_zone, local_today
 
 # Documents shown by default with an item, besides everything added since the case was last heard.
 DEFAULT_TYPES = ("family_passport", "ippsu_conclusion")
@@ -346,7 +346,7 @@ def remove_item(actor: User, hearing_id: int, item_id: int) -> None:
     for document in item.documents:
         db.session.delete(document)
     if item.origin_item_id is not None:  # a planned item goes back to waiting for a hearing
-        item.hearing_id, item.planned_on = None, dt.date.today()
+        item.hearing_id, item.planned_on = None, local_today()
     else:
         db.session.delete(item)
     db.session.flush()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import request
@@ -11,6 +10,7 @@ from webapp.api import actor, api, json_body, page_params, shown
 from webapp.cases.schemas import ProfileInput
 from webapp.cases.serializers import case_json
 from webapp.cases.services import update_profile
+from webapp.runtime import local_today
 from webapp.support import services
 from webapp.support.deadlines import Fact
 from webapp.support.models import SupportEvent
@@ -37,7 +37,7 @@ def journal(case_id: int) -> dict[str, Any]:
 @api.post("/cases/<int:case_id>/journal")
 def add_entry(case_id: int) -> tuple[dict[str, Any], int]:
     data = parse_input(SupportEventInput, json_body())
-    entry = services.record_support_event(actor(), case_id, data, today=dt.date.today())
+    entry = services.record_support_event(actor(), case_id, data, today=local_today())
     commit()
     return entry_json(entry), 201
 
@@ -53,7 +53,7 @@ def cancel_entry(entry_id: int) -> dict[str, Any]:
 def deadlines() -> dict[str, Any]:
     filters = DeadlineFilters.from_args(request.args)
     page, per_page = page_params()
-    found = services.find_deadlines(actor(), filters, dt.date.today())
+    found = services.find_deadlines(actor(), filters, local_today())
     chunk = found[(page - 1) * per_page : page * per_page]
     return {"items": [deadline_json(item) for item in chunk], "total": len(found)}
 
@@ -131,7 +131,7 @@ def save_statistical_report() -> tuple[dict[str, Any], int]:
         data.case_id,
         {code: (item.value, item.note) for code, item in data.corrections.items()},
         institution=data.institution,
-        today=dt.date.today(),
+        today=local_today(),
     )
     commit()
     return {"document_id": document.id, "case_id": document.case_id, "title": document.title}, 201

@@ -18,6 +18,7 @@ from webapp.cases.models import Case
 from webapp.cases.schemas import MONTHLY_CONTACT_CATEGORIES
 from webapp.documents.models import Document, DocumentVersion
 from webapp.extensions import db
+from webapp.runtime import local_time
 from webapp.support.calendar import WorkCalendar
 from webapp.support.models import SupportEvent
 
@@ -244,7 +245,7 @@ def load_facts(cases: Iterable[Case]) -> list[CaseFacts]:
     )
     for document_id, created_at in db.session.execute(updates):
         _, case_id, kind, _, title = found[document_id]
-        day = created_at.astimezone().date()  # the server's day, as dt.date.today() counts
+        day = local_time(created_at).date()  # the institution's day, as local_today() counts
         if day not in {fact.on for fact in facts[case_id] if fact.id == document_id}:
             facts[case_id].append(Fact("document", document_id, kind, day, title))
     for case_id, case_facts in by_id.items():

@@ -3,7 +3,6 @@ record or assign there."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,6 +15,7 @@ from webapp.cases.schemas import CATEGORIES_BY_KIND
 from webapp.documents.services import DocumentTitle
 from webapp.extensions import db
 from webapp.policy import Action, allowed, roles_with
+from webapp.runtime import local_today
 from webapp.support import services
 from webapp.support.models import EVENT_KINDS
 
@@ -26,7 +26,7 @@ def case_support(actor: User, case: Case, documents: Sequence[DocumentTitle]) ->
     """What the case page shows of support work (None: the actor does not read the case's content)."""
     if not can_read_case(actor, case):
         return None
-    today = dt.date.today()
+    today = local_today()
     _, journal = services.case_journal(actor, case.id)
     deadlines = services.deadlines_of_case(actor, case, today)
     kind = case.subject.get("kind", "")

@@ -19,6 +19,7 @@ from webapp.documents.models import Document
 from webapp.exceptions import FORM_ERRORS, ValidationError
 from webapp.extensions import db
 from webapp.policy import Action, allowed, roles_with
+from webapp.runtime import local_today
 from webapp.support import services
 from webapp.support.deadlines import DEADLINE_KINDS, STATUSES
 from webapp.support.report import MANUAL_ROWS, REPORT_TITLE, ROWS, Correction, last_quarter, parse_period
@@ -44,7 +45,7 @@ def journal_add(case_id: int) -> Response:
                 "document_id": parse_optional_int(request.form.get("document_id"), "document_id"),
             },
         )
-        services.record_support_event(current_actor(), case_id, data, today=dt.date.today())
+        services.record_support_event(current_actor(), case_id, data, today=local_today())
         commit()
     except FORM_ERRORS as exc:
         flash(exc.message, "error")
@@ -92,7 +93,7 @@ def case_profile(case_id: int) -> Response:
 def deadlines_page() -> str:
     """Deadlines across the cases the user reads; for the head, tallies per specialist and district."""
     actor = current_actor()
-    today = dt.date.today()
+    today = local_today()
     args = request.args.to_dict()
     if "outstanding" not in args and not args.get("status"):
         args["outstanding"] = "1"  # by default, what is still to be done
@@ -121,18 +122,18 @@ def deadlines_page() -> str:
 @ui.get("/reports/statistical")
 @login_required
 def statistical_report() -> str:
-    period = request.args.get("period") or last_quarter(dt.date.today()).code
+    period = request.args.get("period") or last_quarter(local_today()).code
     try:
         report = services.department_report(current_actor(), period)
     except ValidationError as exc:
         flash(exc.message, "error")
-        report = services.department_report(current_actor(), last_quarter(dt.date.today()).code)
+        report = services.department_report(current_actor(), last_quarter(local_today()).code)
     return render_template(
         "support/report.html",
         report=report,
         rows=ROWS,
         manual=MANUAL_ROWS,
-        periods=_period_choices(dt.date.today()),
+        periods=_period_choices(local_today()),
         homes=_report_homes(),
         saved=_saved_reports(report.period.title),
         institution=current_app.config["CASEFILES"].institution_name,
@@ -158,7 +159,7 @@ def statistical_report_save() -> Response:
             parse_int(request.form.get("case_id"), "case_id", default=0),
             _corrections(request.form),
             institution=request.form.get("institution", "").strip(),
-            today=dt.date.today(),
+            today=local_today(),
         )
         commit()
     except FORM_ERRORS as exc:
