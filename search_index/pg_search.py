@@ -42,6 +42,7 @@ from search_index.pg_text import (
     RANK_WEIGHTS,
     Translated,
     Translation,
+    bare,
     edit_distance,
     loosened,
     quote,
@@ -178,13 +179,18 @@ def _matching(tsquery: Translated) -> ColumnElement[bool]:
     if isinstance(tsquery, bool):
         return true() if tsquery else false()
     exact = _matches(entries.c.lexemes, tsquery)
+    rank = entries.c.rank_lexemes
     loose = loosened(tsquery)
     if loose is None:
-        return exact
+        # A phrase or a field's word: where the small vector (every field but the body, the body's first words)
+        # has the match, the whole one is not read; with no negation, what matches some of a document's
+        # positions matches the document. The GIN index finds the candidates by their words alone.
+        words = bare(tsquery)
+        if words is None:
+            return exact
+        return and_(_matches(entries.c.lexemes, words), or_(_matches(rank, tsquery), exact))
     # The GIN index answers `anywhere` alone; the whole vector is read only where the small one shows a word
-    # in a field the query leaves out (pg_text.loosened) and does not match the query itself (with no negation,
-    # what matches some of a document's positions matches the document).
-    rank = entries.c.rank_lexemes
+    # in a field the query leaves out (pg_text.loosened) and does not match the query itself.
     confirmed = [not_(_matches(rank, loose.elsewhere))]
     if not loose.negations:
         confirmed.append(_matches(rank, tsquery))

@@ -265,6 +265,28 @@ def _or(parts: Iterable[Translated]) -> Translated:
     return kept[0] if len(kept) == 1 else "(" + " | ".join(kept) + ")"
 
 
+def bare(tsquery: str) -> str | None:
+    """The words of a tsquery with no negation, without phrases' positions and fields' weights: what the GIN
+    index answers alone, a superset of the query's matches. None where the query has a negation (then it is no
+    superset) or nothing to take away."""
+    pieces: list[str] = []
+    end = 0
+    for found in _OPERAND.finditer(tsquery):
+        if found.start() != end:
+            return None  # not a tsquery of ours
+        end = found.end()
+        piece = found.group(0)
+        if piece == "!":
+            return None
+        if piece.startswith("<"):
+            piece = "&"
+        elif found.group(1) is not None and found.group(3):
+            piece = found.group(1) + (":*" if found.group(2) else "")
+        pieces.append(piece)
+    joined = "".join(pieces)
+    return joined if end == len(tsquery) and joined != tsquery else None
+
+
 def _or_members(part: str) -> list[str]:
     """The operands of an OR that _or made ("(a | b)"), so that an OR of ORs is one (a typo's corrections in
     each field: their fields merge); any other part as it is."""

@@ -182,6 +182,25 @@ def test_typo_corrections_are_asked_where_typos_are_looked_for_only(indexes: Ind
         assert sorted(hit.document_id for hit in actual.hits) == sorted(hit.document_id for hit in expected.hits)
 
 
+def test_a_phrase_is_confirmed_by_the_rank_vector_or_else_the_whole_one(indexes: Indexes, tmp_path: Path) -> None:
+    far = " ".join(f"слово{n}" for n in range(80))
+    docs = [
+        doc(1, "заявление", title="Единое пособие"),
+        doc(2, f"единое пособие назначено {far}"),  # among the body's first words: the rank vector has it
+        doc(3, f"заявление {far} единое пособие"),  # past them: only the whole vector has it
+        doc(4, f"пособие {far} единое"),  # both words, not as the phrase
+        doc(5, f"отказ {far} единое пособие"),
+    ]
+    whoosh_index, postgres_index = SearchIndex(tmp_path / "whoosh"), indexes()
+    for index in (whoosh_index, postgres_index):
+        index.index(docs)
+    assert found(whoosh_index, '"единое пособие"') == found(postgres_index, '"единое пособие"') == [1, 2, 3, 5]
+    for query in ('"единое пособие"', '"единое пособие" заявление', '"единое пособие" -отказ', '"пособие единое"'):
+        expected, actual = whoosh_index.search(SearchQuery(text=query)), postgres_index.search(SearchQuery(text=query))
+        assert (actual.total, actual.facets) == (expected.total, expected.facets), query
+        assert sorted(hit.document_id for hit in actual.hits) == sorted(hit.document_id for hit in expected.hits)
+
+
 def test_a_huge_text_is_indexed_as_far_as_a_tsvector_holds(indexes: Indexes) -> None:
     index = indexes()
     words = " ".join(f"слово{n:06d}" for n in range(50_000))  # some 1.2 MB of lexemes: over PostgreSQL's 1 MB
