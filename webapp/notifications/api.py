@@ -13,6 +13,7 @@ from webapp.notifications import inbox
 from webapp.notifications.kinds import KINDS
 from webapp.notifications.models import CHANNELS
 from webapp.notifications.serializers import notification_json
+from webapp.notifications.services import default_channel
 from webapp.uow import commit
 
 _FLAGS = {"": False, "0": False, "false": False, "1": True, "true": True}
@@ -64,7 +65,7 @@ def _settings_json() -> dict[str, Any]:
             "kind": kind,
             "label": KINDS[kind].label,
             "channel": chosen[kind],
-            "default": inbox.default_channel(user, kind),
+            "default": default_channel(user, kind),
         }
         for kind in KINDS
     ]

@@ -13,7 +13,7 @@ from webapp.exceptions import NotFound, ValidationError
 from webapp.extensions import db
 from webapp.notifications.kinds import KINDS
 from webapp.notifications.models import CHANNELS, Notification, NotificationSetting
-from webapp.notifications.services import channel_for
+from webapp.notifications.services import channel_for, default_channel
 from webapp.pagination import paginate
 
 
@@ -71,10 +71,6 @@ def mark_all_read(user: User) -> int:
     )
     db.session.expire_all()
     return int(getattr(result, "rowcount", 0) or 0)
-
-
-def default_channel(user: User, kind: str) -> str:
-    return "email" if user.role in KINDS[kind].email_for else "app"
 
 
 def channels_of(user: User) -> dict[str, str]:

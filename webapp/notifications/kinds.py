@@ -6,38 +6,39 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from webapp.auth.roles import Role
+from webapp.policy import Action
 
 
 @dataclass(frozen=True)
 class Kind:
     label: str  # the settings page and the inbox's filter
     text: str  # str.format with the notification's params and `case` (the case's number)
-    email_for: frozenset[Role] = frozenset()  # roles that get it by e-mail by default; others in the app only
+    # By e-mail unless one chose otherwise: True for everyone, an Action for those who may do it; else in the app.
+    email: bool | Action = False
 
-
-_ALL = frozenset(Role)
 
 KINDS: dict[str, Kind] = {
     "document_submitted": Kind(
         "Документ передан на утверждение",
         "Документ по делу № {case} передан на утверждение",
-        frozenset({Role.HEAD}),
+        email=Action.APPROVE_DOCUMENTS,
     ),
     "document_returned": Kind(
-        "Документ возвращён на доработку", "Документ по делу № {case} возвращён на доработку", _ALL
+        "Документ возвращён на доработку", "Документ по делу № {case} возвращён на доработку", email=True
     ),
     "document_approved": Kind("Документ утверждён", "Документ по делу № {case} утверждён"),
     "version_signed": Kind("Документ подписан", "Документ по делу № {case} подписан"),
-    "deadline_due": Kind("Приближается срок", "По делу № {case} {due} истекает срок: {deadline}", _ALL),
-    "deadline_overdue": Kind("Срок пропущен", "По делу № {case} пропущен срок {due}: {deadline}", _ALL),
-    "case_assigned": Kind("Вам открыто дело", "Вам открыт доступ к делу № {case}", _ALL),
-    "task_assigned": Kind("Новая задача", "Вам поручена задача по делу № {case}, срок {due}", _ALL),
-    "task_due": Kind("Приближается срок задачи", "Срок задачи по делу № {case} истекает {due}", _ALL),
-    "task_overdue": Kind("Задача просрочена", "Задача по делу № {case} просрочена (срок {due})", _ALL),
+    "deadline_due": Kind("Приближается срок", "По делу № {case} {due} истекает срок: {deadline}", email=True),
+    "deadline_overdue": Kind("Срок пропущен", "По делу № {case} пропущен срок {due}: {deadline}", email=True),
+    "case_assigned": Kind("Вам открыто дело", "Вам открыт доступ к делу № {case}", email=True),
+    "task_assigned": Kind("Новая задача", "Вам поручена задача по делу № {case}, срок {due}", email=True),
+    "task_due": Kind("Приближается срок задачи", "Срок задачи по делу № {case} истекает {due}", email=True),
+    "task_overdue": Kind("Задача просрочена", "Задача по делу № {case} просрочена (срок {due})", email=True),
     "task_closed": Kind("Задача закрыта", "Задача по делу № {case}: {status}"),
-    "agenda_sent": Kind("Разослана повестка заседания", "Разослана повестка заседания № {number} на {date}", _ALL),
+    "agenda_sent": Kind(
+        "Разослана повестка заседания", "Разослана повестка заседания № {number} на {date}", email=True
+    ),
     "integrity_failed": Kind(
-        "Нарушена целостность хранилища", "Проверка хранилища: файлов с нарушенной целостностью — {count}", _ALL
+        "Нарушена целостность хранилища", "Проверка хранилища: файлов с нарушенной целостностью — {count}", email=True
     ),
 }

@@ -17,6 +17,7 @@ from webapp.extensions import db
 from webapp.notifications.kinds import KINDS
 from webapp.notifications.mail import queue_immediate_mail
 from webapp.notifications.models import Notification, NotificationSetting
+from webapp.policy import Action, allowed
 from webapp.runtime import local_today
 
 
@@ -91,7 +92,14 @@ def channel_for(user: User, kind: str) -> str:
     chosen = db.session.get(NotificationSetting, (user.id, kind))
     if chosen is not None:
         return chosen.channel
-    return "email" if user.role in KINDS[kind].email_for else "app"
+    return default_channel(user, kind)
+
+
+def default_channel(user: User, kind: str) -> str:
+    """The kind's channel for the user's role when they have not chosen (webapp.notifications.kinds)."""
+    rule = KINDS[kind].email
+    by_mail = allowed(user, rule) if isinstance(rule, Action) else rule
+    return "email" if by_mail else "app"
 
 
 def text_of(notification: Notification) -> str:

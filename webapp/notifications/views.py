@@ -16,7 +16,7 @@ from webapp.notifications import inbox
 from webapp.notifications.kinds import KINDS
 from webapp.notifications.models import CHANNELS
 from webapp.notifications.serializers import link_of
-from webapp.notifications.services import text_of
+from webapp.notifications.services import default_channel, text_of
 from webapp.pagination import page_count
 from webapp.ui import current_actor, ui
 from webapp.uow import commit
@@ -116,7 +116,7 @@ def notification_settings_page() -> str | Response:
             flash(message, "success")
         return redirect(url_for("ui.notification_settings_page"))
     chosen = inbox.channels_of(actor)
-    rows = [(kind, KINDS[kind].label, chosen[kind], inbox.default_channel(actor, kind)) for kind in KINDS]
+    rows = [(kind, KINDS[kind].label, chosen[kind], default_channel(actor, kind)) for kind in KINDS]
     return render_template("notifications/settings.html", user=actor, rows=rows, channels=CHANNELS)
 
 
