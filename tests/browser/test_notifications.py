@@ -1,6 +1,7 @@
 """Notifications in a real browser, with a real SMTP server on localhost: the specialist gives an address and takes
 approvals by e-mail, submits a document; the head's bell shows 1, the head approves from the inbox's link; the
-specialist's bell shows it and the e-mail they chose for it arrives, with the case's number and no name or title."""
+specialist's bell shows it and the e-mail they chose for it arrives, with the case's number and no name or title.
+Screenshots of the settings and the inbox are kept (CASEFILES_SCREENSHOTS, or the test's temporary folder)."""
 
 from __future__ import annotations
 
@@ -48,6 +49,7 @@ def test_submit_bell_approve_bell_and_mail(
     page.check("input[name=document_approved][value=email]")
     page.click("#channels button[type=submit]")
     expect(page.locator(".flash").first).to_contain_text("сохранены")
+    page.screenshot(path=str(live_server.screenshots / "notification-settings.png"), full_page=True)
 
     page.goto(live_server.url + "/")
     page.click("text=+ Новое дело")
@@ -83,6 +85,7 @@ def test_submit_bell_approve_bell_and_mail(
     expect(listed).to_have_count(2)
     expect(listed.nth(0)).to_contain_text(f"Документ по делу № {case_number} подписан")
     expect(listed.nth(1)).to_contain_text(f"Документ по делу № {case_number} утверждён")
+    page.screenshot(path=str(live_server.screenshots / "inbox.png"), full_page=True)
 
     deadline = time.monotonic() + 30
     while not mail_server.messages and time.monotonic() < deadline:
