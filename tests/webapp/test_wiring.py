@@ -25,6 +25,7 @@ from webapp.extensions import db
 from webapp.hearings.filing import file_decisions_back
 from webapp.jobs.models import Job
 from webapp.jobs.services import create_job, discard_uncommitted_jobs
+from webapp.notifications import subscribers as notifications
 from webapp.previews.services import request_on_rendition_made, request_on_version_added
 from webapp.renditions.events import RenditionMade
 from webapp.renditions.services import request_rendition
@@ -43,9 +44,9 @@ def test_the_wiring_registers_each_reaction_once(app: Flask) -> None:
     assert subscribers_of(RenditionMade) == [request_on_rendition_made]
     for retention_changed in (CaseClosed, HoldSet, HoldReleased, RetentionExtended):
         assert subscribers_of(retention_changed) == [request_retention]
-    assert subscribers_of(CaseOpened) == []
+    assert subscribers_of(CaseOpened) == [notifications.on_case_opened]
     assert subscribers_of(DocumentEdited) == [index_document]
-    assert subscribers_of(DocumentApproved) == [file_decisions_back]
+    assert subscribers_of(DocumentApproved) == [file_decisions_back, notifications.on_document_approved]
     assert subscribers_of(TaskAssigned) == [tell_assigned]
     assert subscribers_of(TaskClosed) == [tell_closed]
 
