@@ -262,7 +262,7 @@ def test_inbox_page_filters_marks_read_and_opens_the_object(world: World, client
 def test_settings_page_saves_channels_and_the_address(world: World, client: FlaskClient) -> None:
     login(client, "spec1")
     page = _page(client, "/account/notifications")
-    assert "В приложении и по почте" in page and "Не уведомлять" in page
+    assert "Сразу по почте и в приложении" in page and "Не уведомлять" in page
     assert "Адрес не указан" in page
     token = _csrf(page)
     client.post("/account/notifications", data={"csrf_token": token, "action": "email", "email": "nope"})

@@ -1,5 +1,6 @@
 """The daily digest: once a day per user, at or after CASEFILES_DIGEST_HOUR in the institution's time, one e-mail
-summing up the notifications since their last digest that did not already go out by e-mail on their own: how many
+summing up the notifications since their last digest that did not already go out by e-mail on their own and are
+still unread (what was read in the app needs no reminder): how many
 of each kind, the case numbers, links by ids. Nothing to sum up, no e-mail. A user without an address, or an
 installation without SMTP, gets none. The day's DailyMark("digest:<user id>") makes a second run send nothing."""
 
@@ -58,7 +59,7 @@ def send_digests(now: dt.datetime | None = None) -> int:
 def _digest_for(user: User, today: dt.date) -> MailMessage | None:
     pending = db.session.scalars(
         select(Notification)
-        .where(Notification.user_id == user.id, Notification.digested_at.is_(None))
+        .where(Notification.user_id == user.id, Notification.digested_at.is_(None), Notification.read_at.is_(None))
         .order_by(Notification.created_at, Notification.id)
     ).all()
     if not pending:

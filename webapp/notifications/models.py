@@ -14,7 +14,12 @@ from webapp.cases.models import Case
 from webapp.dbtypes import UTCDateTime, utcnow
 from webapp.extensions import Base
 
-CHANNELS = {"email": "В приложении и по почте", "app": "Только в приложении", "off": "Не уведомлять"}
+# "app": in the app, and by e-mail only in the daily digest of what is still unread (webapp.notifications.digest).
+CHANNELS = {
+    "email": "Сразу по почте и в приложении",
+    "app": "В приложении и в ежедневной сводке",
+    "off": "Не уведомлять",
+}
 MAIL_STATUSES = {"waiting": "Ожидает отправки", "sent": "Отправлено", "failed": "Не отправлено"}
 
 
@@ -46,7 +51,8 @@ class Notification(Base):
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     dedup_key: Mapped[str | None] = mapped_column(String(120))
     channel: Mapped[str] = mapped_column(String(10), default="app")  # the recipient's choice when it was made
-    digested_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # went out in a daily digest
+    # Covered by e-mail: sent at once, or in a daily digest.
+    digested_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id], lazy="joined")
