@@ -324,3 +324,17 @@ def _sheet(world: World, username: str, document_id: int) -> str:
     assert copy.status_code == 200, copy.get_json()
     last = PdfReader(io.BytesIO(copy.data)).pages[-1].extract_text()
     return re.sub(r"\s+", " ", last)
+
+
+def test_the_deputy_is_told_what_waits_for_the_head(world: World) -> None:
+    """notify() tells deputies in force, but never of a case they may not see: the reach lets the deputy see the
+    case the head's approval waits in, so the notice reaches them."""
+    named = _named(world, "spec2")
+    first = _submitted(world)
+    items = world["spec2"].get("/api/v1/notifications").get_json()["items"]
+    assert [(item["kind"], item["document_id"], item["on_behalf_of"]["username"]) for item in items] == [
+        ("document_submitted", first["id"], "head")
+    ]
+    assert world["head"].post(f"/api/v1/deputies/{named['id']}/revoke").status_code == 200
+    _submitted(world)
+    assert world["spec2"].get("/api/v1/notifications").get_json()["total"] == 1  # revoked: nothing more
