@@ -338,3 +338,14 @@ def test_the_deputy_is_told_what_waits_for_the_head(world: World) -> None:
     assert world["head"].post(f"/api/v1/deputies/{named['id']}/revoke").status_code == 200
     _submitted(world)
     assert world["spec2"].get("/api/v1/notifications").get_json()["total"] == 1  # revoked: nothing more
+
+
+def test_whom_one_stands_in_for_is_read_again_after_a_commit(world: World) -> None:
+    """The memo that spares a case page a query per document lasts one transaction."""
+    from webapp.auth.deputies import principals_in_force
+
+    today = local_today()
+    assert principals_in_force(_user_id("spec2"), today) == []
+    _named(world, "spec2")  # another request's transaction
+    db.session.commit()
+    assert [user.username for user in principals_in_force(_user_id("spec2"), today)] == ["head"]

@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import or_, select
+from sqlalchemy import event, or_, select
+from sqlalchemy.orm import Session
 
 from webapp.audit.services import record_event
 from webapp.auth.models import Deputy, User
@@ -20,6 +21,15 @@ from webapp.exceptions import Conflict, Forbidden, NotFound, ValidationError
 from webapp.extensions import db
 from webapp.policy import Action, allowed, require, roles_with
 from webapp.runtime import local_today
+
+_MEMO = "deputies.principals_in_force"
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    session.info.pop(_MEMO, None)
+
 
 # The acts a deputy takes for an absent principal: the approvals. Anything else the principal may do stays theirs.
 DEPUTIZED_ACTIONS = frozenset({Action.APPROVE_DOCUMENTS, Action.SIGN_APPROVAL})
@@ -40,7 +50,16 @@ def deputies_in_force(principal_id: int, day: dt.date) -> list[User]:
 
 
 def principals_in_force(deputy_id: int, day: dt.date) -> list[User]:
-    """The active users `deputy_id` stands in for on `day`, by id."""
+    """The active users `deputy_id` stands in for on `day`, by id. Asked once per transaction: a case page asks
+    for every document whether the viewer may sign «утверждаю» for someone (the memo ends at commit or rollback,
+    and when a deputyship is named or revoked)."""
+    memo: dict[tuple[int, dt.date], list[User]] = db.session.info.setdefault(_MEMO, {})
+    if (deputy_id, day) not in memo:
+        memo[deputy_id, day] = _principals_in_force(deputy_id, day)
+    return memo[deputy_id, day]
+
+
+def _principals_in_force(deputy_id: int, day: dt.date) -> list[User]:
     rows = db.session.scalars(
         select(Deputy)
         .where(
@@ -114,6 +133,7 @@ def name_deputy(actor: User, principal: User, deputy: User, starts_on: dt.date, 
     )
     db.session.add(row)
     db.session.flush()
+    db.session.info.pop(_MEMO, None)
     _record(actor, "deputy.create", row)
     return row
 
@@ -132,6 +152,7 @@ def revoke_deputy(actor: User, deputy_row_id: int) -> Deputy:
     row.revoked_at = utcnow()
     row.revoked_by_id = actor.id
     db.session.flush()
+    db.session.info.pop(_MEMO, None)
     _record(actor, "deputy.revoke", row)
     return row
 
