@@ -349,3 +349,17 @@ def test_whom_one_stands_in_for_is_read_again_after_a_commit(world: World) -> No
     _named(world, "spec2")  # another request's transaction
     db.session.commit()
     assert [user.username for user in principals_in_force(_user_id("spec2"), today)] == ["head"]
+
+
+def test_the_page_offers_approvals_only_when_standing_in_for_the_head(
+    app: Flask, world: World, client: FlaskClient
+) -> None:
+    today = local_today()
+    assert _name(world, "spec1", "spec2", today, today).status_code == 201
+    _login(client, "spec2")
+    page = client.get("/account/deputies").get_data(as_text=True)
+    assert "Сегодня вы исполняете обязанности" in page and "Тест spec1" in page
+    assert "Вы получаете их уведомления" in page and "Документы на утверждении" not in page
+    assert _name(world, "head", "spec2", today, today).status_code == 201
+    page = client.get("/account/deputies").get_data(as_text=True)
+    assert "Тест head" in page and "Документы на утверждении" in page

@@ -24,10 +24,12 @@ FIELDS = ("principal", "deputy", "starts_on", "ends_on")
 @login_required
 def deputies_page() -> str:
     actor, today = current_actor(), local_today()
+    standing_in_for = principals_in_force(actor.id, today)
     return render_template(
         "deputies/page.html",
         rows=list_deputies(actor, include_past=request.args.get("past") == "1"),
-        standing_in_for=principals_in_force(actor.id, today),
+        standing_in_for=standing_in_for,
+        approves_for=[user for user in standing_in_for if allowed(user, Action.APPROVE_DOCUMENTS)],
         people=candidates(),
         names_for_others=allowed(actor, Action.NAME_DEPUTIES),
         today=today,
