@@ -363,3 +363,21 @@ def test_the_page_offers_approvals_only_when_standing_in_for_the_head(
     assert _name(world, "head", "spec2", today, today).status_code == 201
     page = client.get("/account/deputies").get_data(as_text=True)
     assert "Тест head" in page and "Документы на утверждении" in page
+
+
+def test_the_deputy_finds_the_heads_queue_on_the_first_screen_and_the_approvals_page(
+    app: Flask, world: World, client: FlaskClient
+) -> None:
+    document = _submitted(world)  # in spec1's district, which spec2 does not work
+    _login(client, "spec2")
+    assert "deputy-approvals" not in client.get("/").get_data(as_text=True)
+    assert "На утверждении</a>" not in client.get("/").get_data(as_text=True)
+    assert [item["id"] for item in world["spec2"].get("/api/v1/approvals").get_json()["items"]] == []
+
+    _named(world, "spec2")
+    first = client.get("/").get_data(as_text=True)
+    assert 'id="deputy-approvals"' in first and f"document-{document['id']}" in first
+    assert "На утверждении</a>" in first
+    listed = client.get("/approvals").get_data(as_text=True)
+    assert f"document-{document['id']}" in listed
+    assert [item["id"] for item in world["spec2"].get("/api/v1/approvals").get_json()["items"]] == [document["id"]]

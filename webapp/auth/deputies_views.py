@@ -1,5 +1,3 @@
-# mypy: disable-error-code="untyped-decorator"
-# (Flask-Login's login_required is untyped; pyproject.toml lifts the check for the modules named *.views.)
 """The deputies page («Заместители»): one's own deputies (name one, revoke), whom one stands in for now; for the
 head, everyone's, and naming a deputy for anyone."""
 

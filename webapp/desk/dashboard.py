@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from webapp.archive.common import backlog
 from webapp.auth import access_requests
+from webapp.auth.deputies import may_take
 from webapp.auth.models import AccessRequest, User
 from webapp.blobs.services import fixity_failures
 from webapp.cases.models import Case
@@ -54,7 +55,7 @@ def dashboard(actor: User, today: dt.date) -> Dashboard:
         board.drafts, board.returned = own_drafts(actor, LIMIT)
     if allowed(actor, Action.TAKE_CASES):
         board.overdue, board.due_this_week = own_deadlines(actor, today)
-    if allowed(actor, Action.APPROVE_DOCUMENTS):
+    if may_take(actor, Action.APPROVE_DOCUMENTS):  # the head, or a deputy in force for the head
         board.awaiting_approval = approval_queue(actor)[:LIMIT]
     if allowed(actor, Action.COMPUTE_REPORT):
         board.department_overdue = department_overdue(actor, today)

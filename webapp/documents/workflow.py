@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 
 from webapp.audit.services import record_event
-from webapp.auth.deputies import require_acting
+from webapp.auth.deputies import acting_principal, require_acting
 from webapp.auth.models import User
 from webapp.cases.models import Case
 from webapp.cases.permissions import can_write_case, readable_cases_clause
@@ -108,9 +108,11 @@ def transitions_of(documents: Sequence[Document]) -> dict[int, list[DocumentTran
 
 
 def approval_queue(actor: User) -> list[Document]:
-    """Documents waiting for approval in the cases the actor may read, oldest case first."""
+    """Documents waiting for approval in the cases the actor may read, oldest case first; for a deputy in force,
+    those of the principal they approve for (webapp.auth.deputies), which they may read while they wait."""
+    approver = acting_principal(actor, Action.APPROVE_DOCUMENTS) or actor
     query = select(Document).join(Document.case).where(Document.status == "on_approval", Case.status == "open")
-    clause = readable_cases_clause(actor)
+    clause = readable_cases_clause(approver)
     if clause is not None:
         query = query.where(clause)
     return list(db.session.scalars(query.order_by(Document.id)).unique().all())
