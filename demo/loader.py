@@ -13,6 +13,7 @@ from demo.content import DemoCase, DemoInstitution, build_demo, nomenclature_csv
 from demo.hearings import load_commissions
 from demo.journal import CATEGORIES, journal
 from demo.people import BELOVA, ORLOVA, STAFF
+from demo.tasks import load_tasks
 from document_templates.manifest import STAGES
 from webapp.auth.models import User
 from webapp.auth.services import create_user, ensure_district
@@ -58,6 +59,7 @@ def load_demo(*, password: str, today: dt.date | None = None) -> str:
     _file_last_quarter_report(cases, users[ORLOVA.username], institution.name, day)
     _close_past_cases(cases, users[BELOVA.username], day)
     load_commissions([case for case, _ in cases], users, day)
+    load_tasks([case for case, _ in cases], users, day)
     commit()
     logins = "\n".join(f"  {u.username:<12} {u.full_name} ({u.role})" for u in institution.users)
     return (
