@@ -4,10 +4,10 @@ head, everyone's, and naming a deputy for anyone."""
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_login import login_required
+from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from webapp.auth.deputies import candidates, list_deputies, principals_in_force, revoke_deputy
+from webapp.auth.deputies import candidates, list_deputies, may_take, principals_in_force, revoke_deputy
 from webapp.auth.deputies_schemas import name_from_input
 from webapp.exceptions import FORM_ERRORS
 from webapp.policy import Action, allowed
@@ -16,6 +16,12 @@ from webapp.ui import current_actor, ui
 from webapp.uow import commit
 
 FIELDS = ("principal", "deputy", "starts_on", "ends_on")
+
+
+@ui.app_template_global("may_take")
+def may_take_here(action: Action | str) -> bool:
+    """For pages, as `allowed`, and true also for a deputy in force for someone who is (approvals, «утверждаю»)."""
+    return bool(current_user.is_authenticated) and may_take(current_actor(), Action(action))
 
 
 @ui.get("/account/deputies")

@@ -5,7 +5,9 @@ unless they chose otherwise."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from webapp.notifications.models import Notification
 from webapp.policy import Action
 
 
@@ -42,3 +44,15 @@ KINDS: dict[str, Kind] = {
         "Нарушена целостность хранилища", "Проверка хранилища: файлов с нарушенной целостностью — {count}", email=True
     ),
 }
+
+
+def text_of(notification: Notification) -> str:
+    """What the inbox and the e-mails say: the kind, the case's number and the non-personal particulars."""
+    values = dict(notification.params)
+    values["case"] = notification.case.number if notification.case is not None else "—"
+    return KINDS[notification.kind].text.format_map(_Blank(values))
+
+
+class _Blank(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "—"

@@ -22,7 +22,7 @@ from webapp.dbtypes import utcnow
 from webapp.extensions import db
 from webapp.jobs.models import Job
 from webapp.jobs.services import create_job, runner
-from webapp.notifications.kinds import KINDS
+from webapp.notifications.kinds import KINDS, text_of
 from webapp.notifications.models import MailMessage, Notification
 from webapp.notifications.smtp import SendFailed, send
 from webapp.runtime import local_time
@@ -85,8 +85,6 @@ def write_message(
 
 def compose_immediate(notification: Notification) -> tuple[str, str, str]:
     """Subject, plain text and HTML of one notification's e-mail."""
-    from webapp.notifications.services import text_of  # services calls this module's queue_immediate_mail
-
     when = local_time(notification.created_at or utcnow()).strftime("%d.%m.%Y %H:%M")
     lines = [text_of(notification) + ".", f"Время: {when} (местное)."]
     if notification.on_behalf_of_id is not None:

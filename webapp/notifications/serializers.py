@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from webapp.notifications.kinds import KINDS
+from webapp.notifications.kinds import KINDS, text_of
 from webapp.notifications.models import Notification
-from webapp.notifications.services import text_of
 
 
 def link_of(notification: Notification) -> str | None:

@@ -100,15 +100,3 @@ def default_channel(user: User, kind: str) -> str:
     rule = KINDS[kind].email
     by_mail = allowed(user, rule) if isinstance(rule, Action) else rule
     return "email" if by_mail else "app"
-
-
-def text_of(notification: Notification) -> str:
-    """What the inbox and the e-mails say: the kind, the case's number and the non-personal particulars."""
-    values = dict(notification.params)
-    values["case"] = notification.case.number if notification.case is not None else "—"
-    return KINDS[notification.kind].text.format_map(_Blank(values))
-
-
-class _Blank(dict[str, Any]):
-    def __missing__(self, key: str) -> str:
-        return "—"

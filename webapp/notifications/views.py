@@ -13,10 +13,10 @@ from webapp.auth import admin
 from webapp.auth.addresses import set_email
 from webapp.exceptions import FORM_ERRORS, ValidationError
 from webapp.notifications import inbox
-from webapp.notifications.kinds import KINDS
+from webapp.notifications.kinds import KINDS, text_of
 from webapp.notifications.models import CHANNELS
 from webapp.notifications.serializers import link_of
-from webapp.notifications.services import default_channel, text_of
+from webapp.notifications.services import default_channel
 from webapp.pagination import page_count
 from webapp.ui import current_actor, ui
 from webapp.uow import commit

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint
 from flask_login import current_user
 
-from webapp.auth.deputies import may_take
 from webapp.auth.models import User
 from webapp.policy import Action, allowed
 
@@ -22,12 +21,6 @@ def current_actor() -> User:
 def allowed_here(action: Action | str) -> bool:
     """For pages: may the logged-in user take this action (`allowed(Action.APPROVE_DOCUMENTS)`)?"""
     return bool(current_user.is_authenticated) and allowed(current_actor(), Action(action))
-
-
-@ui.app_template_global("may_take")
-def may_take_here(action: Action | str) -> bool:
-    """`allowed`, or as a deputy in force for someone who is (webapp.auth.deputies): approvals, «утверждаю»."""
-    return bool(current_user.is_authenticated) and may_take(current_actor(), Action(action))
 
 
 ui.add_app_template_global(Action, "Action")
