@@ -161,6 +161,10 @@ def _register_blueprints(app: Flask) -> None:
     import webapp.search.ocr
     import webapp.search.views
     import webapp.signing.api
+    import webapp.signing.external_api
+    import webapp.signing.external_views
+    import webapp.signing.pin_api
+    import webapp.signing.pin_views
     import webapp.signing.views
     import webapp.support.api
     import webapp.support.views

@@ -56,6 +56,8 @@ class Settings:
     digest_hour: int = 8  # the institution's hour (0-23) the daily digest goes out at
     notify_due_days: int = 2  # a deadline or task is announced this many working days before it is due
     escalate_after_days: int = 3  # overdue by more than this many working days: the head is told too
+    tsa_url: str = ""  # an RFC 3161 time-stamping authority over HTTP; "": casefiles' own TSA key under its CA
+    cert_years: int = 2  # signers' certificates live this long and are renewed (timestamps keep old signatures)
 
     @property
     def ca_dir(self) -> Path:
@@ -114,6 +116,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         digest_hour=_hour(env, "CASEFILES_DIGEST_HOUR", 8),
         notify_due_days=_non_negative_int(env, "CASEFILES_NOTIFY_DUE_DAYS", 2),
         escalate_after_days=_non_negative_int(env, "CASEFILES_ESCALATE_AFTER_DAYS", 3),
+        tsa_url=_tsa_url(env),
+        cert_years=_positive_int(env, "CASEFILES_CERT_YEARS", 2),
     )
 
 
@@ -183,6 +187,13 @@ def _public_url(env: dict[str, str]) -> str:
     url = env.get("CASEFILES_PUBLIC_URL", "").strip().rstrip("/")
     if url and not url.startswith(("http://", "https://")):
         raise ConfigurationError("CASEFILES_PUBLIC_URL must be an http:// or https:// address")
+    return url
+
+
+def _tsa_url(env: dict[str, str]) -> str:
+    url = env.get("CASEFILES_TSA_URL", "").strip()
+    if url and not url.startswith(("http://", "https://")):
+        raise ConfigurationError("CASEFILES_TSA_URL must be an http:// or https:// address of an RFC 3161 service")
     return url
 
 

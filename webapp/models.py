@@ -30,7 +30,7 @@ from webapp.notifications.models import DailyMark, MailMessage, Notification, No
 from webapp.previews.models import PagePreview, PreviewPage
 from webapp.renditions.models import Rendition
 from webapp.search.models import IndexOutbox, VersionText
-from webapp.signing.models import Signature, SigningCertificate
+from webapp.signing.models import ExternalSignature, Signature, SigningCertificate, TrustedAuthority
 from webapp.support.models import SupportEvent
 from webapp.tasks.models import Task
 
@@ -56,6 +56,7 @@ __all__ = [
     "DocumentTransition",
     "DocumentVersion",
     "Export",
+    "ExternalSignature",
     "FormTemplate",
     "FormTemplateVersion",
     "FormerNumber",
@@ -80,6 +81,7 @@ __all__ = [
     "StoredFile",
     "SupportEvent",
     "Task",
+    "TrustedAuthority",
     "User",
     "VersionText",
     "user_districts",
