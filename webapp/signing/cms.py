@@ -4,6 +4,10 @@
 A signature holds SHA-256 of the content in its signed attributes, the signing time, and the signer's
 certificate, so ``openssl cms -verify -binary -inform DER -in SIG.p7s -content FILE -CAfile ca.pem -purpose any``
 checks it with nothing but the CA certificate.
+
+A signature made since issue 28 also carries, as the unsigned attribute signatureTimeStampToken (CAdES-T,
+1.2.840.113549.1.9.16.2.14), an RFC 3161 token over its SignatureValue (``webapp.signing.tsa``): unsigned
+attributes are outside what the signer signs, so adding it leaves the signature as OpenSSL checks it.
 """
 
 from __future__ import annotations
@@ -32,6 +36,25 @@ class SignedContent:
     certificate: x509.Certificate
     signing_time: dt.datetime
     content_sha256: bytes
+    signature_value: bytes
+    timestamp_token: bytes | None = None  # DER ContentInfo; None: a signature made before timestamps
+
+
+def signature_value(der: bytes) -> bytes:
+    """The SignatureValue of a CMS with one signer: what its timestamp is over."""
+    value: bytes = asn1_cms.ContentInfo.load(der)["content"]["signer_infos"][0]["signature"].native
+    return value
+
+
+def with_timestamp(der: bytes, token: bytes) -> bytes:
+    """The CMS with `token` as its signer's signatureTimeStampToken; the signed parts keep their bytes."""
+    info = asn1_cms.ContentInfo.load(der)
+    signer = info["content"]["signer_infos"][0]
+    signer["unsigned_attrs"] = asn1_cms.CMSAttributes(
+        [{"type": "signature_time_stamp_token", "values": [asn1_cms.ContentInfo.load(token)]}]
+    )
+    stamped: bytes = info.dump(force=False)
+    return stamped
 
 
 def sign_detached(content: bytes, certificate: x509.Certificate, key: ec.EllipticCurvePrivateKey) -> bytes:
@@ -76,12 +99,13 @@ def read_signature(der: bytes) -> SignedContent:
         signed_bytes = b"\x31" + signer["signed_attrs"].dump()[1:]
         algorithm = signer["signature_algorithm"].signature_algo
         signature = signer["signature"].native
+        token = _timestamp_token(signer["unsigned_attrs"])
     except (ValueError, TypeError, KeyError) as exc:
         if isinstance(exc, MalformedSignature):
             raise
         raise MalformedSignature(f"unreadable CMS: {exc}") from exc
     _verify(certificate, algorithm, signature, signed_bytes)
-    return SignedContent(certificate, signing_time.astimezone(dt.UTC), digest)
+    return SignedContent(certificate, signing_time.astimezone(dt.UTC), digest, signature, token)
 
 
 def content_matches(signed: SignedContent, content_sha256_hex: str) -> bool:
@@ -103,6 +127,16 @@ def _signer_certificate(signed_data: Any, sid: Any) -> x509.Certificate:
         if candidate.serial_number == wanted["serial_number"].native and candidate.issuer == wanted["issuer"]:
             return x509.load_der_x509_certificate(candidate.dump())
     raise MalformedSignature("the signer's certificate is not included")
+
+
+def _timestamp_token(unsigned_attrs: Any) -> bytes | None:
+    for attribute in unsigned_attrs if unsigned_attrs.native is not None else []:
+        if attribute["type"].native == "signature_time_stamp_token":
+            if len(attribute["values"]) != 1:
+                raise MalformedSignature("expected one timestamp token")
+            token: bytes = attribute["values"][0].dump()
+            return token
+    return None
 
 
 def _attributes(signed_attrs: Any) -> dict[str, Any]:
