@@ -12,6 +12,17 @@ from pathlib import Path
 from typing import Protocol
 
 CONVERT_TIMEOUT = 180
+# LibreOffice's PDF export filter with its options as JSON (LibreOffice 7.4 and later): SelectPdfVersion 2 is
+# PDF/A-2b, which embeds every font and writes the XMP metadata (pdfaid) and an sRGB OutputIntent (docs/pdfa.md).
+# The filter is named per module: Writer's refuses a spreadsheet.
+PDFA_OPTIONS = '{"SelectPdfVersion":{"type":"long","value":"2"}}'
+CALC_SUFFIXES = frozenset({".xlsx", ".xls", ".ods", ".csv"})
+
+
+def pdf_filter(source: Path) -> str:
+    """The --convert-to argument making a PDF/A-2b copy of `source`."""
+    name = "calc_pdf_Export" if source.suffix.lower() in CALC_SUFFIXES else "writer_pdf_Export"
+    return f"pdf:{name}:{PDFA_OPTIONS}"
 
 
 class RunProgram(Protocol):
@@ -31,7 +42,7 @@ def soffice_path() -> str | None:
 
 
 def convert_to_pdf(source: Path, out_dir: Path, *, run: RunProgram) -> Path:
-    """Convert `source` (DOCX, ODT, XLSX, text) into `out_dir`/<stem>.pdf and return that path."""
+    """Convert `source` (DOCX, ODT, XLSX, text) into a PDF/A-2b `out_dir`/<stem>.pdf and return that path."""
     program = soffice_path()
     if program is None:
         raise ConversionUnavailable("LibreOffice (soffice) is not installed")
@@ -43,7 +54,7 @@ def convert_to_pdf(source: Path, out_dir: Path, *, run: RunProgram) -> Path:
             "--norestore",
             "--nolockcheck",
             "--convert-to",
-            "pdf",
+            pdf_filter(source),
             "--outdir",
             str(out_dir),
             str(source),

@@ -17,7 +17,7 @@ from pathlib import Path
 from fontTools.subset import Options, Subsetter
 from fontTools.ttLib import TTFont
 from fpdf import FPDF
-from fpdf.enums import Align, XPos, YPos
+from fpdf.enums import Align, DocumentCompliance, XPos, YPos
 
 from webapp.printing.layout import Alignment, Field, Form, Heading, Paragraph, Table, timestamp
 
@@ -33,6 +33,7 @@ UNICODE_RANGES = ((0x20, 0x7E), (0xA0, 0xFF), (0x400, 0x45F), (0x2010, 0x2026), 
 SUPPORTED = frozenset(chr(code) for start, end in UNICODE_RANGES for code in range(start, end + 1)) | {"\n"}
 
 FAMILY = "DejaVu"
+PDFA = DocumentCompliance.PDFA_2B  # archival PDF (docs/pdfa.md)
 _ALIGN = {"left": Align.L, "center": Align.C, "right": Align.R}
 _MM_PER_PT = 25.4 / 72
 _PAD = 1.0
@@ -122,10 +123,11 @@ def to_pdf(form: Form) -> bytes:
 
 
 def start_pdf(title: str, author: str, created: dt.date, *, pdf_class: type[FPDF] = FPDF) -> FPDF:
-    """An A4 document with the Cyrillic fonts loaded, fixed metadata and its first page added (`pdf_class`: an
-    FPDF with its own header or footer)."""
+    """An A4 PDF/A-2b document with the Cyrillic fonts loaded, fixed metadata and its first page added (`pdf_class`:
+    an FPDF with its own header or footer). fpdf2 then writes the XMP metadata declaring PDF/A-2B and the sRGB
+    OutputIntent it ships (sRGB2014.icc), and refuses what PDF/A forbids (unembedded fonts, encryption)."""
     regular, bold = _fonts()
-    pdf = pdf_class(format="A4")
+    pdf = pdf_class(format="A4", enforce_compliance=PDFA)
     pdf.set_margins(20, 15, 15)
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_font(FAMILY, "", regular)
