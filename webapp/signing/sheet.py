@@ -61,7 +61,9 @@ def signature_sheet(version: DocumentVersion, checked: list[tuple[Signature, Ver
         blocks.append(
             Paragraph(
                 "Подпись — отделённая CMS (PKCS#7) над точными байтами версии, сертификат выдан удостоверяющим "
-                f"центром учреждения. Проверка стандартными средствами: {VERIFY_COMMAND}",
+                f"центром учреждения. Проверка стандартными средствами: {VERIFY_COMMAND}. Штамп времени (RFC 3161) "
+                "в подписи доказывает момент подписания и после окончания срока действия сертификата; "
+                "проверка: openssl ts -verify.",
                 small=True,
             )
         )
@@ -93,11 +95,14 @@ def signature_sheet(version: DocumentVersion, checked: list[tuple[Signature, Ver
 def _signature_row(signature: Signature, verdict: Verdict) -> tuple[str, ...]:
     fingerprint = signature.certificate.sha256
     grouped = " ".join(fingerprint[index : index + 8] for index in range(0, len(fingerprint), 8))
-    status = "Да" if verdict.valid else f"Нет: {verdict.reason}"
+    status = "Да" if verdict.code == "valid" else f"{'Да' if verdict.valid else 'Нет'}: {verdict.reason}"
     signer = f"{signature.signer.full_name}, {signature.signer.role_label.lower()}"
     if signature.acting_for is not None:
         signer += f", {acting_as(signature.acting_for.role)} ({signature.acting_for.full_name})"
-    return (signer, signature.role, _local(signature.signed_at), grouped, status)
+    when = _local(signature.signed_at)
+    if signature.timestamped_at is not None:  # the trusted time (CAdES-T), not the server's clock
+        when = f"{_local(signature.timestamped_at)}, штамп времени"
+    return (signer, signature.role, when, grouped, status)
 
 
 def acting_as(role: str) -> str:
