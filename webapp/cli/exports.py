@@ -68,7 +68,8 @@ def verify_export_command(path: Path) -> None:
     report = verify_export(path)
     for problem in report.problems:
         click.echo(f"FAILED {problem.path}: {problem.message}")
-    click.echo(f"files: {report.files}, signatures: {report.signatures}, problems: {len(report.problems)}")
+    counts = f"files: {report.files}, signatures: {report.signatures} ({report.timestamps} timestamped)"
+    click.echo(f"{counts}, problems: {len(report.problems)}")
     if not report.ok:
         sys.exit(1)
     click.echo("OK: every hash and signature holds")

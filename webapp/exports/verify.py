@@ -1,10 +1,13 @@
 """Checking an exported ZIP offline, with nothing but the package: the archive's own checksums, the BagIt
 manifests (payload and tag files), manifest.json against the files, and every detached signature against the
-original bytes it signs and the package's ca.pem. No database, no network, no application state.
+original bytes it signs and the package's ca.pem, with its RFC 3161 timestamp (the token over the signature
+value must hold; its time counts when its TSA's certificate was issued by ca.pem, as the own TSA's is). No database,
+no network, no application state.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import tempfile
@@ -17,7 +20,7 @@ import bagit
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 
-from webapp.signing import cms
+from webapp.signing import cms, tsa
 
 _CHUNK = 1024 * 1024
 MAX_UNPACKED_BYTES = 64 * 1024**3  # refuse archives claiming more than this (a zip bomb)
@@ -35,6 +38,7 @@ class Problem:
 class Report:
     files: int = 0
     signatures: int = 0
+    timestamps: int = 0  # signatures whose timestamp holds and chains to ca.pem
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -201,9 +205,28 @@ def _check_signatures(root: Path, manifest: dict[str, Any], report: Report) -> N
         except (ValueError, TypeError, InvalidSignature):
             report.problems.append(Problem(signature_path, "сертификат подписанта выдан не центром из ca.pem"))
             continue
+        when = _trusted_time(signed, ca, report, signature_path)
         certificate = signed.certificate
-        if not certificate.not_valid_before_utc <= signed.signing_time <= certificate.not_valid_after_utc:
+        if when is not None and not certificate.not_valid_before_utc <= when <= certificate.not_valid_after_utc:
             report.problems.append(Problem(signature_path, "подписано вне срока действия сертификата"))
+
+
+def _trusted_time(signed: cms.SignedContent, ca: x509.Certificate, report: Report, path: str) -> dt.datetime | None:
+    """The timestamp's time when it holds and its TSA is under ca.pem; else the signing time the CMS states
+    (an older signature, or a TSA outside the package); None after a problem is reported."""
+    if signed.timestamp_token is None:
+        return signed.signing_time
+    try:
+        stamped = tsa.read_token(signed.timestamp_token, signed.signature_value)
+    except tsa.BadToken:
+        report.problems.append(Problem(path, "штамп времени повреждён или относится к другой подписи"))
+        return None
+    try:
+        stamped.certificate.verify_directly_issued_by(ca)
+    except (ValueError, TypeError, InvalidSignature):
+        return signed.signing_time
+    report.timestamps += 1
+    return stamped.time
 
 
 def _first_per_file(problems: list[Problem]) -> list[Problem]:
