@@ -4,22 +4,54 @@ font, as `pdfinfo -meta` and `pdffonts` (poppler-utils, installed by scripts/tes
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import datetime as dt
 import io
 import re
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import docx
 import pytest
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from flask import Flask
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.ades.report import AdESPassed
+from pyhanko.sign.diff_analysis import ModificationLevel
+from pyhanko.sign.validation import (
+    DocumentSecurityStore,
+    SignatureCoverageLevel,
+    validate_pdf_signature,
+    validate_pdf_timestamp,
+)
+from pyhanko.sign.validation.ades import ades_lta_validation
+from pyhanko.sign.validation.policy_decl import (
+    PdfSignatureValidationSpec,
+    RevinfoOnlineFetchingRule,
+    RevocationInfoGatheringSpec,
+    SignatureValidationSpec,
+)
+from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.context import CertValidationPolicySpec
+from pyhanko_certvalidator.policy_decl import CertRevTrustPolicy, RevocationCheckingPolicy
+from pyhanko_certvalidator.registry import SimpleTrustManager
 from pypdf import PdfReader
+from sqlalchemy import select
 
 from document_templates.pdf import soffice_path
 from tests.conftest import World
+from tests.tsa_server import TestTsa, running_tsa
+from webapp.auth.models import User
+from webapp.extensions import db
 from webapp.printing.layout import Field, Form, Heading, Paragraph, Table
 from webapp.printing.pdf import to_pdf
 from webapp.printing.text import text_pdf
+from webapp.signing.models import TrustedAuthority
 
 PDFINFO, PDFFONTS = shutil.which("pdfinfo"), shutil.which("pdffonts")
 
@@ -114,3 +146,104 @@ def test_pdfs_drawn_here_are_pdfa_2b(tmp_path: Path) -> None:
     )
     assert_pdfa_2b(to_pdf(form), tmp_path)
     assert_pdfa_2b(text_pdf("Текст", dt.date(2026, 3, 5)), tmp_path)
+
+
+@pytest.fixture
+def external_tsa(app: Flask) -> Iterator[TestTsa]:
+    """CASEFILES_TSA_URL set to a TSA on localhost whose root the administrator added to «Доверенные УЦ»."""
+    with running_tsa() as server:
+        root = x509.load_pem_x509_certificate(server.ca_pem)
+        admin_id = db.session.scalar(select(User.id).where(User.username == "admin"))
+        assert admin_id is not None
+        db.session.add(
+            TrustedAuthority(
+                name="Test TSA Root",
+                certificate_pem=server.ca_pem.decode("ascii"),
+                sha256=root.fingerprint(hashes.SHA256()).hex(),
+                not_after=root.not_valid_after_utc,
+                added_by_id=admin_id,
+            )
+        )
+        db.session.commit()
+        app.config["CASEFILES"] = dataclasses.replace(app.config["CASEFILES"], tsa_url=server.url)
+        yield server
+
+
+def _exported_pdf(world: World) -> bytes:
+    case = world.open_case(title="Личное дело семьи Архивных")
+    world.upload(case["id"], "Акт обследования".encode(), filename="act.txt", title="Акт", date="2026-03-05")
+    answer = world["spec1"].post(f"/api/v1/cases/{case['id']}/exports", json={"format": "pdf", "versions": "all"})
+    assert answer.status_code == 202, answer.get_json()
+    status = world["spec1"].get(f"/api/v1/jobs/{answer.get_json()['id']}").get_json()
+    assert status["status"] == "done", status
+    download = world["spec1"].get(status["download_url"])
+    assert download.status_code == 200
+    return download.data
+
+
+def _roots(server: TestTsa) -> list[asn1_x509.Certificate]:
+    from webapp.runtime import signing_authority
+
+    roots = [signing_authority().certificate, x509.load_pem_x509_certificate(server.ca_pem)]
+    return [asn1_x509.Certificate.load(root.public_bytes(serialization.Encoding.DER)) for root in roots]
+
+
+def _trust(server: TestTsa) -> ValidationContext:
+    return ValidationContext(
+        trust_roots=_roots(server),
+        allow_fetching=False,
+        revocation_mode="soft-fail",  # the AdES validation below requires the revocation data in the file (DSS)
+    )
+
+
+def test_the_exported_case_file_is_sealed_pades_b_lta(app: Flask, world: World, external_tsa: TestTsa) -> None:
+    """The seal has a signature timestamp (B-T), its validation data in the DSS (B-LT) and a document timestamp over
+    all of it (B-LTA); pyHanko validates each offline from the data in the file alone."""
+    data = _exported_pdf(world)
+    reader = PdfFileReader(io.BytesIO(data))
+    signatures = reader.embedded_regular_signatures
+    timestamps = reader.embedded_timestamp_signatures
+    assert len(signatures) == 1 and len(timestamps) == 1
+    [seal], [document_timestamp] = signatures, timestamps
+    assert "/DSS" in reader.root
+    dss = DocumentSecurityStore.read_dss(reader)
+    assert dss.crls and dss.certs, "the institution CA's revocation list and the chains are embedded"
+
+    trust = _trust(external_tsa)
+    status = validate_pdf_signature(seal, trust, ts_validation_context=trust)
+    assert status.intact and status.valid and status.trusted, status.pretty_print_details()
+    assert status.timestamp_validity is not None and status.timestamp_validity.valid, status.pretty_print_details()
+    assert status.timestamp_validity.trusted
+    # what came after the seal in the file is validation data and timestamps only
+    assert status.coverage == SignatureCoverageLevel.ENTIRE_REVISION
+    assert status.modification_level == ModificationLevel.LTA_UPDATES
+    stamped = validate_pdf_timestamp(document_timestamp, validation_context=trust)
+    assert stamped.intact and stamped.valid and stamped.trusted, stamped.pretty_print_details()
+    assert stamped.coverage == SignatureCoverageLevel.ENTIRE_REVISION  # then the TSA's own validation data
+    assert stamped.modification_level == ModificationLevel.LTA_UPDATES
+    assert len(external_tsa.requests) >= 2  # the signature's and the document timestamp (pyHanko asks once more first)
+
+    level = asyncio.run(
+        ades_lta_validation(
+            seal,
+            PdfSignatureValidationSpec(
+                SignatureValidationSpec(
+                    cert_validation_policy=CertValidationPolicySpec(
+                        trust_manager=SimpleTrustManager.build(trust_roots=_roots(external_tsa)),
+                        revinfo_policy=CertRevTrustPolicy(RevocationCheckingPolicy.from_legacy("hard-fail")),
+                    ),
+                    revinfo_gathering_policy=RevocationInfoGatheringSpec(
+                        online_fetching_rule=RevinfoOnlineFetchingRule.LOCAL_ONLY
+                    ),
+                )
+            ),
+        )
+    )
+    assert level.ades_subindic == AdESPassed.OK, level
+    assert level.oldest_evidence_record_timestamp is not None
+
+
+def test_without_a_tsa_the_seal_stays_pades_b_b(world: World) -> None:
+    reader = PdfFileReader(io.BytesIO(_exported_pdf(world)))
+    assert len(reader.embedded_regular_signatures) == 1
+    assert reader.embedded_timestamp_signatures == [] and "/DSS" not in reader.root

@@ -10,6 +10,8 @@ import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from flask import current_app
 from sqlalchemy import select
 
@@ -33,6 +35,9 @@ from webapp.jobs.models import Job
 from webapp.jobs.services import create_job, runner, set_progress
 from webapp.policy import Actor
 from webapp.runtime import blob_store, local_time, signing_authority
+from webapp.signing import tsa
+from webapp.signing.models import TrustedAuthority
+from webapp.signing.services import revocation_list
 
 JOB_KIND = "export"
 MAX_CASES = 50  # a hearing's agenda
@@ -223,7 +228,30 @@ def export_seal() -> Seal | None:
         return None
     authority = signing_authority()
     certificate, key = authority.seal(settings.institution_name)
-    return Seal(certificate, key, authority.certificate, settings.institution_name or "casefiles")
+    time_stamping = export_time_stamping(settings)
+    if time_stamping is None:
+        return Seal(certificate, key, authority.certificate, settings.institution_name or "casefiles")
+    return Seal(
+        certificate,
+        key,
+        authority.certificate,
+        settings.institution_name or "casefiles",
+        authority=time_stamping,
+        trust_roots=trusted_roots(),
+        crl=x509.load_pem_x509_crl(revocation_list()).public_bytes(serialization.Encoding.DER),
+    )
+
+
+def export_time_stamping(settings: Settings) -> tsa.Authority | None:
+    """The TSA whose timestamps make the seal PAdES-B-LTA: CASEFILES_TSA_URL's. casefiles' own TSA is not used
+    here yet (its key under the CA comes with the signatures' timestamps): without a URL the seal stays B-B."""
+    return tsa.HttpAuthority(settings.tsa_url) if settings.tsa_url else None
+
+
+def trusted_roots() -> tuple[x509.Certificate, ...]:
+    """The CAs on «Доверенные УЦ» now: an external TSA's root is trusted there."""
+    rows = db.session.scalars(select(TrustedAuthority).where(TrustedAuthority.removed_at.is_(None))).all()
+    return tuple(x509.load_pem_x509_certificate(row.certificate_pem.encode("ascii")) for row in rows)
 
 
 def _settings() -> Settings:
