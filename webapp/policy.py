@@ -49,6 +49,7 @@ class Action(StrEnum):
     MANAGE_ALL_TOKENS = "manage_all_tokens"
     MANAGE_TEMPLATES = "manage_templates"
     SEE_STORAGE = "see_storage"
+    TRUST_AUTHORITIES = "trust_authorities"
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,7 @@ POLICY: dict[Action, Rule] = {
     Action.MANAGE_ALL_TOKENS: _rule({ADMIN}, "Чужие токены видит администратор"),
     Action.MANAGE_TEMPLATES: _rule({ADMIN}, "Шаблоны меняет администратор"),
     Action.SEE_STORAGE: _rule({ADMIN}, "Сведения о хранилище доступны администратору"),
+    Action.TRUST_AUTHORITIES: _rule({ADMIN}, "Доверенные удостоверяющие центры ведёт администратор"),
 }
 
 

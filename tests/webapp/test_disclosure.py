@@ -37,8 +37,8 @@ VERSION_KEYS = {
     "signatures", "signed_on_paper",
 }  # fmt: skip
 SIGNATURE_KEYS = {
-    "id", "document_id", "version", "signer", "signer_username", "acting_for", "role", "signed_at", "algorithm",
-    "certificate_sha256", "certificate_serial",
+    "id", "origin", "document_id", "version", "signer", "signer_username", "acting_for", "role", "signed_at",
+    "timestamped_at", "algorithm", "certificate_sha256", "certificate_serial",
 }  # fmt: skip
 STEP_KEYS = {
     "version",

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from webapp.api import actor, api, json_body, revision_seen, shown
 from webapp.documents import checkouts, corrections, moves, services
 from webapp.documents.download import redirect_to_version, stream_version
+from webapp.documents.models import DocumentVersion
 from webapp.documents.schemas import (
     CancelCheckoutInput,
     DocumentMeta,
@@ -23,6 +24,7 @@ from webapp.documents.serializers import checkout_json, document_json, version_j
 from webapp.exceptions import ValidationError
 from webapp.forms import services as forms
 from webapp.forms.schemas import FormDocumentInput, FormVersionInput
+from webapp.signing import external
 from webapp.uow import commit
 from webapp.validation import parse_input, parse_int
 
@@ -38,6 +40,7 @@ def create_document(case_id: int) -> tuple[dict[str, Any], int]:
     else:
         meta = parse_input(DocumentMeta, _form_fields("title", "type", "date", "comment", "paper_signers"))
         document = services.add_document(actor(), case_id, meta, _upload())
+        _signatures_with(document.versions[-1])
     commit()
     return document_json(document, shown()), 201
 
@@ -50,6 +53,7 @@ def create_version(document_id: int) -> tuple[dict[str, Any], int]:
     else:
         meta = parse_input(VersionMeta, _form_fields("base_version", "comment", "paper_signers"))
         version = services.add_version(actor(), document_id, meta, _upload())
+        _signatures_with(version)
     commit()
     return version_json(version, shown()), 201
 
@@ -130,9 +134,16 @@ def _upload() -> Upload:
     files = request.files.getlist("file")
     if len(files) != 1:
         raise ValidationError("Приложите ровно один файл в поле file", code="missing_file")
-    if set(request.files) - {"file"}:
-        raise ValidationError("Неизвестное поле с файлом: ожидается только file", code="invalid")
+    if set(request.files) - {"file", "signature"}:
+        raise ValidationError("Неизвестное поле с файлом: ожидаются file и signature", code="invalid")
     return Upload(stream=cast(BinaryIO, files[0].stream), filename=files[0].filename or "")
+
+
+def _signatures_with(version: DocumentVersion) -> None:
+    """Detached signatures (multipart `signature`, CMS .sig/.p7s) uploaded beside the file, or the file itself when
+    it is an attached CMS, kept and checked (webapp.signing.external)."""
+    streams = [cast(BinaryIO, part.stream) for part in request.files.getlist("signature")]
+    external.after_upload(actor(), version, streams)
 
 
 @api.post("/documents/<int:document_id>/move")

@@ -12,6 +12,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ODT = "application/vnd.oasis.opendocument.text"
 PDF = "application/pdf"
 TEXT = "text/plain; charset=utf-8"
+CMS = "application/pkcs7-mime"  # an attached signature: the signed content inside (webapp.signing.external)
+_SIGNED_DATA_OID = b"\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x02"
 
 _MAGIC = (
     (b"%PDF-", PDF),
@@ -31,6 +33,7 @@ EXTENSIONS = {
     "image/png": ".png",
     "image/jpeg": ".jpg",
     "image/tiff": ".tif",
+    CMS: ".p7m",
 }
 
 
@@ -45,6 +48,8 @@ def sniff_media_type(stream: BinaryIO) -> str:
             return media_type
     if head.startswith(b"PK\x03\x04"):
         return _office_type(stream)
+    if head.startswith(b"\x30") and _SIGNED_DATA_OID in head[:24]:
+        return CMS
     if _looks_like_text(head):
         return TEXT
     raise UnsupportedMediaType("Формат файла не поддерживается: загрузите PDF, DOCX, XLSX, ODT, текст или изображение")

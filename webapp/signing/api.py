@@ -12,12 +12,12 @@ from webapp.auth.models import User
 from webapp.documents import workflow
 from webapp.documents.models import Document
 from webapp.documents.serializers import document_json, transition_json
-from webapp.documents.services import get_document
+from webapp.documents.services import get_document, get_version
 from webapp.runtime import signing_authority
-from webapp.signing import services
+from webapp.signing import external, services
 from webapp.signing.download import cms_response
 from webapp.signing.schemas import ApproveInput, SignInput, WorkflowInput
-from webapp.signing.serializers import signature_json
+from webapp.signing.serializers import external_signature_json, signature_json
 from webapp.uow import commit
 from webapp.validation import parse_input
 
@@ -33,9 +33,12 @@ def sign(document_id: int, number: int) -> tuple[dict[str, Any], int]:
 @api.get("/documents/<int:document_id>/versions/<int:number>/signatures")
 def signatures(document_id: int, number: int) -> dict[str, Any]:
     checked = services.signatures_of(actor(), document_id, number)
+    # Signatures from outside as their last check found them (POST /external-signatures/{id}/check checks again).
+    arrived = external.signatures_of(get_version(actor(), document_id, number))
     commit()
     cut = shown()
     items = [signature_json(signature, cut, verdict) for signature, verdict in checked]
+    items += [external_signature_json(signature, cut) for signature in arrived]
     return {"items": items, "total": len(items)}
 
 

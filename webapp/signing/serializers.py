@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from webapp.cases.serializers import Disclosure, Record
-from webapp.signing.models import Signature
+from webapp.signing.models import ExternalSignature, Signature
 
 if TYPE_CHECKING:
     from webapp.signing.services import Verdict
@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 SIGNATURE_METADATA = frozenset(
     {
         "id",
+        "origin",
         "document_id",
         "version",
         "signer",
@@ -22,12 +23,14 @@ SIGNATURE_METADATA = frozenset(
         "acting_for",
         "role",
         "signed_at",
+        "timestamped_at",
         "algorithm",
         "certificate_sha256",
         "certificate_serial",
         "valid",
         "status",
         "reason",
+        "trusted",
     }
 )
 
@@ -35,6 +38,7 @@ SIGNATURE_METADATA = frozenset(
 def signature_json(signature: Signature, shown: Disclosure, verdict: Verdict | None = None) -> Record:
     record: Record = {
         "id": signature.id,
+        "origin": "internal",
         "document_id": signature.version.document_id,
         "version": signature.version.number,
         "signer": signature.signer.full_name,
@@ -42,10 +46,57 @@ def signature_json(signature: Signature, shown: Disclosure, verdict: Verdict | N
         "acting_for": signature.acting_for.username if signature.acting_for else None,  # a deputy's: for whom
         "role": signature.role,
         "signed_at": signature.signed_at.isoformat(),
+        "timestamped_at": signature.timestamped_at.isoformat() if signature.timestamped_at else None,
         "algorithm": signature.algorithm,
         "certificate_sha256": signature.certificate.sha256,
         "certificate_serial": signature.certificate.serial_number,
     }
     if verdict is not None:
-        record.update(valid=verdict.valid, status=verdict.code, reason=verdict.reason)
+        # Trusted: the certificate chains to the institution's CA (the API's list shows outside ones beside it).
+        trusted = verdict.code not in ("chain_broken", "bad_signature", "signature_unavailable")
+        record.update(valid=verdict.valid, status=verdict.code, reason=verdict.reason, trusted=trusted)
     return shown.cut(signature.version.document.case, record, SIGNATURE_METADATA)
+
+
+# A signature from outside: the signer and organisation come from someone else's certificate and are case data.
+EXTERNAL_METADATA = frozenset(
+    {"id", "origin", "form", "document_id", "version", "signed_at", "algorithm", "status", "trusted", "checked_at"}
+)
+EXTERNAL_REASONS = {
+    "": "Подпись верна",
+    "content_changed": "Содержимое документа не совпадает с подписанным",
+    "bad_signature": "Подпись не сходится с сертификатом подписанта",
+    "no_certificate": "В подписи нет сертификата подписанта",
+    "malformed": "Файл подписи повреждён",
+    "unsupported_algorithm": "Алгоритм подписи не поддерживается",
+    "signature_unavailable": "Файл подписи недоступен в хранилище",
+    "content_unavailable": "Содержимое версии недоступно: проверить нельзя",
+}
+
+
+def external_signature_json(signature: ExternalSignature, shown: Disclosure) -> Record:
+    record: Record = {
+        "id": signature.id,
+        "origin": "external",
+        "form": signature.form,  # "detached" (a .sig/.p7s beside the file) or "attached" (the file is the CMS)
+        "document_id": signature.version.document_id,
+        "version": signature.version.number,
+        "signer": signature.signer,
+        "organization": signature.organization,
+        "signed_at": signature.signed_at.isoformat() if signature.signed_at else None,
+        "timestamped_at": None,
+        "algorithm": signature.algorithm,
+        "certificate_sha256": signature.certificate_sha256,
+        "valid": signature.status == "valid",
+        "status": signature.status,
+        "reason": external_reason(signature),
+        "trusted": signature.trusted,
+        "checked_at": signature.checked_at.isoformat() if signature.checked_at else None,
+    }
+    return shown.cut(signature.version.document.case, record, EXTERNAL_METADATA)
+
+
+def external_reason(signature: ExternalSignature) -> str:
+    if signature.status == "valid":
+        return "Подпись верна" if signature.trusted else "Подпись верна, цепочка сертификатов не доверенная"
+    return EXTERNAL_REASONS.get(signature.detail, "Подпись не проверена")
