@@ -17,6 +17,7 @@ from pathlib import Path
 import docx
 import pytest
 from asn1crypto import x509 as asn1_x509
+from click.testing import CliRunner
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from flask import Flask
@@ -29,7 +30,8 @@ from pyhanko.sign.validation import (
     validate_pdf_signature,
     validate_pdf_timestamp,
 )
-from pyhanko.sign.validation.ades import ades_lta_validation
+from pyhanko.sign.validation.ades import AdESLTAValidationResult, ades_lta_validation
+from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.policy_decl import (
     PdfSignatureValidationSpec,
     RevinfoOnlineFetchingRule,
@@ -47,6 +49,8 @@ from document_templates.pdf import soffice_path
 from tests.conftest import World
 from tests.tsa_server import TestTsa, running_tsa
 from webapp.auth.models import User
+from webapp.cli import main
+from webapp.exports.models import Export
 from webapp.extensions import db
 from webapp.printing.layout import Field, Form, Heading, Paragraph, Table
 from webapp.printing.pdf import to_pdf
@@ -176,9 +180,14 @@ def _exported_pdf(world: World) -> bytes:
     assert answer.status_code == 202, answer.get_json()
     status = world["spec1"].get(f"/api/v1/jobs/{answer.get_json()['id']}").get_json()
     assert status["status"] == "done", status
-    download = world["spec1"].get(status["download_url"])
+    return _download(world, status["download_url"])
+
+
+def _download(world: World, url: str) -> bytes:
+    download = world["spec1"].get(url)
     assert download.status_code == 200
-    return download.data
+    data: bytes = download.data
+    return data
 
 
 def _roots(server: TestTsa) -> list[asn1_x509.Certificate]:
@@ -193,6 +202,26 @@ def _trust(server: TestTsa) -> ValidationContext:
         trust_roots=_roots(server),
         allow_fetching=False,
         revocation_mode="soft-fail",  # the AdES validation below requires the revocation data in the file (DSS)
+    )
+
+
+def _lta_validation(seal: EmbeddedPdfSignature, server: TestTsa) -> AdESLTAValidationResult:
+    """ETSI EN 319 102-1 LTA validation from the data in the file alone (no fetching, revocation data required)."""
+    return asyncio.run(
+        ades_lta_validation(
+            seal,
+            PdfSignatureValidationSpec(
+                SignatureValidationSpec(
+                    cert_validation_policy=CertValidationPolicySpec(
+                        trust_manager=SimpleTrustManager.build(trust_roots=_roots(server)),
+                        revinfo_policy=CertRevTrustPolicy(RevocationCheckingPolicy.from_legacy("hard-fail")),
+                    ),
+                    revinfo_gathering_policy=RevocationInfoGatheringSpec(
+                        online_fetching_rule=RevinfoOnlineFetchingRule.LOCAL_ONLY
+                    ),
+                )
+            ),
+        )
     )
 
 
@@ -223,22 +252,7 @@ def test_the_exported_case_file_is_sealed_pades_b_lta(app: Flask, world: World, 
     assert stamped.modification_level == ModificationLevel.LTA_UPDATES
     assert len(external_tsa.requests) >= 2  # the signature's and the document timestamp (pyHanko asks once more first)
 
-    level = asyncio.run(
-        ades_lta_validation(
-            seal,
-            PdfSignatureValidationSpec(
-                SignatureValidationSpec(
-                    cert_validation_policy=CertValidationPolicySpec(
-                        trust_manager=SimpleTrustManager.build(trust_roots=_roots(external_tsa)),
-                        revinfo_policy=CertRevTrustPolicy(RevocationCheckingPolicy.from_legacy("hard-fail")),
-                    ),
-                    revinfo_gathering_policy=RevocationInfoGatheringSpec(
-                        online_fetching_rule=RevinfoOnlineFetchingRule.LOCAL_ONLY
-                    ),
-                )
-            ),
-        )
-    )
+    level = _lta_validation(seal, external_tsa)
     assert level.ades_subindic == AdESPassed.OK, level
     assert level.oldest_evidence_record_timestamp is not None
 
@@ -247,3 +261,43 @@ def test_without_a_tsa_the_seal_stays_pades_b_b(world: World) -> None:
     reader = PdfFileReader(io.BytesIO(_exported_pdf(world)))
     assert len(reader.embedded_regular_signatures) == 1
     assert reader.embedded_timestamp_signatures == [] and "/DSS" not in reader.root
+
+
+def test_restamp_adds_an_archive_timestamp_before_the_tsa_certificate_expires(
+    app: Flask, world: World, external_tsa: TestTsa
+) -> None:
+    """`casefiles signatures restamp`: the test TSA's certificate lives 10 years, so the yearly run (2 years ahead)
+    leaves the file alone, and a run looking 11 years ahead adds a second document timestamp; the seal and the
+    LTA validation still hold."""
+    first = _exported_pdf(world)
+    export = db.session.scalars(select(Export)).one()
+    url = f"/api/v1/exports/{export.id}/download"
+    assert _download(world, url) == first
+    runner = CliRunner()
+
+    yearly = runner.invoke(main, ["signatures", "restamp"])
+    assert yearly.exit_code == 0, yearly.output
+    assert "checked: 1, restamped: 0" in yearly.output
+    assert _download(world, url) == first
+
+    ahead = runner.invoke(main, ["signatures", "restamp", "--within-days", str(11 * 365)])
+    assert ahead.exit_code == 0, ahead.output
+    assert "checked: 1, restamped: 1" in ahead.output
+    restamped = _download(world, url)
+    assert restamped.startswith(first)  # an incremental update: every earlier byte kept
+    reader = PdfFileReader(io.BytesIO(restamped))
+    assert len(reader.embedded_timestamp_signatures) == 2
+    [seal] = reader.embedded_regular_signatures
+    trust = _trust(external_tsa)
+    status = validate_pdf_signature(seal, trust, ts_validation_context=trust)
+    assert status.intact and status.valid and status.trusted, status.pretty_print_details()
+    assert status.modification_level == ModificationLevel.LTA_UPDATES
+    for stamp in reader.embedded_timestamp_signatures:
+        checked = validate_pdf_timestamp(stamp, validation_context=trust)
+        assert checked.intact and checked.valid and checked.trusted, checked.pretty_print_details()
+    assert _lta_validation(seal, external_tsa).ades_subindic == AdESPassed.OK
+
+
+def test_restamp_needs_a_tsa(world: World) -> None:
+    refused = CliRunner().invoke(main, ["signatures", "restamp"])
+    assert refused.exit_code == 1 and "CASEFILES_TSA_URL" in refused.output
