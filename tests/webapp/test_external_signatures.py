@@ -7,17 +7,22 @@ from __future__ import annotations
 import base64
 import dataclasses
 import io
+import json
 import os
 import shutil
 import subprocess
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from flask import Flask
 
 from tests.conftest import World, overwrite_blob
 from webapp.audit.models import AuditEvent
+from webapp.cli import main
+from webapp.exports.verify import verify_export
 from webapp.extensions import db
 from webapp.runtime import blob_store
 from webapp.signing.models import ExternalSignature
@@ -295,3 +300,48 @@ def test_only_the_administrator_keeps_the_trusted_authorities(app: Flask, world:
         content_type="multipart/form-data",
     )
     assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "certificate_unreadable"
+
+
+def test_the_zip_export_carries_them_and_verify_export_checks_them_like_openssl(
+    app: Flask, world: World, pkis: dict[str, Pki], tmp_path: Path
+) -> None:
+    pki = pkis["gost512"]
+    case = world.open_case()
+    client = world["spec1"]
+    forged = LETTER.replace(b"17", b"18")
+    uploads = [(LETTER, pki.sign(LETTER)), (forged, pki.sign(LETTER)), (pki.sign(LETTER, attached=True), None)]
+    for content, signature in uploads:
+        data: dict[str, Any] = {"file": (io.BytesIO(content), "letter.bin")}
+        if signature is not None:
+            data["signature"] = (io.BytesIO(signature), "letter.sig")
+        added = client.client.post(
+            f"/api/v1/cases/{case['id']}/documents",
+            headers=client._headers(),
+            data=data,
+            content_type="multipart/form-data",
+        )
+        assert added.status_code == 201, added.get_json()
+    assert _trust(world, pki).status_code == 201
+
+    answer = client.post(f"/api/v1/cases/{case['id']}/exports", json={"format": "zip"})
+    assert answer.status_code == 202, answer.get_json()
+    job = client.get(f"/api/v1/jobs/{answer.get_json()['id']}").get_json()  # the test queue ran it already
+    assert job["status"] == "done", job
+    package = tmp_path / "package.zip"
+    package.write_bytes(client.get(job["download_url"]).data)
+
+    report = verify_export(package)
+    assert (report.external_signatures, report.external_trusted) == (3, 2)
+    [problem] = report.problems
+    assert problem.message == "подпись из другой системы не верна: content_changed (так и было при получении)"
+    with zipfile.ZipFile(package) as archive:
+        manifest = json.loads(archive.read("data/manifest.json"))
+        detached = [entry for entry in manifest["files"] if entry["kind"] == "external_signature"]
+        assert problem.path == f"data/{detached[1]['path']}"
+        # What verify-export says of each detached one, OpenSSL with the GOST engine says too.
+        for entry in detached:
+            signature, signed = archive.read(f"data/{entry['path']}"), archive.read(f"data/{entry['signs']}")
+            assert pki.verify(signature, signed) is (entry["status"] == "valid")
+    printed = CliRunner().invoke(main, ["verify-export", str(package)])
+    assert printed.exit_code == 1
+    assert "signatures from outside: 3 (2 trusted)" in printed.output

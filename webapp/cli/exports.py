@@ -70,6 +70,8 @@ def verify_export_command(path: Path) -> None:
         click.echo(f"FAILED {problem.path}: {problem.message}")
     counts = f"files: {report.files}, signatures: {report.signatures} ({report.timestamps} timestamped)"
     click.echo(f"{counts}, problems: {len(report.problems)}")
+    if report.external_signatures:
+        click.echo(f"signatures from outside: {report.external_signatures} ({report.external_trusted} trusted)")
     if not report.ok:
         sys.exit(1)
     click.echo("OK: every hash and signature holds")

@@ -11,6 +11,8 @@ Layout (short names: no case numbers, titles or user file names, so no path limi
     data/c01/inventory.csv      the internal inventory, for spreadsheets
     data/c01/d51-v2.docx        an original version
     data/c01/d51-v2-s1.p7s      its first detached signature
+    data/c01/d51-v2-x1.p7s      a detached signature that arrived from outside with it (an attached one: the original)
+    data/trusted-cas.pem        the CAs trusted for signatures from outside («Доверенные УЦ»), when there are any
 """
 
 from __future__ import annotations
@@ -33,9 +35,10 @@ from webapp.documents.media import EXTENSIONS
 from webapp.exports.build import CaseFile, Item, damaged, write_case_file
 from webapp.exports.seal import Seal
 from webapp.exports.sheets import CaseFacts, HearingCase, hearing_index_pdf
-from webapp.exports.verify import TAGMANIFEST, file_sha256, tagmanifest_comment
+from webapp.exports.verify import TAGMANIFEST, TRUSTED_CAS, file_sha256, tagmanifest_comment
 from webapp.jobs.services import JobFailed
 from webapp.runtime import signing_authority
+from webapp.signing import external
 from webapp.spreadsheets import csv_writer
 
 MANIFEST = "manifest.json"
@@ -87,6 +90,7 @@ def build_package(
         )
     (bag / "ca.pem").write_bytes(signing_authority().pem)
     files.append(_entry(bag, "ca.pem", "ca"))
+    _write_trusted_authorities(bag, files)
     if len(cases) > 1:
         index = [HearingCase(n, s["number"], s["title"], s["sheets"], s["folder"]) for n, s in enumerate(summaries, 1)]
         (bag / "index.pdf").write_bytes(hearing_index_pdf(info.title, info.institution, index, info.created_at.date()))
@@ -136,6 +140,7 @@ def _originals(bag: Path, folder: str, case: Case, item: Item) -> list[dict[str,
             _entry(bag, path, "signature", case=case.number, document=document.id, version=version.number)
             | {"signs": original, "signer": signer["name"], "role": signature.role}
         )
+    arrived, arrived_files = _external_signatures(bag, stem, original, item)
     entry = _entry(bag, original, "original", case=case.number, document=document.id, version=version.number) | {
         "title": document.title,
         "type": document.type,
@@ -143,8 +148,45 @@ def _originals(bag: Path, folder: str, case: Case, item: Item) -> list[dict[str,
         "recorded_sha256": version.sha256,
         "signers": signers,
         "paper_signers": [{"name": paper.name, "role": paper.role} for paper in version.paper_signatures],
+        "external_signatures": arrived,
+        "attached_signature": any(signature["form"] == "attached" for signature in arrived),
     }
-    return [entry, *signature_files]
+    return [entry, *signature_files, *arrived_files]
+
+
+def _external_signatures(
+    bag: Path, stem: str, original: str, item: Item
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Signatures that arrived from outside, as their last check found them: a detached one copied beside the
+    original (``-x1.p7s``) with its own entry; an attached one is the original itself."""
+    version = item.version
+    described, entries = [], []
+    for number, signature in enumerate(external.signatures_of(version), start=1):
+        record = {
+            "form": signature.form,
+            "signer": signature.signer,
+            "organization": signature.organization,
+            "algorithm": signature.algorithm,
+            "signed_at": signature.signed_at.isoformat() if signature.signed_at else None,
+            "status": signature.status,
+            "trusted": signature.trusted,
+            "signature": original,
+        }
+        if signature.file is not None:
+            path = record["signature"] = f"{stem}-x{number}.p7s"
+            _copy(file_ref(signature.file), bag / path, item)
+            facts = {"document": version.document_id, "version": version.number, "signs": original}
+            entries.append(_entry(bag, path, "external_signature", **facts) | {"status": signature.status})
+        described.append(record)
+    return described, entries
+
+
+def _write_trusted_authorities(bag: Path, files: list[dict[str, Any]]) -> None:
+    """The CAs trusted for signatures from outside at export time, so verify-export can say which still chain."""
+    authorities = external.trusted_authorities()
+    if authorities:
+        (bag / TRUSTED_CAS).write_text("".join(a.certificate_pem for a in authorities), encoding="ascii")
+        files.append(_entry(bag, TRUSTED_CAS, "trusted_cas"))
 
 
 def _copy(ref: BlobRef, target: Path, item: Item) -> None:

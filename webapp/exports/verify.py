@@ -2,7 +2,8 @@
 manifests (payload and tag files), manifest.json against the files, and every detached signature against the
 original bytes it signs and the package's ca.pem, with its RFC 3161 timestamp (the token over the signature
 value must hold; its time counts when its TSA's certificate was issued by ca.pem, as the own TSA's is). No database,
-no network, no application state.
+no network, no application state. Signatures that arrived from outside are checked against what they sign, and
+counted as trusted when they chain to a CA in trusted-cas.pem (the administrator's trusted CAs at export time).
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ from typing import Any
 import bagit
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.serialization import Encoding
 
-from webapp.signing import cms, tsa
+from webapp.signing import cms, foreign, tsa
 
 _CHUNK = 1024 * 1024
 MAX_UNPACKED_BYTES = 64 * 1024**3  # refuse archives claiming more than this (a zip bomb)
 TAGMANIFEST = "tagmanifest-sha256.txt"
+TRUSTED_CAS = "trusted-cas.pem"  # the CAs trusted for signatures from outside at export time
 COMMENT_PREFIX = "casefiles-export tagmanifest-sha256="
 
 
@@ -39,6 +42,8 @@ class Report:
     files: int = 0
     signatures: int = 0
     timestamps: int = 0  # signatures whose timestamp holds and chains to ca.pem
+    external_signatures: int = 0  # signatures that arrived from outside (webapp.signing.foreign)
+    external_trusted: int = 0  # of those, the ones chaining to a CA in trusted-cas.pem
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -59,6 +64,7 @@ def verify_export(path: Path) -> Report:
         if manifest is not None:
             _check_files(root, manifest, report)
             _check_signatures(root, manifest, report)
+            _check_external_signatures(root, manifest, report)
     report.problems = _first_per_file(report.problems)
     return report
 
@@ -209,6 +215,49 @@ def _check_signatures(root: Path, manifest: dict[str, Any], report: Report) -> N
         certificate = signed.certificate
         if when is not None and not certificate.not_valid_before_utc <= when <= certificate.not_valid_after_utc:
             report.problems.append(Problem(signature_path, "подписано вне срока действия сертификата"))
+
+
+def _check_external_signatures(root: Path, manifest: dict[str, Any], report: Report) -> None:
+    """Each signature from outside against the bytes it signs: a detached one (kind external_signature) against the
+    original it names, an attached one (an original marked attached_signature) against the content inside it."""
+    data = root / "data"
+    trusted = _trusted_authorities(data / TRUSTED_CAS)
+    for entry in manifest["files"]:
+        if entry.get("kind") == "external_signature":
+            path, signs = f"data/{entry.get('path')}", f"data/{entry.get('signs')}"
+        elif entry.get("kind") == "original" and entry.get("attached_signature"):
+            path = signs = f"data/{entry.get('path')}"
+        else:
+            continue
+        report.external_signatures += 1
+        found = _external_finding(root / path, root / signs, trusted)
+        if found is None:
+            report.problems.append(Problem(path, "подпись из другой системы повреждена или её файлы отсутствуют"))
+        elif found.status != "valid":
+            when = "так и было при получении" if entry.get("status", "valid") != "valid" else "при выгрузке была верна"
+            report.problems.append(Problem(path, f"подпись из другой системы не верна: {found.detail} ({when})"))
+        elif found.trusted:
+            report.external_trusted += 1
+
+
+def _external_finding(signature: Path, signs: Path, trusted: list[bytes]) -> foreign.Finding | None:
+    try:
+        info = foreign.load(signature.read_bytes())
+        content = foreign.attached_content(info)
+        return foreign.verify(info, signs.read_bytes() if content is None else content, trusted)
+    except (OSError, foreign.MalformedSignature):
+        return None
+
+
+def _trusted_authorities(path: Path) -> list[bytes]:
+    try:
+        pem = path.read_bytes()
+    except OSError:
+        return []
+    try:
+        return [c.public_bytes(Encoding.DER) for c in x509.load_pem_x509_certificates(pem)]
+    except ValueError:
+        return []
 
 
 def _trusted_time(signed: cms.SignedContent, ca: x509.Certificate, report: Report, path: str) -> dt.datetime | None:
