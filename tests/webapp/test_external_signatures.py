@@ -18,8 +18,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from flask import Flask
+from flask.testing import FlaskClient
 
 from tests.conftest import World, overwrite_blob
+from tests.webapp.test_pages import _csrf, forget_request_state, login
 from webapp.audit.models import AuditEvent
 from webapp.cli import main
 from webapp.exports.verify import verify_export
@@ -345,3 +347,76 @@ def test_the_zip_export_carries_them_and_verify_export_checks_them_like_openssl(
     printed = CliRunner().invoke(main, ["verify-export", str(package)])
     assert printed.exit_code == 1
     assert "signatures from outside: 3 (2 trusted)" in printed.output
+
+
+def test_the_case_page_shows_them_adds_one_and_checks_again_and_the_admin_keeps_the_trusted_cas(
+    app: Flask, world: World, pkis: dict[str, Pki], client: FlaskClient
+) -> None:
+    gost, rsa = pkis["gost512"], pkis["rsa"]
+    case = world.open_case()
+    valid = _upload_signed_to(world, case["id"], LETTER, gost.sign(LETTER))
+    forged = _upload_signed_to(world, case["id"], LETTER.replace(b"17", b"18"), rsa.sign(LETTER))
+    plain = world.upload(case["id"], LETTER)
+
+    login(client, "spec1")
+    page = client.get(f"/cases/{case['id']}").get_data(as_text=True)
+    cards = {document["id"]: _card(page, document["id"]) for document in (valid, forged, plain)}
+    assert f"Подпись из другой организации: {SIGNER}, {ORGANIZATION}" in cards[valid["id"]]
+    assert "ГОСТ Р 34.10-2012 (512 бит) / Стрибог-512" in cards[valid["id"]]
+    assert "подпись верна, цепочка сертификатов не доверенная" in cards[valid["id"]]
+    assert "<strong>недействительна</strong>: Содержимое документа не совпадает с подписанным" in cards[forged["id"]]
+    assert "RSA 2048 / SHA-256" in cards[forged["id"]]
+    assert "Подпись из другой организации" not in cards[plain["id"]]
+
+    added = client.post(
+        f"/documents/{plain['id']}/versions/1/attached-signatures",
+        data={"csrf_token": _csrf(page), "signature": (io.BytesIO(rsa.sign(LETTER)), "letter.p7s")},
+        content_type="multipart/form-data",
+    )
+    assert added.status_code == 302
+    page = client.get(added.headers["Location"], follow_redirects=True).get_data(as_text=True)
+    assert "Подпись сохранена: верна, цепочка сертификатов не доверенная" in page
+    assert "RSA 2048 / SHA-256" in _card(page, plain["id"])
+    client.post("/logout", data={"csrf_token": _csrf(page)})
+    forget_request_state()
+
+    login(client, "admin")
+    admin_page = client.get("/trusted-authorities").get_data(as_text=True)
+    assert "Доверенных центров пока нет" in admin_page
+    response = client.post(
+        "/trusted-authorities",
+        data={"csrf_token": _csrf(admin_page), "certificate": (io.BytesIO(gost.ca.read_bytes()), "ca.cer")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert "Удостоверяющий центр «Тестовый УЦ» добавлен в доверенные" in response.get_data(as_text=True)
+    client.post("/logout", data={"csrf_token": _csrf(response.get_data(as_text=True))})
+    forget_request_state()
+
+    login(client, "spec1")
+    assert client.get("/trusted-authorities").status_code == 403
+    page = client.get(f"/cases/{case['id']}").get_data(as_text=True)
+    [signature] = _external(world, valid["id"])
+    checked = client.post(
+        f"/external-signatures/{signature['id']}/check", data={"csrf_token": _csrf(page)}, follow_redirects=True
+    )
+    text = checked.get_data(as_text=True)
+    assert "Подпись проверена заново: верна, сертификат доверенного УЦ" in text
+    assert "подпись верна, сертификат доверенного УЦ" in _card(text, valid["id"])
+
+
+def _upload_signed_to(world: World, case_id: int, content: bytes, signature: bytes) -> dict[str, Any]:
+    client = world["spec1"]
+    data = {"file": (io.BytesIO(content), "letter.txt"), "signature": (io.BytesIO(signature), "letter.sig")}
+    response = client.client.post(
+        f"/api/v1/cases/{case_id}/documents", headers=client._headers(), data=data, content_type="multipart/form-data"
+    )
+    assert response.status_code == 201, response.get_json()
+    document: dict[str, Any] = response.get_json()
+    return document
+
+
+def _card(page: str, document_id: int) -> str:
+    start = page.index(f'id="document-{document_id}"')
+    end = page.find('<section class="card document"', start)
+    return page[start : end if end != -1 else len(page)]

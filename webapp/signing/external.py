@@ -165,6 +165,17 @@ def signatures_of(version: DocumentVersion) -> list[ExternalSignature]:
     return list(db.session.scalars(query))
 
 
+def signatures_of_versions(version_ids: list[int]) -> dict[int, list[ExternalSignature]]:
+    """The signatures from outside of many versions in one query (the case page), by version id."""
+    found: dict[int, list[ExternalSignature]] = {}
+    if not version_ids:
+        return found
+    query = select(ExternalSignature).where(ExternalSignature.version_id.in_(version_ids))
+    for signature in db.session.scalars(query.order_by(ExternalSignature.id)):
+        found.setdefault(signature.version_id, []).append(signature)
+    return found
+
+
 def signature_bytes(signature: ExternalSignature) -> bytes:
     """The signature as it came: the detached file, or the attached CMS that is the version itself."""
     return _read(signature.file.key if signature.file else signature.version.blob_key)

@@ -3,7 +3,7 @@ the viewer may do with it now (submit, approve or return, sign in which roles)."
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from webapp.auth.deputies import may_take
 from webapp.auth.models import User
@@ -13,8 +13,8 @@ from webapp.documents import workflow
 from webapp.documents.models import Document
 from webapp.documents.serializers import transition_json
 from webapp.policy import Action, allowed
-from webapp.signing import services
-from webapp.signing.models import Signature
+from webapp.signing import external, services
+from webapp.signing.models import ExternalSignature, Signature
 from webapp.signing.services import Verdict
 
 TRANSITION_LABELS = {
@@ -38,12 +38,16 @@ class DocumentPanel:
     may_submit: bool
     may_decide: bool  # approve or return: the head, or a deputy in force for them
     may_annul: bool  # the head's own
+    # Signatures from outside as their last check found them, by version number (webapp.signing.external)
+    external: dict[int, list[ExternalSignature]] = field(default_factory=dict)
 
 
 def document_panels(actor: User, documents: list[Document], shown: Disclosure) -> dict[int, DocumentPanel]:
     panels = {}
     steps = workflow.transitions_of(documents)
     may_approve = may_take(actor, Action.APPROVE_DOCUMENTS)  # once for the page: a deputy's asks the database
+    readable = [v.id for document in documents if document.case.status != "destroyed" for v in document.versions]
+    arrived = external.signatures_of_versions(readable)
     for document in documents:
         latest = document.latest_version
         if latest is None:
@@ -61,5 +65,6 @@ def document_panels(actor: User, documents: list[Document], shown: Disclosure) -
             may_submit=is_open and document.status == "draft" and can_write_case(actor, document.case),
             may_decide=is_open and may_approve,
             may_annul=is_open and allowed(actor, Action.APPROVE_DOCUMENTS),
+            external={version.number: arrived[version.id] for version in document.versions if version.id in arrived},
         )
     return panels
