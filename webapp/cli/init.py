@@ -48,6 +48,8 @@ def init_command() -> None:
     click.echo(f"signing CA: {settings.ca_dir / 'ca.pem'} ({'created' if created else 'present'})")
     if settings.export_seal and authority.ensure_seal(settings.institution_name):
         click.echo("seal for exported PDFs: made")
+    if not settings.tsa_url and authority.ensure_time_stamping(settings.institution_name):
+        click.echo("own time-stamping authority (CASEFILES_TSA_URL is empty): made")
     modes = restrict_existing(settings.data_dir, settings.ca_dir)
     click.echo(f"file modes: owner only ({modes.tightened} files and folders tightened)")
     if modes.failed:

@@ -3,7 +3,9 @@
 - ``ca-key.pem``: the CA's private key (mode 0600; never leaves the folder);
 - ``ca.pem``: its self-signed certificate, the trust anchor a verifier passes to ``openssl -CAfile``;
 - ``user-keys.secret`` (0600): the secret that encrypts signers' private keys kept in the database;
-- ``seal.pem``, ``seal-key.pem`` (0600, encrypted with that secret): the institution's seal for exported PDFs.
+- ``seal.pem``, ``seal-key.pem`` (0600, encrypted with that secret): the institution's seal for exported PDFs;
+- ``tsa.pem``, ``tsa-key.pem`` (0600, encrypted likewise): casefiles' own time-stamping authority (RFC 3161,
+  extendedKeyUsage timeStamping), used when no external TSA is configured (``webapp.signing.tsa``).
 
 The folder is written only when it is made (`casefiles init`): the app and the worker only read it, so on several
 machines each can mount its own read-only copy. The revocation list is not a file: the database holds which
@@ -30,13 +32,16 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 KEY_FILE = "ca-key.pem"
 CERT_FILE = "ca.pem"
 SEAL_CERT_FILE = "seal.pem"
 SEAL_KEY_FILE = "seal-key.pem"
 SEAL_RENEWAL = dt.timedelta(days=30)
+TSA_CERT_FILE = "tsa.pem"
+TSA_KEY_FILE = "tsa-key.pem"
+UNKEPT_TSA = "(time-stamping)"  # the own TSA's place among a process's unkept keys (no institution's name)
 SECRET_FILE = "user-keys.secret"  # noqa: S105 - a file name, not a secret
 LIFETIME = dt.timedelta(days=365 * 50)
 CRL_LIFETIME = dt.timedelta(days=30)
@@ -151,6 +156,82 @@ class CertificateAuthority:
             return None
         return certificate, self.load_signer_key(key_path.read_text("ascii"))
 
+    def certify(
+        self,
+        public_key: ec.EllipticCurvePublicKey,
+        subject: x509.Name,
+        lifetime: dt.timedelta | None = None,
+        *,
+        time_stamping: bool = False,
+    ) -> x509.Certificate:
+        """A certificate for a key pair that exists (a renewal keeps the signer's key and so its PIN protection):
+        digitalSignature and nonRepudiation, and for a TSA the sole extendedKeyUsage timeStamping, critical (RFC
+        3161 2.3). It lives `lifetime`, never past the CA; None: as long as the CA."""
+        now = _now()
+        ca_end = self.certificate.not_valid_after_utc
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(self.certificate.subject)
+            .public_key(public_key)
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(minutes=5))
+            .not_valid_after(min(now + lifetime, ca_end) if lifetime is not None else ca_end)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(_key_usage(digital_signature=True, content_commitment=True), critical=True)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key()), critical=False)
+        )
+        if time_stamping:
+            builder = builder.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+        return builder.sign(self.key, hashes.SHA256())
+
+    def time_stamping(self, organization: str) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+        """casefiles' own TSA key and certificate (when no external TSA is configured), kept in the folder by
+        `ensure_time_stamping` (`casefiles init`, or when the CA is made); missing there, this process makes one of
+        its own, as `seal` does (its tokens still verify: the certificate, issued by this CA, is in each token)."""
+        subject = _tsa_subject(organization)
+        kept = self._kept_time_stamping(subject)
+        if kept is not None:
+            return kept
+        if UNKEPT_TSA not in self._unkept_seals:
+            logging.getLogger(__name__).warning("signing CA: the TSA key is missing or outdated: run `casefiles init`")
+            key = ec.generate_private_key(ec.SECP256R1())
+            self._unkept_seals[UNKEPT_TSA] = (self.certify(key.public_key(), subject, time_stamping=True), key)
+        return self._unkept_seals[UNKEPT_TSA]
+
+    def ensure_time_stamping(self, organization: str) -> bool:
+        """Keep the own TSA's key and certificate in the folder; returns whether they were made now."""
+        subject = _tsa_subject(organization)
+        if self._kept_time_stamping(subject) is not None:  # no lock: the folder may be a read-only copy
+            return False
+        with _locked(self.folder):
+            if self._kept_time_stamping(subject) is not None:
+                return False
+            key = ec.generate_private_key(ec.SECP256R1())
+            certificate = self.certify(key.public_key(), subject, time_stamping=True)
+            encrypted = key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.BestAvailableEncryption(self._secret),
+            )
+            _write_atomically(self.folder / TSA_KEY_FILE, encrypted, mode=0o600)
+            certificate_pem = certificate.public_bytes(serialization.Encoding.PEM)
+            _write_atomically(self.folder / TSA_CERT_FILE, certificate_pem, mode=0o644)
+            return True
+
+    def _kept_time_stamping(self, subject: x509.Name) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey] | None:
+        certificate_path, key_path = self.folder / TSA_CERT_FILE, self.folder / TSA_KEY_FILE
+        if not (certificate_path.exists() and key_path.exists()):
+            return None
+        certificate = x509.load_pem_x509_certificate(certificate_path.read_bytes())
+        if certificate.subject != subject or certificate.not_valid_after_utc - _now() <= SEAL_RENEWAL:
+            return None
+        key = serialization.load_pem_private_key(key_path.read_bytes(), password=self._secret)
+        if not isinstance(key, ec.EllipticCurvePrivateKey):
+            raise CertificateAuthorityError(f"{key_path}: expected an EC private key")
+        return certificate, key
+
     def crl_pem(self, revoked: Iterable[Revoked]) -> bytes:
         """The revocation list (PEM) of `revoked`, the same bytes on every node the same day: dated from the start
         of the day (UTC), or from the latest revocation when that is later, listed by serial number and signed
@@ -184,6 +265,15 @@ def _seal_subject(organization: str) -> x509.Name:
     )
 
 
+def _tsa_subject(organization: str) -> x509.Name:
+    return subject_name(
+        common_name="Служба штампов времени casefiles",
+        title="Штамп времени (RFC 3161)",
+        organization=organization,
+        user_id="tsa",
+    )
+
+
 def subject_name(*, common_name: str, title: str, organization: str, user_id: str) -> x509.Name:
     """A signer's subject: full name, position, login, institution."""
     attributes = [
@@ -208,7 +298,10 @@ def ensure_ca(folder: Path, organization: str) -> tuple[CertificateAuthority, bo
         created = not (folder / KEY_FILE).exists()
         if created:
             _create(folder, organization)
-        return load_ca(folder), created
+    authority = load_ca(folder)
+    if created:  # the own TSA is made with the CA (the folder is written now anyway)
+        authority.ensure_time_stamping(organization)
+    return authority, created
 
 
 def load_ca(folder: Path) -> CertificateAuthority:
