@@ -30,7 +30,7 @@ from webapp.exceptions import Conflict, DomainError, Forbidden, NotFound, Valida
 from webapp.extensions import db
 from webapp.policy import Action, Actor, allowed
 from webapp.runtime import blob_store, signing_authority
-from webapp.signing import cms
+from webapp.signing import cms, timestamps
 from webapp.signing.events import VersionSigned
 from webapp.signing.models import Signature, SigningCertificate
 from webapp.signing.pki import ALGORITHM, Revoked, fingerprint, subject_name
@@ -49,6 +49,8 @@ STAFF_ROLES = {
 }
 DEFAULT_ROLES = ("составил", APPROVAL_ROLE)
 _CHUNK = 1024 * 1024
+# A signature whose certificate has since expired, or been revoked after its trusted timestamp (CAdES-T).
+TIMESTAMPED = "Действительна на момент подписания (штамп времени)"
 
 
 @dataclass(frozen=True)
@@ -91,12 +93,14 @@ def sign_version(actor: User, document_id: int, number: int, role: str) -> Signa
     _require_may_sign(actor, version, role)
     content = _read_verified(version)
     certificate = current_certificate(actor)
+    certificate = timestamps.renewed(actor, certificate)  # CASEFILES_CERT_YEARS: the same key, a new certificate
     authority = signing_authority()
     der = cms.sign_detached(
         content,
         x509.load_pem_x509_certificate(certificate.certificate_pem.encode("ascii")),
         authority.load_signer_key(certificate.encrypted_key_pem),
     )
+    der, stamped = timestamps.stamp(der)  # before anything is written: no TSA, no signature
     signed = cms.read_signature(der)
     case = document.case
     key = f"{version_key(case.year, case.entry.index, case.sequence, document.id, number)}-sig-{secrets.token_hex(4)}"
@@ -109,6 +113,7 @@ def sign_version(actor: User, document_id: int, number: int, role: str) -> Signa
         certificate_id=certificate.id,
         role=role,
         signed_at=signed.signing_time,
+        timestamped_at=stamped.time,
         algorithm=ALGORITHM,
         file=StoredFile.of(stored, "signature", "application/pkcs7-signature"),
     )
@@ -201,7 +206,8 @@ def verify(signature: Signature, content_sha256: str | None) -> Verdict:
         return Verdict(False, "signature_unavailable", "Файл подписи недоступен в хранилище")
     except (cms.MalformedSignature, InvalidSignature):
         return Verdict(False, "bad_signature", "Подпись повреждена: не сходится с сертификатом подписанта")
-    when = signed.signing_time
+    trusted = timestamps.trusted_time(signed)  # a signature made before timestamps has none: as it was checked
+    when = trusted.time or signed.signing_time
     if content_sha256 is None:
         return Verdict(False, "content_unavailable", "Содержимое версии недоступно: проверить нельзя")
     if not cms.content_matches(signed, content_sha256):
@@ -215,6 +221,11 @@ def verify(signature: Signature, content_sha256: str | None) -> Verdict:
         return Verdict(False, "chain_broken", "Сертификат подписанта не выдавался этой системой")
     if record.revoked_at is not None and record.revoked_at <= when:
         return Verdict(False, "revoked", "Сертификат отозван до момента подписания")
+    if trusted.broken:
+        return Verdict(False, "timestamp_invalid", "Штамп времени повреждён или относится к другой подписи")
+    expired = timestamps.now() > signed.certificate.not_valid_after_utc
+    if trusted.time is not None and (expired or record.revoked_at is not None):
+        return Verdict(True, "valid_timestamped", TIMESTAMPED)
     return Verdict(True, "valid", "Подпись верна")
 
 
