@@ -40,11 +40,12 @@ MAX_ATTACHED_BYTES = 200 * 1024 * 1024  # an attached CMS is read whole to be ch
 MEDIA_TYPE = "application/pkcs7-signature"
 
 
-def add_signature(actor: User, document_id: int, number: int, stream: BinaryIO) -> ExternalSignature:
-    """Keep a detached signature that arrived for a version (POST .../attached-signatures), checked at once."""
+def writable_version(actor: User, document_id: int, number: int) -> DocumentVersion:
+    """A version the caller may add a signature to: read access to its content and write access to its case."""
     version = get_version(actor, document_id, number)
-    _require_writable(actor, version)
-    return attach_detached(actor, version, stream)
+    if not can_write_case(actor, version.document.case):
+        raise Forbidden("Нет права изменять документы этого дела")
+    return version
 
 
 def attach_detached(actor: User, version: DocumentVersion, stream: BinaryIO) -> ExternalSignature:
@@ -212,11 +213,6 @@ def _record(signature: ExternalSignature, found: foreign.Finding) -> None:
         signature.organization = found.organization
         signature.signed_at = found.signed_at
         signature.certificate_sha256 = found.certificate_sha256
-
-
-def _require_writable(actor: User, version: DocumentVersion) -> None:
-    if not can_write_case(actor, version.document.case):
-        raise Forbidden("Нет права изменять документы этого дела")
 
 
 def _read(key: str) -> bytes:

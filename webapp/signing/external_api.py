@@ -17,7 +17,8 @@ from webapp.uow import commit
 
 @api.post("/documents/<int:document_id>/versions/<int:number>/attached-signatures")
 def add_external_signature(document_id: int, number: int) -> tuple[dict[str, Any], int]:
-    signature = external.add_signature(actor(), document_id, number, _single_file("signature"))
+    version = external.writable_version(actor(), document_id, number)
+    signature = external.attach_detached(actor(), version, _single_file("signature"))
     commit()
     return external_signature_json(signature, shown()), 201
 

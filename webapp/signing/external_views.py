@@ -28,8 +28,8 @@ def trusted_authorities_page() -> str:
 @ui.post("/trusted-authorities")
 @login_required
 def add_trusted_authority_form() -> BaseResponse:
+    external.require_may_trust(current_actor())
     try:
-        external.require_may_trust(current_actor())
         data = _file("certificate", "Выберите файл сертификата УЦ (.cer, .crt, .pem)").read(
             external.MAX_CERTIFICATE_BYTES + 1
         )
@@ -45,6 +45,7 @@ def add_trusted_authority_form() -> BaseResponse:
 @ui.post("/trusted-authorities/<int:authority_id>/remove")
 @login_required
 def remove_trusted_authority_form(authority_id: int) -> BaseResponse:
+    external.require_may_trust(current_actor())
     try:
         external.remove_authority(current_actor(), authority_id)
         commit()
@@ -58,9 +59,10 @@ def remove_trusted_authority_form(authority_id: int) -> BaseResponse:
 @ui.post("/documents/<int:document_id>/versions/<int:number>/attached-signatures")
 @login_required
 def add_external_signature_form(document_id: int, number: int) -> BaseResponse:
+    version = external.writable_version(current_actor(), document_id, number)
     try:
         stream = _file("signature", "Выберите файл подписи (.sig, .p7s)")
-        signature = external.add_signature(current_actor(), document_id, number, stream)
+        signature = external.attach_detached(current_actor(), version, stream)
         commit()
     except FORM_ERRORS as exc:
         flash(exc.message, "error")
