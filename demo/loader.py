@@ -32,20 +32,25 @@ from webapp.forms.services import add_form_version, create_form_document, sync_b
 from webapp.nomenclature.models import NomenclatureEntry
 from webapp.nomenclature.services import import_csv
 from webapp.policy import SYSTEM
+from webapp.signing.pin import set_signing_pin
 from webapp.signing.services import APPROVAL_ROLE, sign_version
 from webapp.support.report import last_quarter
 from webapp.support.schemas import SupportEventInput
 from webapp.support.services import record_support_event, save_report
 from webapp.uow import commit
 
+DEMO_PIN = "246810"  # every demo user's signing PIN (webapp.signing.keys): the demo signs with it
+
 
 def load_demo(*, password: str, today: dt.date | None = None) -> str:
-    """Load everything in one transaction and return a summary with the demo logins."""
+    """Load everything in one transaction and return a summary with the demo logins and signing PINs."""
     year = (today or dt.date.today()).year
     institution = build_demo(year)
     if demo_is_loaded():
         raise Conflict("Демонстрационные данные уже загружены", code="demo_loaded")
     users = _load_people(institution, password)
+    for user in users.values():
+        set_signing_pin(user, DEMO_PIN)
     for nomenclature_year in sorted({case.opened_on.year for case in institution.cases} | {year}):
         if not _has_nomenclature(nomenclature_year):
             with nomenclature_csv_path().open("rb") as raw:
@@ -64,7 +69,7 @@ def load_demo(*, password: str, today: dt.date | None = None) -> str:
     logins = "\n".join(f"  {u.username:<12} {u.full_name} ({u.role})" for u in institution.users)
     return (
         f"demo: {len(institution.cases)} cases, {documents} documents loaded for {institution.name}\n"
-        f"logins (password: {password}):\n{logins}"
+        f"logins (password: {password}, signing PIN: {DEMO_PIN}):\n{logins}"
     )
 
 
@@ -171,11 +176,11 @@ def _approve_and_sign(filled: dict[str, tuple[Document, User]], head: User) -> N
     for code in APPROVED_FORMS + SUBMITTED_FORMS:
         document, author = filled[code]
         number = document.versions[-1].number
-        sign_version(author, document.id, number, "составил")
+        sign_version(author, document.id, number, "составил", DEMO_PIN)
         workflow.submit(author, document, "Прошу утвердить")
         if code in APPROVED_FORMS:
             workflow.approve(head, document, number)
-            sign_version(head, document.id, number, APPROVAL_ROLE)
+            sign_version(head, document.id, number, APPROVAL_ROLE, DEMO_PIN)
 
 
 def _load_journals(cases: list[tuple[Case, DemoCase]], users: dict[str, User], today: dt.date) -> None:
@@ -193,10 +198,10 @@ def _file_last_quarter_report(cases: list[tuple[Case, DemoCase]], head: User, in
     home = next(case for case, demo in cases if demo.nomenclature_index == REPORTS_HOME)
     corrections = {"1.2": (1, "психолог отделения"), "1.3": (1, ""), "1.4": (0, "")}
     document = save_report(head, last_quarter(today).code, home.id, corrections, institution=institution, today=today)
-    sign_version(head, document.id, 1, "составил")
+    sign_version(head, document.id, 1, "составил", DEMO_PIN)
     workflow.submit(head, document, "Отчёт за квартал")
     workflow.approve(head, document, 1)
-    sign_version(head, document.id, 1, APPROVAL_ROLE)
+    sign_version(head, document.id, 1, APPROVAL_ROLE, DEMO_PIN)
 
 
 REPORTS_HOME = "04-04"

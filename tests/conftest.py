@@ -30,6 +30,7 @@ from webapp.config import Settings
 from webapp.extensions import db
 from webapp.models import Base
 from webapp.schema import upgrade_to_head
+from webapp.signing import pki
 
 pytest_plugins = ["tests.conftest_s3", "tests.mail_server"]  # real S3 servers; a real SMTP server (mail_server)
 
@@ -55,6 +56,18 @@ def _hash_each_password_once() -> Iterator[None]:
         for module in (auth_services, auth_admin):
             patch.setattr(module, "generate_password_hash", generate)
         patch.setattr(auth_services, "check_password_hash", check)
+        yield
+
+
+REAL_PIN_SCRYPT_N = pki.PIN_SCRYPT_N
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_signing_pins() -> Iterator[None]:
+    """A signing PIN's scrypt costs some 0.1 s and 32 MiB by design (webapp.signing.pki), and every world sets five
+    users' PINs: tests derive with a cost of 2**10 instead (the same code; test_signing_pin checks the real cost)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pki, "PIN_SCRYPT_N", 2**10)
         yield
 
 
@@ -194,6 +207,7 @@ USERS = {
     "admin": ("admin", ()),
 }
 PASSWORD = "correct-horse-42"
+PIN = "4242-signing"  # every world user's signing PIN (webapp.signing.keys)
 
 
 @pytest.fixture
@@ -204,6 +218,7 @@ def world(app: Flask, client: FlaskClient) -> World:
     from webapp.nomenclature.schemas import EntryInput
     from webapp.nomenclature.services import create_entry
     from webapp.policy import SYSTEM
+    from webapp.signing.pin import set_signing_pin
 
     ensure_district("u1", "Участок № 1")
     ensure_district("u2", "Участок № 2")
@@ -213,6 +228,7 @@ def world(app: Flask, client: FlaskClient) -> World:
             username, role=role, password=PASSWORD, full_name=f"Тест {username}", district_codes=districts
         )
         tokens[username] = create_api_token(user)
+        set_signing_pin(user, PIN)
     create_entry(SYSTEM, EntryInput(index="04-05", title="Личные дела семей", year=2026, retention_years=75, epk=True))
     sync_builtin_templates()
     ensure_default_questions()  # as `casefiles init` does

@@ -27,6 +27,7 @@ from webapp.exceptions import (
     NotFound,
     PreconditionRequired,
     StorageUnavailable,
+    TooManyAttempts,
     Unauthorized,
     UnsupportedMediaType,
     ValidationError,
@@ -46,6 +47,7 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
     PreconditionRequired: 428,  # a correction without the revision it was based on
     InvalidForm: 422,
     UnsupportedMediaType: 415,
+    TooManyAttempts: 429,
     StorageUnavailable: 503,
     BrokenTemplate: 500,  # not the request's fault: the administrator's template
 }

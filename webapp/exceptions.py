@@ -63,6 +63,12 @@ class Gone(DomainError):
     code = "gone"
 
 
+class TooManyAttempts(DomainError):
+    """Too many wrong secrets (a signing PIN) in a row: refused for a while (webapp.auth.throttle)."""
+
+    code = "too_many_attempts"
+
+
 class UnsupportedMediaType(DomainError):
     code = "unsupported_media_type"
 
@@ -94,4 +100,5 @@ FORM_ERRORS: tuple[type[DomainError], ...] = (
     UnsupportedMediaType,
     StorageUnavailable,
     BrokenTemplate,
+    TooManyAttempts,
 )

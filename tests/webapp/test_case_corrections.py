@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from tests.conftest import World
+from tests.conftest import PIN, World
 from tests.webapp.test_forms import fill
 from tests.webapp.test_pages import _csrf, login
 from webapp.audit.models import AuditEvent
@@ -261,7 +261,9 @@ def test_renumbering_refused_once_a_document_is_signed_or_the_entry_is_of_anothe
     assert wrong_year.status_code == 400
     assert error(wrong_year)["message"].startswith("nomenclature_index")
     form = fill(world, case["id"]).get_json()
-    signed = world["spec1"].post(f"/api/v1/documents/{form['id']}/versions/1/signatures", json={"role": "составил"})
+    signed = world["spec1"].post(
+        f"/api/v1/documents/{form['id']}/versions/1/signatures", json={"role": "составил", "pin": PIN}
+    )
     assert signed.status_code == 201, signed.get_json()
     refused = patch(world, "spec1", case["id"], {"nomenclature_index": second_entry, "reason": REASON}, 1)
     assert refused.status_code == 409

@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event
 
-from tests.conftest import World
+from tests.conftest import PIN, World
 from tests.webapp.test_pages import login
 from webapp.extensions import db
 
@@ -23,7 +23,9 @@ def _fill(world: World, count: int) -> tuple[int, list[int]]:
     for n in range(count):
         document = world.upload(case["id"], f"Акт {n}".encode(), title=f"Акт {n}", date=f"2026-03-{n + 1:02d}")
         spec.upload(f"/api/v1/documents/{document['id']}/versions", f"Акт {n}, уточнён".encode(), base_version="1")
-        signed = spec.post(f"/api/v1/documents/{document['id']}/versions/2/signatures", json={"role": "составил"})
+        signed = spec.post(
+            f"/api/v1/documents/{document['id']}/versions/2/signatures", json={"role": "составил", "pin": PIN}
+        )
         assert signed.status_code == 201, signed.get_json()
         assert spec.post(f"/api/v1/documents/{document['id']}/submit", json={}).status_code == 200
         ids.append(document["id"])

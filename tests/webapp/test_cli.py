@@ -50,10 +50,10 @@ def test_init_creates_the_signing_ca_with_a_private_key(run, app: Flask) -> None
 
 def test_user_deactivate_blocks_login_and_revokes(run) -> None:  # type: ignore[no-untyped-def]
     from webapp.signing.models import SigningCertificate
-    from webapp.signing.services import current_certificate
+    from webapp.signing.pin import set_signing_pin
 
     assert run("user", "add", "petrova", "--role", "specialist", input="s3cret-pass\n").exit_code == 0
-    current_certificate(db.session.scalars(db.select(User).where(User.username == "petrova")).one())
+    set_signing_pin(db.session.scalars(db.select(User).where(User.username == "petrova")).one(), "petrova-pin")
     db.session.commit()
     result = run("user", "deactivate", "petrova", "--reason", "Уволена")
     assert result.exit_code == 0, result.output

@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from tests.conftest import PASSWORD, World
+from tests.conftest import PASSWORD, PIN, World
 from tests.webapp.test_pages import _csrf, forget_request_state
 from tests.webapp.test_signatures import _pdf
 from webapp.audit.models import AuditEvent
@@ -54,7 +54,9 @@ def _approve(world: World, username: str, document_id: int) -> Any:
 
 
 def _sign_approval(world: World, username: str, document_id: int) -> Any:
-    return world[username].post(f"/api/v1/documents/{document_id}/versions/1/signatures", json={"role": "утверждаю"})
+    return world[username].post(
+        f"/api/v1/documents/{document_id}/versions/1/signatures", json={"role": "утверждаю", "pin": PIN}
+    )
 
 
 def _user_id(username: str) -> int:
@@ -258,7 +260,7 @@ def test_the_deputy_takes_approvals_only(world: World) -> None:
     assert annul.status_code == 403
     # The specialist's own signing roles are unchanged: «составил» needs their own access to write.
     compiled = world["spec2"].post(
-        f"/api/v1/documents/{waiting['id']}/versions/1/signatures", json={"role": "составил"}
+        f"/api/v1/documents/{waiting['id']}/versions/1/signatures", json={"role": "составил", "pin": PIN}
     )
     assert compiled.status_code == 403
     # Signing «утверждаю» before approval is refused like the head's would be.
@@ -306,7 +308,13 @@ def test_the_pages_name_a_deputy_and_show_the_acting_head(app: Flask, world: Wor
     assert case_page.status_code == 200 and "Утвердить версию 1" in case_page.get_data(as_text=True)
     decided = client.post(
         f"/documents/{document['id']}/workflow",
-        data={"action": "approve", "version": "1", "sign": "1", "csrf_token": _csrf(case_page.get_data(as_text=True))},
+        data={
+            "action": "approve",
+            "version": "1",
+            "sign": "1",
+            "pin": PIN,
+            "csrf_token": _csrf(case_page.get_data(as_text=True)),
+        },
     )
     assert decided.status_code == 302
 

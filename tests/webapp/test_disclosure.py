@@ -10,7 +10,7 @@ from typing import Any
 from flask.testing import FlaskClient
 from fpdf import FPDF
 
-from tests.conftest import World
+from tests.conftest import PIN, World
 from tests.webapp.test_forms import fill
 from tests.webapp.test_pages import _csrf, login
 
@@ -66,7 +66,9 @@ def _scene(world: World) -> dict[str, Any]:
         case["id"], _pdf(), filename="scan.pdf", type="scan", comment=UPLOAD_COMMENT, paper_signers=signers
     )
     form = fill(world, case["id"]).get_json()
-    signed = world["spec1"].post(f"/api/v1/documents/{form['id']}/versions/1/signatures", json={"role": "составил"})
+    signed = world["spec1"].post(
+        f"/api/v1/documents/{form['id']}/versions/1/signatures", json={"role": "составил", "pin": PIN}
+    )
     assert signed.status_code == 201, signed.get_json()
     submitted = world["spec1"].post(f"/api/v1/documents/{form['id']}/submit", json={"comment": SUBMIT_COMMENT})
     assert submitted.status_code == 200, submitted.get_json()

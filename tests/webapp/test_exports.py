@@ -22,7 +22,7 @@ from flask import Flask
 from fpdf import FPDF
 from pypdf import PdfReader
 
-from tests.conftest import World
+from tests.conftest import PIN, World
 from tests.webapp.test_forms import fill
 from tests.webapp.test_pages import _csrf, login
 from webapp.audit.models import AuditEvent
@@ -65,7 +65,9 @@ def case_file(world: World) -> dict[str, Any]:
     act = fill(world, case["id"]).get_json()
     assert world["spec1"].post(f"/api/v1/documents/{act['id']}/submit").status_code == 200
     assert world["head"].post(f"/api/v1/documents/{act['id']}/approve", json={"version": 1}).status_code == 200
-    signed = world["spec1"].post(f"/api/v1/documents/{act['id']}/versions/1/signatures", json={"role": "составил"})
+    signed = world["spec1"].post(
+        f"/api/v1/documents/{act['id']}/versions/1/signatures", json={"role": "составил", "pin": PIN}
+    )
     assert signed.status_code == 201, signed.get_json()
     newer = world["spec1"].post(
         f"/api/v1/documents/{act['id']}/versions", json={"base_version": 1, "fields": _act_fields(world, act)}

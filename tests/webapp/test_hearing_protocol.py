@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from tests.conftest import World
+from tests.conftest import PIN, World
 from webapp.auth.models import User
 from webapp.documents.models import Document
 from webapp.extensions import db
@@ -77,7 +77,8 @@ def _render(world: World, scene: dict[str, Any], by: str = "spec1") -> Any:
 
 def _approve(world: World, document_id: int, version: int) -> Any:
     assert world["spec1"].post(f"/api/v1/documents/{document_id}/submit").status_code == 200
-    return world["head"].post(f"/api/v1/documents/{document_id}/approve", json={"version": version})
+    # The approval signs the extracts «утверждаю»: with the head's PIN.
+    return world["head"].post(f"/api/v1/documents/{document_id}/approve", json={"version": version, "pin": PIN})
 
 
 def _documents_of(case_id: int, kind: str) -> list[Document]:
@@ -128,13 +129,13 @@ def test_a_hearing_from_decisions_to_extracts_journal_deadlines_and_a_planned_it
 
     # The secretary and the chair sign their roles; a specialist who is not the chair cannot take the chair's.
     signed = f"/api/v1/documents/{document['id']}/versions/2/signatures"
-    assert world["spec1"].post(signed, json={"role": "председатель"}).status_code == 403
-    assert world["spec1"].post(signed, json={"role": "секретарь"}).status_code == 201
-    assert world["head"].post(signed, json={"role": "председатель"}).status_code == 201
+    assert world["spec1"].post(signed, json={"role": "председатель", "pin": PIN}).status_code == 403
+    assert world["spec1"].post(signed, json={"role": "секретарь", "pin": PIN}).status_code == 201
+    assert world["head"].post(signed, json={"role": "председатель", "pin": PIN}).status_code == 201
 
     approved = _approve(world, document["id"], 2)
     assert approved.status_code == 200, approved.get_json()
-    assert world["head"].post(signed, json={"role": "утверждаю"}).status_code == 201
+    assert world["head"].post(signed, json={"role": "утверждаю", "pin": PIN}).status_code == 201
     verdicts = world["head"].get(signed).get_json()["items"]
     assert sorted((s["role"], s["valid"]) for s in verdicts) == [
         ("председатель", True),

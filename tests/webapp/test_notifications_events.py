@@ -13,7 +13,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from tests.conftest import World, overwrite_blob
+from tests.conftest import PIN, World, overwrite_blob
 from tests.webapp.test_case_corrections import patch, revision_of
 from tests.webapp.test_fixity_gc import run, store_of, version_key  # noqa: F401  (run: a fixture)
 from tests.webapp.test_hearings_api import _commission, _hearing, _item
@@ -110,11 +110,11 @@ def test_a_signature_tells_the_author_when_someone_else_signed(world: World) -> 
     case = world.open_case("spec1", "u1")
     document = world.upload(case["id"], b"Agreement")
     url = f"/api/v1/documents/{document['id']}/versions/1/signatures"
-    assert world["spec1"].post(url, json={"role": "составил"}).status_code == 201
+    assert world["spec1"].post(url, json={"role": "составил", "pin": PIN}).status_code == 201
     assert told("version_signed") == []  # the author signed it themselves
     other = world.upload(case["id"], b"Second agreement")
     url = f"/api/v1/documents/{other['id']}/versions/1/signatures"
-    assert world["head"].post(url, json={"role": "составил"}).status_code == 201
+    assert world["head"].post(url, json={"role": "составил", "pin": PIN}).status_code == 201
     assert told("version_signed") == [("spec1", "version_signed", None)]
     notice = db.session.scalars(select(Notification).where(Notification.kind == "version_signed")).one()
     assert (notice.document_id, notice.case_id, notice.actor_id) == (other["id"], case["id"], _user("head").id)

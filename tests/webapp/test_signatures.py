@@ -16,13 +16,13 @@ from cryptography.x509.oid import ExtensionOID, NameOID
 from flask import Flask
 
 from document_templates import example_values
-from tests.conftest import World, overwrite_blob
+from tests.conftest import PIN, World, overwrite_blob
 from tests.webapp.test_forms import fill
 from webapp.audit.models import AuditEvent
 from webapp.documents.models import DocumentVersion
 from webapp.extensions import db
 from webapp.runtime import blob_store, signing_authority
-from webapp.signing.models import SigningCertificate
+from webapp.signing.models import Signature, SigningCertificate
 from webapp.signing.services import Verdict, checked_signatures
 from webapp.signing.sheet import signature_sheet
 
@@ -46,7 +46,9 @@ def _approved(world: World) -> dict[str, Any]:
 
 
 def _sign(world: World, username: str, document_id: int, role: str, number: int = 1) -> Any:
-    return world[username].post(f"/api/v1/documents/{document_id}/versions/{number}/signatures", json={"role": role})
+    return world[username].post(
+        f"/api/v1/documents/{document_id}/versions/{number}/signatures", json={"role": role, "pin": PIN}
+    )
 
 
 def _signatures(world: World, document_id: int, number: int = 1) -> list[dict[str, Any]]:
@@ -295,15 +297,16 @@ def test_changed_name_gets_a_new_certificate(world: World) -> None:
     from webapp.auth.services import find_user
 
     first, second = _act(world), _act(world)
+    mine = db.select(SigningCertificate).where(SigningCertificate.user_id == find_user("spec1").id)
     assert _sign(world, "spec1", first["id"], "составил").status_code == 201
     assert _sign(world, "spec1", second["id"], "составил").status_code == 201
-    assert db.session.scalar(db.select(db.func.count(SigningCertificate.id))) == 1  # one certificate, reused
+    assert len(db.session.scalars(mine).all()) == 1  # one certificate (issued with the PIN), reused
     find_user("spec1").full_name = "Тест Новая Фамилия"
     db.session.commit()
     third = _act(world)
     assert _sign(world, "spec1", third["id"], "составил").get_json()["signer"] == "Тест Новая Фамилия"
-    rows = db.session.scalars(db.select(SigningCertificate).order_by(SigningCertificate.id)).all()
-    assert [row.revoked_at is not None for row in rows] == [True, False]
+    rows = db.session.scalars(mine.order_by(SigningCertificate.id)).all()
+    assert [row.revoked_at is not None for row in rows] == [True, False]  # issued anew under the same PIN
     assert all(item["valid"] for doc in (first, second, third) for item in _signatures(world, doc["id"]))
 
 
@@ -373,7 +376,9 @@ def test_pdf_copy_carries_a_signature_sheet_and_the_original_is_untouched(world:
     pages = _pages_text(copy.data)
     assert len(pages) == 2 and "Signed act" in pages[0]
     sheet = pages[1]
-    fingerprint = db.session.scalar(db.select(SigningCertificate.sha256))
+    fingerprint = db.session.scalar(
+        db.select(SigningCertificate.sha256).join(Signature, Signature.certificate_id == SigningCertificate.id)
+    )
     assert fingerprint is not None
     for expected in (
         "Лист подписей",

@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import World
+from tests.conftest import PIN, World
 from tests.webapp.test_forms import fill
 from tests.webapp.test_pages import _csrf, forget_request_state, login
 from webapp.audit.models import AuditEvent
@@ -307,7 +307,9 @@ def test_saving_the_report_with_corrections_makes_a_form_document(app: Flask, wo
     ]
     docx = world["head"].get(f"/api/v1/documents/{document['id']}/versions/1/content")
     assert docx.status_code == 200 and docx.data[:2] == b"PK"
-    signed = world["head"].post(f"/api/v1/documents/{document['id']}/versions/1/signatures", json={"role": "составил"})
+    signed = world["head"].post(
+        f"/api/v1/documents/{document['id']}/versions/1/signatures", json={"role": "составил", "pin": PIN}
+    )
     assert signed.status_code == 201
     assert cases  # the quarter's cases stay as they were
     report_page = page(signed_in(app, "head"), "/reports/statistical?period=2026-Q3")

@@ -34,6 +34,7 @@ from webapp.policy import SYSTEM
 POSTGRES_URL = os.environ.get("CASEFILES_TEST_DATABASE_URL", "")
 OPENSSL = shutil.which("openssl")
 PASSWORD = "two-nodes-2026"
+PIN = "two-nodes-pin"
 WORDS = "Акт обследования жилищно-бытовых условий: семья Черноморцевых, двое детей"
 
 pytestmark = pytest.mark.skipif(not POSTGRES_URL, reason="runs in the PostgreSQL pass of scripts/test.sh")
@@ -114,6 +115,9 @@ class Api:
     def post(self, path: str, **kwargs: Any) -> requests.Response:
         return self.http.post(self.url + path, timeout=60, **kwargs)
 
+    def put(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.http.put(self.url + path, timeout=60, **kwargs)
+
 
 def _folder_state(folder: Path) -> dict[str, tuple[int, bytes]]:
     return {path.name: (path.stat().st_mtime_ns, path.read_bytes()) for path in sorted(folder.iterdir())}
@@ -170,8 +174,11 @@ def _scenario(tmp_path: Path, first: Api, second: Api, head_on_second: Api) -> P
     downloaded = second.get(f"/documents/{document_id}/versions/1/content")
     assert (downloaded.status_code, downloaded.content) == (200, content)
 
-    # Signed on the second node; stock openssl verifies it with the first node's ca.pem.
-    signed = second.post(f"/documents/{document_id}/versions/1/signatures", json={"role": "составил"})
+    # The PIN set on the first node (the key issued under it, in the database), signed on the second; stock openssl
+    # verifies it with the first node's ca.pem.
+    set_pin = first.put("/account/signing-pin", json={"pin": PIN})
+    assert set_pin.status_code == 200 and set_pin.json()["outcome"] == "issued", set_pin.text
+    signed = second.post(f"/documents/{document_id}/versions/1/signatures", json={"role": "составил", "pin": PIN})
     assert signed.status_code == 201, signed.text
     (tmp_path / "sig.p7s").write_bytes(second.get(f"/signatures/{signed.json()['id']}/cms").content)
     (tmp_path / "content.bin").write_bytes(downloaded.content)

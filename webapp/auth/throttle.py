@@ -107,6 +107,13 @@ def record_success(username: str, address: str) -> None:
     _give_back(keys["address"])
 
 
+def cancel_attempt(username: str, address: str) -> None:
+    """A counted attempt whose secret was never checked (the request failed before that): both counts given
+    back, the lock and the earlier failures kept."""
+    for key in _keys(username, address).values():
+        _give_back(key)
+
+
 def locked_for(username: str, address: str, now: dt.datetime | None = None) -> dt.timedelta | None:
     """How long logins for this username or from this address stay refused (None: not locked)."""
     now = now or utcnow()

@@ -16,6 +16,8 @@ from webapp.documents.services import get_document, get_version
 from webapp.runtime import signing_authority
 from webapp.signing import external, services
 from webapp.signing.download import cms_response
+from webapp.signing.keys import given_pin
+from webapp.signing.pin import pin_attempt
 from webapp.signing.schemas import ApproveInput, SignInput, WorkflowInput
 from webapp.signing.serializers import external_signature_json, signature_json
 from webapp.uow import commit
@@ -24,8 +26,9 @@ from webapp.validation import parse_input
 
 @api.post("/documents/<int:document_id>/versions/<int:number>/signatures")
 def sign(document_id: int, number: int) -> tuple[dict[str, Any], int]:
-    role = parse_input(SignInput, json_body()).role
-    signature = services.sign_version(actor(), document_id, number, role)
+    data = parse_input(SignInput, json_body())
+    with pin_attempt(actor(), request.remote_addr or ""):
+        signature = services.sign_version(actor(), document_id, number, data.role, data.pin)
     commit()
     return signature_json(signature, shown()), 201
 
@@ -101,6 +104,10 @@ def annul(document_id: int) -> dict[str, Any]:
 @api.post("/documents/<int:document_id>/approve")
 def approve(document_id: int) -> dict[str, Any]:
     data = parse_input(ApproveInput, json_body())
-    document = workflow.approve(actor(), get_document(actor(), document_id), data.version, data.comment)
+    if data.pin:
+        with pin_attempt(actor(), request.remote_addr or ""), given_pin(actor(), data.pin):
+            document = workflow.approve(actor(), get_document(actor(), document_id), data.version, data.comment)
+    else:
+        document = workflow.approve(actor(), get_document(actor(), document_id), data.version, data.comment)
     commit()
     return document_json(document, shown())

@@ -2,7 +2,9 @@
 
 - ``ca-key.pem``: the CA's private key (mode 0600; never leaves the folder);
 - ``ca.pem``: its self-signed certificate, the trust anchor a verifier passes to ``openssl -CAfile``;
-- ``user-keys.secret`` (0600): the secret that encrypts signers' private keys kept in the database;
+- ``user-keys.secret`` (0600): the secret that, with a key derived from the signer's PIN (`pin_password`), encrypts
+  signers' private keys kept in the database: neither the database and this folder without the PIN, nor the PIN
+  without this folder, decrypt a key;
 - ``seal.pem``, ``seal-key.pem`` (0600, encrypted with that secret): the institution's seal for exported PDFs;
 - ``tsa.pem``, ``tsa-key.pem`` (0600, encrypted likewise): casefiles' own time-stamping authority (RFC 3161,
   extendedKeyUsage timeStamping), used when no external TSA is configured (``webapp.signing.tsa``).
@@ -21,6 +23,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+import hashlib
+import hmac
 import logging
 import os
 import secrets
@@ -32,6 +36,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 KEY_FILE = "ca-key.pem"
@@ -46,10 +51,28 @@ SECRET_FILE = "user-keys.secret"  # noqa: S105 - a file name, not a secret
 LIFETIME = dt.timedelta(days=365 * 50)
 CRL_LIFETIME = dt.timedelta(days=30)
 ALGORITHM = "ECDSA P-256 / SHA-256"
+# scrypt's cost for signing PINs: some 0.1 s and 32 MiB a derivation, so a stolen database and CA folder leave a
+# guesser at about ten PINs a second a core. Fixed: keys encrypted under it would not open with another.
+PIN_SCRYPT_N, PIN_SCRYPT_R, PIN_SCRYPT_P = 2**15, 8, 1
+PIN_SALT_BYTES = 16
 
 
 class CertificateAuthorityError(RuntimeError):
     """The CA folder is incomplete or unreadable."""
+
+
+class WrongKeyPassword(ValueError):
+    """A signer's key did not decrypt: a wrong PIN (or a key encrypted otherwise)."""
+
+
+def derive_pin_key(pin: str, salt: bytes) -> bytes:
+    """scrypt of a signing PIN: the half of a key's password that only its signer can give."""
+    kdf = Scrypt(salt=salt, length=32, n=PIN_SCRYPT_N, r=PIN_SCRYPT_R, p=PIN_SCRYPT_P)
+    return kdf.derive(pin.encode("utf-8"))
+
+
+def new_pin_salt() -> str:
+    return secrets.token_hex(PIN_SALT_BYTES)
 
 
 @dataclass(frozen=True)
@@ -80,8 +103,14 @@ class CertificateAuthority:
     def pem(self) -> bytes:
         return self.certificate.public_bytes(serialization.Encoding.PEM)
 
-    def issue(self, subject: x509.Name) -> IssuedCertificate:
-        """A new key pair and a certificate for one signer: digitalSignature and nonRepudiation only."""
+    def pin_password(self, pin: str, salt_hex: str) -> bytes:
+        """The password of a PIN-protected key: HMAC of the PIN's scrypt under the folder's secret."""
+        derived = derive_pin_key(pin, bytes.fromhex(salt_hex))
+        return hmac.new(self._secret, derived, hashlib.sha256).hexdigest().encode("ascii")
+
+    def issue(self, subject: x509.Name, password: bytes | None = None) -> IssuedCertificate:
+        """A new key pair and a certificate for one signer: digitalSignature and nonRepudiation only. The key is
+        encrypted with `password` (`pin_password`), or with the folder's secret alone (the seal)."""
         key = ec.generate_private_key(ec.SECP256R1())
         now = _now()
         certificate = (
@@ -98,15 +127,20 @@ class CertificateAuthority:
             .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key()), critical=False)
             .sign(self.key, hashes.SHA256())
         )
-        encrypted = key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.BestAvailableEncryption(self._secret),
-        )
-        return IssuedCertificate(certificate, encrypted.decode("ascii"))
+        return IssuedCertificate(certificate, self.encrypt_key(key, password))
 
-    def load_signer_key(self, encrypted_key_pem: str) -> ec.EllipticCurvePrivateKey:
-        key = serialization.load_pem_private_key(encrypted_key_pem.encode("ascii"), password=self._secret)
+    def encrypt_key(self, key: ec.EllipticCurvePrivateKey, password: bytes | None = None) -> str:
+        encryption = serialization.BestAvailableEncryption(password or self._secret)
+        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
+        return pem.decode("ascii")
+
+    def load_signer_key(self, encrypted_key_pem: str, password: bytes | None = None) -> ec.EllipticCurvePrivateKey:
+        """Decrypt a key with `password` (`pin_password`), or with the folder's secret alone (the seal, and signers'
+        keys made before PINs); WrongKeyPassword when it does not open."""
+        try:
+            key = serialization.load_pem_private_key(encrypted_key_pem.encode("ascii"), password or self._secret)
+        except ValueError:
+            raise WrongKeyPassword("the key does not decrypt with this password") from None
         if not isinstance(key, ec.EllipticCurvePrivateKey):
             raise CertificateAuthorityError("unexpected signer key type")
         return key

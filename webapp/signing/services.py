@@ -3,7 +3,6 @@ again, now, against the bytes in storage."""
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import io
 import secrets
@@ -12,7 +11,6 @@ from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -32,8 +30,9 @@ from webapp.policy import Action, Actor, allowed
 from webapp.runtime import blob_store, signing_authority
 from webapp.signing import cms, timestamps
 from webapp.signing.events import VersionSigned
+from webapp.signing.keys import active_certificates, revoke, signing_key
 from webapp.signing.models import Signature, SigningCertificate
-from webapp.signing.pki import ALGORITHM, Revoked, fingerprint, subject_name
+from webapp.signing.pki import ALGORITHM, Revoked, fingerprint
 
 APPROVAL_ROLE = "утверждаю"
 # Roles the department's staff sign electronically, and who may take them. The other roles of a form (the family's
@@ -87,19 +86,17 @@ def _acting_for(user: User, role: str) -> User | None:
     return acting_principal(user, Action.SIGN_APPROVAL) if role == APPROVAL_ROLE else None
 
 
-def sign_version(actor: User, document_id: int, number: int, role: str) -> Signature:
+def sign_version(actor: User, document_id: int, number: int, role: str, pin: str | None = None) -> Signature:
+    """Sign with the actor's key, opened with their PIN (or the one given to `keys.given_pin`): PinNotSet,
+    PinRequired, WrongPin (webapp.signing.keys) when it cannot be."""
     version = get_version(actor, document_id, number)
     document = version.document
     _require_may_sign(actor, version, role)
     content = _read_verified(version)
-    certificate = current_certificate(actor)
+    certificate, private_key = signing_key(actor, pin)
     certificate = timestamps.renewed(actor, certificate)  # CASEFILES_CERT_YEARS: the same key, a new certificate
-    authority = signing_authority()
-    der = cms.sign_detached(
-        content,
-        x509.load_pem_x509_certificate(certificate.certificate_pem.encode("ascii")),
-        authority.load_signer_key(certificate.encrypted_key_pem),
-    )
+    signer_certificate = x509.load_pem_x509_certificate(certificate.certificate_pem.encode("ascii"))
+    der = cms.sign_detached(content, signer_certificate, private_key)
     der, stamped = timestamps.stamp(der)  # before anything is written: no TSA, no signature
     signed = cms.read_signature(der)
     case = document.case
@@ -265,57 +262,13 @@ def _read_blob(key: str) -> bytes:
         return stream.read()
 
 
-def current_certificate(user: User) -> SigningCertificate:
-    """The user's certificate, issued on first need, and issued anew when the name or role it states changed."""
-    subject = subject_name(
-        common_name=user.full_name,
-        title=user.role_label,
-        organization=current_app.config["CASEFILES"].institution_name,
-        user_id=user.username,
-    )
-    for certificate in active_certificates(user):
-        if x509.load_pem_x509_certificate(certificate.certificate_pem.encode("ascii")).subject == subject:
-            return certificate
-        _revoke(certificate, "Сведения о владельце изменились")
-    issued_now = signing_authority().issue(subject)
-    certificate = SigningCertificate(
-        user_id=user.id,
-        serial_number=format(issued_now.certificate.serial_number, "x"),
-        sha256=fingerprint(issued_now.certificate),
-        subject=issued_now.certificate.subject.rfc4514_string(),
-        certificate_pem=issued_now.pem,
-        encrypted_key_pem=issued_now.encrypted_key_pem,
-        not_after=issued_now.certificate.not_valid_after_utc,
-    )
-    db.session.add(certificate)
-    db.session.flush()
-    record_event(user, "certificate.issue", "user", user.id, certificate=certificate.id)
-    return certificate
-
-
-def active_certificates(user: User) -> list[SigningCertificate]:
-    return list(
-        db.session.scalars(
-            select(SigningCertificate)
-            .where(SigningCertificate.user_id == user.id, SigningCertificate.revoked_at.is_(None))
-            .order_by(SigningCertificate.id.desc())
-        ).all()
-    )
-
-
 def revoke_certificates(actor: Actor, user: User, reason: str) -> int:
     """Revoke every valid certificate of the user: signatures made before now stay valid, new ones fail."""
     certificates = active_certificates(user)
     for certificate in certificates:
-        _revoke(certificate, reason)
+        revoke(certificate, reason)
         record_event(actor, "certificate.revoke", "user", user.id, certificate=certificate.id)
     return len(certificates)
-
-
-def _revoke(certificate: SigningCertificate, reason: str) -> None:
-    certificate.revoked_at = dt.datetime.now(dt.UTC)
-    certificate.revocation_reason = reason[:200]
-    db.session.flush()
 
 
 def revocation_list() -> bytes:

@@ -11,15 +11,23 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
+from webapp.auth.models import User
 from webapp.documents import workflow
+from webapp.documents.models import Document
 from webapp.documents.schemas import Upload, VersionMeta
 from webapp.documents.services import add_version, get_document, writable_document
-from webapp.exceptions import FORM_ERRORS, NotFound, ValidationError
+from webapp.exceptions import FORM_ERRORS, DomainError, NotFound, ValidationError
 from webapp.signing import services
 from webapp.signing.download import cms_response
+from webapp.signing.keys import WrongPin, given_pin
+from webapp.signing.pin import pin_attempt
+from webapp.signing.pin_views import pin_from_form
 from webapp.ui import current_actor, ui
 from webapp.uow import commit
 from webapp.validation import parse_input, parse_int
+
+# A wrong PIN is told above the form, like the other refusals of a step (not the 403 page).
+SIGNING_FORM_ERRORS: tuple[type[DomainError], ...] = (*FORM_ERRORS, WrongPin)
 
 
 @ui.get("/approvals")
@@ -40,12 +48,7 @@ def document_workflow(document_id: int) -> Response:
             workflow.submit(actor, document, comment)
             return "Направлено на утверждение"
         if action == "approve":
-            version = parse_int(request.form.get("version"), "version", default=0)
-            workflow.approve(actor, document, version, comment)
-            if not request.form.get("sign"):
-                return "Документ утверждён"
-            services.sign_version(actor, document_id, version, services.APPROVAL_ROLE)
-            return "Документ утверждён и подписан"
+            return _approve(actor, document, comment)
         if action == "return":
             workflow.return_for_rework(actor, document, comment)
             return "Возвращено на доработку"
@@ -57,12 +60,28 @@ def document_workflow(document_id: int) -> Response:
     return _done(document_id, step)
 
 
+def _approve(actor: User, document: Document, comment: str) -> str:
+    """Approve, and sign «утверждаю» if asked; the PIN also signs what the approval signs (a protocol's
+    extracts)."""
+    version = parse_int(request.form.get("version"), "version", default=0)
+    if not request.form.get("sign"):
+        workflow.approve(actor, document, version, comment)
+        return "Документ утверждён"
+    with pin_attempt(actor, request.remote_addr or ""):
+        signing_pin = pin_from_form(actor)
+        with given_pin(actor, signing_pin):
+            workflow.approve(actor, document, version, comment)
+            services.sign_version(actor, document.id, version, services.APPROVAL_ROLE, signing_pin)
+    return "Документ утверждён и подписан"
+
+
 @ui.post("/documents/<int:document_id>/versions/<int:number>/sign")
 @login_required
 def sign_version(document_id: int, number: int) -> Response:
     def step() -> str:
-        role = request.form.get("role", "")
-        services.sign_version(current_actor(), document_id, number, role)
+        role, actor = request.form.get("role", ""), current_actor()
+        with pin_attempt(actor, request.remote_addr or ""):
+            services.sign_version(actor, document_id, number, role, pin_from_form(actor))
         return f"Версия {number} подписана электронной подписью в роли «{role}»"
 
     return _done(document_id, step)
@@ -95,7 +114,7 @@ def _done(document_id: int, step: Callable[[], str]) -> Response:
     try:
         message = step()
         commit()
-    except FORM_ERRORS as exc:
+    except SIGNING_FORM_ERRORS as exc:
         flash(exc.message, "error")
     else:
         flash(message, "success")
