@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 from fpdf import FPDF
 
 from document_templates import example_values
-from tests.conftest import PASSWORD, World
+from tests.conftest import PASSWORD, PIN, World
 from tests.webapp.test_forms import fill
 from tests.webapp.test_pages import _csrf, forget_request_state
 from webapp.auth.access_requests import request_change
@@ -177,7 +177,9 @@ API = [
     Call("api.page_image", "GET", "/api/v1/documents/{doc}/versions/1/pages/1.webp", "onofn"),
     Call("api.page_image_before", "GET", "/api/v1/documents/{doc}/versions/1/pages/1.jpg", "onofn"),
     Call("api.page_thumbnail", "GET", "/api/v1/documents/{doc}/versions/1/pages/1/thumbnail.webp", "onofn"),
-    Call("api.sign", "POST", "/api/v1/documents/{form}/versions/1/signatures", "onofn", {"role": "составил"}),
+    Call(
+        "api.sign", "POST", "/api/v1/documents/{form}/versions/1/signatures", "onofn", {"role": "составил", "pin": PIN}
+    ),
     Call("api.signatures", "GET", "/api/v1/documents/{form}/versions/1/signatures", "onofn"),
     # Signatures from outside: adding one needs write access (400 here: no file); 999 exists for no one
     Call("api.add_external_signature", "POST", "/api/v1/documents/{doc}/versions/1/attached-signatures", "onofn", {}),
@@ -274,6 +276,10 @@ API = [
     Call("api.get_template", "GET", "/api/v1/templates/inspection_act", "ooooo"),
     Call("api.upload_template", "POST", "/api/v1/templates/inspection_act/docx", "ffffo", {}),
     Call("api.deactivate", "POST", "/api/v1/users/victim/deactivate", "ffffo", {"reason": "уволен"}),
+    Call("api.signing_pin_state", "GET", "/api/v1/account/signing-pin", "ooooo"),
+    Call("api.set_signing_pin", "PUT", "/api/v1/account/signing-pin", "ooooo", {"pin": "12"}),  # 400: too short
+    Call("api.reset_signing_pin", "POST", "/api/v1/account/signing-pin/reset", "ooooo", {"pin": "12", "password": "x"}),
+    Call("api.reset_user_signing_pin", "POST", "/api/v1/users/victim/signing-pin/reset", "ffffo", {}),
     Call("api.users_list", "GET", "/api/v1/users", "ffffo"),
     Call("api.tokens_list", "GET", "/api/v1/tokens", "ooooo"),
     Call("api.token_create", "POST", "/api/v1/tokens", "ooooo", {"expires_in_days": 30}),
@@ -363,7 +369,7 @@ PAGES = [
     Call("ui.page_image_page_before", "GET", "/documents/{doc}/versions/1/pages/1.jpg", "onofn"),
     Call("ui.page_thumbnail_page", "GET", "/documents/{doc}/versions/1/pages/1/thumbnail.webp", "onofn"),
     Call("ui.page_marks", "GET", "/documents/{doc}/versions/1/pages/1/marks.json?query=" + "x" * 22, "onofn"),
-    Call("ui.sign_version", "POST", "/documents/{form}/versions/1/sign", "onofn", {"role": "составил"}),
+    Call("ui.sign_version", "POST", "/documents/{form}/versions/1/sign", "onofn", {"role": "составил", "pin": PIN}),
     Call("ui.document_workflow", "POST", "/documents/{doc}/workflow", "onofn", {"action": "submit"}),
     Call("ui.add_external_signature_form", "POST", "/documents/{doc}/versions/1/attached-signatures", "onofn", {}),
     Call("ui.check_external_signature_form", "POST", "/external-signatures/999/check", "nnnnn", {}),
@@ -403,6 +409,8 @@ PAGES = [
     Call("ui.district_save", "POST", "/admin/districts", "ffffo", {"code": "u9", "name": "Участок № 9"}),
     Call("ui.access_request_decide", "POST", "/access-requests/{access_request}", "ffoff", {"decision": "decline"}),
     Call("ui.password_page", "GET", "/account/password", "ooooo"),
+    Call("ui.signing_pin_page", "GET", "/account/signing-pin", "ooooo"),
+    Call("ui.reset_user_signing_pin", "POST", "/admin/users/victim/signing-pin/reset", "ffffo", {}),
     Call("ui.tokens_page", "GET", "/account/tokens", "ooooo"),
     Call("ui.token_revoke_page", "POST", "/account/tokens/{victim_token}/revoke", "nnnno", {}),
     Call("ui.user_email_save", "POST", "/admin/users/{victim}/email", "ffffo", {"email": "victim@example.ru"}),
@@ -483,7 +491,9 @@ def scene(world: World) -> dict[str, Any]:
     doc = world.upload(case["id"], _pdf(), filename="scan.pdf")  # a PDF: no LibreOffice for its copy
     export = _finished_export(world, case["id"])
     form = fill(world, case["id"]).get_json()
-    sig = world["spec1"].post(f"/api/v1/documents/{form['id']}/versions/1/signatures", json={"role": "составил"})
+    sig = world["spec1"].post(
+        f"/api/v1/documents/{form['id']}/versions/1/signatures", json={"role": "составил", "pin": PIN}
+    )
     entries = {}
     for number, role in enumerate(["", *ROLES], start=90):  # one to change, and one to delete for each role
         new_entry = {"index": f"04-{number}", "title": "Неиспользуемая статья", "year": 2026, "retention_years": 5}
