@@ -20,6 +20,7 @@ from webapp.config import Settings
 from webapp.extensions import db
 
 PASSWORD = "browser-password-1"
+PIN = "browser-pin-1"  # every user's signing PIN: the signing forms ask for it
 USERS = {
     "spec": ("specialist", "Соколова Марина Викторовна", ("u1",)),
     "head": ("head", "Орлова Татьяна Сергеевна", ()),
@@ -43,6 +44,7 @@ def live_server(settings: Settings, tmp_path: Path) -> Iterator[LiveServer]:
     from webapp.hearings.services import ensure_default_questions
     from webapp.nomenclature.services import import_csv
     from webapp.policy import SYSTEM
+    from webapp.signing.pin import set_signing_pin
 
     # Background jobs run in the request (exports, PDF copies), as a worker would run them a moment later.
     app = create_app({"JOBS_IMMEDIATE": True, "AUTO_PDF": False, "AUTO_OCR": False}, settings=settings)
@@ -50,7 +52,8 @@ def live_server(settings: Settings, tmp_path: Path) -> Iterator[LiveServer]:
         ensure_district("u1", "Участок № 1")
         ensure_district("u2", "Участок № 2")
         for username, (role, full_name, districts) in USERS.items():
-            create_user(username, role=role, password=PASSWORD, full_name=full_name, district_codes=districts)
+            user = create_user(username, role=role, password=PASSWORD, full_name=full_name, district_codes=districts)
+            set_signing_pin(user, PIN)
         with nomenclature_csv_path().open("rb") as csv_file:
             import_csv(SYSTEM, csv_file, dt.date.today().year)
         sync_builtin_templates()

@@ -12,7 +12,7 @@ from fpdf import FPDF
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
-from tests.browser.conftest import LiveServer, log_in, log_out
+from tests.browser.conftest import PIN, LiveServer, log_in, log_out
 
 TITLE = "Акт обследования условий жизни"
 
@@ -65,6 +65,7 @@ def test_the_head_names_a_deputy_who_approves_and_signs_for_them(
     page.click("#standing-in-for >> text=Документы на утверждении")
     queued = page.locator("section.document", has=page.locator("h3", has_text=TITLE))
     expect(queued.locator("input[name=sign]")).to_be_checked()
+    queued.locator("input[name=pin]").fill(PIN)
     queued.locator("button", has_text="Утвердить версию 1").click()
     expect(page.locator(".flash").first).to_contain_text("Документ утверждён и подписан")
     log_out(page)

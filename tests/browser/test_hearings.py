@@ -13,7 +13,7 @@ from pathlib import Path
 from fpdf import FPDF
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import LiveServer, log_in, log_out
+from tests.browser.conftest import PIN, LiveServer, log_in, log_out
 
 FAMILIES = ("Берёзкины", "Клёновы", "Рябинины")
 EXTERNAL = "Инспекторова Ольга Николаевна"
@@ -169,6 +169,7 @@ def test_a_hearing_from_agenda_to_the_extracts_filed_back(
     protocol = page.locator("section.document", has=page.locator("h3", has_text="Протокол заседания"))
     protocol.locator("button", has_text="Направить на утверждение").click()
     page.click("nav >> text=На утверждении")
+    page.locator("form:has(input[name=action][value=approve]) input[name=pin]").first.fill(PIN)
     page.locator("button", has_text="Утвердить версию 1").first.click()
     expect(page.locator(".flash").first).to_contain_text("утвержд")
     page.goto(hearing_url)

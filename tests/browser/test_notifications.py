@@ -13,7 +13,7 @@ import pytest
 from fpdf import FPDF
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import LiveServer, log_in, log_out
+from tests.browser.conftest import PIN, LiveServer, log_in, log_out
 from tests.mail_server import MailServer, mail_server, with_mail
 from webapp.config import Settings
 
@@ -74,7 +74,9 @@ def test_submit_bell_approve_bell_and_mail(
     page.click(f"text=Документ по делу № {case_number} передан на утверждение")
     expect(page).to_have_url(re.compile(r"/cases/\d+#document-\d+$"))
     expect(page.locator(".bell .bell-count")).to_have_text("")  # opened: read
-    page.locator(f"section.document:has(h3:has-text('{TITLE}')) button", has_text="Утвердить").first.click()
+    document = page.locator(f"section.document:has(h3:has-text('{TITLE}'))")
+    document.locator("form:has(input[name=action][value=approve]) input[name=pin]").first.fill(PIN)
+    document.locator("button", has_text="Утвердить").first.click()
     expect(page.locator(".flash").first).to_contain_text("утвержд")
     log_out(page)
 

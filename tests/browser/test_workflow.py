@@ -14,7 +14,7 @@ from fpdf import FPDF
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
-from tests.browser.conftest import LiveServer, log_in, log_out
+from tests.browser.conftest import PIN, LiveServer, log_in, log_out
 
 ACT = {
     "inspectors": "Соколова М.В., специалист по социальной работе",
@@ -79,6 +79,7 @@ def test_a_case_from_opening_to_the_commission(page: Page, live_server: LiveServ
     log_in(page, live_server, "head")
     page.click("text=На утверждении")
     page.screenshot(path=str(shots / "04-approvals.png"), full_page=True)
+    page.locator("form:has(input[name=action][value=approve]) input[name=pin]").first.fill(PIN)
     page.locator("button", has_text="Утвердить версию 1").first.click()
     expect(page.locator(".flash").first).to_contain_text("утвержд")
 
