@@ -219,14 +219,14 @@ def test_the_pdf_is_sealed_with_the_institutions_seal(
 
     _, data = _export(world, case_file["case"]["id"])
     trust = ValidationContext(trust_roots=[asn1_x509.Certificate.load(_ca_der())], allow_fetching=False)
-    [seal] = PdfFileReader(io.BytesIO(data)).embedded_signatures
+    [seal] = PdfFileReader(io.BytesIO(data)).embedded_regular_signatures  # and a document timestamp (PAdES-B-LTA)
     status = validate_pdf_signature(seal, trust)
     assert status.intact and status.valid and status.trusted, status.pretty_print_details()
     assert "Электронная печать" in seal.signer_cert.subject.human_friendly
     assert len(PdfReader(io.BytesIO(data)).pages) == _inventory_total(PdfReader(io.BytesIO(data)))
     position = data.index(b"stream", len(data) // 3) + 20  # a byte of some page's content
     changed = data[:position] + bytes([data[position] ^ 0x01]) + data[position + 1 :]
-    [broken] = PdfFileReader(io.BytesIO(changed), strict=False).embedded_signatures
+    [broken] = PdfFileReader(io.BytesIO(changed), strict=False).embedded_regular_signatures
     assert not validate_pdf_signature(broken, trust).intact
 
 

@@ -190,14 +190,17 @@ def _download(world: World, url: str) -> bytes:
     return data
 
 
-def _roots(server: TestTsa) -> list[asn1_x509.Certificate]:
+def _roots(server: TestTsa | None) -> list[asn1_x509.Certificate]:
+    """casefiles' CA, and the external TSA's root when there is one."""
     from webapp.runtime import signing_authority
 
-    roots = [signing_authority().certificate, x509.load_pem_x509_certificate(server.ca_pem)]
+    roots = [signing_authority().certificate]
+    if server is not None:
+        roots.append(x509.load_pem_x509_certificate(server.ca_pem))
     return [asn1_x509.Certificate.load(root.public_bytes(serialization.Encoding.DER)) for root in roots]
 
 
-def _trust(server: TestTsa) -> ValidationContext:
+def _trust(server: TestTsa | None) -> ValidationContext:
     return ValidationContext(
         trust_roots=_roots(server),
         allow_fetching=False,
@@ -205,7 +208,7 @@ def _trust(server: TestTsa) -> ValidationContext:
     )
 
 
-def _lta_validation(seal: EmbeddedPdfSignature, server: TestTsa) -> AdESLTAValidationResult:
+def _lta_validation(seal: EmbeddedPdfSignature, server: TestTsa | None) -> AdESLTAValidationResult:
     """ETSI EN 319 102-1 LTA validation from the data in the file alone (no fetching, revocation data required)."""
     return asyncio.run(
         ades_lta_validation(
@@ -257,10 +260,17 @@ def test_the_exported_case_file_is_sealed_pades_b_lta(app: Flask, world: World, 
     assert level.oldest_evidence_record_timestamp is not None
 
 
-def test_without_a_tsa_the_seal_stays_pades_b_b(world: World) -> None:
+def test_without_a_tsa_url_the_own_tsa_makes_the_seal_pades_b_lta(world: World) -> None:
+    """No CASEFILES_TSA_URL: casefiles' own TSA key under its CA stamps the seal and the document; the file then
+    validates against the institution's ca.pem alone."""
     reader = PdfFileReader(io.BytesIO(_exported_pdf(world)))
-    assert len(reader.embedded_regular_signatures) == 1
-    assert reader.embedded_timestamp_signatures == [] and "/DSS" not in reader.root
+    [seal], [document_timestamp] = reader.embedded_regular_signatures, reader.embedded_timestamp_signatures
+    trust = _trust(None)
+    status = validate_pdf_signature(seal, trust, ts_validation_context=trust)
+    assert status.intact and status.valid and status.trusted, status.pretty_print_details()
+    assert status.timestamp_validity is not None and status.timestamp_validity.trusted
+    assert validate_pdf_timestamp(document_timestamp, validation_context=trust).trusted
+    assert _lta_validation(seal, None).ades_subindic == AdESPassed.OK
 
 
 def test_restamp_adds_an_archive_timestamp_before_the_tsa_certificate_expires(
@@ -298,6 +308,7 @@ def test_restamp_adds_an_archive_timestamp_before_the_tsa_certificate_expires(
     assert _lta_validation(seal, external_tsa).ades_subindic == AdESPassed.OK
 
 
-def test_restamp_needs_a_tsa(world: World) -> None:
+def test_restamp_needs_the_seal(app: Flask, world: World) -> None:
+    app.config["CASEFILES"] = dataclasses.replace(app.config["CASEFILES"], export_seal=False)
     refused = CliRunner().invoke(main, ["signatures", "restamp"])
-    assert refused.exit_code == 1 and "CASEFILES_TSA_URL" in refused.output
+    assert refused.exit_code == 1 and "CASEFILES_EXPORT_SEAL=0" in refused.output

@@ -54,7 +54,7 @@ def restamp_exports(margin: dt.timedelta = DEFAULT_MARGIN, now: dt.datetime | No
     seal = export_seal()
     if seal is None or seal.authority is None:
         raise ConfigurationError(
-            "Архивная метка времени требует службы штампов времени (CASEFILES_TSA_URL) и включённой печати"
+            "Архивные метки времени ставятся на печать выгрузок, а она выключена (CASEFILES_EXPORT_SEAL=0)"
         )
     now = now or utcnow()
     report = RestampReport()

@@ -35,7 +35,7 @@ from webapp.jobs.models import Job
 from webapp.jobs.services import create_job, runner, set_progress
 from webapp.policy import Actor
 from webapp.runtime import blob_store, local_time, signing_authority
-from webapp.signing import tsa
+from webapp.signing import timestamps
 from webapp.signing.models import TrustedAuthority
 from webapp.signing.services import revocation_list
 
@@ -228,24 +228,15 @@ def export_seal() -> Seal | None:
         return None
     authority = signing_authority()
     certificate, key = authority.seal(settings.institution_name)
-    time_stamping = export_time_stamping(settings)
-    if time_stamping is None:
-        return Seal(certificate, key, authority.certificate, settings.institution_name or "casefiles")
     return Seal(
         certificate,
         key,
         authority.certificate,
         settings.institution_name or "casefiles",
-        authority=time_stamping,
+        authority=timestamps.authority(),  # CASEFILES_TSA_URL's, or casefiles' own TSA under its CA
         trust_roots=trusted_roots(),
         crl=x509.load_pem_x509_crl(revocation_list()).public_bytes(serialization.Encoding.DER),
     )
-
-
-def export_time_stamping(settings: Settings) -> tsa.Authority | None:
-    """The TSA whose timestamps make the seal PAdES-B-LTA: CASEFILES_TSA_URL's. casefiles' own TSA is not used
-    here yet (its key under the CA comes with the signatures' timestamps): without a URL the seal stays B-B."""
-    return tsa.HttpAuthority(settings.tsa_url) if settings.tsa_url else None
 
 
 def trusted_roots() -> tuple[x509.Certificate, ...]:
