@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import datetime as dt
 import io
 import json
 import os
@@ -17,6 +18,11 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import pkcs7
+from cryptography.x509.oid import NameOID
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -120,11 +126,13 @@ KINDS = {
         "md_gost12_256",
     ),
     "rsa": ((["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"],) * 2, [], "sha256"),
+    "ecdsa": ((["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"],) * 2, [], "sha384"),
 }
 ALGORITHMS = {
     "gost512": "ГОСТ Р 34.10-2012 (512 бит) / Стрибог-512",
     "gost256": "ГОСТ Р 34.10-2012 (256 бит) / Стрибог-256",
     "rsa": "RSA 2048 / SHA-256",
+    "ecdsa": "ECDSA secp384r1 / SHA-384",
 }
 
 
@@ -165,7 +173,7 @@ def _trust(world: World, pki: Pki, *, der: bool = False) -> Any:
     )
 
 
-@pytest.mark.parametrize("kind", ["gost512", "gost256", "rsa"])
+@pytest.mark.parametrize("kind", ["gost512", "gost256", "rsa", "ecdsa"])
 def test_a_signed_letter_verifies_as_openssl_says_and_is_trusted_once_its_ca_is(
     app: Flask, world: World, pkis: dict[str, Pki], kind: str
 ) -> None:
@@ -420,3 +428,47 @@ def _card(page: str, document_id: int) -> str:
     start = page.index(f'id="document-{document_id}"')
     end = page.find('<section class="card document"', start)
     return page[start : end if end != -1 else len(page)]
+
+
+def test_a_signature_made_after_its_certificate_expired_is_invalid(app: Flask, world: World) -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, SIGNER)])
+    lapsed = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(9)
+        .not_valid_before(lapsed - dt.timedelta(days=365))
+        .not_valid_after(lapsed)
+        .sign(key, hashes.SHA256())
+    )
+    options = [pkcs7.PKCS7Options.DetachedSignature, pkcs7.PKCS7Options.Binary]
+    builder = pkcs7.PKCS7SignatureBuilder().set_data(LETTER).add_signer(certificate, key, hashes.SHA256())
+    signature = builder.sign(serialization.Encoding.DER, options)
+    document = _upload_signed(world, LETTER, signature).get_json()
+    [found] = _external(world, document["id"])
+    assert (found["status"], found["reason"]) == ("invalid", "Подписано вне срока действия сертификата подписанта")
+    assert found["algorithm"] == "ECDSA secp256r1 / SHA-256"
+
+
+def test_a_moved_document_takes_its_signature_from_outside_along(
+    app: Flask, world: World, pkis: dict[str, Pki]
+) -> None:
+    pki = pkis["rsa"]
+    document = _upload_signed(world, LETTER, pki.sign(LETTER)).get_json()
+    target = world.open_case(title="Другое дело")
+    moved = world["spec1"].post(
+        f"/api/v1/documents/{document['id']}/move", json={"case_id": target["id"], "reason": "подшито не в то дело"}
+    )
+    assert moved.status_code == 200, moved.get_json()
+    [found] = _external(world, document["id"])
+    row = db.session.get(ExternalSignature, found["id"])
+    assert row is not None and row.file is not None
+    db.session.refresh(row.file)
+    db.session.refresh(row.version.file)
+    # The relocation (the test queue ran it) gave the signature a key beside the version's new one.
+    assert row.file.key.rsplit("-sig-", 1)[0] == row.version.blob_key.rsplit("-", 1)[0] == "2026/04-05/002/1/v1"
+    checked = world["spec1"].post(f"/api/v1/external-signatures/{found['id']}/check").get_json()
+    assert checked["status"] == "valid"

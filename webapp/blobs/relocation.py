@@ -31,7 +31,7 @@ from webapp.jobs.services import JobFailed, create_job, runner, set_progress
 from webapp.previews.models import PagePreview, PreviewPage
 from webapp.renditions.models import Rendition
 from webapp.runtime import blob_store
-from webapp.signing.models import Signature
+from webapp.signing.models import ExternalSignature, Signature
 
 log = logging.getLogger(__name__)
 
@@ -39,13 +39,14 @@ JOB_KIND = "blob_relocation"
 
 
 def files_of_versions(versions: Select[int]) -> CompoundSelect[int]:
-    """The ids of the stored files of these versions: their bytes, their PDF copies, their signatures and their
-    page images."""
+    """The ids of the stored files of these versions: their bytes, their PDF copies, their signatures (those from
+    outside too) and their page images."""
     previews = select(PagePreview.id).where(PagePreview.version_id.in_(versions))
     return union_all(
         select(DocumentVersion.file_id).where(DocumentVersion.id.in_(versions)),
         select(Rendition.file_id).where(Rendition.version_id.in_(versions)),
         select(Signature.file_id).where(Signature.version_id.in_(versions)),
+        select(ExternalSignature.file_id).where(ExternalSignature.version_id.in_(versions)),  # None: attached
         select(PreviewPage.thumbnail_file_id).where(PreviewPage.preview_id.in_(previews)),
         select(PreviewPage.image_file_id).where(PreviewPage.preview_id.in_(previews)),
     )

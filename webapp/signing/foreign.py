@@ -160,6 +160,8 @@ def verify(info: asn1_cms.ContentInfo, content: bytes, trusted_der: Iterable[byt
         problem = _check(signer_info, certificate, content)
     except _Unsupported:
         return replace(found, status="unsupported", detail="unsupported_algorithm")
+    if not problem and found.signed_at is not None and not _valid_at(certificate, found.signed_at):
+        problem = "certificate_expired"
     if problem:
         return replace(found, status="invalid", detail=problem)
     chain, trusted = _chain(certificate, certificates, list(trusted_der))
@@ -178,6 +180,12 @@ def _signer_certificate(
         elif certificate.key_identifier == sid.chosen.native:
             return certificate
     return None
+
+
+def _valid_at(certificate: asn1_x509.Certificate, when: dt.datetime) -> bool:
+    """The certificate was in its validity period at the signing time the CMS states."""
+    validity = certificate["tbs_certificate"]["validity"]
+    return bool(validity["not_before"].native <= when <= validity["not_after"].native)
 
 
 def _signing_time(signer_info: asn1_cms.SignerInfo) -> dt.datetime | None:
