@@ -7,7 +7,7 @@ import re
 
 from flask.testing import FlaskClient
 
-from tests.conftest import World
+from tests.conftest import PIN, World
 from tests.webapp.test_forms import fill
 from tests.webapp.test_pages import _csrf, login
 
@@ -50,17 +50,17 @@ def test_submit_approve_and_sign_in_the_pages(client: FlaskClient, world: World)
     _switch(client, "head")
     queue = _page(head, "/approvals")
     assert "Документы на утверждении (1)" in queue and "04-05/2026/001" in queue
-    response = head.post(
-        f"/documents/{document_id}/workflow",
-        data={"csrf_token": _csrf(queue), "action": "approve", "version": "1", "sign": "1", "next": "approvals"},
-    )
+    assert 'name="pin"' in queue and "ПИН подписи" in queue  # the approval that signs asks for the PIN
+    decision = {"csrf_token": _csrf(queue), "action": "approve", "version": "1", "sign": "1", "next": "approvals"}
+    response = head.post(f"/documents/{document_id}/workflow", data=decision | {"pin": PIN})
     assert response.status_code == 302 and response.headers["Location"].endswith("/approvals")
     queue = _page(head, "/approvals")
     assert "Документ утверждён и подписан" in queue and "Документов на утверждении нет" in queue
 
     page = _page(head, f"/cases/{case_id}")
     assert "Утверждён" in page
-    assert re.search(r"✔ утверждаю: Тест head, [\d.]+ [\d:]+ — подпись верна", " ".join(page.split()))
+    signed = r"✔ утверждаю: Тест head, [\d.]+ [\d:]+ \(штамп времени [\d.]+ [\d:]+\) — подпись верна"
+    assert re.search(signed, " ".join(page.split()))
     history = page[page.index("Ход согласования") :]
     assert "Направлен на утверждение" in history and "Прошу утвердить" in history and "Утверждён" in history
     # The signature file downloads from the page.
