@@ -20,6 +20,7 @@ from webapp.extensions import db
 from webapp.runtime import signing_authority
 from webapp.signing.models import SigningCertificate
 from webapp.signing.pki import WrongKeyPassword, fingerprint, new_pin_salt, subject_name
+from webapp.signing.timestamps import signer_lifetime
 
 PIN_MIN_LENGTH, PIN_MAX_LENGTH = 6, 64
 PIN_RULE = f"от {PIN_MIN_LENGTH} до {PIN_MAX_LENGTH} знаков: цифры, буквы или другие символы"
@@ -106,7 +107,7 @@ def server_key(certificate: SigningCertificate) -> ec.EllipticCurvePrivateKey:
 def issue_certificate(user: User, pin: str) -> SigningCertificate:
     salt = new_pin_salt()
     authority = signing_authority()
-    issued = authority.issue(subject_of(user), authority.pin_password(pin, salt))
+    issued = authority.issue(subject_of(user), authority.pin_password(pin, salt), signer_lifetime())
     certificate = SigningCertificate(
         user_id=user.id,
         serial_number=format(issued.certificate.serial_number, "x"),

@@ -108,25 +108,14 @@ class CertificateAuthority:
         derived = derive_pin_key(pin, bytes.fromhex(salt_hex))
         return hmac.new(self._secret, derived, hashlib.sha256).hexdigest().encode("ascii")
 
-    def issue(self, subject: x509.Name, password: bytes | None = None) -> IssuedCertificate:
+    def issue(
+        self, subject: x509.Name, password: bytes | None = None, lifetime: dt.timedelta | None = None
+    ) -> IssuedCertificate:
         """A new key pair and a certificate for one signer: digitalSignature and nonRepudiation only. The key is
-        encrypted with `password` (`pin_password`), or with the folder's secret alone (the seal)."""
+        encrypted with `password` (`pin_password`), or with the folder's secret alone (the seal). It lives
+        `lifetime` (never past the CA; None: as long as the CA, as the seal does)."""
         key = ec.generate_private_key(ec.SECP256R1())
-        now = _now()
-        certificate = (
-            x509.CertificateBuilder()
-            .subject_name(subject)
-            .issuer_name(self.certificate.subject)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(minutes=5))
-            .not_valid_after(self.certificate.not_valid_after_utc)
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(_key_usage(digital_signature=True, content_commitment=True), critical=True)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key()), critical=False)
-            .sign(self.key, hashes.SHA256())
-        )
+        certificate = self.certify(key.public_key(), subject, lifetime)
         return IssuedCertificate(certificate, self.encrypt_key(key, password))
 
     def encrypt_key(self, key: ec.EllipticCurvePrivateKey, password: bytes | None = None) -> str:
