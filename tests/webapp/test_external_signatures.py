@@ -385,6 +385,16 @@ def test_the_case_page_shows_them_adds_one_and_checks_again_and_the_admin_keeps_
     page = client.get(added.headers["Location"], follow_redirects=True).get_data(as_text=True)
     assert "Подпись сохранена: верна, цепочка сертификатов не доверенная" in page
     assert "RSA 2048 / SHA-256" in _card(page, plain["id"])
+    # The page's upload form takes a detached signature beside the file; an attached CMS as the file is recognised.
+    for content, signature in ((LETTER, gost.sign(LETTER)), (gost.sign(LETTER, attached=True), None)):
+        data: dict[str, Any] = {"csrf_token": _csrf(page), "file": (io.BytesIO(content), "letter.bin")}
+        if signature is not None:
+            data["signature"] = (io.BytesIO(signature), "letter.sig")
+        uploaded = client.post(f"/cases/{case['id']}/upload", data=data, content_type="multipart/form-data")
+        assert uploaded.status_code == 302
+        document_id = int(uploaded.headers["Location"].rsplit("document-", 1)[1])
+        [found] = _external(world, document_id)
+        assert (found["form"], found["status"]) == ("detached" if signature else "attached", "valid")
     client.post("/logout", data={"csrf_token": _csrf(page)})
     forget_request_state()
 

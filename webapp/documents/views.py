@@ -25,6 +25,7 @@ from webapp.documents.services import (
 )
 from webapp.exceptions import FORM_ERRORS, ValidationError
 from webapp.extensions import db
+from webapp.signing import external
 from webapp.ui import current_actor, ui
 from webapp.uow import commit, rollback
 from webapp.validation import MAX_ID, parse_input, parse_int, parse_optional_int
@@ -62,6 +63,9 @@ def _store_upload(case_id: int) -> int:
     fields = {key: request.form.get(key, "") for key in ("title", "type", "date", "comment")}
     meta = parse_input(DocumentMeta, {key: value for key, value in fields.items() if value})
     document = add_document(current_actor(), case_id, meta, Upload(cast(BinaryIO, file.stream), file.filename))
+    # A detached signature chosen beside the file, or the file itself when it is an attached one (webapp.signing)
+    signatures = [cast(BinaryIO, part.stream) for part in request.files.getlist("signature") if part.filename]
+    external.after_upload(current_actor(), document.versions[-1], signatures)
     commit()
     return document.id
 
@@ -128,6 +132,7 @@ def check_in(document_id: int) -> BaseResponse:
         meta = parse_input(VersionMeta, {key: request.form.get(key, "") for key in ("base_version", "comment")})
         upload = Upload(cast(BinaryIO, file.stream), file.filename)
         version = add_version(current_actor(), document_id, meta, upload)
+        external.after_upload(current_actor(), version, [])  # an attached signature is recognised as on upload
         return f"Новая версия {version.number} сохранена, документ возвращён"
 
     return _done(document_id, step)
