@@ -25,6 +25,7 @@ from flask import Flask
 from tests.conftest import PIN, World
 from tests.tsa_server import TestTsa, running_tsa
 from tests.webapp.test_forms import fill
+from tests.webapp.test_pages import login
 from webapp.auth.models import User
 from webapp.blobs.models import StoredFile
 from webapp.extensions import db
@@ -166,6 +167,10 @@ def test_expired_certificate_stays_valid_at_its_timestamp(
     checked = _checked(world, document["id"])
     assert (checked["valid"], checked["status"]) == (True, "valid_timestamped")
     assert checked["reason"] == "Действительна на момент подписания (штамп времени)"
+    login(client, "spec1")  # the case page says the same, with the timestamp
+    page = client.get(f"/cases/{document['case_id']}").get_data(as_text=True)
+    assert "действительна на момент подписания (штамп времени)" in page and "(штамп времени " in page
+    assert "недействительна" not in page
     # openssl checks the certificate at the time it is asked: at the timestamp's, it accepts.
     _download(world, document["id"], created.get_json()["id"], client.get("/api/v1/ca.pem").data, tmp_path)
     attime = str(int(dt.datetime.fromisoformat(checked["timestamped_at"]).timestamp()))
