@@ -3,7 +3,8 @@
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
-ensure_debian_packages fonts-dejavu-core libreoffice-writer-nogui fonts-liberation2 tesseract-ocr tesseract-ocr-rus poppler-utils
+ensure_debian_packages fonts-dejavu-core libreoffice-writer-nogui fonts-liberation2 tesseract-ocr tesseract-ocr-rus poppler-utils \
+  libengine-gost-openssl
 ensure_venv base
 export CASEFILES_DATA_DIR="${CASEFILES_DATA_DIR:-$ROOT/instance}"
 # The demo institution's name, printed on inventories and destruction acts.

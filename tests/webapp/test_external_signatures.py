@@ -482,3 +482,21 @@ def test_a_moved_document_takes_its_signature_from_outside_along(
     assert row.file.key.rsplit("-sig-", 1)[0] == row.version.blob_key.rsplit("-", 1)[0] == "2026/04-05/002/1/v1"
     checked = world["spec1"].post(f"/api/v1/external-signatures/{found['id']}/check").get_json()
     assert checked["status"] == "valid"
+
+
+def test_streebog_of_a_large_document_goes_through_the_gost_engine_and_agrees_with_gostcrypto() -> None:
+    from gostcrypto import gosthash
+
+    from webapp.signing import foreign
+
+    document = bytes(range(256)) * 1024  # 256 KiB: the engine's path (gostcrypto alone needs ~6 s a MiB)
+    for name, option in (("streebog256", "-md_gost12_256"), ("streebog512", "-md_gost12_512")):
+        engine = _openssl_stdin(["dgst", "-engine", "gost", option, "-binary"], document)
+        assert engine == foreign._digest(name, document) == bytes(gosthash.new(name, data=document).digest())
+
+
+def _openssl_stdin(arguments: list[str], data: bytes) -> bytes:
+    assert OPENSSL is not None
+    done = subprocess.run([OPENSSL, *arguments], input=data, capture_output=True, check=False)
+    assert done.returncode == 0, done.stderr.decode(errors="replace")  # scripts/test.sh installs the GOST engine
+    return done.stdout
