@@ -221,7 +221,7 @@ def test_a_changed_token_makes_the_signature_invalid(app: Flask, world: World, t
 
 
 def test_a_tsa_outside_the_trusted_cas_proves_no_time_until_its_ca_is_trusted(
-    app: Flask, world: World, tsa_server: TestTsa, monkeypatch: pytest.MonkeyPatch
+    app: Flask, world: World, tsa_server: TestTsa, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     _use_tsa(app, tsa_server.url)
     document, created = _signed(world)
@@ -242,6 +242,14 @@ def test_a_tsa_outside_the_trusted_cas_proves_no_time_until_its_ca_is_trusted(
     )
     db.session.commit()
     assert _checked(world, document["id"])["status"] == "valid_timestamped"
+    # verify-export trusts the TSA as the export's trusted CAs (trusted-cas.pem) do.
+    from tests.webapp.test_exports import _export
+    from webapp.exports.verify import verify_export
+
+    package = tmp_path / "case.zip"
+    package.write_bytes(_export(world, document["case_id"], format="zip")[1])
+    report = verify_export(package)
+    assert report.ok and (report.signatures, report.timestamps) == (1, 1), report.problems
 
 
 def test_renewal_near_and_after_expiry_keeps_the_key(world: World, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,9 +1,10 @@
 """Checking an exported ZIP offline, with nothing but the package: the archive's own checksums, the BagIt
 manifests (payload and tag files), manifest.json against the files, and every detached signature against the
 original bytes it signs and the package's ca.pem, with its RFC 3161 timestamp (the token over the signature
-value must hold; its time counts when its TSA's certificate was issued by ca.pem, as the own TSA's is). No database,
-no network, no application state. Signatures that arrived from outside are checked against what they sign, and
-counted as trusted when they chain to a CA in trusted-cas.pem (the administrator's trusted CAs at export time).
+value must hold; its time counts when its TSA's certificate was issued by ca.pem, as the own TSA's is, or by a CA
+in trusted-cas.pem). No database, no network, no application state. Signatures that arrived from outside are
+checked against what they sign, and counted as trusted when they chain to a CA in trusted-cas.pem (the
+administrator's trusted CAs at export time).
 """
 
 from __future__ import annotations
@@ -188,6 +189,9 @@ def _check_signatures(root: Path, manifest: dict[str, Any], report: Report) -> N
     except (OSError, ValueError):
         report.problems.append(Problem("data/ca.pem", "сертификат удостоверяющего центра отсутствует или повреждён"))
         return
+    # A timestamp's TSA counts under ca.pem (the own TSA) or a CA trusted at export time (an external TSA's).
+    outside = [x509.load_der_x509_certificate(der) for der in _trusted_authorities(data / TRUSTED_CAS)]
+    time_stamping_cas = [ca, *outside]
     for entry in manifest["files"]:
         if entry.get("kind") != "signature":
             continue
@@ -211,7 +215,7 @@ def _check_signatures(root: Path, manifest: dict[str, Any], report: Report) -> N
         except (ValueError, TypeError, InvalidSignature):
             report.problems.append(Problem(signature_path, "сертификат подписанта выдан не центром из ca.pem"))
             continue
-        when = _trusted_time(signed, ca, report, signature_path)
+        when = _trusted_time(signed, time_stamping_cas, report, signature_path)
         certificate = signed.certificate
         if when is not None and not certificate.not_valid_before_utc <= when <= certificate.not_valid_after_utc:
             report.problems.append(Problem(signature_path, "подписано вне срока действия сертификата"))
@@ -260,9 +264,11 @@ def _trusted_authorities(path: Path) -> list[bytes]:
         return []
 
 
-def _trusted_time(signed: cms.SignedContent, ca: x509.Certificate, report: Report, path: str) -> dt.datetime | None:
-    """The timestamp's time when it holds and its TSA is under ca.pem; else the signing time the CMS states
-    (an older signature, or a TSA outside the package); None after a problem is reported."""
+def _trusted_time(
+    signed: cms.SignedContent, cas: list[x509.Certificate], report: Report, path: str
+) -> dt.datetime | None:
+    """The timestamp's time when it holds and its TSA was issued by one of `cas`; else the signing time the CMS
+    states (an older signature, or a TSA the package does not trust); None after a problem is reported."""
     if signed.timestamp_token is None:
         return signed.signing_time
     try:
@@ -270,12 +276,18 @@ def _trusted_time(signed: cms.SignedContent, ca: x509.Certificate, report: Repor
     except tsa.BadToken:
         report.problems.append(Problem(path, "штамп времени повреждён или относится к другой подписи"))
         return None
-    try:
-        stamped.certificate.verify_directly_issued_by(ca)
-    except (ValueError, TypeError, InvalidSignature):
+    if not any(_issued_by(stamped.certificate, ca) for ca in cas):
         return signed.signing_time
     report.timestamps += 1
     return stamped.time
+
+
+def _issued_by(certificate: x509.Certificate, issuer: x509.Certificate) -> bool:
+    try:
+        certificate.verify_directly_issued_by(issuer)
+    except (ValueError, TypeError, InvalidSignature):
+        return False
+    return True
 
 
 def _first_per_file(problems: list[Problem]) -> list[Problem]:
