@@ -500,3 +500,24 @@ def _openssl_stdin(arguments: list[str], data: bytes) -> bytes:
     done = subprocess.run([OPENSSL, *arguments], input=data, capture_output=True, check=False)
     assert done.returncode == 0, done.stderr.decode(errors="replace")  # scripts/test.sh installs the GOST engine
     return done.stdout
+
+
+def test_without_the_gost_engine_a_large_document_is_not_checked_rather_than_for_minutes(
+    app: Flask, world: World, pkis: dict[str, Pki], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from webapp.signing import foreign
+
+    pki = pkis["gost256"]
+    # 200 KiB over a limit of 100 KiB (2 MiB in production): an upload over 500 KB leaves the test client's spooled
+    # temporary file unclosed (werkzeug), which the warnings-as-errors run refuses
+    monkeypatch.setattr(foreign, "PURE_STREEBOG_MAX_BYTES", 100 * 1024)
+    large = LETTER * (200 * 1024 // len(LETTER))
+    signature = pki.sign(large)
+    monkeypatch.setattr(foreign.shutil, "which", lambda name: None)  # a server without openssl's GOST engine
+    document = _upload_signed(world, large, signature).get_json()
+    [found] = _external(world, document["id"])
+    assert (found["status"], found["valid"]) == ("unsupported", False)
+    assert found["reason"].startswith("Документ слишком велик для проверки по ГОСТ без модуля libengine-gost-openssl")
+    monkeypatch.undo()
+    checked = world["spec1"].post(f"/api/v1/external-signatures/{found['id']}/check").get_json()
+    assert checked["status"] == "valid"

@@ -106,7 +106,7 @@ def external_signature_back(document_id: int) -> BaseResponse:
 def _verdict(status: str, trusted: bool) -> str:
     if status == "valid":
         return "верна, сертификат доверенного УЦ" if trusted else "верна, цепочка сертификатов не доверенная"
-    return "не верна" if status == "invalid" else "алгоритм не поддерживается"
+    return "не верна" if status == "invalid" else "не проверена"
 
 
 def _file(name: str, missing: str) -> BinaryIO:

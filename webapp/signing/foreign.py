@@ -91,6 +91,7 @@ _MAX_CHAIN = 8
 _OPENSSL_STREEBOG = {"streebog256": "md_gost12_256", "streebog512": "md_gost12_512"}
 _STREEBOG_SIZE = {"streebog256": 32, "streebog512": 64}
 _ENGINE_FROM_BYTES = 64 * 1024
+PURE_STREEBOG_MAX_BYTES = 2 * 1024 * 1024  # without the engine: gostcrypto, some 6 s a MiB
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,9 @@ class Finding:
 
 
 class _Unsupported(Exception):
-    pass
+    def __init__(self, what: str, code: str = "unsupported_algorithm") -> None:
+        super().__init__(what)
+        self.code = code
 
 
 def load(data: bytes) -> asn1_cms.ContentInfo:
@@ -163,8 +166,8 @@ def verify(info: asn1_cms.ContentInfo, content: bytes, trusted_der: Iterable[byt
     try:
         found = replace(found, algorithm=_describe(certificate, signer_info))
         problem = _check(signer_info, certificate, content)
-    except _Unsupported:
-        return replace(found, status="unsupported", detail="unsupported_algorithm")
+    except _Unsupported as error:
+        return replace(found, status="unsupported", detail=error.code)
     if not problem and found.signed_at is not None and not _valid_at(certificate, found.signed_at):
         problem = "certificate_expired"
     if problem:
@@ -243,6 +246,8 @@ def _streebog(name: str, data: bytes) -> bytes:
         done = subprocess.run(command, input=data, capture_output=True, check=False, timeout=600)  # noqa: S603
         if done.returncode == 0 and len(done.stdout) == _STREEBOG_SIZE[name]:
             return done.stdout
+    if len(data) > PURE_STREEBOG_MAX_BYTES:  # minutes of a request's time: rather say what the server lacks
+        raise _Unsupported(name, "needs_gost_engine")
     return bytes(gosthash.new(name, data=data).digest())
 
 

@@ -70,6 +70,7 @@ EXTERNAL_REASONS = {
     "certificate_expired": "Подписано вне срока действия сертификата подписанта",
     "malformed": "Файл подписи повреждён",
     "unsupported_algorithm": "Алгоритм подписи не поддерживается",
+    "needs_gost_engine": "Документ слишком велик для проверки по ГОСТ без модуля libengine-gost-openssl на сервере",
     "signature_unavailable": "Файл подписи недоступен в хранилище",
     "content_unavailable": "Содержимое версии недоступно: проверить нельзя",
 }
