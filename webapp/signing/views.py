@@ -61,18 +61,20 @@ def document_workflow(document_id: int) -> Response:
 
 
 def _approve(actor: User, document: Document, comment: str) -> str:
-    """Approve, and sign «утверждаю» if asked; the PIN also signs what the approval signs (a protocol's
+    """Approve, and sign «утверждаю» if asked; a PIN given also signs what the approval signs (a protocol's
     extracts)."""
     version = parse_int(request.form.get("version"), "version", default=0)
-    if not request.form.get("sign"):
+    signs = bool(request.form.get("sign"))
+    if not signs and not request.form.get("pin"):
         workflow.approve(actor, document, version, comment)
         return "Документ утверждён"
     with pin_attempt(actor, request.remote_addr or ""):
         signing_pin = pin_from_form(actor)
         with given_pin(actor, signing_pin):
             workflow.approve(actor, document, version, comment)
-            services.sign_version(actor, document.id, version, services.APPROVAL_ROLE, signing_pin)
-    return "Документ утверждён и подписан"
+            if signs:
+                services.sign_version(actor, document.id, version, services.APPROVAL_ROLE, signing_pin)
+    return "Документ утверждён и подписан" if signs else "Документ утверждён"
 
 
 @ui.post("/documents/<int:document_id>/versions/<int:number>/sign")
