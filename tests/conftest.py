@@ -9,6 +9,7 @@ import functools
 import io
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,12 @@ from webapp.schema import upgrade_to_head
 from webapp.signing import pki
 
 pytest_plugins = ["tests.conftest_s3", "tests.mail_server"]  # real S3 servers; a real SMTP server (mail_server)
+
+# The tests' institution is in Moscow (Settings' default zone), and so is their process: a test's "today"
+# (dt.date.today()) is the institution's date whatever the hour, not the day before it from 21:00 UTC on. The
+# servers, workers and browsers the tests start inherit it.
+os.environ["TZ"] = "Europe/Moscow"
+time.tzset()
 
 POSTGRES_URL = os.environ.get("CASEFILES_TEST_DATABASE_URL", "")
 ON_S3 = os.environ.get("CASEFILES_TEST_STORAGE", "local") == "s3"
