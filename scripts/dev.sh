@@ -26,7 +26,7 @@ cat <<MSG
 
   casefiles is running at http://$HOST:$PORT/
   demo login: sokolova (specialist), belova (archivist), orlova (head), or any login listed above;
-  password: demo-2026
+  password: demo-2026   signing PIN («ПИН подписи»): 246810
   data: $CASEFILES_DATA_DIR   (stop with Ctrl+C; job log: worker.log there)
 
 MSG
