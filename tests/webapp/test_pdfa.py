@@ -11,6 +11,7 @@ import io
 import re
 import shutil
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -312,3 +313,15 @@ def test_restamp_needs_the_seal(app: Flask, world: World) -> None:
     app.config["CASEFILES"] = dataclasses.replace(app.config["CASEFILES"], export_seal=False)
     refused = CliRunner().invoke(main, ["signatures", "restamp"])
     assert refused.exit_code == 1 and "CASEFILES_EXPORT_SEAL=0" in refused.output
+
+
+def test_our_pdfs_are_the_same_bytes_when_made_a_second_later() -> None:
+    """fpdf2 dates the XMP ModifyDate now and hashes it into the file identifier; finish_pdf pins both."""
+    from webapp.printing.text import text_pdf
+
+    first = text_pdf("Акт обследования", dt.date(2026, 3, 2))
+    time.sleep(1.1)
+    again = text_pdf("Акт обследования", dt.date(2026, 3, 2))
+    assert first == again
+    assert b'xmp:ModifyDate="2026-03-02' in first
+    assert len(PdfReader(io.BytesIO(first)).pages) == 1

@@ -19,6 +19,7 @@ from document_templates import example_values
 from tests.conftest import PIN, World, overwrite_blob
 from tests.webapp.test_forms import fill
 from webapp.audit.models import AuditEvent
+from webapp.auth.models import User
 from webapp.documents.models import DocumentVersion
 from webapp.extensions import db
 from webapp.runtime import blob_store, signing_authority
@@ -230,8 +231,9 @@ def test_revoked_signer_keeps_earlier_signatures_and_cannot_sign_again(world: Wo
     # The CRL, rendered from the database, lists the certificate, and is the same bytes when asked again.
     served = client.get("/api/v1/ca.crl").data
     crl = x509.load_pem_x509_crl(served)
-    row = db.session.scalar(db.select(SigningCertificate))
-    assert row is not None and row.revoked_at is not None
+    signer = db.select(User.id).where(User.username == "spec1").scalar_subquery()
+    row = db.session.scalar(db.select(SigningCertificate).where(SigningCertificate.user_id == signer))
+    assert row is not None and row.revoked_at is not None  # spec1's (every test user has one: their PIN is set)
     assert crl.get_revoked_certificate_by_serial_number(int(row.serial_number, 16)) is not None
     assert crl.is_signature_valid(signing_authority().key.public_key())
     assert client.get("/api/v1/ca.crl").data == served

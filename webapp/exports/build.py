@@ -27,7 +27,7 @@ from webapp.extensions import db
 from webapp.jobs.services import JobFailed
 from webapp.nomenclature.models import NomenclatureSection
 from webapp.printing.layout import Field, Form, Paragraph
-from webapp.printing.pdf import printable, start_pdf, to_pdf
+from webapp.printing.pdf import finish_pdf, printable, start_pdf, to_pdf
 from webapp.renditions.services import CONVERTIBLE, ensure_rendition, rendition_of
 from webapp.signing.services import checked_signatures
 from webapp.signing.sheet import signature_sheet
@@ -246,7 +246,7 @@ def _image_pdf(source: Path, target: Path) -> str:
                 width, height = frame.size
                 scale = min((pdf.w - 20) / width, (pdf.h - 20) / height)
                 pdf.image(str(page), x=10, y=10, w=width * scale, h=height * scale)
-            pdf.output(str(target))
+            target.write_bytes(finish_pdf(pdf))
     except (UnidentifiedImageError, OSError, ValueError):
         return "Изображение повреждено и не может быть показано"
     return ""

@@ -14,7 +14,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from webapp.printing.layout import Table
-from webapp.printing.pdf import FAMILY, draw_table, draw_text, printable, start_pdf
+from webapp.printing.pdf import FAMILY, draw_table, draw_text, finish_pdf, printable, start_pdf
 from webapp.printing.words import DOCUMENTS, SHEETS, count_phrase
 
 _FEATURES = "Особенности физического состояния и формирования дела"
@@ -95,7 +95,7 @@ def case_cover_pdf(facts: CaseFacts, sheets: int, note: str) -> bytes:
     draw_text(pdf, "Ф. № ______    Оп. № ______    Д. № ______", "left", size=10)
     pdf.ln(8)
     draw_text(pdf, note, "left", size=8.5)
-    return bytes(pdf.output())
+    return finish_pdf(pdf)
 
 
 def inventory_pdf(facts: CaseFacts, rows: list[InventoryRow], layout: Layout) -> bytes:
@@ -124,7 +124,7 @@ def inventory_pdf(facts: CaseFacts, rows: list[InventoryRow], layout: Layout) ->
     for line in final:
         draw_text(pdf, line, "left", size=10)
     _signature(pdf, facts)
-    return bytes(pdf.output())
+    return finish_pdf(pdf)
 
 
 @dataclass(frozen=True)
@@ -159,7 +159,7 @@ def certification_pdf(facts: CaseFacts, layout: Layout, features: list[Feature])
         size=9,
     )
     _signature(pdf, facts)
-    return bytes(pdf.output())
+    return finish_pdf(pdf)
 
 
 @dataclass(frozen=True)
@@ -199,7 +199,7 @@ def hearing_index_pdf(title: str, institution: str, cases: list[HearingCase], pr
         "left",
         size=10,
     )
-    return bytes(pdf.output())
+    return finish_pdf(pdf)
 
 
 NEW_SINCE_LAST = "Новое с прошлого заседания"
@@ -276,7 +276,7 @@ def agenda_pdf(agenda: Agenda) -> bytes:
         "left",
         size=9,
     )
-    return bytes(pdf.output())
+    return finish_pdf(pdf)
 
 
 def _start(title: str, facts: CaseFacts) -> FPDF:

@@ -8,7 +8,9 @@ from __future__ import annotations
 import atexit
 import datetime as dt
 import functools
+import hashlib
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -119,7 +121,7 @@ def to_pdf(form: Form) -> bytes:
         else:
             pdf.ln(2)
             draw_text(pdf, block.line(), "left")
-    return bytes(pdf.output())
+    return finish_pdf(pdf)
 
 
 def start_pdf(title: str, author: str, created: dt.date, *, pdf_class: type[FPDF] = FPDF) -> FPDF:
@@ -140,6 +142,29 @@ def start_pdf(title: str, author: str, created: dt.date, *, pdf_class: type[FPDF
     pdf.set_lang("ru")
     pdf.add_page()
     return pdf
+
+
+_XMP_CREATED = re.compile(rb'xmp:CreateDate="([^"]+)"')
+_XMP_CHANGED = re.compile(rb'(xmp:(?:ModifyDate|MetadataDate))="[^"]+"')
+_FILE_ID = re.compile(rb"/ID \[<([0-9A-F]{32})><\1>\]")
+
+
+def finish_pdf(pdf: FPDF) -> bytes:
+    """The document's bytes, the same every time for the same content. fpdf2 dates the XMP metadata's ModifyDate
+    and MetadataDate now, and its file identifier hashes them: the dates are set to the CreateDate (the date
+    `start_pdf` was given) and the identifier to the MD5 of the file before it, values of the same length, so no
+    offset in the file moves."""
+    data = bytes(pdf.output())
+    created = _XMP_CREATED.search(data)
+    file_id = _FILE_ID.search(data)
+    if created is None or file_id is None:
+        return data
+    stamp = created.group(1)
+    fixed = _XMP_CHANGED.sub(lambda match: match.group(1) + b'="' + stamp + b'"', data)
+    if len(fixed) != len(data):
+        return data
+    digest = hashlib.md5(fixed[: file_id.start()], usedforsecurity=False).hexdigest().upper().encode("ascii")
+    return fixed[: file_id.start()] + b"/ID [<" + digest + b"><" + digest + b">]" + fixed[file_id.end() :]
 
 
 def printable(text: str) -> str:

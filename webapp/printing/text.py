@@ -9,7 +9,7 @@ import datetime as dt
 from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
 
-from webapp.printing.pdf import FAMILY, _line_height, _wrap, printable, start_pdf
+from webapp.printing.pdf import FAMILY, _line_height, _wrap, finish_pdf, printable, start_pdf
 
 SIZE = 10  # points: some 80 characters a line on A4 inside the margins, as a text file is usually written
 FOOTER_SIZE = 8
@@ -34,4 +34,4 @@ def text_pdf(text: str, created: dt.date) -> bytes:
     lines = printable(text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", TAB))
     for line in _wrap(pdf, lines, pdf.epw):
         pdf.cell(pdf.epw, height, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    return bytes(pdf.output())
+    return finish_pdf(pdf)
