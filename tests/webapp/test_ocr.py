@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from flask import Flask
+from sqlalchemy import select
 
 from tests.conftest import World
 from tests.search_index.scans import scan_pdf, scan_png
+from webapp.documents.models import DocumentVersion
 from webapp.extensions import db
 from webapp.jobs.models import Job
 from webapp.search.models import VersionText
@@ -58,7 +60,14 @@ def test_indexing_a_scan_does_not_fetch_it_from_storage(app: Flask, world: World
     real_open = store.open
     monkeypatch.setattr(store, "open", lambda key: opened.append(key) or real_open(key))
     case = world.open_case()
-    world.upload(case["id"], scan_png(["Скан"]), filename="scan.png")
-    world.upload(case["id"], "Справка о составе семьи".encode(), filename="note.txt")
-    assert len(opened) == 1  # the text file, read for the index; the scan's bytes stay where they are
+    scan = world.upload(case["id"], scan_png(["Скан"]), filename="scan.png")
+    note = world.upload(case["id"], "Справка о составе семьи".encode(), filename="note.txt")
+    keys = {
+        document_id: db.session.scalars(
+            select(DocumentVersion.blob_key).where(DocumentVersion.document_id == document_id)
+        ).one()
+        for document_id in (scan["id"], note["id"])
+    }
+    assert keys[scan["id"]] not in opened  # the scan's bytes stay where they are
+    assert keys[note["id"]] in opened  # the text file is read for the index (and looked at for a PEM signature)
     assert world["spec1"].get("/api/v1/search?q=справка").get_json()["total"] == 1

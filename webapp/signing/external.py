@@ -25,6 +25,7 @@ from webapp.auth.models import User
 from webapp.blobs.models import StoredFile
 from webapp.cases.permissions import can_write_case
 from webapp.dbtypes import utcnow
+from webapp.documents.media import CMS, TEXT
 from webapp.documents.models import DocumentVersion
 from webapp.documents.services import get_version
 from webapp.exceptions import Conflict, Forbidden, NotFound, ValidationError
@@ -86,7 +87,9 @@ def after_upload(actor: User, version: DocumentVersion, signatures: list[BinaryI
 def recognise_attached(actor: User, version: DocumentVersion) -> ExternalSignature | None:
     """The version's own bytes when they are an attached CMS (the content inside): recorded and checked; None for
     any other file. Judged by content, so a ``.p7m``, ``.sig`` or a file with no name at all is recognised."""
-    if (version.file.size or 0) > MAX_ATTACHED_BYTES:
+    # Only a file the upload took for a CMS (DER) or for text (PEM, Base64) is read back from storage: a scan or an
+    # office document never is.
+    if version.media_type not in (CMS, TEXT) or (version.file.size or 0) > MAX_ATTACHED_BYTES:
         return None
     with blob_store().open(version.blob_key) as stream:
         head = stream.read(64)
