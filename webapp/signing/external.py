@@ -119,15 +119,7 @@ def _added(actor: User, signature: ExternalSignature, info: asn1_cms.ContentInfo
     db.session.add(signature)
     _record(signature, _finding(signature, info))
     db.session.flush()
-    record_event(
-        actor,
-        "external_signature.add",
-        "document",
-        signature.version.document_id,
-        version=signature.version.number,
-        external_signature=signature.id,
-        status=signature.status,
-    )
+    _audit(actor, "external_signature.add", signature)
     return signature
 
 
@@ -136,16 +128,22 @@ def check(actor: User, signature_id: int) -> ExternalSignature:
     signature = _get(signature_id)
     get_version(actor, signature.version.document_id, signature.version.number)  # read access to the content
     _record(signature, _recheck(signature))
+    _audit(actor, "external_signature.check", signature)
+    return signature
+
+
+def _audit(actor: User, action: str, signature: ExternalSignature) -> None:
+    """Ids and the status only: the signer's name is case data."""
+    version = signature.version
     record_event(
         actor,
-        "external_signature.check",
+        action,
         "document",
-        signature.version.document_id,
-        version=signature.version.number,
+        version.document_id,
+        version=version.number,
         external_signature=signature.id,
         status=signature.status,
     )
-    return signature
 
 
 def read_signature(actor: User, signature_id: int) -> tuple[ExternalSignature, bytes]:

@@ -10,6 +10,7 @@ from flask import Response, request
 from webapp.api import actor, api, shown
 from webapp.exceptions import ValidationError
 from webapp.signing import external
+from webapp.signing.download import external_cms_response
 from webapp.signing.models import TrustedAuthority
 from webapp.signing.serializers import external_signature_json
 from webapp.uow import commit
@@ -34,10 +35,7 @@ def check_external_signature(signature_id: int) -> dict[str, Any]:
 def external_signature_cms(signature_id: int) -> Response:
     signature, data = external.read_signature(actor(), signature_id)
     commit()
-    name = f"d{signature.version.document_id}-v{signature.version.number}-x{signature.id}.p7s"
-    response = Response(data, mimetype=external.MEDIA_TYPE)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return external_cms_response(signature, data)
 
 
 @api.get("/trusted-authorities")

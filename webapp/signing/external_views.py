@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from webapp.exceptions import FORM_ERRORS, ValidationError
 from webapp.signing import external
+from webapp.signing.download import external_cms_response
 from webapp.signing.serializers import external_reason
 from webapp.ui import current_actor, ui
 from webapp.uow import commit
@@ -87,10 +88,7 @@ def check_external_signature_form(signature_id: int) -> BaseResponse:
 def external_signature_file(signature_id: int) -> Response:
     signature, data = external.read_signature(current_actor(), signature_id)
     commit()
-    name = f"d{signature.version.document_id}-v{signature.version.number}-x{signature.id}.p7s"
-    response = Response(data, mimetype=external.MEDIA_TYPE)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return external_cms_response(signature, data)
 
 
 @ui.get("/documents/<int:document_id>/external-signatures")
