@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from fpdf import FPDF
 from playwright.sync_api import Browser, Page, sync_playwright
 from werkzeug.serving import make_server
 
@@ -107,3 +108,12 @@ def log_in(page: Page, server: LiveServer, username: str) -> None:
 def log_out(page: Page) -> None:
     page.click("text=Выйти")
     page.wait_for_url("**/login")
+
+
+def write_pdf(path: Path, text: str) -> None:
+    """A one-page PDF with `text`, to upload as a scanned document."""
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=14)
+    pdf.cell(text=text)
+    pdf.output(str(path))

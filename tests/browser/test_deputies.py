@@ -8,21 +8,12 @@ import io
 import re
 from pathlib import Path
 
-from fpdf import FPDF
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
-from tests.browser.conftest import PIN, LiveServer, log_in, log_out
+from tests.browser.conftest import PIN, LiveServer, log_in, log_out, write_pdf
 
 TITLE = "Акт обследования условий жизни"
-
-
-def _scan(path: Path) -> None:
-    pdf = FPDF()
-    pdf.add_page()
-    pdf.set_font("helvetica", size=14)
-    pdf.cell(text="Inspection act")
-    pdf.output(str(path))
 
 
 def test_the_head_names_a_deputy_who_approves_and_signs_for_them(
@@ -35,7 +26,7 @@ def test_the_head_names_a_deputy_who_approves_and_signs_for_them(
     page.click("text=Открыть дело")
     case_url = page.url
     scan = tmp_path / "act.pdf"
-    _scan(scan)
+    write_pdf(scan, "Inspection act")
     page.click("#upload summary")
     page.set_input_files("#upload input[type=file]", str(scan))
     page.fill("#upload input[name=title]", TITLE)

@@ -10,21 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from fpdf import FPDF
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import PIN, LiveServer, log_in, log_out
+from tests.browser.conftest import PIN, LiveServer, log_in, log_out, write_pdf
 
 FAMILIES = ("Берёзкины", "Клёновы", "Рябинины")
 EXTERNAL = "Инспекторова Ольга Николаевна"
-
-
-def _pdf(path: Path, text: str) -> None:
-    pdf = FPDF()
-    pdf.add_page()
-    pdf.set_font("helvetica", size=14)
-    pdf.cell(text=text)
-    pdf.output(str(path))
 
 
 def _open_case(page: Page, server: LiveServer, index: str, title: str, subject: str = "") -> str:
@@ -55,7 +46,7 @@ def _families(page: Page, server: LiveServer, tmp_path: Path) -> list[str]:
     for family in FAMILIES:
         numbers.append(_open_case(page, server, "04-05", f"Личное дело: семья {family}", f"{family[:-1]}а Анна"))
         report = tmp_path / f"report-{len(numbers)}.pdf"
-        _pdf(report, f"Report on family {len(numbers)}")
+        write_pdf(report, f"Report on family {len(numbers)}")
         _upload(page, report, f"Отчёт специалиста: {family}")
     log_out(page)
     return numbers

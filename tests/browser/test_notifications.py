@@ -10,10 +10,9 @@ import time
 from pathlib import Path
 
 import pytest
-from fpdf import FPDF
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import PIN, LiveServer, log_in, log_out
+from tests.browser.conftest import PIN, LiveServer, log_in, log_out, write_pdf
 from tests.mail_server import MailServer, mail_server, with_mail
 from webapp.config import Settings
 
@@ -26,14 +25,6 @@ TITLE = "Заявление семьи Проверкиных"
 def settings(settings: Settings, mail_server: MailServer) -> Settings:
     """The live server sends its e-mail through the test's SMTP server (STARTTLS, a login)."""
     return with_mail(settings, mail_server)
-
-
-def _scan(path: Path) -> None:
-    pdf = FPDF()
-    pdf.add_page()
-    pdf.set_font("helvetica", size=14)
-    pdf.cell(text="Application")
-    pdf.output(str(path))
 
 
 def test_submit_bell_approve_bell_and_mail(
@@ -58,7 +49,7 @@ def test_submit_bell_approve_bell_and_mail(
     page.click("text=Открыть дело")
     case_number = page.locator("h1").inner_text().removeprefix("Дело № ").strip()
     scan = tmp_path / "application.pdf"
-    _scan(scan)
+    write_pdf(scan, "Application")
     page.click("#upload summary")
     page.set_input_files("#upload input[type=file]", str(scan))
     page.fill("#upload input[name=title]", TITLE)

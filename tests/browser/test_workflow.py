@@ -10,11 +10,10 @@ import re
 from pathlib import Path
 from urllib.parse import unquote
 
-from fpdf import FPDF
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
-from tests.browser.conftest import PIN, LiveServer, log_in, log_out
+from tests.browser.conftest import PIN, LiveServer, log_in, log_out, write_pdf
 
 ACT = {
     "inspectors": "Соколова М.В., специалист по социальной работе",
@@ -23,14 +22,6 @@ ACT = {
     "reason": "Плановое обследование семьи",
     "conclusion": "Печь требует ремонта; семье нужна помощь с дровами",
 }
-
-
-def _scan(path: str) -> None:
-    pdf = FPDF()
-    pdf.add_page()
-    pdf.set_font("helvetica", size=14)
-    pdf.cell(text="Scanned application")
-    pdf.output(path)
 
 
 def test_a_case_from_opening_to_the_commission(page: Page, live_server: LiveServer, tmp_path: Path) -> None:
@@ -62,7 +53,7 @@ def test_a_case_from_opening_to_the_commission(page: Page, live_server: LiveServ
     expect(page.locator("section.document h3").first).to_contain_text("Акт обследования")
 
     scan = tmp_path / "application.pdf"
-    _scan(str(scan))
+    write_pdf(scan, "Scanned application")
     page.click("#upload summary")
     page.set_input_files("#upload input[type=file]", str(scan))
     page.fill("#upload input[name=title]", "Заявление о предоставлении социальных услуг")
