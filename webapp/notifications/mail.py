@@ -24,6 +24,7 @@ from webapp.jobs.models import Job
 from webapp.jobs.services import create_job, runner
 from webapp.notifications.kinds import KINDS, text_of
 from webapp.notifications.models import MailMessage, Notification
+from webapp.notifications.serializers import link_of
 from webapp.notifications.smtp import SendFailed, send
 from webapp.runtime import local_time
 
@@ -97,8 +98,6 @@ def compose_immediate(notification: Notification) -> tuple[str, str, str]:
 def object_link(notification: Notification) -> str:
     """The page of what the notification is about (the inbox's link: ids only), else the inbox; "" without
     CASEFILES_PUBLIC_URL."""
-    from webapp.notifications.serializers import link_of  # it reads services, which call this module
-
     base = settings().public_url
     return f"{base}{link_of(notification) or '/notifications'}" if base else ""
 
