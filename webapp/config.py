@@ -58,6 +58,14 @@ class Settings:
     escalate_after_days: int = 3  # overdue by more than this many working days: the head is told too
     tsa_url: str = ""  # an RFC 3161 time-stamping authority over HTTP; "": casefiles' own TSA key under its CA
     cert_years: int = 2  # signers' certificates live this long and are renewed (timestamps keep old signatures)
+    # Backups (webapp.backups): encrypted with a passphrase, or to the administrator's age public keys and read back
+    # with their identity file; kept N daily and M monthly; overdue after max_age_hours without a good one.
+    backup_passphrase: str = ""
+    backup_recipients: tuple[str, ...] = ()
+    backup_identity: Path | None = None
+    backup_keep_daily: int = 7
+    backup_keep_monthly: int = 12
+    backup_max_age_hours: int = 26
 
     @property
     def ca_dir(self) -> Path:
@@ -118,6 +126,12 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         escalate_after_days=_non_negative_int(env, "CASEFILES_ESCALATE_AFTER_DAYS", 3),
         tsa_url=_tsa_url(env),
         cert_years=_positive_int(env, "CASEFILES_CERT_YEARS", 2),
+        backup_passphrase=env.get("CASEFILES_BACKUP_PASSPHRASE", ""),
+        backup_recipients=tuple(env.get("CASEFILES_BACKUP_RECIPIENT", "").replace(",", " ").split()),
+        backup_identity=_backup_identity(env),
+        backup_keep_daily=_non_negative_int(env, "CASEFILES_BACKUP_KEEP_DAILY", 7),
+        backup_keep_monthly=_non_negative_int(env, "CASEFILES_BACKUP_KEEP_MONTHLY", 12),
+        backup_max_age_hours=_positive_int(env, "CASEFILES_BACKUP_MAX_AGE_HOURS", 26),
     )
 
 
@@ -195,6 +209,18 @@ def _tsa_url(env: dict[str, str]) -> str:
     if url and not url.startswith(("http://", "https://")):
         raise ConfigurationError("CASEFILES_TSA_URL must be an http:// or https:// address of an RFC 3161 service")
     return url
+
+
+def _backup_identity(env: dict[str, str]) -> Path | None:
+    """CASEFILES_BACKUP_IDENTITY: the age identity file (`age-keygen -o`) that reads backups made to
+    CASEFILES_BACKUP_RECIPIENT; needed only to verify or restore them."""
+    raw = env.get("CASEFILES_BACKUP_IDENTITY", "").strip()
+    if not raw:
+        return None
+    path = Path(raw).resolve()
+    if not path.is_file():
+        raise ConfigurationError("CASEFILES_BACKUP_IDENTITY must name an existing file (an age identity)")
+    return path
 
 
 def _hour(env: dict[str, str], name: str, default: int) -> int:

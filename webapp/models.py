@@ -3,6 +3,7 @@
 from webapp.archive.models import ArchiveInventory, DestructionAct
 from webapp.audit.models import AuditChain, AuditEvent
 from webapp.auth.models import AccessRequest, ApiToken, Deputy, District, User, user_districts
+from webapp.backups.models import BackupRun
 from webapp.blobs.models import BlobRelocation, StoredFile
 from webapp.cases.models import Case, CaseEvent, CaseGrant, FormerNumber
 from webapp.documents.models import (
@@ -40,6 +41,7 @@ __all__ = [
     "ArchiveInventory",
     "AuditChain",
     "AuditEvent",
+    "BackupRun",
     "Base",
     "BlobRelocation",
     "Case",
