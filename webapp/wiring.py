@@ -40,6 +40,7 @@ from webapp.hearings.filing import file_decisions_back
 from webapp.hearings.package import purge_hearing_packages
 from webapp.jobs.services import discard_uncommitted_jobs, enqueue_committed_jobs
 from webapp.notifications import subscribers as notifications
+from webapp.notifications.backups import warn_backup_overdue
 from webapp.notifications.deadlines import scan_deadlines_daily
 from webapp.notifications.digest import send_digests
 from webapp.notifications.mail import send_due_mail
@@ -132,6 +133,8 @@ def wire() -> None:
     every_ten_minutes(scan_deadlines_daily)
     # ... and once a day (the first run of the institution's day): open tasks due soon or overdue are announced.
     every_ten_minutes(scan_tasks)
+    # ... and, once a day while a backup is overdue, the administrators are told (webapp.notifications.backups).
+    every_ten_minutes(warn_backup_overdue)
     # ... and each user's daily digest by e-mail, once the institution's CASEFILES_DIGEST_HOUR has come
     # (webapp.notifications.digest); then every e-mail a failure left waiting whose next attempt is due.
     every_ten_minutes(send_digests)

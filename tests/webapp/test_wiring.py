@@ -139,6 +139,7 @@ def test_the_queue_runs_each_housekeeping_chore_every_ten_minutes(app: Flask) ->
     from webapp.blobs.relocation import resume_relocations
     from webapp.exports.services import purge_expired_exports
     from webapp.hearings.package import purge_hearing_packages
+    from webapp.notifications.backups import warn_backup_overdue
     from webapp.notifications.deadlines import scan_deadlines_daily
     from webapp.notifications.digest import send_digests
     from webapp.notifications.mail import send_due_mail
@@ -154,6 +155,7 @@ def test_the_queue_runs_each_housekeeping_chore_every_ten_minutes(app: Flask) ->
         purge_hearing_packages,
         scan_deadlines_daily,
         scan_tasks,
+        warn_backup_overdue,
         send_digests,
         send_due_mail,
     ]

@@ -1,10 +1,11 @@
-"""The admin's page on the storage: the outcome of the fixity checks."""
+"""The admin's page on the storage: the outcome of the fixity checks and of the backups."""
 
 from __future__ import annotations
 
 from flask import render_template
 from flask_login import login_required
 
+from webapp.backups.status import backup_overview
 from webapp.blobs.models import FIXITY_OUTCOMES
 from webapp.blobs.services import fixity_overview, require_admin
 from webapp.ui import current_actor, ui
@@ -15,4 +16,11 @@ from webapp.ui import current_actor, ui
 def fixity_page() -> str:
     require_admin(current_actor())
     counts, failing, latest = fixity_overview()
-    return render_template("blobs/fixity.html", counts=counts, failing=failing, latest=latest, labels=FIXITY_OUTCOMES)
+    return render_template(
+        "blobs/fixity.html",
+        counts=counts,
+        failing=failing,
+        latest=latest,
+        labels=FIXITY_OUTCOMES,
+        backups=backup_overview(),
+    )

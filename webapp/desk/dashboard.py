@@ -10,6 +10,7 @@ from webapp.archive.common import backlog
 from webapp.auth import access_requests
 from webapp.auth.deputies import may_take
 from webapp.auth.models import AccessRequest, User
+from webapp.backups.status import backup_overdue
 from webapp.blobs.services import fixity_failures
 from webapp.cases.models import Case
 from webapp.cases.services import recent_open_cases
@@ -35,6 +36,7 @@ class Dashboard:
     closed_not_transferred: int = 0  # archivists: closed cases still to go into an inventory
     retention_expired: int = 0  # archivists: closed cases past their retention date, not in an act
     fixity_failures: int = 0  # administrators
+    backup_overdue: bool = False  # administrators: no good backup within CASEFILES_BACKUP_MAX_AGE_HOURS
     recent: list[DocumentVersion] = field(default_factory=list)  # the latest versions in the cases they see
     overdue: list[CaseDeadline] = field(default_factory=list)  # specialists: their deadlines missed, not yet met
     due_this_week: list[CaseDeadline] = field(default_factory=list)  # ... and those due by Sunday
@@ -70,6 +72,7 @@ def dashboard(actor: User, today: dt.date) -> Dashboard:
         board.closed_not_transferred, board.retention_expired = backlog(today)
     if allowed(actor, Action.SEE_STORAGE):
         board.fixity_failures = fixity_failures()
+        board.backup_overdue = backup_overdue()
     if allowed(actor, Action.WRITE_CASES):
         board.recent = recent_versions(actor, LIMIT)
     return board

@@ -10,7 +10,8 @@ from webapp.notifications.models import Notification
 
 def link_of(notification: Notification) -> str | None:
     """The path of the page its object is on: a hearing's page, a document or a task on its case's page, the case
-    page, or the storage page for an integrity failure. Paths, not URLs: e-mails prefix CASEFILES_PUBLIC_URL."""
+    page, or the storage page for an integrity failure or an overdue backup. Paths, not URLs: e-mails prefix
+    CASEFILES_PUBLIC_URL."""
     if notification.hearing_id is not None:
         return f"/hearings/{notification.hearing_id}"
     if notification.case_id is not None:
@@ -22,6 +23,8 @@ def link_of(notification: Notification) -> str | None:
         return path
     if notification.kind == "integrity_failed":
         return "/admin/fixity"
+    if notification.kind == "backup_overdue":
+        return "/admin/fixity#backups"
     return None
 
 
