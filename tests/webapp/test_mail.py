@@ -339,7 +339,8 @@ def _notify_every_kind(users: list[User], cases: list[Case], rounds: int) -> int
                 for hearing in hearings:
                     params.update(number=hearing.number or "б/н", date=hearing.starts_at.strftime("%d.%m.%Y"))
                     made += len(notify(kind, users, hearing_id=hearing.id, params=params))
-            elif kind == "integrity_failed":
+            elif kind in ("integrity_failed", "backup_overdue"):  # about no case
+                params.update(hours=26, last=due)
                 made += len(notify(kind, users, params=params))
             else:
                 document = next(iter(db.session.scalars(_documents_of(case))), None)
