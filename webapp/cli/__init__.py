@@ -11,6 +11,7 @@ from flask.cli import FlaskGroup
 from webapp import create_app
 from webapp.cli import (
     audit,
+    backup,
     blobs,
     demo,
     exports,
@@ -53,6 +54,8 @@ for command in (
     signatures.signatures_group,
     previews.previews_group,
     audit.audit_group,
+    backup.backup_group,
+    backup.restore_command,
     mail.mail_group,
     worker.worker_command,
     serve.serve_command,
