@@ -109,13 +109,11 @@ def _fresh_database_url(migrated_database: str, data_dir: Path) -> str:
     return f"sqlite:///{target}"
 
 
-@pytest.fixture
-def settings(tmp_path: Path, migrated_database: str, request: pytest.FixtureRequest) -> Settings:
-    data_dir = tmp_path / "data"
-    data_dir.mkdir()
-    settings = Settings(
+def make_settings(data_dir: Path, database_url: str) -> Settings:
+    """The tests' settings on a data folder and a database (the `settings` fixture's, without S3)."""
+    return Settings(
         data_dir=data_dir,
-        database_url=_fresh_database_url(migrated_database, data_dir),
+        database_url=database_url,
         storage="local",
         s3_endpoint_url=None,
         s3_bucket=None,
@@ -123,17 +121,26 @@ def settings(tmp_path: Path, migrated_database: str, request: pytest.FixtureRequ
         max_upload_bytes=5 * 1024 * 1024,
         institution_name="Тестовый центр",
     )
+
+
+@pytest.fixture
+def settings(tmp_path: Path, migrated_database: str, request: pytest.FixtureRequest) -> Settings:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    settings = make_settings(data_dir, _fresh_database_url(migrated_database, data_dir))
     if ON_S3:
         return on_s3(settings, request.getfixturevalue("swift_endpoint"), request.getfixturevalue("monkeypatch"))
     return settings
 
 
+# Jobs run at once in the request; PDF renditions, OCR and page images only where a test asks (LibreOffice,
+# tesseract, PDFium: slow).
+APP_OVERRIDES = {"TESTING": True, "JOBS_IMMEDIATE": True, "AUTO_PDF": False, "AUTO_OCR": False, "AUTO_PREVIEWS": False}
+
+
 @pytest.fixture
 def app(settings: Settings) -> Iterator[Flask]:
-    # Jobs run at once in the request; PDF renditions, OCR and page images only where a test asks (LibreOffice,
-    # tesseract, PDFium: slow).
-    overrides = {"TESTING": True, "JOBS_IMMEDIATE": True, "AUTO_PDF": False, "AUTO_OCR": False, "AUTO_PREVIEWS": False}
-    app = create_app(overrides, settings=settings)
+    app = create_app(APP_OVERRIDES, settings=settings)
     with app.app_context():
         yield app
         db.session.remove()
@@ -219,6 +226,12 @@ PIN = "4242-signing"  # every world user's signing PIN (webapp.signing.keys)
 
 @pytest.fixture
 def world(app: Flask, client: FlaskClient) -> World:
+    return make_world(client)
+
+
+def make_world(client: FlaskClient) -> World:
+    """The `world` fixture's users, districts, nomenclature entry and forms, made in the app of `client` (whose
+    context is pushed)."""
     from webapp.auth.services import create_api_token, create_user, ensure_district
     from webapp.forms.services import sync_builtin_templates
     from webapp.hearings.services import ensure_default_questions
