@@ -7,9 +7,13 @@ another district, H the head, A the archivist, D the administrator. Letters: o a
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import io
+import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,13 +22,16 @@ from flask.testing import FlaskClient
 from fpdf import FPDF
 
 from document_templates import example_values
-from tests.conftest import PASSWORD, PIN, World
+from tests.conftest import APP_OVERRIDES, PASSWORD, PIN, ApiClient, World, make_settings, make_world
+from tests.scene_snapshot import freeze, snapshots_possible, thaw
 from tests.webapp.test_forms import fill
 from tests.webapp.test_pages import _csrf, forget_request_state
+from webapp import create_app
 from webapp.auth.access_requests import request_change
 from webapp.auth.models import ApiToken, User
 from webapp.auth.services import create_api_token, create_user
 from webapp.blobs.models import StoredFile
+from webapp.config import Settings
 from webapp.dbtypes import utcnow
 from webapp.exports.models import Export
 from webapp.extensions import db
@@ -480,8 +487,84 @@ PAGES = [
 ]
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """The scene as its making left it (tests.scene_snapshot): the data folder, the world's API tokens, the scene's
+    ids and each role's logged-in browser (its session cookie and CSRF token)."""
+
+    data_dir: Path
+    tokens: dict[str, str]
+    scene: dict[str, Any]
+    browsers: dict[str, tuple[str, str]]
+
+
+@pytest.fixture(scope="module")
+def snapshot(tmp_path_factory: pytest.TempPathFactory, migrated_database: str) -> Iterator[Snapshot | None]:
+    """The scene is made once a module (some 3 s) and copied for each of its 130-odd tests where a copy can be
+    made (SQLite, local store); each test made it anew before."""
+    if not snapshots_possible():
+        yield None
+        return
+    data_dir = tmp_path_factory.mktemp("matrix-scene") / "data"
+    data_dir.mkdir()
+    shutil.copyfile(migrated_database, data_dir / "casefiles.db")
+    app = create_app(APP_OVERRIDES, settings=make_settings(data_dir, f"sqlite:///{data_dir / 'casefiles.db'}"))
+    with app.app_context():
+        world = make_world(app.test_client())
+        scene = make_scene(world)
+        browsers = {role: _logged_in(app, username) for role, username in ROLES.items()}
+        cookies = {role: (_session_cookie(browser), browser.csrf) for role, browser in browsers.items()}  # type: ignore[attr-defined]
+        tokens = {name: api.token for name, api in world.clients.items()}
+        db.session.remove()
+        db.engine.dispose()
+    frozen = data_dir.parent / "snapshot"
+    freeze(data_dir, frozen)
+    yield Snapshot(frozen, tokens, scene, cookies)
+
+
 @pytest.fixture
-def scene(world: World) -> dict[str, Any]:
+def settings(settings: Settings, snapshot: Snapshot | None, request: pytest.FixtureRequest) -> Settings:
+    """The tests' settings on a copy of the scene's data folder, when there is one and the test needs the scene."""
+    if snapshot is not None and "scene" in request.fixturenames:
+        thaw(snapshot.data_dir, settings.data_dir)
+    return settings
+
+
+@pytest.fixture
+def world(app: Flask, client: FlaskClient, snapshot: Snapshot | None) -> World:
+    if snapshot is None:
+        return make_world(client)
+    return World({name: ApiClient(client, token) for name, token in snapshot.tokens.items()})
+
+
+@pytest.fixture
+def scene(world: World, snapshot: Snapshot | None) -> dict[str, Any]:
+    if snapshot is None:
+        return make_scene(world)
+    return copy.deepcopy(snapshot.scene)
+
+
+@pytest.fixture
+def browsers(app: Flask, scene: dict[str, Any], snapshot: Snapshot | None) -> dict[str, FlaskClient]:
+    """A browser logged in as each role (the snapshot's session cookies, or a login in this test)."""
+    if snapshot is None:
+        return {role: _logged_in(app, username) for role, username in ROLES.items()}
+    browsers = {}
+    for role, (cookie, csrf_token) in snapshot.browsers.items():
+        browser = app.test_client()
+        browser.set_cookie(app.config["SESSION_COOKIE_NAME"], cookie)
+        browser.csrf = csrf_token  # type: ignore[attr-defined]
+        browsers[role] = browser
+    return browsers
+
+
+def _session_cookie(browser: FlaskClient) -> str:
+    cookie = browser.get_cookie(browser.application.config["SESSION_COOKIE_NAME"])
+    assert cookie is not None
+    return cookie.value
+
+
+def make_scene(world: World) -> dict[str, Any]:
     """A case of district u1 with an uploaded document, a signed form, an export and a grant; an unused
     nomenclature entry; a user to deactivate and to grant access to, and a change of their access waiting for
     a head's confirmation; a commission (chair: the head, no secretary, an external member) with a planned hearing
@@ -629,21 +712,19 @@ READS = [call for call in API + PAGES if call.method == "GET"]
 CHANGES = [call for call in API + PAGES if call.method != "GET"]
 
 
-def test_every_read(app: Flask, world: World, scene: dict[str, Any]) -> None:
+def test_every_read(world: World, scene: dict[str, Any], browsers: dict[str, FlaskClient]) -> None:
     """Reads change nothing (but the audit log), so they share one scene; every mismatch is reported at once."""
-    clients = {role: _logged_in(app, username) for role, username in ROLES.items()}
     wrong = {}
     for call in READS:
-        got = _outcomes(call, world, clients, scene)
+        got = _outcomes(call, world, browsers, scene)
         if got != call.expect:
             wrong[call.endpoint] = f"got {got}, expected {call.expect}"
     assert not wrong, "\n".join(f"{endpoint}: {outcome}" for endpoint, outcome in wrong.items())
 
 
 @pytest.mark.parametrize("call", CHANGES, ids=[call.endpoint for call in CHANGES])
-def test_every_change(call: Call, app: Flask, world: World, scene: dict[str, Any]) -> None:
-    clients = {role: _logged_in(app, username) for role, username in ROLES.items()}
-    assert _outcomes(call, world, clients, scene) == call.expect
+def test_every_change(call: Call, world: World, scene: dict[str, Any], browsers: dict[str, FlaskClient]) -> None:
+    assert _outcomes(call, world, browsers, scene) == call.expect
 
 
 def _outcomes(call: Call, world: World, clients: dict[str, FlaskClient], scene: dict[str, Any]) -> str:
