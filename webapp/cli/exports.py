@@ -68,7 +68,8 @@ def verify_export_command(path: Path) -> None:
     report = verify_export(path)
     for problem in report.problems:
         click.echo(f"FAILED {problem.path}: {problem.message}")
-    counts = f"files: {report.files}, signatures: {report.signatures} ({report.timestamps} timestamped)"
+    counts = f"files: {report.files}, signatures: {report.signatures} ({report.timestamps} timestamped"
+    counts += f", {report.archive_timestamps} archive timestamps)" if report.archive_timestamps else ")"
     click.echo(f"{counts}, problems: {len(report.problems)}")
     if report.external_signatures:
         click.echo(f"signatures from outside: {report.external_signatures} ({report.external_trusted} trusted)")

@@ -14,16 +14,17 @@ import hashlib
 import json
 import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import IO, Any
 
 import bagit
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from webapp.signing import cms, foreign, tsa
+from webapp.signing import archive, cms, foreign, tsa
 
 _CHUNK = 1024 * 1024
 MAX_UNPACKED_BYTES = 64 * 1024**3  # refuse archives claiming more than this (a zip bomb)
@@ -43,6 +44,7 @@ class Report:
     files: int = 0
     signatures: int = 0
     timestamps: int = 0  # signatures whose timestamp holds and chains to ca.pem
+    archive_timestamps: int = 0  # archive timestamps (CAdES-A) that hold, over all signatures
     external_signatures: int = 0  # signatures that arrived from outside (webapp.signing.foreign)
     external_trusted: int = 0  # of those, the ones chaining to a CA in trusted-cas.pem
     problems: list[Problem] = field(default_factory=list)
@@ -198,7 +200,8 @@ def _check_signatures(root: Path, manifest: dict[str, Any], report: Report) -> N
         report.signatures += 1
         signature_path, original_path = f"data/{entry.get('path')}", f"data/{entry.get('signs')}"
         try:
-            signed = cms.read_signature((root / signature_path).read_bytes())
+            der = (root / signature_path).read_bytes()
+            signed = cms.read_signature(der)
         except (OSError, cms.MalformedSignature, InvalidSignature):
             report.problems.append(Problem(signature_path, "подпись повреждена или не сходится с сертификатом"))
             continue
@@ -215,7 +218,8 @@ def _check_signatures(root: Path, manifest: dict[str, Any], report: Report) -> N
         except (ValueError, TypeError, InvalidSignature):
             report.problems.append(Problem(signature_path, "сертификат подписанта выдан не центром из ca.pem"))
             continue
-        when = _trusted_time(signed, time_stamping_cas, report, signature_path)
+        original = archive.Content(_opener(root / original_path))
+        when = _trusted_time(signed, der, original, time_stamping_cas, report, signature_path)
         certificate = signed.certificate
         if when is not None and not certificate.not_valid_before_utc <= when <= certificate.not_valid_after_utc:
             report.problems.append(Problem(signature_path, "подписано вне срока действия сертификата"))
@@ -265,21 +269,42 @@ def _trusted_authorities(path: Path) -> list[bytes]:
 
 
 def _trusted_time(
-    signed: cms.SignedContent, cas: list[x509.Certificate], report: Report, path: str
+    signed: cms.SignedContent,
+    der: bytes,
+    content: archive.Content,
+    cas: list[x509.Certificate],
+    report: Report,
+    path: str,
 ) -> dt.datetime | None:
-    """The timestamp's time when it holds and its TSA was issued by one of `cas`; else the signing time the CMS
-    states (an older signature, or a TSA the package does not trust); None after a problem is reported."""
+    """The timestamp's time when it holds, its TSA was issued by one of `cas` and its certificate is in force now
+    or an archive timestamp made before it expired carries it (webapp.signing.archive); else the signing time the
+    CMS states (an older signature, or a TSA the package does not trust); None after a problem is reported."""
     if signed.timestamp_token is None:
         return signed.signing_time
     try:
         stamped = tsa.read_token(signed.timestamp_token, signed.signature_value)
+        archived = archive.archive_timestamps(der, content)
     except tsa.BadToken:
-        report.problems.append(Problem(path, "штамп времени повреждён или относится к другой подписи"))
+        report.problems.append(
+            Problem(path, "штамп времени или архивный штамп повреждён либо относится к другой подписи")
+        )
         return None
-    if not any(_issued_by(stamped.certificate, ca) for ca in cas):
+    report.archive_timestamps += len(archived)
+    proven = archive.proven_time(
+        [stamped, *archived], lambda tsa_cert: any(_issued_by(tsa_cert, ca) for ca in cas), _now()
+    )
+    if proven is None:
         return signed.signing_time
     report.timestamps += 1
-    return stamped.time
+    return proven
+
+
+def _opener(path: Path) -> Callable[[], IO[bytes]]:
+    return lambda: path.open("rb")
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 def _issued_by(certificate: x509.Certificate, issuer: x509.Certificate) -> bool:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from asn1crypto import cms as asn1_cms
+from asn1crypto import core
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
@@ -130,7 +131,8 @@ def _signer_certificate(signed_data: Any, sid: Any) -> x509.Certificate:
 
 
 def _timestamp_token(unsigned_attrs: Any) -> bytes | None:
-    for attribute in unsigned_attrs if unsigned_attrs.native is not None else []:
+    # Not `.native`: asn1crypto cannot render attributes it has no spec for (archive timestamps: signing.archive).
+    for attribute in [] if isinstance(unsigned_attrs, core.Void) else unsigned_attrs:
         if attribute["type"].native == "signature_time_stamp_token":
             if len(attribute["values"]) != 1:
                 raise MalformedSignature("expected one timestamp token")

@@ -24,6 +24,7 @@ SIGNATURE_METADATA = frozenset(
         "role",
         "signed_at",
         "timestamped_at",
+        "archived_at",
         "algorithm",
         "certificate_sha256",
         "certificate_serial",
@@ -55,12 +56,26 @@ def signature_json(signature: Signature, shown: Disclosure, verdict: Verdict | N
         # Trusted: the certificate chains to the institution's CA (the API's list shows outside ones beside it).
         trusted = verdict.code not in ("chain_broken", "bad_signature", "signature_unavailable")
         record.update(valid=verdict.valid, status=verdict.code, reason=verdict.reason, trusted=trusted)
+        # The latest archive timestamp (CAdES-A, `casefiles signatures restamp`) that holds over the signature.
+        record["archived_at"] = verdict.archived_at.isoformat() if verdict.archived_at else None
     return shown.cut(signature.version.document.case, record, SIGNATURE_METADATA)
 
 
 # A signature from outside: the signer and organisation come from someone else's certificate and are case data.
 EXTERNAL_METADATA = frozenset(
-    {"id", "origin", "form", "document_id", "version", "signed_at", "algorithm", "status", "trusted", "checked_at"}
+    {
+        "id",
+        "origin",
+        "form",
+        "document_id",
+        "version",
+        "signed_at",
+        "archived_at",
+        "algorithm",
+        "status",
+        "trusted",
+        "checked_at",
+    }
 )
 EXTERNAL_REASONS = {
     "": "Подпись верна",
@@ -87,6 +102,7 @@ def external_signature_json(signature: ExternalSignature, shown: Disclosure) -> 
         "organization": signature.organization,
         "signed_at": signature.signed_at.isoformat() if signature.signed_at else None,
         "timestamped_at": None,
+        "archived_at": None,  # kept as it came: never restamped
         "algorithm": signature.algorithm,
         "certificate_sha256": signature.certificate_sha256,
         "valid": signature.status == "valid",

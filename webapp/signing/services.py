@@ -3,6 +3,8 @@ again, now, against the bytes in storage."""
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import hashlib
 import io
 import secrets
@@ -28,7 +30,7 @@ from webapp.exceptions import Conflict, DomainError, Forbidden, NotFound, Valida
 from webapp.extensions import db
 from webapp.policy import Action, Actor, allowed
 from webapp.runtime import blob_store, signing_authority
-from webapp.signing import cms, timestamps
+from webapp.signing import archive, cms, timestamps
 from webapp.signing.events import VersionSigned
 from webapp.signing.keys import active_certificates, revoke, signing_key
 from webapp.signing.models import Signature, SigningCertificate
@@ -47,7 +49,6 @@ STAFF_ROLES = {
     APPROVAL_ROLE: Action.SIGN_APPROVAL,
 }
 DEFAULT_ROLES = ("составил", APPROVAL_ROLE)
-_CHUNK = 1024 * 1024
 # A signature whose certificate has since expired, or been revoked after its trusted timestamp (CAdES-T).
 TIMESTAMPED = "Действительна на момент подписания (штамп времени)"
 
@@ -57,6 +58,7 @@ class Verdict:
     valid: bool
     code: str  # "valid" or why not
     reason: str  # a sentence for people
+    archived_at: dt.datetime | None = None  # the latest archive timestamp (CAdES-A), when it holds
 
 
 def signature_roles(version: DocumentVersion) -> list[str]:
@@ -187,15 +189,24 @@ def signatures_of(actor: User, document_id: int, number: int) -> list[tuple[Sign
 
 
 def checked_signatures(version: DocumentVersion) -> list[tuple[Signature, Verdict]]:
-    """Each signature of a version the caller has access to, checked now (the stored bytes are hashed once)."""
+    """Each signature of a version the caller has access to, checked now (the stored bytes are hashed once, and
+    once more per prefix for archive timestamps)."""
     if not version.signatures:
         return []
-    content_sha256 = _stored_sha256(version)
-    return [(signature, verify(signature, content_sha256)) for signature in version.signatures]
+    content = version_content(version)
+    content_sha256 = stored_sha256(content)
+    return [(signature, verify(signature, content_sha256, content)) for signature in version.signatures]
 
 
-def verify(signature: Signature, content_sha256: str | None) -> Verdict:
-    """Check a signature as an outside verifier would, from its CMS blob, plus the revocation list."""
+def version_content(version: DocumentVersion) -> archive.Content:
+    """The version's bytes in storage now (not the recorded digest: a signature is checked against what is kept)."""
+    key = version.blob_key
+    return archive.Content(lambda: blob_store().open(key))
+
+
+def verify(signature: Signature, content_sha256: str | None, content: archive.Content | None = None) -> Verdict:
+    """Check a signature as an outside verifier would, from its CMS blob, plus the revocation list; its archive
+    timestamps too when the content is given."""
     try:
         der = _read_blob(signature.file.key)
         signed = cms.read_signature(der)
@@ -203,7 +214,17 @@ def verify(signature: Signature, content_sha256: str | None) -> Verdict:
         return Verdict(False, "signature_unavailable", "Файл подписи недоступен в хранилище")
     except (cms.MalformedSignature, InvalidSignature):
         return Verdict(False, "bad_signature", "Подпись повреждена: не сходится с сертификатом подписанта")
-    trusted = timestamps.trusted_time(signed)  # a signature made before timestamps has none: as it was checked
+    try:  # a signature made before timestamps has none: as it was checked
+        trusted = timestamps.trusted_time(signed, der, content if content_sha256 is not None else None)
+    except StorageError:
+        return Verdict(False, "content_unavailable", "Содержимое версии недоступно: проверить нельзя")
+    verdict = _judge(signature, signed, trusted, content_sha256)
+    return dataclasses.replace(verdict, archived_at=trusted.archived_at) if trusted.archived_at else verdict
+
+
+def _judge(
+    signature: Signature, signed: cms.SignedContent, trusted: timestamps.TrustedTime, content_sha256: str | None
+) -> Verdict:
     when = trusted.time or signed.signing_time
     if content_sha256 is None:
         return Verdict(False, "content_unavailable", "Содержимое версии недоступно: проверить нельзя")
@@ -235,16 +256,11 @@ def _certificate_record(signature: Signature, certificate: x509.Certificate) -> 
     return db.session.scalar(select(SigningCertificate).where(SigningCertificate.sha256 == sha256))
 
 
-def _stored_sha256(version: DocumentVersion) -> str | None:
-    """SHA-256 of the bytes in storage now (not the recorded one: a signature is checked against what is kept)."""
-    digest = hashlib.sha256()
+def stored_sha256(content: archive.Content) -> str | None:
     try:
-        with blob_store().open(version.blob_key) as stream:
-            while chunk := stream.read(_CHUNK):
-                digest.update(chunk)
+        return content.digest("sha256").hex()
     except StorageError:  # a verdict says the content cannot be checked, rather than the page failing
         return None
-    return digest.hexdigest()
 
 
 def signature_cms(actor: User, signature_id: int) -> tuple[Signature, bytes]:

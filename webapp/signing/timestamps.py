@@ -2,8 +2,9 @@
 
 - `stamp`: every new signature gets an RFC 3161 token over its SignatureValue, from ``CASEFILES_TSA_URL`` or
   the own TSA (``webapp.signing.tsa``); without one the signature is not made (503 ``tsa_unavailable``).
-- `trusted_time`: what a signature's token proves when it is checked again: the moment, when the token holds and
-  its TSA is trusted (issued by the institution's CA, or by a CA on «Доверенные УЦ»).
+- `trusted_time`: what a signature's token proves when it is checked again: the moment, when the token holds, its
+  TSA is trusted (issued by the institution's CA, or by a CA on «Доверенные УЦ») and its certificate is in force
+  now, or an archive timestamp that holds (CAdES-A, ``webapp.signing.archive``) was made before it expired.
 - `renewed`: a signer's certificate lives ``CASEFILES_CERT_YEARS``; signing within 30 days of its end (or after)
   re-issues it for the same key, so the key's PIN protection goes on.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from cryptography import x509
@@ -26,7 +28,7 @@ from webapp.auth.models import User
 from webapp.exceptions import StorageUnavailable
 from webapp.extensions import db
 from webapp.runtime import signing_authority
-from webapp.signing import cms, tsa
+from webapp.signing import archive, cms, tsa
 from webapp.signing.models import SigningCertificate, TrustedAuthority
 from webapp.signing.pki import fingerprint
 
@@ -47,6 +49,7 @@ class TrustedTime:
 
     time: dt.datetime | None
     broken: bool = False
+    archived_at: dt.datetime | None = None  # the latest archive timestamp's time, when it holds
 
 
 def stamp(der: bytes) -> tuple[bytes, tsa.Timestamp]:
@@ -70,29 +73,42 @@ def authority() -> tsa.Authority:
     return tsa.LocalAuthority(certificate, key, ca.certificate)
 
 
-def trusted_time(signed: cms.SignedContent) -> TrustedTime:
+def trusted_time(signed: cms.SignedContent, der: bytes = b"", content: archive.Content | None = None) -> TrustedTime:
+    """What the signature's timestamp proves now; its archive timestamps are checked too when the CMS (`der`) and
+    the signed `content` are given (StorageError when the content cannot be read)."""
     if signed.timestamp_token is None:
         return TrustedTime(None)
     try:
         stamped = tsa.read_token(signed.timestamp_token, signed.signature_value)
+        archived = archive.archive_timestamps(der, content) if der and content is not None else []
     except tsa.BadToken:
         return TrustedTime(None, broken=True)
-    certificate = stamped.certificate
-    in_force = certificate.not_valid_before_utc <= stamped.time <= certificate.not_valid_after_utc
-    return TrustedTime(stamped.time if in_force and _trusted_tsa(certificate) else None)
+    time = archive.proven_time([stamped, *archived], trusted_tsa_check(), now())
+    return TrustedTime(time, archived_at=archived[-1].time if archived else None)
 
 
-def _trusted_tsa(certificate: x509.Certificate) -> bool:
-    if signing_authority().issued_by_me(certificate):
-        return True
+def trusted_tsa_check() -> Callable[[x509.Certificate], bool]:
+    """Whether a TSA's certificate was issued by the institution's CA or a CA on «Доверенные УЦ» (read once)."""
+    issuers, ca = trusted_issuers(), signing_authority()
+
+    def trusted(certificate: x509.Certificate) -> bool:
+        return ca.issued_by_me(certificate) or any(issued_by(certificate, issuer) for issuer in issuers)
+
+    return trusted
+
+
+def trusted_issuers() -> list[x509.Certificate]:
+    """The CAs on «Доверенные УЦ» now (an external TSA's root is trusted there)."""
     authorities = db.session.scalars(select(TrustedAuthority).where(TrustedAuthority.removed_at.is_(None))).all()
-    for trusted in authorities:
-        try:
-            certificate.verify_directly_issued_by(x509.load_pem_x509_certificate(trusted.certificate_pem.encode()))
-        except (ValueError, TypeError, InvalidSignature):
-            continue
-        return True
-    return False
+    return [x509.load_pem_x509_certificate(trusted.certificate_pem.encode()) for trusted in authorities]
+
+
+def issued_by(certificate: x509.Certificate, issuer: x509.Certificate) -> bool:
+    try:
+        certificate.verify_directly_issued_by(issuer)
+    except (ValueError, TypeError, InvalidSignature):
+        return False
+    return True
 
 
 def signer_lifetime() -> dt.timedelta:

@@ -15,6 +15,7 @@ import hashlib
 import secrets
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -35,6 +36,11 @@ _HASHES: dict[str, type[hashes.HashAlgorithm]] = {
     "sha384": hashes.SHA384,
     "sha512": hashes.SHA512,
 }
+
+
+# What a token is over, as its digest by hash algorithm name ("sha256", ...): a signature value's, or an archive
+# timestamp's concatenation of content and CMS parts (webapp.signing.archive), hashed without holding it in memory.
+Digests = Callable[[str], bytes]
 
 
 class TimestampUnavailable(RuntimeError):
@@ -61,11 +67,16 @@ class Authority(Protocol):
 
 def timestamp(signature_value: bytes, authority: Authority) -> Timestamp:
     """A checked token over SHA-256 of `signature_value`; TimestampUnavailable when none can be had."""
+    return timestamp_over(digests_of(signature_value), authority)
+
+
+def timestamp_over(digests: Digests, authority: Authority) -> Timestamp:
+    """A checked token over `digests("sha256")`; TimestampUnavailable when none can be had."""
     nonce = int.from_bytes(secrets.token_bytes(8), "big") | 1 << 63
     request = tsp.TimeStampReq(
         {
             "version": "v1",
-            "message_imprint": _imprint(hashlib.sha256(signature_value).digest()),
+            "message_imprint": _imprint(digests("sha256")),
             "nonce": nonce,
             "cert_req": True,
         }
@@ -80,7 +91,7 @@ def timestamp(signature_value: bytes, authority: Authority) -> Timestamp:
         raise TimestampUnavailable(f"the TSA refused the request ({status})")
     token = response["time_stamp_token"].dump()
     try:
-        stamped = read_token(token, signature_value)
+        stamped = read_token_over(token, digests)
     except BadToken as exc:
         raise TimestampUnavailable(f"the TSA's token does not hold: {exc}") from exc
     if _tst_info(cms.ContentInfo.load(token))["nonce"].native != nonce:
@@ -91,6 +102,15 @@ def timestamp(signature_value: bytes, authority: Authority) -> Timestamp:
 def read_token(token: bytes, signature_value: bytes) -> Timestamp:
     """Check a token over `signature_value`: its imprint, and the TSA's signature over it by the certificate it
     carries (which must be a TSA's: extendedKeyUsage timeStamping). Whether that TSA is trusted is the caller's."""
+    return read_token_over(token, digests_of(signature_value))
+
+
+def digests_of(data: bytes) -> Digests:
+    return lambda algorithm: _digest(algorithm, data)
+
+
+def read_token_over(token: bytes, digests: Digests) -> Timestamp:
+    """As `read_token`, for a token over what `digests` hashes."""
     try:
         info = cms.ContentInfo.load(token, strict=True)
         if info["content_type"].native != "signed_data":
@@ -100,8 +120,8 @@ def read_token(token: bytes, signature_value: bytes) -> Timestamp:
         algorithm = imprint["hash_algorithm"]["algorithm"].native
         if algorithm not in _HASHES:
             raise BadToken(f"unsupported imprint algorithm {algorithm}")
-        if imprint["hashed_message"].native != _digest(algorithm, signature_value):
-            raise BadToken("the token covers another signature value")
+        if imprint["hashed_message"].native != digests(algorithm):
+            raise BadToken("the token covers other data (another signature value, changed content)")
         certificate = _check_signer(info["content"])
         time = tst_info["gen_time"].native
     except (ValueError, TypeError, KeyError) as exc:
@@ -109,6 +129,15 @@ def read_token(token: bytes, signature_value: bytes) -> Timestamp:
             raise
         raise BadToken(f"unreadable token: {exc}") from exc
     return Timestamp(token, time.astimezone(dt.UTC), certificate)
+
+
+def token_certificate(token: bytes) -> x509.Certificate:
+    """The TSA certificate a token names, unchecked (BadToken when there is none)."""
+    try:
+        signed_data = cms.ContentInfo.load(token)["content"]
+        return _signer_certificate(signed_data, signed_data["signer_infos"][0]["sid"])
+    except (ValueError, TypeError, KeyError, IndexError) as exc:
+        raise BadToken(f"unreadable token: {exc}") from exc
 
 
 def _tst_info(info: Any) -> Any:
