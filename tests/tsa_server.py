@@ -56,12 +56,13 @@ class TestTsa:
 
 
 @contextmanager
-def running_tsa() -> Iterator[TestTsa]:
-    """Start the TSA on a free port of 127.0.0.1; stop it and remove its folder on leaving."""
+def running_tsa(certificate_days: int = 365 * 10) -> Iterator[TestTsa]:
+    """Start the TSA on a free port of 127.0.0.1; stop it and remove its folder on leaving. Its certificate
+    expires `certificate_days` from now."""
     assert OPENSSL is not None, "openssl is needed (scripts/test.sh installs it)"
     with tempfile.TemporaryDirectory(prefix="casefiles-tsa-") as work:
         folder = Path(work)
-        ca_pem = _make_keys(folder)
+        ca_pem = _make_keys(folder, certificate_days)
         (folder / "openssl.cnf").write_text(CONFIG.format(folder=folder), encoding="ascii")
         (folder / "serial").write_text("01\n", encoding="ascii")
         received: list[bytes] = []
@@ -116,7 +117,7 @@ def _handler(folder: Path, received: list[bytes]) -> type[http.server.BaseHTTPRe
     return Handler
 
 
-def _make_keys(folder: Path) -> bytes:
+def _make_keys(folder: Path, certificate_days: int) -> bytes:
     now = dt.datetime.now(dt.UTC)
     ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test TSA Root")])
@@ -140,7 +141,7 @@ def _make_keys(folder: Path) -> bytes:
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=365 * 10))
+        .not_valid_after(now + dt.timedelta(days=certificate_days))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import click
 from flask.cli import AppGroup
 
@@ -20,14 +22,27 @@ signatures_group = AppGroup("signatures", help="Signatures and seals kept for th
 )
 @domain_errors
 def restamp_command(within_days: int) -> None:
-    """Add an archive timestamp (PAdES-LTA document timestamp) to sealed PDF exports whose latest timestamp
-    certificate expires within --within-days. Run yearly (docs/pdfa.md)."""
-    import datetime as dt
-
+    """Add an archive timestamp to each signature (CAdES-A, archive-time-stamp v2) and each sealed PDF export and
+    hearing package (PAdES-LTA document timestamp) whose latest timestamp certificate expires within
+    --within-days. Run yearly (docs/signatures.md)."""
     from webapp.exports.restamp import restamp_exports
+    from webapp.exports.services import export_seal
+    from webapp.hearings.package import restamp_packages
+    from webapp.signing.restamp import restamp_signatures
 
-    report = restamp_exports(dt.timedelta(days=within_days))
+    margin = dt.timedelta(days=within_days)
+    signed = restamp_signatures(margin)
     click.echo(
-        f"PDF exports checked: {report.checked}, restamped: {report.restamped}, "
-        f"sealed without a timestamp (nothing to extend): {report.not_lta}"
+        f"signatures checked: {signed.checked}, restamped: {signed.restamped}, "
+        f"without a timestamp (nothing to extend): {signed.untimestamped}, not valid (left as they are): "
+        f"{signed.not_valid}, deferred to the next run: {signed.deferred}"
     )
+    if export_seal() is None:
+        click.echo("PDF exports and hearing packages: not sealed (CASEFILES_EXPORT_SEAL=0), nothing to restamp")
+        return
+    for label, restamp in (("PDF exports", restamp_exports), ("hearing packages", restamp_packages)):
+        report = restamp(margin)
+        click.echo(
+            f"{label} checked: {report.checked}, restamped: {report.restamped}, "
+            f"sealed without a timestamp (nothing to extend): {report.not_lta}"
+        )

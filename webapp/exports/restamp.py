@@ -9,19 +9,21 @@ import contextlib
 import datetime as dt
 import secrets
 import tempfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from pyhanko.pdf_utils.reader import PdfFileReader
 from sqlalchemy import select
 
-from storage import StorageError
+from storage import StorageError, StoredBlob
 from webapp.blobs.integrity import copy_checked, file_ref
 from webapp.blobs.models import StoredFile
 from webapp.dbtypes import utcnow
 from webapp.exceptions import ConfigurationError, StorageUnavailable
 from webapp.exports.models import Export
-from webapp.exports.seal import add_archive_timestamp
+from webapp.exports.seal import Seal, add_archive_timestamp
 from webapp.extensions import db
 from webapp.runtime import blob_store
 from webapp.signing import tsa
@@ -49,20 +51,24 @@ def last_timestamp_expiry(path: Path) -> dt.datetime | None:
 def restamp_exports(margin: dt.timedelta = DEFAULT_MARGIN, now: dt.datetime | None = None) -> RestampReport:
     """Add an archive timestamp to every kept PDF export whose latest timestamp certificate expires within
     `margin`; each one is committed as it is done."""
-    from webapp.exports.services import export_seal  # services imports this module's neighbours
-
-    seal = export_seal()
-    if seal is None or seal.authority is None:
-        raise ConfigurationError(
-            "Архивные метки времени ставятся на печать выгрузок, а она выключена (CASEFILES_EXPORT_SEAL=0)"
-        )
-    now = now or utcnow()
-    report = RestampReport()
     exports = db.session.scalars(
         select(Export).where(Export.deleted_at.is_(None), Export.format == "pdf", Export.file_id.is_not(None))
     ).all()
-    for export in exports:
-        file = export.file
+    return restamp_sealed([(export.file, partial(setattr, export, "file")) for export in exports], margin, now)
+
+
+def restamp_sealed(
+    files: Sequence[tuple[StoredFile | None, Callable[[StoredFile], None]]],
+    margin: dt.timedelta = DEFAULT_MARGIN,
+    now: dt.datetime | None = None,
+) -> RestampReport:
+    """Restamp each sealed PDF whose latest timestamp certificate expires within `margin`: the new file is
+    stored, its owner pointed at it (`point`) and committed; then the old bytes are deleted and their record
+    marked (it stays for what it says). Exports and hearing packages alike."""
+    seal = _seal()
+    now = now or utcnow()
+    report = RestampReport()
+    for file, point in files:
         if file is None or file.deleted_at is not None:
             continue
         report.checked += 1
@@ -75,21 +81,36 @@ def restamp_exports(margin: dt.timedelta = DEFAULT_MARGIN, now: dt.datetime | No
                 continue
             if expiry - now > margin:
                 continue
-            restamped = Path(work) / "restamped.pdf"
-            try:
-                add_archive_timestamp(current, restamped, seal)
-            except tsa.TimestampUnavailable as exc:  # technical, without personal data
-                raise StorageUnavailable(
-                    f"Служба штампов времени недоступна: архивная метка не добавлена ({exc})", code="tsa_unavailable"
-                ) from None
-            with restamped.open("rb") as stream:
-                stored = blob_store().put(
-                    f"{file.key.rsplit('.', 1)[0]}-{secrets.token_hex(4)}.pdf", stream, media_type=file.media_type
-                )
-        old_key = file.key
-        export.file = StoredFile.of(stored, "export", file.media_type)
+            stored = _stamped(current, Path(work) / "restamped.pdf", seal, file)
+        point(StoredFile.of(stored, file.kind, file.media_type))
         db.session.commit()
         report.restamped += 1
-        with contextlib.suppress(StorageError):  # else left for `storage gc`
-            blob_store().delete(old_key)
+        with contextlib.suppress(StorageError):  # else the bytes stay, and so does their record
+            blob_store().delete(file.key)
+            file.deleted_at = utcnow()
+            db.session.commit()
     return report
+
+
+def _seal() -> Seal:
+    from webapp.exports.services import export_seal  # services imports this module's neighbours
+
+    seal = export_seal()
+    if seal is None or seal.authority is None:
+        raise ConfigurationError(
+            "Архивные метки времени ставятся на печать выгрузок, а она выключена (CASEFILES_EXPORT_SEAL=0)"
+        )
+    return seal
+
+
+def _stamped(current: Path, restamped: Path, seal: Seal, file: StoredFile) -> StoredBlob:
+    try:
+        add_archive_timestamp(current, restamped, seal)
+    except tsa.TimestampUnavailable as exc:  # technical, without personal data
+        raise StorageUnavailable(
+            f"Служба штампов времени недоступна: архивная метка не добавлена ({exc})", code="tsa_unavailable"
+        ) from None
+    with restamped.open("rb") as stream:
+        return blob_store().put(
+            f"{file.key.rsplit('.', 1)[0]}-{secrets.token_hex(4)}.pdf", stream, media_type=file.media_type
+        )

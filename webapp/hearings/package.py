@@ -13,6 +13,7 @@ import datetime as dt
 import secrets
 import tempfile
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from flask import current_app
@@ -27,6 +28,7 @@ from webapp.dbtypes import utcnow
 from webapp.exceptions import Conflict, Forbidden, Gone
 from webapp.exports.build import Item, Progress, case_facts, materialize, presented_item
 from webapp.exports.pdfjoin import Part, UnreadablePdf, join, page_count
+from webapp.exports.restamp import RestampReport, restamp_sealed
 from webapp.exports.services import export_seal
 from webapp.exports.sheets import (
     NEW_SINCE_LAST,
@@ -309,6 +311,20 @@ def copy_package(hearing: Hearing, target: Path) -> None:
 def package_filename(hearing: Hearing) -> str:
     """Generic on purpose: no case numbers or names in a file name."""
     return f"hearing-{hearing.id}-package.pdf"
+
+
+# --- restamping it (`casefiles signatures restamp`) ---------------------------------------------------------
+
+
+def restamp_packages(margin: dt.timedelta, now: dt.datetime | None = None) -> RestampReport:
+    """An archive timestamp for each package still served whose latest timestamp certificate expires within
+    `margin`: sealed as exports are, restamped as they are."""
+    now = now or utcnow()
+    served = (Hearing.access_until.is_(None)) | (Hearing.access_until > now)
+    hearings = db.session.scalars(select(Hearing).where(Hearing.package_file_id.is_not(None), served)).all()
+    return restamp_sealed(
+        [(hearing.package_file, partial(setattr, hearing, "package_file")) for hearing in hearings], margin, now
+    )
 
 
 # --- purging it -----------------------------------------------------------------------------------------
