@@ -10,7 +10,7 @@ import io
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
+from werkzeug.routing import Rule
 
 from search_index.pg_search import metadata as search_metadata
 from storage import BlobStore, LocalBlobStore
@@ -63,6 +64,27 @@ def _hash_each_password_once() -> Iterator[None]:
         for module in (auth_services, auth_admin):
             patch.setattr(module, "generate_password_hash", generate)
         patch.setattr(auth_services, "check_password_hash", check)
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _compile_each_url_builder_once() -> Iterator[None]:
+    """Werkzeug compiles two URL-building functions (Python code made from an AST) for each of some 250 rules in
+    every app a test makes: some 0.2 s an app, most of create_app's time. Such a function takes its rule as its
+    argument and is made from the rule's text, defaults and converters alone, the same in every app of the session:
+    each is compiled once a session, and every app's rules are still made, parsed and matched as in production."""
+    compile_builder = Rule._compile_builder
+    builders: dict[tuple[Any, ...], Callable[..., tuple[str, str]]] = {}
+
+    def compile_once(rule: Rule, append_unknown: bool = True) -> Callable[..., tuple[str, str]]:
+        converters = tuple((name, type(converter)) for name, converter in rule._converters.items())
+        key = (rule.rule, append_unknown, tuple(rule._trace), repr(rule.defaults), converters)
+        if key not in builders:
+            builders[key] = compile_builder(rule, append_unknown)
+        return builders[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Rule, "_compile_builder", compile_once)
         yield
 
 
