@@ -4,7 +4,7 @@
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
-ensure_debian_packages fonts-dejavu-core postgresql libreoffice-writer-nogui fonts-liberation2 openssl libengine-gost-openssl \
+ensure_debian_packages fonts-dejavu-core postgresql libreoffice-writer-nogui fonts-liberation2 openssl libengine-gost-openssl age \
   tesseract-ocr tesseract-ocr-rus poppler-utils qpdf redis-server chromium swift-proxy swift-account swift-container swift-object
 ensure_venv test
 export PATH="$VENV/bin:$PATH"

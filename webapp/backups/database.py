@@ -83,18 +83,16 @@ def restore_into(kind: str, dump: Path, url: str, server_major: int | None) -> N
     if kind != kind_of(url):
         raise BackupError(f"the backup holds a {kind} database, CASEFILES_DATABASE_URL names a {kind_of(url)} one")
     if kind == "sqlite":
-        target = Path(make_url(url).database or "")
-        partial = target.with_name(target.name + ".restoring")
+        path = Path(make_url(url).database or "")
+        partial = path.with_name(path.name + ".restoring")
         shutil.copyfile(dump, partial)
-        os.replace(partial, target)
+        os.replace(partial, path)
         return
     tool = postgres_tool("pg_restore", server_major or _server_major(url))
     # One transaction: a restore that stops halfway leaves the database as empty as it was.
-    _run(
-        [tool, "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction", str(dump)],
-        make_url(url),
-        "pg_restore",
-    )
+    target = make_url(url)
+    args = [tool, "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction"]
+    _run([*args, "--dbname", target.database or "", str(dump)], target, "pg_restore")
 
 
 def is_empty(url: str) -> bool:

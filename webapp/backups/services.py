@@ -521,6 +521,7 @@ def _check_restored(
         else:
             report.problems.append(f"search: {len(drift.missing)} missing, {len(drift.stale)} stale after reindex")
         db.session.remove()
+        db.engine.dispose()  # the application was made for these checks only
 
 
 # A signature the restore damaged (its CMS or content unreadable or changed, its certificate no longer ours),
