@@ -23,6 +23,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from tests.conftest import World, overwrite_blob
 from tests.tsa_server import TestTsa, running_tsa
 from tests.webapp.test_hearing_package import _built, scene  # noqa: F401 - the fixture
+from tests.webapp.test_pages import login
 from tests.webapp.test_timestamps import _checked, _cms_verifies, _move_clock, _signed, _use_tsa
 from webapp.audit.models import AuditEvent
 from webapp.auth.models import User
@@ -124,6 +125,8 @@ def test_restamp_adds_archive_timestamps_that_cover_content_and_cms(
     checked = _checked(world, document["id"])
     assert (checked["status"], checked["archived_at"]) == ("valid", stamp.time.isoformat())
     assert checked["timestamped_at"] == created.get_json()["timestamped_at"]
+    login(client, "spec1")  # the case page shows it beside the timestamp
+    assert "; архивный штамп " in client.get(f"/cases/{document['case_id']}").get_data(as_text=True)
 
     # Stock OpenSSL still accepts the extended signature.
     (tmp_path / "sig.p7s").write_bytes(der)
