@@ -232,6 +232,8 @@ def add_archive_timestamp(
 def archive_timestamps(der: bytes, content: Content) -> list[tsa.Timestamp]:
     """Every archive timestamp of the signature, oldest first, each checked (its imprint against the hash
     recomputed from `content` and the CMS, and the TSA's signature): tsa.BadToken when one does not hold."""
+    if _ARCHIVE_OID not in der:  # most signatures have none: not even parsed here
+        return []
     try:
         signed = _SignedData.load(der)
         positions = list(_archive_positions(signed.signer))
