@@ -24,7 +24,7 @@ from tests.conftest import World, overwrite_blob
 from tests.tsa_server import TestTsa, running_tsa
 from tests.webapp.test_hearing_package import _built, scene  # noqa: F401 - the fixture
 from tests.webapp.test_pages import login
-from tests.webapp.test_timestamps import _checked, _cms_verifies, _move_clock, _signed, _use_tsa
+from tests.webapp.test_timestamps import _checked, _cms_verifies, _move_clock, _openssl, _signed, _use_tsa
 from webapp.audit.models import AuditEvent
 from webapp.auth.models import User
 from webapp.blobs.models import StoredFile
@@ -69,6 +69,28 @@ def _content(data: bytes) -> archive.Content:
 def _unsigned_attributes(der: bytes) -> list[str]:
     signer = asn1_cms.ContentInfo.load(der)["content"]["signer_infos"][0]
     return [attribute["type"].dotted for attribute in signer["unsigned_attrs"]]
+
+
+def _rfc5126_input(der: bytes, content: bytes) -> bytes:
+    """What the first archive-time-stamp v2 of `der` is over: the encapContentInfo, the detached content, the
+    certificates and crls fields, then the SignerInfo's fields and its unsigned attributes before the token."""
+    signed_data = asn1_cms.ContentInfo.load(der)["content"]
+    signer = signed_data["signer_infos"][0]
+    fields = ("version", "sid", "digest_algorithm", "signed_attrs", "signature_algorithm", "signature")
+    before = signer["unsigned_attrs"][0].dump()
+    assert len(before) < 0x10000
+    unsigned = b"\xa1\x82" + len(before).to_bytes(2, "big") + before if len(before) > 0xFF else b""
+    assert unsigned, "a token of a few hundred bytes at least"
+    return b"".join(
+        [
+            signed_data["encap_content_info"].dump(),
+            content,
+            signed_data["certificates"].dump(),
+            signed_data["crls"].dump(),
+            *(signer[name].dump() for name in fields),
+            unsigned,
+        ]
+    )
 
 
 def _trust(tsa_server: TestTsa) -> None:
@@ -133,6 +155,15 @@ def test_restamp_adds_archive_timestamps_that_cover_content_and_cms(
     (tmp_path / "file").write_bytes(content)
     (tmp_path / "ca.pem").write_bytes(client.get("/api/v1/ca.pem").data)
     assert _cms_verifies(tmp_path).returncode == 0, _cms_verifies(tmp_path).stderr
+    # The imprint, recomputed here from RFC 5126 6.4.1 with asn1crypto's own encodings, is what the token is over:
+    # `openssl ts -verify` checks the token's imprint and the TSA's signature against it.
+    (tmp_path / "ats.der").write_bytes(stamp.token)
+    (tmp_path / "ats-input.bin").write_bytes(_rfc5126_input(der, content))
+    (tmp_path / "tsa-ca.pem").write_bytes(tsa_server.ca_pem)
+    checked_ats = _openssl(
+        "ts", "-verify", "-token_in", "-in", "ats.der", "-data", "ats-input.bin", "-CAfile", "tsa-ca.pem", cwd=tmp_path
+    )
+    assert checked_ats.returncode == 0 and "Verification: OK" in checked_ats.stdout, checked_ats.stderr
 
     # One byte changed in the content, or in the earlier token, breaks it: here a byte of the TSA's CA certificate
     # the token carries, which the token's own check does not see.
