@@ -131,10 +131,10 @@ def _register_blueprints(app: Flask) -> None:
     import webapp.auth.deputies_views
     import webapp.auth.views
     import webapp.blobs.api
-    import webapp.blobs.views
     import webapp.cases.api
     import webapp.cases.views
     import webapp.desk.api
+    import webapp.desk.storage
     import webapp.desk.views
     import webapp.documents.api
     import webapp.documents.views

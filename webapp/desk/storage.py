@@ -1,4 +1,5 @@
-"""The admin's page on the storage: the outcome of the fixity checks and of the backups."""
+"""The administrators' «Хранилище» page: the outcome of the fixity checks (webapp.blobs) and of the backups
+(webapp.backups), side by side."""
 
 from __future__ import annotations
 
