@@ -57,7 +57,8 @@ s3_pass() {
     tests/webapp/test_printing.py tests/webapp/test_paperwork.py tests/webapp/test_archive.py \
     tests/webapp/test_fixity_gc.py tests/webapp/test_ocr.py tests/webapp/test_search_durability.py \
     tests/webapp/test_exports.py tests/webapp/test_integrity.py tests/webapp/test_document_moves.py \
-    tests/webapp/test_hearing_package.py tests/demo
+    tests/webapp/test_hearing_package.py tests/demo \
+    tests/webapp/test_backup_drill.py::test_drill_backup_while_uploading_then_restore
 }
 
 # Runs a pass with every line of its output tagged; its status is the pass's. (A pass runs in a `||` list, where
