@@ -176,13 +176,13 @@ def test_a_wrong_passphrase_opens_nothing_and_no_passphrase_writes_nothing(app: 
     from webapp.exceptions import ConfigurationError
 
     settings = app.config["CASEFILES"]
-    with pytest.raises(ConfigurationError, match="never written in clear"):
+    with pytest.raises(ConfigurationError, match="не пишется незашифрованной"):
         take_backup(tmp_path / "backups")
     assert not archive.sets(tmp_path / "backups")
     assert db.session.scalars(select(BackupRun)).one().outcome == "failed"
     app.config["CASEFILES"] = dataclasses.replace(settings, backup_passphrase=PASSPHRASE)
     take_backup(tmp_path / "backups")
-    with pytest.raises(BackupError, match="does not open"):
+    with pytest.raises(BackupError, match="не открывает"):
         check_backup(tmp_path / "backups", None, dataclasses.replace(settings, backup_passphrase="не тот"))
 
 

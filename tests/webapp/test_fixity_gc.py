@@ -141,7 +141,7 @@ def test_admins_see_the_outcome_in_the_ui_and_api(app: Flask, world: World, run:
     assert world.clients["spec1"].get("/api/v1/admin/fixity").status_code == 403
     login(client, "admin")
     page = client.get("/admin/fixity").get_data(as_text=True)
-    assert "Целостность хранилища" in page and "содержимое изменено" in page
+    assert "Хранилище: целостность и резервные копии" in page and "содержимое изменено" in page
     assert version_key(app, document["id"]) in page
     client.get("/logout")
     login(client, "spec1")

@@ -119,7 +119,7 @@ def locked(root: Path) -> Iterator[None]:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise BackupError(f"another backup into {root} is running") from None
+            raise BackupError(f"В {root} уже пишется другая резервная копия") from None
         yield
 
 

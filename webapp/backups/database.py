@@ -138,7 +138,7 @@ def postgres_tool(name: str, major: int) -> str:
     for candidate in candidates:
         if candidate and os.access(candidate, os.X_OK) and (not major or _major(_version(candidate)) == major):
             return candidate
-    raise BackupError(f"{name} of PostgreSQL {major} is not installed (apt-get install postgresql-client-{major})")
+    raise BackupError(f"Не установлен {name} PostgreSQL {major} (apt-get install postgresql-client-{major})")
 
 
 def _server_major(url: str) -> int:
@@ -174,5 +174,5 @@ def _run(args: list[str], url: URL | None, what: str) -> str:
     if done.returncode != 0:
         # The first line: the tool's error, not the DETAIL lines after it (which may quote a row's values).
         complaint = (done.stderr.strip().splitlines() or ["no message"])[0][:300]
-        raise BackupError(f"{what} failed: {complaint}")
+        raise BackupError(f"{what} завершился с ошибкой: {complaint}")
     return done.stdout

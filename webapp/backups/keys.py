@@ -50,9 +50,9 @@ def folder_settings(root: Path) -> dict[str, Any] | None:
     try:
         found: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise BackupError(f"{FOLDER_FILE} cannot be read: {exc}") from None
+        raise BackupError(f"Не читается {FOLDER_FILE} папки копий: {exc}") from None
     if found.get("format") != FORMAT:
-        raise BackupError(f"{FOLDER_FILE}: a backup folder of format {found.get('format')!r}, not {FORMAT}")
+        raise BackupError(f"{FOLDER_FILE}: папка копий формата {found.get('format')!r}, а не {FORMAT}")
     return found
 
 
@@ -66,8 +66,8 @@ def keys_for_writing(root: Path, settings: Settings) -> Keys:
     recipients = _recipients(settings)
     if sorted(str(r) for r in recipients) != sorted(found["recipients"]):
         raise BackupError(
-            f"{root} holds backups to other public keys ({', '.join(found['recipients'])}); "
-            "back up into a new folder after changing CASEFILES_BACKUP_RECIPIENT"
+            f"В {root} копии зашифрованы для других открытых ключей ({', '.join(found['recipients'])}); "
+            "после смены CASEFILES_BACKUP_RECIPIENT копируйте в новую папку"
         )
     return Keys(recipients, _identities(settings, required=False))
 
@@ -76,7 +76,7 @@ def keys_for_reading(root: Path, settings: Settings) -> Keys:
     """The keys that read the backups in `root` (ConfigurationError when this process was not given them)."""
     found = folder_settings(root)
     if found is None:
-        raise BackupError(f"{root} is not a casefiles backup folder (no {FOLDER_FILE})")
+        raise BackupError(f"{root} — не папка резервных копий casefiles (нет {FOLDER_FILE})")
     if found["keys"] == "passphrase":
         return _passphrase_keys(root, settings)
     identities = _identities(settings, required=True)
@@ -97,8 +97,8 @@ def _set_up(root: Path, settings: Settings) -> dict[str, Any]:
         found = {"format": FORMAT, "keys": "passphrase", "recipient": str(identity.to_public())}
     else:
         raise ConfigurationError(
-            "A backup is never written in clear: set CASEFILES_BACKUP_PASSPHRASE, or CASEFILES_BACKUP_RECIPIENT "
-            "to the administrator's age public key"
+            "Резервная копия не пишется незашифрованной: задайте CASEFILES_BACKUP_PASSPHRASE или "
+            "CASEFILES_BACKUP_RECIPIENT (открытый ключ age администратора)"
         )
     _write_new(root / FOLDER_FILE, (json.dumps(found, indent=2) + "\n").encode())
     return found
@@ -106,17 +106,17 @@ def _set_up(root: Path, settings: Settings) -> dict[str, Any]:
 
 def _passphrase_keys(root: Path, settings: Settings) -> Keys:
     if not settings.backup_passphrase:
-        raise ConfigurationError(
-            f"The backups in {root} are encrypted with a passphrase: set CASEFILES_BACKUP_PASSPHRASE"
-        )
+        raise ConfigurationError(f"Копии в {root} зашифрованы парольной фразой: задайте CASEFILES_BACKUP_PASSPHRASE")
     try:
         sealed = (root / KEY_FILE).read_bytes()
     except OSError as exc:
-        raise BackupError(f"{KEY_FILE} cannot be read: {exc.strerror}") from None
+        raise BackupError(f"Не читается {KEY_FILE}: {exc.strerror}") from None
     try:
         identity = x25519.Identity.from_str(passphrase.decrypt(sealed, settings.backup_passphrase).decode())
     except (pyrage.DecryptError, pyrage.IdentityError, UnicodeDecodeError):
-        raise BackupError(f"CASEFILES_BACKUP_PASSPHRASE does not open {root / KEY_FILE}") from None
+        raise BackupError(
+            f"CASEFILES_BACKUP_PASSPHRASE не открывает {root / KEY_FILE}: не та парольная фраза"
+        ) from None
     return Keys([identity.to_public()], [identity])
 
 
@@ -124,21 +124,21 @@ def _recipients(settings: Settings) -> list[Any]:
     try:
         return [x25519.Recipient.from_str(text) for text in settings.backup_recipients]
     except pyrage.RecipientError:
-        raise ConfigurationError("CASEFILES_BACKUP_RECIPIENT must be age public keys (age1...)") from None
+        raise ConfigurationError("CASEFILES_BACKUP_RECIPIENT — открытые ключи age (age1...)") from None
 
 
 def _identities(settings: Settings, *, required: bool) -> list[Any]:
     if settings.backup_identity is None:
         if required:
             raise ConfigurationError(
-                "These backups are encrypted to public keys: set CASEFILES_BACKUP_IDENTITY to the age identity file"
+                "Копии зашифрованы для открытых ключей: задайте CASEFILES_BACKUP_IDENTITY (файл ключа age)"
             )
         return []
     lines = settings.backup_identity.read_text(encoding="utf-8").splitlines()
     try:
         return [x25519.Identity.from_str(line.strip()) for line in lines if line.startswith("AGE-SECRET-KEY-")]
     except pyrage.IdentityError:
-        raise ConfigurationError("CASEFILES_BACKUP_IDENTITY does not hold an age identity") from None
+        raise ConfigurationError("В файле CASEFILES_BACKUP_IDENTITY нет ключа age") from None
 
 
 def _write_new(path: Path, data: bytes) -> None:

@@ -148,7 +148,7 @@ def _free_name(root: Path, started: dt.datetime) -> str:
         if not (root / archive.SETS / name).exists():
             return name
         name = f"{base}-{suffix}"
-    raise BackupError("too many backups in one second")
+    raise BackupError("Слишком много копий за одну секунду")
 
 
 def _expected_files(session: Session) -> list[StoredFile]:
@@ -224,7 +224,7 @@ def _copy_one(report: BackupReport, store: Any, file: StoredFile, entry: dict[st
             copied = _encrypt_stream(source, report.root, keys)
         if file.sha256 is not None and copied.plain_sha256 != file.sha256:
             copied.discard()
-            report.problems.append(f"changed in the storage: {key} (run `casefiles fixity`)")
+            report.problems.append(f"Файл изменён в хранилище: {key} (запустите casefiles fixity)")
             entry["problem"] = "changed"
             return
         entry.update(copy=copied.keep(), copy_sha256=copied.sha256)
@@ -236,7 +236,7 @@ def _copy_one(report: BackupReport, store: Any, file: StoredFile, entry: dict[st
         entry["gone"] = True
         report.gone += 1
     else:
-        report.problems.append(f"missing from the storage: {file.key} (run `casefiles fixity`)")
+        report.problems.append(f"Файла нет в хранилище: {file.key} (запустите casefiles fixity)")
         entry["problem"] = "missing"
 
 
