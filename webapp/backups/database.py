@@ -49,7 +49,7 @@ def snapshot(engine: Engine, workdir: Path) -> Iterator[tuple[Snapshot, Session]
 
 def _sqlite_snapshot(engine: Engine, workdir: Path) -> Iterator[tuple[Snapshot, Session]]:
     path = workdir / DUMP_FILES["sqlite"]
-    source = sqlite3.connect(f"file:{engine.url.database}?mode=ro", uri=True)
+    source = sqlite3.connect(_read_only(Path(engine.url.database or "")), uri=True)
     target = sqlite3.connect(path)
     try:
         source.backup(target)
@@ -117,7 +117,7 @@ def check_readable(kind: str, dump: Path, server_major: int | None) -> int:
     """Open a dump as its tool would; the number of stored files it holds (SQLite) or of its entries (pg_dump)."""
     if kind == "sqlite":
         try:
-            with contextlib.closing(sqlite3.connect(f"file:{dump}?mode=ro", uri=True)) as connection:
+            with contextlib.closing(sqlite3.connect(_read_only(dump), uri=True)) as connection:
                 verdict = connection.execute("PRAGMA integrity_check").fetchone()[0]
                 if verdict != "ok":
                     raise BackupError(f"the database copy is damaged: {verdict}")
@@ -129,6 +129,11 @@ def check_readable(kind: str, dump: Path, server_major: int | None) -> int:
     if "TABLE DATA" not in listing or " stored_files " not in listing:
         raise BackupError("the database dump holds no stored_files table")
     return sum(1 for line in listing.splitlines() if line and not line.startswith(";"))
+
+
+def _read_only(path: Path) -> str:
+    """SQLite's URI of a file opened read-only (percent-encoded: a folder name may hold `?` or `#`)."""
+    return f"{path.resolve().as_uri()}?mode=ro"
 
 
 def postgres_tool(name: str, major: int) -> str:
