@@ -201,7 +201,8 @@ def test_an_archive_timestamp_outlives_the_signature_timestamps_tsa(
 ) -> None:
     """The signature's TSA certificate expires in 200 days; the own TSA's (the CA's lifetime) carries the proof
     on. Three years later the restamped signature is still valid at signing time; one stamped by the same TSA
-    and not restamped falls back to the signing time the CMS states, as a signature without a timestamp."""
+    and not restamped has only the signing time its CMS states, which proves nothing once its certificate has
+    expired: `time_unproven`."""
     with running_tsa(certificate_days=200) as short_lived:
         _trust(short_lived)
         _use_tsa(app, short_lived.url)
@@ -226,7 +227,17 @@ def test_an_archive_timestamp_outlives_the_signature_timestamps_tsa(
     restamped, plain = _checked(world, kept["id"]), _checked(world, lapsed["id"])
     assert (restamped["valid"], restamped["status"]) == (True, "valid_timestamped")
     assert restamped["archived_at"] is not None
-    assert (plain["status"], plain["archived_at"]) == ("valid", None)
+    # Not restamped: its timestamp proves nothing now, and its certificate (CASEFILES_CERT_YEARS) has expired
+    assert (plain["valid"], plain["status"], plain["archived_at"]) == (False, "time_unproven", None)
+    # and so says verify-export, offline, of its package three years on
+    import webapp.exports.verify as offline
+
+    real_now = offline._now
+    monkeypatch.setattr(offline, "_now", lambda: real_now() + dt.timedelta(days=3 * 365))
+    assert verify_export(package).ok  # restamped
+    package.write_bytes(_export(world, lapsed["case_id"], format="zip")[1])
+    later = verify_export(package)
+    assert not later.ok and [problem.message for problem in later.problems] == [offline.TIME_UNPROVEN], later
 
 
 def test_restamp_leaves_a_signature_that_does_not_verify(app: Flask, world: World) -> None:

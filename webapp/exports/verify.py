@@ -278,7 +278,9 @@ def _trusted_time(
 ) -> dt.datetime | None:
     """The timestamp's time when it holds, its TSA was issued by one of `cas` and its certificate is in force now
     or an archive timestamp made before it expired carries it (webapp.signing.archive); else the signing time the
-    CMS states (an older signature, or a TSA the package does not trust); None after a problem is reported."""
+    CMS states (an older signature, or a TSA the package does not trust) while the signer's certificate is in
+    force; None after a problem is reported (a token that does not hold, or proves no time once the certificate
+    has expired)."""
     if signed.timestamp_token is None:
         return signed.signing_time
     try:
@@ -294,6 +296,9 @@ def _trusted_time(
         [stamped, *archived], lambda tsa_cert: any(_issued_by(tsa_cert, ca) for ca in cas), _now()
     )
     if proven is None:
+        if _now() > signed.certificate.not_valid_after_utc:  # as the app's `time_unproven`
+            report.problems.append(Problem(path, TIME_UNPROVEN))
+            return None
         return signed.signing_time
     report.timestamps += 1
     return proven
@@ -301,6 +306,12 @@ def _trusted_time(
 
 def _opener(path: Path) -> Callable[[], IO[bytes]]:
     return lambda: path.open("rb")
+
+
+TIME_UNPROVEN = (
+    "время подписания больше не доказано: сертификат подписанта истёк, а штамп времени не подтверждён "
+    "(служба штампов не доверена или срок её сертификата вышел без архивного штампа)"
+)
 
 
 def _now() -> dt.datetime:

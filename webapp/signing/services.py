@@ -51,6 +51,12 @@ STAFF_ROLES = {
 DEFAULT_ROLES = ("составил", APPROVAL_ROLE)
 # A signature whose certificate has since expired, or been revoked after its trusted timestamp (CAdES-T).
 TIMESTAMPED = "Действительна на момент подписания (штамп времени)"
+# A timestamp that no longer proves the time (its TSA certificate expired without an archive timestamp) leaves only
+# the time the signer's CMS states, which proves nothing once the certificate has expired or been revoked.
+TIME_UNPROVEN = (
+    "Время подписания больше не доказано: сертификат истёк или отозван, а срок штампа времени вышел без архивного "
+    "штампа (casefiles signatures restamp)"
+)
 
 
 @dataclass(frozen=True)
@@ -244,6 +250,8 @@ def _judge(
     expired = timestamps.now() > signed.certificate.not_valid_after_utc
     if trusted.time is not None and (expired or record.revoked_at is not None):
         return Verdict(True, "valid_timestamped", TIMESTAMPED)
+    if signed.timestamp_token is not None and trusted.time is None and (expired or record.revoked_at is not None):
+        return Verdict(False, "time_unproven", TIME_UNPROVEN)
     return Verdict(True, "valid", "Подпись верна")
 
 
