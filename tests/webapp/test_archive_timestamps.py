@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from asn1crypto import cms as asn1_cms
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from flask import Flask
 from pyhanko.pdf_utils.reader import PdfFileReader
 
@@ -24,16 +24,15 @@ from tests.conftest import World, overwrite_blob
 from tests.tsa_server import TestTsa, running_tsa
 from tests.webapp.test_hearing_package import _built, scene  # noqa: F401 - the fixture
 from tests.webapp.test_pages import login
-from tests.webapp.test_timestamps import _checked, _cms_verifies, _move_clock, _openssl, _signed, _use_tsa
+from tests.webapp.test_timestamps import _checked, _cms_verifies, _move_clock, _openssl, _signed, _use_tsa, trust
 from webapp.audit.models import AuditEvent
-from webapp.auth.models import User
 from webapp.blobs.models import StoredFile
 from webapp.cli import main
 from webapp.extensions import db
 from webapp.hearings.models import Hearing
 from webapp.runtime import blob_store
 from webapp.signing import archive, cms, tsa
-from webapp.signing.models import Signature, TrustedAuthority
+from webapp.signing.models import Signature
 
 YEARLY = ["signatures", "restamp"]
 
@@ -91,22 +90,6 @@ def _rfc5126_input(der: bytes, content: bytes) -> bytes:
             unsigned,
         ]
     )
-
-
-def _trust(tsa_server: TestTsa) -> None:
-    ca = x509.load_pem_x509_certificate(tsa_server.ca_pem)
-    admin_id = db.session.scalar(db.select(User.id).where(User.username == "admin"))
-    assert admin_id is not None
-    db.session.add(
-        TrustedAuthority(
-            name="Test TSA Root",
-            certificate_pem=tsa_server.ca_pem.decode("ascii"),
-            sha256=ca.fingerprint(hashes.SHA256()).hex(),
-            not_after=ca.not_valid_after_utc,
-            added_by_id=admin_id,
-        )
-    )
-    db.session.commit()
 
 
 def test_restamp_adds_archive_timestamps_that_cover_content_and_cms(
@@ -204,7 +187,7 @@ def test_an_archive_timestamp_outlives_the_signature_timestamps_tsa(
     and not restamped has only the signing time its CMS states, which proves nothing once its certificate has
     expired: `time_unproven`."""
     with running_tsa(certificate_days=200) as short_lived:
-        _trust(short_lived)
+        trust(short_lived)
         _use_tsa(app, short_lived.url)
         kept, made = _signed(world)
         assert made.status_code == 201

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select
 
 from tests.conftest import POSTGRES_URL, ApiClient
+from tests.pg_databases import own_database
 from webapp import create_app
 from webapp.backups import archive
 from webapp.backups.keys import BackupError
@@ -38,16 +38,8 @@ def restored_database(tmp_path: Path) -> Iterator[str]:
     if not POSTGRES_URL:
         yield f"sqlite:///{tmp_path / 'restored' / 'casefiles.db'}"
         return
-    name = f"casefiles_drill_{uuid.uuid4().hex[:8]}"
-    server = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with server.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with server.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        server.dispose()
+    with own_database(POSTGRES_URL, "casefiles_drill") as url:
+        yield url
 
 
 def _uploader(app: Flask, client: ApiClient, case_id: int, stop: threading.Event, acknowledged: list) -> None:

@@ -61,6 +61,23 @@ def _move_clock(monkeypatch: pytest.MonkeyPatch, delta: dt.timedelta) -> None:
     monkeypatch.setattr(timestamps, "now", lambda: real() + delta)
 
 
+def trust(tsa_server: TestTsa) -> None:
+    """The test TSA's root on «Доверенные УЦ», as an administrator adds it."""
+    ca = x509.load_pem_x509_certificate(tsa_server.ca_pem)
+    admin_id = db.session.scalar(db.select(User.id).where(User.username == "admin"))
+    assert admin_id is not None
+    db.session.add(
+        TrustedAuthority(
+            name="Test TSA Root",
+            certificate_pem=tsa_server.ca_pem.decode("ascii"),
+            sha256=ca.fingerprint(hashes.SHA256()).hex(),
+            not_after=ca.not_valid_after_utc,
+            added_by_id=admin_id,
+        )
+    )
+    db.session.commit()
+
+
 def _signed(world: World, username: str = "spec1") -> tuple[dict[str, Any], Any]:
     case = world.open_case()
     created = fill(world, case["id"])
@@ -229,19 +246,7 @@ def test_a_tsa_outside_the_trusted_cas_proves_no_time_until_its_ca_is_trusted(
     _move_clock(monkeypatch, dt.timedelta(days=3 * 365))
     # Its certificate has expired, and a token from a TSA nobody trusts proves no time: only the CMS's claim is left
     assert _checked(world, document["id"])["status"] == "time_unproven"
-    ca = x509.load_pem_x509_certificate(tsa_server.ca_pem)
-    admin_id = db.session.scalar(db.select(User.id).where(User.username == "admin"))
-    assert admin_id is not None
-    db.session.add(
-        TrustedAuthority(
-            name="Test TSA Root",
-            certificate_pem=tsa_server.ca_pem.decode("ascii"),
-            sha256=ca.fingerprint(hashes.SHA256()).hex(),
-            not_after=ca.not_valid_after_utc,
-            added_by_id=admin_id,
-        )
-    )
-    db.session.commit()
+    trust(tsa_server)
     assert _checked(world, document["id"])["status"] == "valid_timestamped"
     # verify-export trusts the TSA as the export's trusted CAs (trusted-cas.pem) do.
     from tests.webapp.test_exports import _export

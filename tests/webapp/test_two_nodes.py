@@ -16,10 +16,9 @@ from typing import Any
 
 import pytest
 import requests
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from devtools.s3servers import S3Endpoint
+from tests.pg_databases import own_database
 from tests.redis_server import redis_server
 from tests.s3settings import s3_environment
 from tests.serving import Process, casefiles, launch_serve, start_worker, wait_until_serving
@@ -43,16 +42,8 @@ pytestmark = pytest.mark.skipif(not POSTGRES_URL, reason="runs in the PostgreSQL
 @pytest.fixture
 def database() -> Iterator[str]:
     """A database of its own on the test server (the rest of the suite truncates its tables per test)."""
-    name = f"casefiles_two_nodes_{secrets.token_hex(4)}"
-    server = create_engine(make_url(POSTGRES_URL).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with server.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with server.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        server.dispose()
+    with own_database(POSTGRES_URL, "casefiles_two_nodes") as url:
+        yield url
 
 
 @pytest.fixture
