@@ -25,6 +25,7 @@ from search_index.pg_search import metadata as search_metadata
 from storage import BlobStore, LocalBlobStore
 from storage.s3 import S3BlobStore
 from tests.s3settings import on_s3
+from tests.scene_snapshot import freeze, thaw
 from webapp import create_app
 from webapp.auth import admin as auth_admin
 from webapp.auth import services as auth_services
@@ -161,8 +162,11 @@ APP_OVERRIDES = {"TESTING": True, "JOBS_IMMEDIATE": True, "AUTO_PDF": False, "AU
 
 
 @pytest.fixture
-def app(settings: Settings) -> Iterator[Flask]:
+def app(settings: Settings, request: pytest.FixtureRequest) -> Iterator[Flask]:
+    world_tokens = _thaw_world(settings, request)
     app = create_app(APP_OVERRIDES, settings=settings)
+    if world_tokens is not None:
+        app.extensions["tests.world_tokens"] = world_tokens
     with app.app_context():
         yield app
         db.session.remove()
@@ -248,7 +252,54 @@ PIN = "4242-signing"  # every world user's signing PIN (webapp.signing.keys)
 
 @pytest.fixture
 def world(app: Flask, client: FlaskClient) -> World:
-    return make_world(client)
+    tokens: dict[str, str] | None = app.extensions.get("tests.world_tokens")
+    if tokens is None:
+        return make_world(client)
+    return World({name: ApiClient(client, token) for name, token in tokens.items()})
+
+
+def snapshots_possible() -> bool:
+    """A made scene can be copied for each test (tests.scene_snapshot): on SQLite with the local store, not on the
+    one PostgreSQL database or S3 bucket of all tests."""
+    return not POSTGRES_URL and not ON_S3
+
+
+@dataclasses.dataclass(frozen=True)
+class WorldSnapshot:
+    data_dir: Path
+    tokens: dict[str, str]
+
+
+@pytest.fixture(scope="session")
+def world_snapshot(tmp_path_factory: pytest.TempPathFactory, migrated_database: str) -> WorldSnapshot | None:
+    """The world made once a session (some 0.13 s a test otherwise), in a data folder each test gets a copy of."""
+    if not snapshots_possible():
+        return None
+    data_dir = tmp_path_factory.mktemp("world") / "data"
+    data_dir.mkdir()
+    app = create_app(APP_OVERRIDES, settings=make_settings(data_dir, _fresh_database_url(migrated_database, data_dir)))
+    with app.app_context():
+        world = make_world(app.test_client())
+        db.session.remove()
+        db.engine.dispose()
+    frozen = data_dir.parent / "snapshot"
+    freeze(data_dir, frozen)
+    return WorldSnapshot(frozen, {name: api.token for name, api in world.clients.items()})
+
+
+def _thaw_world(settings: Settings, request: pytest.FixtureRequest) -> dict[str, str] | None:
+    """A copy of the world's data folder for a test that asks for the world, when its app would make the world as the
+    snapshot's did: the tests' own settings and a data folder holding only the fresh database. Else (a module's
+    settings, its own scene, PostgreSQL, S3) the `world` fixture makes the world in the test. The world's tokens."""
+    if "world" not in request.fixturenames or settings != make_settings(settings.data_dir, settings.database_url):
+        return None
+    if [path.name for path in settings.data_dir.iterdir()] != ["casefiles.db"]:
+        return None
+    snapshot: WorldSnapshot | None = request.getfixturevalue("world_snapshot")
+    if snapshot is None:
+        return None
+    thaw(snapshot.data_dir, settings.data_dir)
+    return snapshot.tokens
 
 
 def make_world(client: FlaskClient) -> World:

@@ -2,22 +2,16 @@
 blobs, search index, CA, job queue) as the scene left it, put in place of a test's data folder before the test's
 app opens it. Each test still starts from the same state and may change it at will; only the making is shared.
 
-Only on SQLite with the local store: on PostgreSQL (one database for all tests) and on S3 (one bucket) there is no
-folder to copy, and a test builds its scene itself."""
+Only on SQLite with the local store (tests.conftest.snapshots_possible): on PostgreSQL (one database for all tests)
+and on S3 (one bucket) there is no folder to copy, and a test makes its scene itself."""
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
 
-from tests.conftest import ON_S3, POSTGRES_URL
-
 _SQLITE_HEADER = b"SQLite format 3\0"
 _SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
-
-
-def snapshots_possible() -> bool:
-    return not POSTGRES_URL and not ON_S3
 
 
 def freeze(data_dir: Path, snapshot: Path) -> None:

@@ -22,8 +22,17 @@ from flask.testing import FlaskClient
 from fpdf import FPDF
 
 from document_templates import example_values
-from tests.conftest import APP_OVERRIDES, PASSWORD, PIN, ApiClient, World, make_settings, make_world
-from tests.scene_snapshot import freeze, snapshots_possible, thaw
+from tests.conftest import (
+    APP_OVERRIDES,
+    PASSWORD,
+    PIN,
+    ApiClient,
+    World,
+    make_settings,
+    make_world,
+    snapshots_possible,
+)
+from tests.scene_snapshot import freeze, thaw
 from tests.webapp.test_forms import fill
 from tests.webapp.test_pages import _csrf, forget_request_state
 from webapp import create_app
