@@ -88,11 +88,18 @@ def trusted_time(signed: cms.SignedContent, der: bytes = b"", content: archive.C
 
 
 def trusted_tsa_check() -> Callable[[x509.Certificate], bool]:
-    """Whether a TSA's certificate was issued by the institution's CA or a CA on «Доверенные УЦ» (read once)."""
-    issuers, ca = trusted_issuers(), signing_authority()
+    """Whether a TSA's certificate was issued by the institution's CA or a CA on «Доверенные УЦ» (read once, and
+    only when a TSA is not the own one: a page of signatures by the own TSA costs no query for them)."""
+    ca = signing_authority()
+    issuers: list[x509.Certificate] | None = None
 
     def trusted(certificate: x509.Certificate) -> bool:
-        return ca.issued_by_me(certificate) or any(issued_by(certificate, issuer) for issuer in issuers)
+        nonlocal issuers
+        if ca.issued_by_me(certificate):
+            return True
+        if issuers is None:
+            issuers = trusted_issuers()
+        return any(issued_by(certificate, issuer) for issuer in issuers)
 
     return trusted
 
