@@ -7,6 +7,7 @@ from typing import Any, BinaryIO
 
 import pytest
 from flask import Flask
+from sqlalchemy import event
 
 from storage import BlobStore, StorageError, StoredBlob
 from tests.conftest import World
@@ -100,6 +101,27 @@ def test_downloads_are_byte_identical_and_audited(world: World) -> None:
         (document["id"], 2),
         (document["id"], 1),
     ]
+
+
+def test_a_download_loads_its_version_once(world: World) -> None:
+    """The answer's headers are read before the commit that records the read, not from a version loaded again."""
+    case = world.open_case()
+    document = world.upload(case["id"], b"%PDF-1.4\n" + bytes(range(256)), filename="scan.pdf")
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(args[2])
+
+    db.session.expunge_all()  # as in a request of its own: nothing loaded yet
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        response = world["head"].get(f"/api/v1/documents/{document['id']}/versions/1/content")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert response.status_code == 200 and response.headers["Content-Type"] == "application/pdf"
+    assert response.headers["ETag"] == f'"{document["versions"][0]["sha256"]}"'
+    loads = [s for s in statements if s.lstrip().startswith("SELECT") and "FROM document_versions" in s]
+    assert len(loads) == 1, loads
 
 
 def test_docx_is_recognised_by_content(world: World, tmp_path: Any) -> None:

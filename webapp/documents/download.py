@@ -22,10 +22,13 @@ CHUNK_SIZE = 256 * 1024
 
 def stream_version(actor: User, document_id: int, number: int, *, as_attachment: bool = True) -> Response:
     version, blob = services.open_version_content(actor, document_id, number)
+    # What the answer names is read before the commit, which expires the (immutable) version: reading it after
+    # would load it again, with its file, author, signatures and paper signatures.
+    media_type, filename, size, sha256 = version.media_type, version_filename(version), version.size, version.sha256
     commit()  # the read is on record before the first byte leaves
-    response = stream_blob(blob, version.media_type, version_filename(version), as_attachment=as_attachment)
-    response.headers["Content-Length"] = str(version.size)
-    response.headers["ETag"] = f'"{version.sha256}"'
+    response = stream_blob(blob, media_type, filename, as_attachment=as_attachment)
+    response.headers["Content-Length"] = str(size)
+    response.headers["ETag"] = f'"{sha256}"'
     return response
 
 
