@@ -15,11 +15,13 @@ from fpdf import FPDF
 from PIL import Image, ImageChops
 from sqlalchemy import func, select
 
+from storage import BlobNotFound
 from tests.conftest import World
 from tests.webapp.test_pages import forget_request_state, login
 from webapp.audit.models import AuditEvent
 from webapp.blobs.models import StoredFile
 from webapp.documents.models import DocumentVersion
+from webapp.exceptions import Forbidden
 from webapp.extensions import db
 from webapp.previews import delivery
 from webapp.previews.models import PagePreview, PreviewPage
@@ -215,6 +217,46 @@ def test_watermark_names_the_viewer_and_the_time_in_the_institutions_zone(
     monkeypatch.setitem(app.config, "CASEFILES", dataclasses.replace(app.config["CASEFILES"], timezone="Europe/Moscow"))
     text = delivery.mark_text(user, dt.datetime(2026, 3, 1, 21, 30, tzinfo=dt.UTC))
     assert text == "Тест spec1 · 02.03.2026 00:30"
+
+
+def test_a_page_requested_again_within_the_minute_is_not_marked_again(
+    world: World, scene: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a viewing session a page is marked with the current minute; the same viewer's next request in that
+    minute gets the image marked before, after the same read permission and the same read of the stored page."""
+    import datetime as dt
+
+    from webapp.auth.models import User
+
+    make_preview(scene["doc"])
+    wanted = select(User).where(User.username.in_(["spec1", "head", "archivist"]))
+    users = {user.username: user for user in db.session.scalars(wanted)}
+    now = dt.datetime(2026, 3, 2, 9, 15, 7, tzinfo=dt.UTC)  # a minute no other test marks a page with
+    first = delivery.page_image(users["spec1"], scene["doc"], 1, 1, now=now)
+    marked: list[str] = []
+    original = delivery.marked_page
+
+    def counted(clean: bytes, text: str) -> tuple[bytes, str]:
+        marked.append(text)
+        return original(clean, text)
+
+    monkeypatch.setattr(delivery, "marked_page", counted)
+    assert delivery.page_image(users["spec1"], scene["doc"], 1, 1, now=now + dt.timedelta(seconds=50)) == first
+    assert marked == []
+    other = delivery.page_image(users["head"], scene["doc"], 1, 1, now=now)  # another viewer: their own mark
+    later = delivery.page_image(users["spec1"], scene["doc"], 1, 1, now=now + dt.timedelta(minutes=1))
+    assert len(marked) == 2 and other.data != first.data and later.data != first.data
+    assert _differing(_pixels(other.data), _pixels(first.data)) > 1000
+    assert delivery.page_image(users["spec1"], scene["doc"], 1, 2, now=now).data != first.data  # another page
+    version = db.session.get(DocumentVersion, _version_id(scene["doc"]))
+    assert version is not None
+    row = page_of(version, 1)
+    assert row is not None
+    blob_store().delete(row.image_file.key)  # the stored page is still read on every request
+    with pytest.raises(BlobNotFound):
+        delivery.page_image(users["spec1"], scene["doc"], 1, 1, now=now)
+    with pytest.raises(Forbidden):  # and the permission of a content read still checked
+        delivery.page_image(users["archivist"], scene["doc"], 1, 1, now=now)
 
 
 def test_thumbnails_are_served_as_stored(world: World, scene: dict[str, Any]) -> None:

@@ -15,6 +15,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import io
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -161,8 +163,22 @@ def page_image(
 
 
 def _marked_now(version: DocumentVersion, page: int, text: str) -> Served:
-    clean = read_checked(open_blob(file_ref(page_row(version, page).image_file)))
-    return Served(*marked_page(clean, text))
+    ref = file_ref(page_row(version, page).image_file)
+    clean = read_checked(open_blob(ref))  # read and checked on every request, as before: a lost page is an error
+    if ref.sha256 is None:
+        return Served(*marked_page(clean, text))
+    key = (ref.sha256, text, _has_webp())
+    with _recent_lock:
+        found = _recent_marked.get(key)
+        if found is not None:
+            _recent_marked.move_to_end(key)
+    if found is None:
+        found = marked_page(clean, text)
+        with _recent_lock:
+            _recent_marked[key] = found
+            while len(_recent_marked) > RECENT_MARKED_KEPT:
+                _recent_marked.popitem(last=False)
+    return Served(*found)
 
 
 def _mark_ahead(actor: User, version: DocumentVersion, session: ViewSession, pages: range) -> None:
@@ -232,6 +248,15 @@ def _mark_pixels(size: tuple[int, int], text: str) -> tuple[Any, Any, Any]:
     ink = weight * np.array(MARK_COLOUR, dtype=np.uint16)[None, :] + 127
     return where, ink, 255 - weight
 
+
+# The pages this process marked last, by (the clean page's SHA-256, the mark's text, the encoding): a page
+# requested without a viewing session is marked with the current minute, so a reader's (or a client's) repeated
+# requests within the minute would decode, mark and encode it again (~90 ms of CPU, most of it the WebP encoder).
+# The marked image is a function of its key alone (the same for anyone asking with that text), and its request
+# still checks the read permission and reads and checks the stored page first. Some 64 pages of 100-300 KB each.
+RECENT_MARKED_KEPT = 64
+_recent_marked: OrderedDict[tuple[str, str, bool], tuple[bytes, str]] = OrderedDict()
+_recent_lock = threading.Lock()
 
 # (version id, its blob key) -> its ready page images' count: a version's pages never change (its key tells
 # versions of another database apart, as the tests make)
