@@ -110,3 +110,16 @@ def test_a_page_of_documents_costs_the_same_queries_whatever_its_length(
             assert client.get(f"/cases/{case_id}?documents_per_page={per_page}").status_code == 200
         counts.append((len(api_statements), len(page_statements)))
     assert counts[0] == counts[1], counts
+
+
+def test_a_case_of_the_viewers_own_district_reads_no_grants(world: World) -> None:
+    """The role and districts settle what a specialist is shown of their district's case: no query of grants
+    (nor of a deputy's waiting acts), which test_disclosure shows still count where they are needed."""
+    case = world.open_case("spec1", "u1")
+    world.upload(case["id"], "Акт".encode(), title="Акт")
+    spec = world["spec1"]
+    assert spec.get(f"/api/v1/cases/{case['id']}").status_code == 200  # warm: the first request loads the user
+    with _counted() as statements:
+        answer = spec.get(f"/api/v1/cases/{case['id']}")
+    assert answer.status_code == 200 and answer.get_json()["documents"][0]["title"] == "Акт"
+    assert [statement for statement in statements if "case_grants" in statement] == []

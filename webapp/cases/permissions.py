@@ -119,13 +119,20 @@ def can_read_case(user: User, case: Case) -> bool:
 
 
 def content_reader(user: User) -> Callable[[Case], bool]:
-    """can_read_case for many cases (a list, an inventory): the user's grants are read once."""
-    reached = reached_case_ids(user)
-    return lambda case: _reads(user, case, reached)
+    """can_read_case for many cases (a list, an inventory): the user's grants (and a deputy's waiting acts) are
+    read once, and only when a case comes that the role and districts do not settle: a specialist's answer about a
+    case of their district, or the head's about any case, makes no query."""
+    reached: frozenset[int] | None = None
 
+    def reads(case: Case) -> bool:
+        nonlocal reached
+        if user.role in CONTENT_WIDE_ROLES or _works_in(user, case):
+            return True
+        if reached is None:
+            reached = reached_case_ids(user)
+        return case.id in reached
 
-def _reads(user: User, case: Case, granted: frozenset[int]) -> bool:
-    return user.role in CONTENT_WIDE_ROLES or _works_in(user, case) or case.id in granted
+    return reads
 
 
 def can_write_case(user: User, case: Case) -> bool:
