@@ -158,7 +158,10 @@ def drain_outbox(batch_size: int = OUTBOX_BATCH, *, inline: bool = False) -> int
     deferred: set[int] | None = set() if inline else None
     done = 0
     while (batch := _apply_outbox_batch(batch_size, deferred)) is not None:
-        done += batch
+        applied, full = batch
+        done += applied
+        if not full:  # the rows queued when the lock was taken are all seen; later ones drain after their commit
+            break
     if deferred:
         _request_index_job()
     return done
@@ -271,11 +274,13 @@ def _pending() -> int:
     return db.session.scalar(select(func.count(IndexOutbox.id)).where(IndexOutbox.applied_at.is_(None))) or 0
 
 
-def _apply_outbox_batch(batch_size: int, deferred: set[int] | None) -> int | None:
+def _apply_outbox_batch(batch_size: int, deferred: set[int] | None) -> tuple[int, bool] | None:
     """One batch under the index's write lock: the rows are read after the lock is taken, so no other process can
     apply an older state of a document over a newer one. A crash after the index commit replays the batch.
-    Returns how many rows were applied, or None when nothing is left to look at (or indexing failed). Every
-    queued row of a document added to `deferred` stays queued, so its changes are later applied in order."""
+    Returns how many rows were applied and whether the batch was full (more may be queued: a drain goes on), or
+    None when nothing is left to look at (or indexing failed); a batch that was not full spares the drain another
+    take of the lock to find nothing. Every queued row of a document added to `deferred` stays queued, so its
+    changes are later applied in order."""
     try:
         with search_index().writing() as writer:
             db.session.rollback()  # a fresh transaction: see every row committed before the lock was taken
@@ -285,6 +290,7 @@ def _apply_outbox_batch(batch_size: int, deferred: set[int] | None) -> int | Non
             rows = db.session.scalars(query.order_by(IndexOutbox.id).limit(batch_size)).all()
             if not rows:
                 return None
+            full = len(rows) == batch_size
             if deferred is not None:
                 deferred.update(doc_id for doc_id in {row.document_id for row in rows} if _slow_to_read(doc_id))
                 rows = [row for row in rows if row.document_id not in deferred]
@@ -303,7 +309,7 @@ def _apply_outbox_batch(batch_size: int, deferred: set[int] | None) -> int | Non
         db.session.execute(update(IndexOutbox).where(IndexOutbox.id.in_(applied)).values(applied_at=now))
         db.session.execute(delete(IndexOutbox).where(IndexOutbox.applied_at < now - OUTBOX_KEEP))
         db.session.commit()
-    return len(rows)
+    return len(rows), full
 
 
 def _slow_to_read(document_id: int) -> bool:
