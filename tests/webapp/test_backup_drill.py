@@ -25,8 +25,10 @@ from webapp.backups import archive
 from webapp.backups.keys import BackupError
 from webapp.backups.models import BackupRun
 from webapp.backups.services import check_backup, restore_backup, take_backup
+from webapp.blobs.models import StoredFile
 from webapp.cases.models import Case
 from webapp.config import Settings
+from webapp.documents.models import DocumentVersion
 from webapp.extensions import db
 
 PASSPHRASE = "учебная тревога 2026"
@@ -233,3 +235,31 @@ def test_to_the_administrators_public_key_readable_by_the_stock_age_tool(app: Fl
     app.config["CASEFILES"] = dataclasses.replace(settings, backup_identity=identity)
     verified = runner.invoke(backup_group, ["verify", str(tmp_path / "backups")])
     assert verified.exit_code == 0 and "\nOK: backup " in verified.output, verified.output
+
+
+def test_a_blob_missing_from_the_storage_fails_the_backup_and_its_verify(app: Flask, world, tmp_path: Path) -> None:
+    """The backup is still written (everything else is in it), names the file, is recorded as failed and keeps
+    the older backups; `backup verify` of it says it is incomplete."""
+    from webapp.runtime import blob_store
+
+    settings = dataclasses.replace(app.config["CASEFILES"], backup_passphrase=PASSPHRASE)
+    app.config["CASEFILES"] = settings
+    case = world.open_case()
+    world.upload(case["id"], "Акт № 1".encode())
+    assert take_backup(tmp_path / "backups").ok
+    document = world.upload(case["id"], "Акт № 2".encode())
+    key = db.session.scalar(
+        select(StoredFile.key)
+        .join(DocumentVersion, DocumentVersion.file_id == StoredFile.id)
+        .where(DocumentVersion.document_id == document["id"])
+    )
+    assert key is not None
+    blob_store().delete(key)
+
+    report = take_backup(tmp_path / "backups")
+    assert report.problems == [f"Файла нет в хранилище: {key} (запустите casefiles fixity)"]
+    runs = db.session.scalars(select(BackupRun).order_by(BackupRun.id)).all()
+    assert [run.outcome for run in runs] == ["ok", "failed"] and key in runs[-1].message
+    assert len(archive.sets(tmp_path / "backups")) == 2  # no retention after a failed run
+    checked = check_backup(tmp_path / "backups", None, settings)
+    assert not checked.ok and checked.problems == [f"при копировании: {report.problems[0]}"]

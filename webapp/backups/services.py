@@ -335,6 +335,8 @@ def check_backup(root: Path, name: str | None, settings: Settings, progress: Pro
     """`casefiles backup verify`: every file of the set against the manifest's SHA-256, then the database copy
     opened as its tool would (which needs the passphrase or identity). Nothing is restored."""
     report = _check_files(root, archive.chosen_set(root, name), progress)
+    # what the backup itself found missing or changed in the storage: such a backup restores incomplete
+    report.problems.extend(f"при копировании: {problem}" for problem in _manifest_problems(root, report.set_name))
     if report.ok:
         keys = keys_for_reading(root, settings)
         manifest = archive.read_manifest(root, report.set_name)
@@ -363,6 +365,11 @@ def _check_files(root: Path, name: str, progress: Progress | None) -> CheckRepor
         if progress is not None:
             progress("files", done, len(expected))
     return report
+
+
+def _manifest_problems(root: Path, name: str) -> list[str]:
+    problems: list[str] = archive.read_manifest(root, name).get("problems", [])
+    return problems
 
 
 def _major(manifest: dict[str, Any]) -> int | None:
