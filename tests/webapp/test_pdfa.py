@@ -20,7 +20,7 @@ import pytest
 from asn1crypto import x509 as asn1_x509
 from click.testing import CliRunner
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from flask import Flask
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.ades.report import AdESPassed
@@ -49,14 +49,13 @@ from sqlalchemy import select
 from document_templates.pdf import soffice_path
 from tests.conftest import World
 from tests.tsa_server import TestTsa, running_tsa
-from webapp.auth.models import User
+from tests.webapp.test_timestamps import trust
 from webapp.cli import main
 from webapp.exports.models import Export
 from webapp.extensions import db
 from webapp.printing.layout import Field, Form, Heading, Paragraph, Table
 from webapp.printing.pdf import to_pdf
 from webapp.printing.text import text_pdf
-from webapp.signing.models import TrustedAuthority
 
 PDFINFO, PDFFONTS = shutil.which("pdfinfo"), shutil.which("pdffonts")
 
@@ -157,19 +156,7 @@ def test_pdfs_drawn_here_are_pdfa_2b(tmp_path: Path) -> None:
 def external_tsa(app: Flask) -> Iterator[TestTsa]:
     """CASEFILES_TSA_URL set to a TSA on localhost whose root the administrator added to «Доверенные УЦ»."""
     with running_tsa() as server:
-        root = x509.load_pem_x509_certificate(server.ca_pem)
-        admin_id = db.session.scalar(select(User.id).where(User.username == "admin"))
-        assert admin_id is not None
-        db.session.add(
-            TrustedAuthority(
-                name="Test TSA Root",
-                certificate_pem=server.ca_pem.decode("ascii"),
-                sha256=root.fingerprint(hashes.SHA256()).hex(),
-                not_after=root.not_valid_after_utc,
-                added_by_id=admin_id,
-            )
-        )
-        db.session.commit()
+        trust(server)
         app.config["CASEFILES"] = dataclasses.replace(app.config["CASEFILES"], tsa_url=server.url)
         yield server
 

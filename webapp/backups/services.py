@@ -334,12 +334,12 @@ def _record(report: BackupReport, started: dt.datetime, message: str) -> None:
 def check_backup(root: Path, name: str | None, settings: Settings, progress: Progress | None = None) -> CheckReport:
     """`casefiles backup verify`: every file of the set against the manifest's SHA-256, then the database copy
     opened as its tool would (which needs the passphrase or identity). Nothing is restored."""
-    report = _check_files(root, archive.chosen_set(root, name), progress)
+    manifest = archive.read_manifest(root, archive.chosen_set(root, name))
+    report = _check_files(root, manifest, progress)
     # what the backup itself found missing or changed in the storage: such a backup restores incomplete
-    report.problems.extend(f"при копировании: {problem}" for problem in _manifest_problems(root, report.set_name))
+    report.problems.extend(f"при копировании: {problem}" for problem in manifest.get("problems", []))
     if report.ok:
         keys = keys_for_reading(root, settings)
-        manifest = archive.read_manifest(root, report.set_name)
         with tempfile.TemporaryDirectory(prefix="casefiles-verify-") as work:
             dump = _decrypt_dump(root, manifest, keys, Path(work))
             found = database.check_readable(manifest["database"]["kind"], dump, _major(manifest))
@@ -350,8 +350,8 @@ def check_backup(root: Path, name: str | None, settings: Settings, progress: Pro
     return report
 
 
-def _check_files(root: Path, name: str, progress: Progress | None) -> CheckReport:
-    manifest = archive.read_manifest(root, name)
+def _check_files(root: Path, manifest: dict[str, Any], progress: Progress | None) -> CheckReport:
+    name = manifest["set"]
     report = CheckReport(name)
     expected = {f"{archive.SETS}/{name}/{file}": meta["sha256"] for file, meta in manifest["files"].items()}
     expected.update({blob["copy"]: blob["copy_sha256"] for blob in manifest["blobs"] if "copy" in blob})
@@ -365,11 +365,6 @@ def _check_files(root: Path, name: str, progress: Progress | None) -> CheckRepor
         if progress is not None:
             progress("files", done, len(expected))
     return report
-
-
-def _manifest_problems(root: Path, name: str) -> list[str]:
-    problems: list[str] = archive.read_manifest(root, name).get("problems", [])
-    return problems
 
 
 def _major(manifest: dict[str, Any]) -> int | None:
@@ -414,7 +409,7 @@ def restore_backup(root: Path, name: str | None, settings: Settings, progress: P
     name = archive.chosen_set(root, name)
     manifest = archive.read_manifest(root, name)
     _require_empty_target(settings, manifest)
-    checked = _check_files(root, name, progress)
+    checked = _check_files(root, manifest, progress)
     if not checked.ok:
         raise BackupError(checked.problems[0])
     keys = keys_for_reading(root, settings)
