@@ -229,6 +229,13 @@ def index_stream(value: str, *, start_pos: int = 0, start_char: int = 0) -> Iter
 
 
 @functools.lru_cache(maxsize=WORD_CACHE)
+def word_lexemes(written: str) -> tuple[str, ...]:
+    """The texts of word_expansion(written), in its order: what the index holds at the word's position before
+    synonyms (the first is the word's first lemma, which synonyms match)."""
+    return tuple(text for text, _, _, _ in word_expansion(written))
+
+
+@functools.lru_cache(maxsize=WORD_CACHE)
 def word_expansion(written: str) -> Expansion:
     """What the chain before SynonymFilter makes of one written word: nothing for a stop word; else the word's
     lemmas (the first not extra), then each lettered compound part's lemmas, as CompoundPartsFilter and

@@ -8,6 +8,7 @@ words are still found), and a lexeme keeps at most 256 positions."""
 
 from __future__ import annotations
 
+import bisect
 import functools
 import itertools
 import re
@@ -17,8 +18,9 @@ from typing import Any, NamedTuple
 
 from whoosh import query as q
 
-from search_index.analysis import WORD_CACHE, IndexAnalyzer, index_stream
+from search_index.analysis import WORD_CACHE, WORD_PATTERN, IndexAnalyzer, index_stream, word_lexemes
 from search_index.documents import IndexedDocument, QueryError
+from search_index.synonyms import synonym_table
 
 FIELD_WEIGHTS = {
     "title": "A",
@@ -69,6 +71,10 @@ class DocumentLexemes(NamedTuple):
 
 def document_lexemes(doc: IndexedDocument, analyzer: Any) -> DocumentLexemes:
     """The document as a tsvector literal, the small one for ranking, and its distinct lexemes."""
+    if isinstance(analyzer, IndexAnalyzer):
+        fast = _memoized_lexemes(doc)
+        if fast is not None:
+            return fast
     places: dict[str, dict[int, str]] = {}
     size = 0  # about what PostgreSQL takes for the tsvector, which must stay under 1 MB
     offset = 0
@@ -102,6 +108,88 @@ def document_lexemes(doc: IndexedDocument, analyzer: Any) -> DocumentLexemes:
         for lexeme, at in places.items()
     )
     return DocumentLexemes(literal, _rank_literal(places), set(places))
+
+
+_WEIGHT_LETTERS = "ABCD"
+_WORD = re.compile(WORD_PATTERN)
+
+
+@functools.cache
+def _spots() -> tuple[str, ...]:
+    """The literal of every (position, weight) code: position * 4 + the weight's place in _WEIGHT_LETTERS."""
+    return tuple(f"{code >> 2}{_WEIGHT_LETTERS[code & 3]}" for code in range((MAX_POSITION + 1) * 4))
+
+
+def _memoized_lexemes(doc: IndexedDocument) -> DocumentLexemes | None:
+    """document_lexemes for the memoized analyzer, in one pass over the words: each written form's lexemes come
+    from analysis.word_lexemes (as index_stream yields them, synonyms matched the same way), each lexeme keeps
+    its (position, weight) codes in order. None where a limit would cut something (a lexeme too long, a
+    vector near 1 MB, a position past MAX_POSITION): the general loop below decides those."""
+    ending_with = synonym_table().ending_with.get
+    places: dict[str, list[int]] = {}
+    place = places.get
+    occurrences = 0  # of lexemes at positions, duplicates included, as document_lexemes counts the size
+    offset = 0
+    body_start = -1
+    for name, value in searchable_fields(doc).items():
+        base = (offset + 1) * 4 + _WEIGHT_LETTERS.index(FIELD_WEIGHTS[name])
+        heads: list[str] = []  # the first lemmas so far, which synonyms' spellings are matched against
+        pos = first = -1
+        for index, written in enumerate(_WORD.findall(value)):
+            lexemes = word_lexemes(written)
+            if not lexemes:  # a stop word: the positions are numbered on from the first kept word
+                continue
+            if pos < 0:
+                pos = first = index
+            else:
+                pos += 1
+            code = base + pos * 4
+            head = lexemes[0]
+            heads.append(head)
+            spellings = ending_with(head)
+            if spellings:
+                added = tuple(
+                    addition
+                    for spelling, additions in spellings
+                    if tuple(heads[-len(spelling) :]) == spelling
+                    for addition in additions
+                )
+                lexemes = (head, *added, *lexemes[1:])
+            occurrences += len(lexemes)
+            for lexeme in lexemes:
+                spots = place(lexeme)
+                if spots is None:
+                    places[lexeme] = [code]
+                elif spots[-1] != code:
+                    spots.append(code)
+        if pos >= 0:
+            if name == "text":
+                body_start = offset + 1 + first
+            offset += pos + 1 + FIELD_GAP
+    if offset > MAX_POSITION:
+        return None
+    size = 2 * (occurrences - len(places))
+    for lexeme in places:
+        length = _lexeme_bytes(lexeme)
+        if not 0 < length <= MAX_LEXEME_BYTES:
+            return None
+        size += length + 10
+    if size > MAX_TSVECTOR_BYTES:
+        return None
+    spot = _spots().__getitem__
+    parts = []
+    rank_parts = []
+    # Every field but the body comes before it: the rank vector keeps each lexeme's codes below the body's
+    # RANK_TEXT_WORDS-th position (all of them where there is no body).
+    rank_end = (body_start + RANK_TEXT_WORDS) * 4 if body_start >= 0 else (MAX_POSITION + 1) * 4
+    for lexeme, codes in places.items():
+        kept = codes[:MAX_POSITIONS_PER_LEXEME]
+        quoted = quote(lexeme) + ":"
+        parts.append(quoted + ",".join(map(spot, kept)))
+        ranked = bisect.bisect_left(kept, rank_end)
+        if ranked:
+            rank_parts.append(quoted + ",".join(map(spot, kept[:ranked])))
+    return DocumentLexemes(" ".join(parts), " ".join(rank_parts), set(places))
 
 
 def _rank_literal(places: dict[str, dict[int, str]]) -> str:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from search_index import pg_text
 from search_index.analysis import russian_analyzer, word_expansion
 from search_index.pg_text import document_lexemes
+from tests.search_index.factories import doc
 from tests.search_index.recall_set import CORPUS, PAIRS
 
 
@@ -111,5 +113,17 @@ def test_the_memoized_analyzer_leaves_queries_to_the_chain() -> None:
 
 
 def test_the_tsvector_of_a_document_is_the_same_from_either_analyzer() -> None:
-    for doc in CORPUS:
-        assert document_lexemes(doc, russian_analyzer()) == document_lexemes(doc, russian_analyzer(memoized=False))
+    # The memoized analyzer's one-pass builder (pg_text._memoized_lexemes) against the chain's general loop.
+    edge_cases = [
+        # stop words before the first kept word, synonyms both ways, compounds, a title with the same words
+        # (and past the body's first words, which the rank vector keeps)
+        doc(1, "и в ТЖС семья; трудной жизненной ситуации, северо-западный КДН и ЗП" + " дом сад" * 40, title="ТЖС"),
+        doc(2, "", title="Акт", author=""),  # no body: the rank vector keeps everything
+        doc(3, "слово " * 20_000),  # past the last position PostgreSQL keeps: the general loop decides
+    ]
+    for document in [*CORPUS, *edge_cases]:
+        assert document_lexemes(document, russian_analyzer()) == document_lexemes(
+            document, russian_analyzer(memoized=False)
+        )
+    assert all(pg_text._memoized_lexemes(document) is not None for document in [*CORPUS, *edge_cases[:2]])
+    assert pg_text._memoized_lexemes(edge_cases[2]) is None
