@@ -17,6 +17,7 @@ from sqlalchemy import MetaData, create_engine, func, inspect, select
 from demo.loader import load_demo
 from search_index.pg_search import metadata as search_metadata
 from storage import BlobStore
+from tests.search_index.factories import SEARCH_COLUMN_STORAGE, search_column_storage
 from webapp import create_app
 from webapp.archive.models import ArchiveInventory, DestructionAct
 from webapp.auth.models import User
@@ -66,6 +67,7 @@ def test_postgres_schema_matches_the_models(migrated_database: str) -> None:
         assert present == (search_tables if engine.dialect.name == "postgresql" else set())
         if present:
             assert compared(search_metadata, search=True) == []
+            assert search_column_storage(connection) == SEARCH_COLUMN_STORAGE  # 0024 and 0028, as create() makes
     engine.dispose()
 
 

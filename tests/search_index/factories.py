@@ -8,6 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import text
+
 from search_index import IndexedDocument, SearchIndex, SearchQuery
 from search_index.postgres import PostgresSearchIndex
 
@@ -78,3 +80,18 @@ def every_read_and_write(index: SearchIndex | PostgresSearchIndex) -> list[Calla
         lambda: index.index([doc(2, "семья")]),
         lambda: index.remove([1]),
     ]
+
+
+# search_entries' columns stored other than by their type's default: (storage, compression) as pg_attribute has
+# them ("m": in the row; "l": lz4). PostgreSQL 15 from Debian, which the suite runs on, has lz4.
+SEARCH_COLUMN_STORAGE = {"rank_lexemes": ("m", ""), "text": ("x", "l"), "lexemes": ("x", "l")}
+
+
+def search_column_storage(connection: Any) -> dict[str, tuple[str, str]]:
+    rows = connection.execute(
+        text(
+            "SELECT attname, attstorage, attcompression FROM pg_attribute"
+            " WHERE attrelid = 'search_entries'::regclass AND attname IN ('rank_lexemes', 'text', 'lexemes')"
+        )
+    )
+    return {str(name): (str(storage), str(compression)) for name, storage, compression in rows}
