@@ -11,6 +11,7 @@ import contextlib
 import dataclasses
 import multiprocessing
 import os
+import secrets
 import threading
 import typing
 from collections import Counter, deque
@@ -21,6 +22,7 @@ from typing import Any
 import psycopg.errors
 from sqlalchemy import (
     Column,
+    Index,
     Integer,
     MetaData,
     Table,
@@ -65,6 +67,7 @@ from search_index.querying import parse_text
 
 WRITE_TIMEOUT = 30.0
 BATCH = 500  # documents a statement writes
+BUILD_MEMORY = "256MB"  # maintenance_work_mem while a rebuild builds its GIN index (the server's default: 64MB)
 # Processes that analyse documents during a rebuild (default: the machine's cores); 1 analyses in-process.
 WORKERS_SETTING = "CASEFILES_INDEX_WORKERS"
 _LOCK_NAME = "casefiles.search_index:"  # + the schema: one writer per index
@@ -142,25 +145,40 @@ class PostgresSearchIndex(BatchWrites):
         catch_up: Callable[[PostgresIndexWriter], None] | None = None,
     ) -> int:
         """Replace everything in one transaction: readers see the old contents until it commits. The documents
-        are analysed into a temporary table first, without the lock, so writers wait only for the swap."""
+        are copied into a new table without indexes, which are then built in one go (a GIN index built from
+        sorted entries costs far less than one kept up row by row) and the table analysed, all without the lock;
+        under it the new table takes the old one's place and name, so writers and readers wait only for the
+        swap."""
         self.create()
         with self._guarded(), self.engine.begin() as connection:
-            connection.execute(
-                text(f"CREATE TEMP TABLE search_staging (LIKE {entries.name} INCLUDING DEFAULTS) ON COMMIT DROP")
-            )
+            fresh = f"{entries.name}_{secrets.token_hex(4)}"
+            connection.execute(text(f"CREATE TABLE {fresh} (LIKE {entries.name} INCLUDING ALL EXCLUDING INDEXES)"))
             staging = Table(
-                "search_staging", MetaData(), *(Column(column.name, column.type) for column in entries.columns)
+                fresh,
+                MetaData(),
+                *(Column(column.name, column.type, primary_key=column.primary_key) for column in entries.columns),
             )
-            writer = PostgresIndexWriter(connection, self._analyzer, self._guarded)
+            writer = PostgresIndexWriter(connection, self._analyzer, self._guarded, table=staging)
             count, lemmas = writer.stage(staging, docs, progress, workers=self.workers)
+            memory = text("SELECT set_config('maintenance_work_mem', :memory, true)")
+            connection.execute(memory, {"memory": BUILD_MEMORY})
+            connection.execute(text(f"ALTER TABLE {fresh} ADD CONSTRAINT {fresh}_pkey PRIMARY KEY (document_id)"))
+            names = {f"{fresh}_pkey": f"{entries.name}_pkey"}
+            for index in entries.indexes:
+                columns = [staging.c[column.name] for column in index.columns]
+                built = Index(f"{index.name}_{fresh[-8:]}", *columns, **index.dialect_kwargs)
+                built.create(connection)
+                names[str(built.name)] = str(index.name)
+            connection.execute(text(f"ANALYZE {fresh}"))  # a new table has no statistics for the planner
             self._lock(connection)
-            connection.execute(delete(entries))
             connection.execute(delete(vocabulary))
-            columns = [column.name for column in entries.columns]
-            connection.execute(entries.insert().from_select(columns, select(*staging.columns)))
             writer.count_lemmas(lemmas)
-            if catch_up is not None:
+            if catch_up is not None:  # into the new table, while readers still read the old one
                 catch_up(writer)
+            connection.execute(text(f"DROP TABLE {entries.name}"))
+            connection.execute(text(f"ALTER TABLE {fresh} RENAME TO {entries.name}"))
+            for temporary, name in names.items():
+                connection.execute(text(f"ALTER INDEX {temporary} RENAME TO {name}"))
         return count
 
     def _lock(self, connection: Connection) -> None:
@@ -241,8 +259,12 @@ class PostgresIndexWriter:
     """Adds, replaces and removes documents inside one `PostgresSearchIndex.writing()` block, keeping the
     vocabulary's document counts."""
 
-    def __init__(self, connection: Connection, analyzer: Any, guarded: Callable[[], Any]) -> None:
+    def __init__(
+        self, connection: Connection, analyzer: Any, guarded: Callable[[], Any], *, table: Table = entries
+    ) -> None:
+        """`table`: search_entries, or a rebuild's new table before it takes that name."""
         self.connection = connection
+        self.table = table
         self._analyzer = analyzer
         self._guarded = guarded
         self.written = False
@@ -254,13 +276,15 @@ class PostgresIndexWriter:
             rows, lemmas = self._rows(batch)
             with self._guarded():
                 self._forget_lemmas([doc.document_id for doc in batch])
-                statement = insert(entries).values(_row_values())
+                statement = insert(self.table).values(_row_values())
                 excluded = statement.excluded
                 self.connection.execute(
                     statement.on_conflict_do_update(
-                        index_elements=[entries.c.document_id],
+                        index_elements=[self.table.c.document_id],
                         set_={
-                            column.name: excluded[column.name] for column in entries.columns if not column.primary_key
+                            column.name: excluded[column.name]
+                            for column in self.table.columns
+                            if not column.primary_key
                         },
                     ),
                     rows,
@@ -274,7 +298,7 @@ class PostgresIndexWriter:
             return
         with self._guarded():
             self._forget_lemmas(ids)
-            self.connection.execute(delete(entries).where(entries.c.document_id.in_(ids)))
+            self.connection.execute(delete(self.table).where(self.table.c.document_id.in_(ids)))
         self.written = True
 
     def stage(
@@ -359,8 +383,8 @@ class PostgresIndexWriter:
 
     def _forget_lemmas(self, document_ids: list[int]) -> None:
         """Take the lemmas of the stored copies of these documents out of the vocabulary's counts."""
-        lemma = func.unnest(func.tsvector_to_array(entries.c.lexemes)).label("lemma")
-        old = select(lemma).where(entries.c.document_id.in_(document_ids)).subquery()
+        lemma = func.unnest(func.tsvector_to_array(self.table.c.lexemes)).label("lemma")
+        old = select(lemma).where(self.table.c.document_id.in_(document_ids)).subquery()
         counts = Counter(
             {
                 str(row[0]): -int(row[1])
@@ -443,10 +467,6 @@ def _copy(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> N
     with cursor, cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row([row[name] for name in names])
-
-
-def _stored_columns() -> list[Column[Any]]:
-    return [column for column in entries.columns if not column.primary_key]
 
 
 def _storable(value: str) -> str:

@@ -6,15 +6,16 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select, text
 
-from search_index import IndexBusy, IndexMissing, QueryError, SearchIndex, SearchQuery
+from search_index import IndexBusy, IndexedDocument, IndexMissing, QueryError, SearchIndex, SearchQuery
 from search_index.pg_search import vocabulary
 from search_index.postgres import PostgresIndexWriter
 from tests.search_index.conftest import POSTGRES_URL, Indexes
-from tests.search_index.factories import doc, every_read_and_write, found
+from tests.search_index.factories import SEARCH_COLUMN_STORAGE, doc, every_read_and_write, found, search_column_storage
 from tests.search_index.recall_set import CORPUS, PAIRS
 
 pytestmark = [
@@ -60,6 +61,47 @@ def test_a_rebuild_shows_the_old_contents_until_it_commits(indexes: Indexes) -> 
     assert index.rebuild([doc(2, "новый"), doc(3, "новый")], catch_up=catch_up) == 2
     assert seen == [([1, 2], [], 2)]
     assert (found(reader, "старый"), found(reader, "новый"), reader.count()) == ([], [2, 3, 4], 3)
+
+
+def test_a_rebuild_builds_a_new_table_that_takes_the_old_ones_name_indexes_and_storage(indexes: Indexes) -> None:
+    index = indexes()
+    index.index([doc(1, "старый")])
+    before = _table_shape(indexes)
+    assert before["indexes"] == {"search_entries_pkey", "ix_search_entries_lexemes", "ix_search_entries_sort_date"}
+    assert before["storage"] == SEARCH_COLUMN_STORAGE
+
+    def failing() -> Iterator[IndexedDocument]:
+        yield doc(2, "новый")
+        raise RuntimeError("the database went away mid-rebuild")
+
+    with pytest.raises(RuntimeError):
+        index.rebuild(failing())
+    assert (_table_shape(indexes), found(index, "старый")) == (before, [1])  # nothing left behind
+    assert index.rebuild([doc(2, "новый"), doc(3, "новый")]) == 2
+    assert _table_shape(indexes) == before
+    assert (found(index, "новый"), found(index, "старый"), index.contents()) == ([2, 3], [], {2: 1, 3: 1})
+    index.index([doc(2, "старый", version=2)])  # the primary key still decides a replacement
+    assert (found(index, "старый"), index.contents()) == ([2], {2: 2, 3: 1})
+
+
+def _table_shape(indexes: Indexes) -> dict[str, Any]:
+    with indexes.engine().connect() as connection:
+        return {
+            "tables": set(
+                connection.scalars(
+                    text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1")
+                )
+            ),
+            "indexes": set(
+                connection.scalars(
+                    text(
+                        "SELECT indexname FROM pg_indexes WHERE tablename = 'search_entries'"
+                        " AND schemaname = current_schema()"
+                    )
+                )
+            ),
+            "storage": search_column_storage(connection),
+        }
 
 
 def test_a_held_lock_makes_writers_busy_and_they_write_nothing(indexes: Indexes) -> None:
