@@ -153,19 +153,19 @@ class PostgresSearchIndex(BatchWrites):
         with self._guarded(), self.engine.begin() as connection:
             fresh = f"{entries.name}_{secrets.token_hex(4)}"
             connection.execute(text(f"CREATE TABLE {fresh} (LIKE {entries.name} INCLUDING ALL EXCLUDING INDEXES)"))
-            staging = Table(
+            table = Table(
                 fresh,
                 MetaData(),
                 *(Column(column.name, column.type, primary_key=column.primary_key) for column in entries.columns),
             )
-            writer = PostgresIndexWriter(connection, self._analyzer, self._guarded, table=staging)
-            count, lemmas = writer.stage(staging, docs, progress, workers=self.workers)
+            writer = PostgresIndexWriter(connection, self._analyzer, self._guarded, table=table)
+            count, lemmas = writer.load(docs, progress, workers=self.workers)
             memory = text("SELECT set_config('maintenance_work_mem', :memory, true)")
             connection.execute(memory, {"memory": BUILD_MEMORY})
             connection.execute(text(f"ALTER TABLE {fresh} ADD CONSTRAINT {fresh}_pkey PRIMARY KEY (document_id)"))
             names = {f"{fresh}_pkey": f"{entries.name}_pkey"}
             for index in entries.indexes:
-                columns = [staging.c[column.name] for column in index.columns]
+                columns = [table.c[column.name] for column in index.columns]
                 built = Index(f"{index.name}_{fresh[-8:]}", *columns, **index.dialect_kwargs)
                 built.create(connection)
                 names[str(built.name)] = str(index.name)
@@ -301,17 +301,17 @@ class PostgresIndexWriter:
             self.connection.execute(delete(self.table).where(self.table.c.document_id.in_(ids)))
         self.written = True
 
-    def stage(
+    def load(
         self,
-        staging: Table,
         docs: Iterable[IndexedDocument],
         progress: Callable[[int], None] | None,
         *,
         workers: int = 1,
     ) -> tuple[int, Counter[str]]:
-        """Documents into `staging` (a repeated document_id keeps its first copy); returns the count and the
-        document frequency of every lemma. With several `workers`, batches are analysed by that many processes
-        while this one writes the analysed batches in their order, through this connection."""
+        """Documents into the writer's table by COPY, for a rebuild's new table, which has no index yet (a
+        repeated document_id keeps its first copy); returns the count and the document frequency of every lemma.
+        With several `workers`, batches are analysed by that many processes while this one writes the analysed
+        batches in their order, through this connection."""
         seen: set[int] = set()
         lemmas: Counter[str] = Counter()
 
@@ -333,7 +333,7 @@ class PostgresIndexWriter:
         def write(rows: list[dict[str, Any]], counted: Counter[str]) -> None:
             lemmas.update(counted)
             with self._guarded():
-                _copy(self.connection, staging, rows)
+                _copy(self.connection, self.table, rows)
 
         with contextlib.ExitStack() as stack:
             pool: ProcessPoolExecutor | None = None
@@ -445,7 +445,7 @@ def _analysis_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
 
 
 def _analysed_rows(docs: list[IndexedDocument]) -> tuple[list[dict[str, Any]], Counter[str]]:
-    """In an analysis process: the staging rows of these documents and their lemmas' document counts (a writer
+    """In an analysis process: the rows of these documents and their lemmas' document counts (a writer
     with no connection only analyses)."""
     return PostgresIndexWriter(typing.cast(Connection, None), _worker_analyzer(), contextlib.nullcontext)._rows(docs)
 
@@ -460,7 +460,7 @@ def _worker_analyzer() -> Any:
 
 
 def _copy(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    """The rows into `table` by COPY, in the connection's transaction: for the staging table, where there is no
+    """The rows into `table` by COPY, in the connection's transaction: for a rebuild's new table, where there is no
     conflict to resolve, it saves PostgreSQL planning an INSERT per row (the tsvector literals are parsed alike)."""
     names = [column.name for column in table.columns]
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
