@@ -151,7 +151,8 @@ class PostgresSearchIndex(BatchWrites):
         swap."""
         self.create()
         with self._guarded(), self.engine.begin() as connection:
-            fresh = f"{entries.name}_{secrets.token_hex(4)}"
+            suffix = secrets.token_hex(4)  # of the new table's name and its indexes' until the swap
+            fresh = f"{entries.name}_{suffix}"
             connection.execute(text(f"CREATE TABLE {fresh} (LIKE {entries.name} INCLUDING ALL EXCLUDING INDEXES)"))
             table = Table(
                 fresh,
@@ -162,11 +163,12 @@ class PostgresSearchIndex(BatchWrites):
             count, lemmas = writer.load(docs, progress, workers=self.workers)
             memory = text("SELECT set_config('maintenance_work_mem', :memory, true)")
             connection.execute(memory, {"memory": BUILD_MEMORY})
-            connection.execute(text(f"ALTER TABLE {fresh} ADD CONSTRAINT {fresh}_pkey PRIMARY KEY (document_id)"))
+            key = ", ".join(column.name for column in entries.primary_key.columns)
+            connection.execute(text(f"ALTER TABLE {fresh} ADD CONSTRAINT {fresh}_pkey PRIMARY KEY ({key})"))
             names = {f"{fresh}_pkey": f"{entries.name}_pkey"}
             for index in entries.indexes:
                 columns = [table.c[column.name] for column in index.columns]
-                built = Index(f"{index.name}_{fresh[-8:]}", *columns, **index.dialect_kwargs)
+                built = Index(f"{index.name}_{suffix}", *columns, **index.dialect_kwargs)
                 built.create(connection)
                 names[str(built.name)] = str(index.name)
             connection.execute(text(f"ANALYZE {fresh}"))  # a new table has no statistics for the planner
