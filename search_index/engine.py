@@ -24,7 +24,9 @@ from typing import Any, TypeVar, cast
 import numpy as np
 from whoosh import columns as whoosh_columns
 from whoosh import query as q
+from whoosh.automata.lev import levenshtein_automaton
 from whoosh.codec import whoosh3
+from whoosh.codec.base import Automata
 from whoosh.matching import ListMatcher
 from whoosh.reading import TermNotFound
 
@@ -91,6 +93,7 @@ class Evaluator:
             deleted = list(leaf.deleted_docs_set) if leaf.has_deletions() else []
             self.live[np.asarray(deleted, dtype=np.int64) + base] = False
         self.matched_terms: set[tuple[str, str]] = set()  # the terms that found something, not under a NOT
+        self._automata: dict[tuple[str, int, int], Any] = {}  # a typo-tolerant word's, for all its fields
 
     def matches(self, query: Any) -> tuple[np.ndarray, np.ndarray]:
         """(mask, scores) of the live documents the query matches."""
@@ -198,7 +201,9 @@ class Evaluator:
         field = node.field()
         if field not in self.schema:
             return self._empty()
-        texts = [_text(text) for text in node._btexts(self.reader)]
+        texts = (
+            self._fuzzy_texts(node) if isinstance(node, q.FuzzyTerm) else [_text(t) for t in node._btexts(self.reader)]
+        )
         if not texts:
             return self._empty()
         parts = [self._term(field, text, 1.0, positive=positive) for text in texts]
@@ -206,6 +211,21 @@ class Evaluator:
         if node.constantscore:
             return mask, np.where(mask, node.boost, 0.0)
         return mask, sum(part[1] for part in parts) * node.boost
+
+    def _fuzzy_texts(self, node: Any) -> list[str]:
+        """The terms within the node's edit distance, found by walking each segment's sorted terms with one
+        automaton: a reader over several segments would otherwise compute the distance of every term that shares
+        the prefix, in Python, and a single segment's would build the automaton again for every field."""
+        key = (node.text, node.maxdist, node.prefixlength)
+        automaton = self._automata.get(key)
+        if automaton is None:
+            automaton = self._automata[key] = levenshtein_automaton(*key).to_dfa()
+        spelling = self.schema[node.fieldname].spelling_fieldname(node.fieldname)
+        found: set[str] = set()
+        for leaf, _ in self.leaves:
+            if spelling in leaf.indexed_field_names():
+                found.update(Automata.find_matches(automaton, leaf.cursor(spelling)))
+        return sorted(found)
 
     def _through_whoosh(self, node: Any, *, positive: bool) -> tuple[np.ndarray, np.ndarray]:
         """Queries evaluated here only as a set of documents (phrases, ranges), scored by their words."""
