@@ -26,7 +26,6 @@ from whoosh import columns as whoosh_columns
 from whoosh import query as q
 from whoosh.automata.lev import levenshtein_automaton
 from whoosh.codec import whoosh3
-from whoosh.codec.base import Automata
 from whoosh.matching import ListMatcher
 from whoosh.reading import TermNotFound
 
@@ -36,6 +35,7 @@ B = 0.75  # whoosh's BM25F defaults
 K1 = 1.2
 CACHE_BYTES = 128 * 1024 * 1024
 TERM_ARRAYS = "term:"  # the cache's names of a term's postings and positions start with this
+_READ_ON = 8  # terms a typo-tolerant word's walk reads in order before it searches the term index instead
 _POSITION_BITS = 32  # a position in a document, below its document number in one int64
 
 _LENGTH_TABLE = np.array([whoosh3.byte_to_length(byte) for byte in range(256)], dtype=np.float64)
@@ -224,7 +224,7 @@ class Evaluator:
         found: set[str] = set()
         for leaf, _ in self.leaves:
             if spelling in leaf.indexed_field_names():
-                found.update(Automata.find_matches(automaton, leaf.cursor(spelling)))
+                found.update(_accepted_terms(automaton, leaf.cursor(spelling)))
         return sorted(found)
 
     def _through_whoosh(self, node: Any, *, positive: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -359,6 +359,25 @@ def _codes(column: Iterable[Any]) -> tuple[list[str], np.ndarray]:
     labels: dict[str, int] = {}
     codes = [labels.setdefault(_text(value), len(labels)) for value in column]
     return list(labels), np.asarray(codes, dtype=np.int64)
+
+
+def _accepted_terms(automaton: Any, cursor: Any) -> Iterator[str]:
+    """The field's terms the automaton accepts. As whoosh's walk, it leaps to the next string the automaton
+    could accept; a leap of a few terms is taken by reading on in order (a search of the term index reads some
+    twenty keys from disk), which is all of it where the words sharing a prefix are few."""
+    term = cursor.text()
+    while term is not None:
+        wanted = automaton.next_valid_string(term)
+        if wanted is None:
+            return
+        read = 0
+        while term is not None and term < wanted and read < _READ_ON:
+            term, read = cursor.next(), read + 1
+        if term is not None and term < wanted:
+            term = cursor.find(wanted)
+        if term == wanted:
+            yield term
+            term = cursor.next()
 
 
 def _text(value: Any) -> str:

@@ -89,6 +89,25 @@ def test_typo_tolerant_queries_match_their_terms_within_levenshtein_distance(ind
     assert ours
 
 
+@pytest.mark.parametrize("read_on", [0, 1, 8, 100_000])
+def test_the_walk_over_a_segments_terms_finds_every_term_the_automaton_accepts(
+    index: SearchIndex, monkeypatch: pytest.MonkeyPatch, read_on: int
+) -> None:
+    # Whether it reads on in order (many terms) or searches the term index (none), it finds the same terms.
+    monkeypatch.setattr(engine, "_READ_ON", read_on)
+    with index._index.searcher() as searcher:
+        for leaf, _ in searcher.reader().leaf_readers():
+            for word, distance in (("обследовние", 2), ("семяь", 1), ("петорв", 2), ("ьььььь", 1)):
+                automaton = engine.levenshtein_automaton(word, distance, 1).to_dfa()
+                within = {
+                    term
+                    for term in leaf.field_terms("text")
+                    if term[0] == word[0] and edit_distance(term, word, distance) <= distance
+                }
+                assert set(engine._accepted_terms(automaton, leaf.cursor("text"))) == within
+                assert within or word == "ьььььь"
+
+
 def test_a_typo_tolerant_word_builds_its_automaton_once_for_all_fields_and_segments(
     index: SearchIndex, monkeypatch: pytest.MonkeyPatch
 ) -> None:
