@@ -52,7 +52,8 @@ HIGHLIGHTS = 3
 FACET_FIELDS = ("type", "year", "district", "nomenclature")
 BASELINE_SEARCH_FIELDS = ["title", "text", "case_number_text", "author"]
 INDEXING_TARGET = 0.6  # ours at least 0.6x the baseline's documents per second
-P95_TARGET_MS = 50.0
+P95_TARGET_MS = 50.0  # PostgreSQL at any size; whoosh up to 20,000 documents (the first brief)
+WHOOSH_LARGE_P95_TARGET_MS = 100.0  # whoosh, warm, beyond 20,000 documents (issue 25: at 200,000)
 POSTGRES_INDEXING_TARGET = 1000.0  # documents per second, at 200,000 documents
 
 
@@ -350,9 +351,14 @@ def measure(
             "query_p95_cold": round(ours.cold_p95_ms / baseline.p95_ms, 3),
             "avg_hits": round(ours.avg_hits / baseline.avg_hits, 3) if baseline.avg_hits else None,
         },
-        "targets": {"indexing_ratio_min": INDEXING_TARGET, "ours_p95_ms_max": P95_TARGET_MS},
+        "targets": {"indexing_ratio_min": INDEXING_TARGET, "ours_p95_ms_max": p95_target(backend, doc_count)},
         "queries": [asdict(figures) for figures in queries],
     }
+
+
+def p95_target(backend: str, docs: int) -> float:
+    """The warm query p95 the briefs ask of our index at this size, in ms."""
+    return WHOOSH_LARGE_P95_TARGET_MS if backend == "whoosh" and docs > DEFAULT_DOCS else P95_TARGET_MS
 
 
 def report(figures: dict[str, Any]) -> str:
@@ -378,7 +384,7 @@ def report(figures: dict[str, Any]) -> str:
         _row("index size, MB", ours["size_mb"], base["size_mb"], ratios["index_size"], ".1f"),
         _row("query p50, ms", ours["p50_ms"], base["p50_ms"], ratios["query_p50"], ".1f"),
         _row("query p95, ms", ours["p95_ms"], base["p95_ms"], ratios["query_p95"], ".1f")
-        + f"   target: ours p95 under {P95_TARGET_MS:.0f} ms",
+        + f"   target: ours p95 under {figures['targets']['ours_p95_ms_max']:.0f} ms",
         _row("query mean, ms", ours["mean_ms"], base["mean_ms"], ours["mean_ms"] / base["mean_ms"], ".1f"),
         _row("cold query p50, ms", ours["cold_p50_ms"], base["p50_ms"], ratios["query_p50_cold"], ".1f"),
         _row("cold query p95, ms", ours["cold_p95_ms"], base["p95_ms"], ratios["query_p95_cold"], ".1f"),
