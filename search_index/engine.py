@@ -176,22 +176,28 @@ class Evaluator:
         return field in self.schema and self.schema[field].format.supports("positions")
 
     def _phrase(self, node: Any, *, positive: bool) -> tuple[np.ndarray, np.ndarray]:
-        """Documents where the words stand one after another: each word's (document, position) pairs, shifted
-        back by the word's place in the phrase, meet in the first word's position."""
+        """Documents where the words stand one after another: the places where the phrase could start, from its
+        rarest word's (document, position) keys shifted back by the word's place in the phrase, are kept where
+        every other word stands the right number of places on (a binary search of that word's sorted keys, which
+        costs far less than merging two long lists when the words are common)."""
         field, words = node.fieldname, list(node.words)
         mask, scores = self._empty()
         if not words:
             return mask, scores
         for leaf, base in self.leaves:
-            starts: np.ndarray | None = None
-            for offset, word in enumerate(words):
-                keys = self._read(_positions, leaf, field, word)
-                shifted = keys - offset
-                starts = shifted if starts is None else np.intersect1d(starts, shifted, assume_unique=True)
+            places = sorted(
+                ((self._read(_positions, leaf, field, word), offset) for offset, word in enumerate(words)),
+                key=lambda place: len(place[0]),
+            )
+            keys, offset = places[0]
+            starts = keys - offset
+            for keys, offset in places[1:]:
                 if not len(starts):
                     break
-            if starts is not None and len(starts):
-                mask[np.unique(starts >> _POSITION_BITS) + base] = True
+                wanted = starts + offset
+                found = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+                starts = starts[keys[found] == wanted]
+            mask[(starts >> _POSITION_BITS) + base] = True
         if mask.any():
             for word in words:
                 scores += self._term(field, word, node.boost, positive=positive)[1]
