@@ -86,28 +86,39 @@ def matched_spans(text: str, terms: Terms) -> list[tuple[int, int]]:
 
 
 def _leading_spans(text: str, terms: Terms) -> list[tuple[int, int]]:
-    """The matches in the first WINDOW_CHARS from the first match, if that lies in the first SCAN_CHARS."""
+    """The matches in the first WINDOW_CHARS from the first match, if that lies in the first SCAN_CHARS. Reading
+    stops at the first chunk that could hold neither."""
     spans: list[tuple[int, int]] = []
     if not terms:
         return spans
-    for span in _spans(text, terms):
-        if not spans and span[0] >= SCAN_CHARS:
+    for position, chunk in _chunks(text):
+        if position >= (spans[0][0] + WINDOW_CHARS if spans else SCAN_CHARS):
             break
-        if spans and span[1] - spans[0][0] > WINDOW_CHARS:
-            break
-        spans.append(span)
+        for start, end in _chunk_spans(chunk, terms):
+            span = (position + start, position + end)
+            if not spans and span[0] >= SCAN_CHARS:
+                return spans
+            if spans and span[1] - spans[0][0] > WINDOW_CHARS:
+                return spans
+            spans.append(span)
     return spans
 
 
 def _spans(text: str, terms: Terms) -> Iterator[tuple[int, int]]:
-    """The matched words' spans, in order, reading the text a chunk at a time (cut at a space, where no word is)."""
+    """The matched words' spans, in order."""
+    for position, chunk in _chunks(text):
+        yield from ((position + start, position + end) for start, end in _chunk_spans(chunk, terms))
+
+
+def _chunks(text: str) -> Iterator[tuple[int, str]]:
+    """The text a chunk at a time, with where each starts (cut at a space, where no word is)."""
     position = 0
     while position < len(text):
         end = min(len(text), position + CHUNK_CHARS)
         if end < len(text):
             cut = max(text.rfind(" ", position, end), text.rfind("\n", position, end))
             end = cut + 1 if cut > position else end
-        yield from ((position + start, position + stop) for start, stop in _chunk_spans(text[position:end], terms))
+        yield position, text[position:end]
         position = end
 
 

@@ -14,6 +14,7 @@ from whoosh import index as whoosh_index
 from whoosh.analysis import Filter, RegexTokenizer
 from whoosh.filedb.filestore import FileStorage
 
+import search_index.highlighting
 import search_index.index
 from search_index import IndexBusy, IndexDamaged, IndexedDocument, IndexMissing, SearchHit, SearchIndex, SearchQuery
 from search_index.highlighting import CHUNK_CHARS, SCAN_CHARS, WINDOW_CHARS, Terms, matched_spans
@@ -525,6 +526,24 @@ def test_a_body_matching_only_past_the_scanned_part_shows_the_title(index: Searc
     index.index([doc(1, f"{filler} семья", title="Семья Ивановых"), doc(2, f"{filler} семья")])
     hits = {hit.document_id: hit.highlights for hit in index.search(SearchQuery(text="семья")).hits}
     assert hits == {1: ["<mark>Семья</mark> Ивановых"], 2: []}  # both found all the same
+
+
+@pytest.mark.parametrize("words", ["семья", "абырвалг"])
+def test_highlighting_reads_no_further_than_the_window_or_the_scanned_part(
+    monkeypatch: pytest.MonkeyPatch, words: str
+) -> None:
+    # A long text (an OCR'd file) whose only match is at its start, or that has none: the rest is not read.
+    text = "Семья. " + " ".join(["слово"] * (20 * SCAN_CHARS // 6))
+    read: list[int] = []
+    chunk_spans = search_index.highlighting._chunk_spans
+    monkeypatch.setattr(
+        search_index.highlighting,
+        "_chunk_spans",
+        lambda chunk, terms: read.append(len(chunk)) or chunk_spans(chunk, terms),
+    )
+    found = search_index.highlighting.fragments(text, Terms({words}))
+    assert bool(found) == (words == "семья")
+    assert sum(read) <= (WINDOW_CHARS if found else SCAN_CHARS) + CHUNK_CHARS
 
 
 def test_words_across_the_chunks_read_are_all_marked() -> None:
