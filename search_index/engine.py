@@ -11,7 +11,8 @@ phrases (by intersecting each word's document-and-position keys) are evaluated h
 ranges) asks whoosh for its documents and scores each by the sum of its terms. What is read from a segment
 (a term's postings and positions; field lengths, facet values and dates) is cached by segment id, since a
 segment never changes once written; deletions are read per search. Tests check every kind of query against
-whoosh's own matching."""
+whoosh's own matching, and typo-tolerant words against the Levenshtein distance of each term (whoosh's reader
+over several segments counts two swapped letters as one edit, its single segments and PostgreSQL as two)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The vectorized evaluator against whoosh's own matching, on an index of several segments with deletions: the
-same documents for every word, phrase, prefix and typo-tolerant term, combined by the set algebra of And, Or
-and Not; the same scores for words.
+same documents for every word, phrase and prefix, combined by the set algebra of And, Or and Not; the same
+scores for words. Typo-tolerant terms match the terms within their Levenshtein distance, found one by one.
 
 Combinations are checked against sets rather than whoosh's compound matchers: whoosh-reloaded 2.7.5's AndNot
 over several segments with deletions returns documents it should exclude («многодетная -пособие» gave three
