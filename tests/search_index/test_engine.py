@@ -66,16 +66,20 @@ def expected(searcher: Any, query: Query) -> set[int]:
         return set.union(*(expected(searcher, child) for child in query.subqueries))
     if isinstance(query, q.Not):
         return set(searcher.reader().all_doc_ids()) - expected(searcher, query.query)
-    if isinstance(query, q.FuzzyTerm):  # every term of the field within the Levenshtein distance, found one by one
-        word, field = query.text, query.fieldname
-        terms = [
-            term
-            for term in searcher.reader().field_terms(field)
-            if term[: query.prefixlength] == word[: query.prefixlength]
-            and edit_distance(term, word, query.maxdist) <= query.maxdist
-        ]
-        return set().union(*(searcher.docs_for_query(q.Term(field, term)) for term in terms))
+    if isinstance(query, q.FuzzyTerm):
+        terms = within(searcher.reader(), query.fieldname, query.text, query.maxdist, query.prefixlength)
+        return set().union(*(searcher.docs_for_query(q.Term(query.fieldname, term)) for term in terms))
     return set(searcher.docs_for_query(query))
+
+
+def within(reader: Any, field: str, word: str, distance: int, prefixlength: int) -> set[str]:
+    """Every term of the field sharing the word's first letters and within the Levenshtein distance, found one
+    by one."""
+    return {
+        term
+        for term in reader.field_terms(field)
+        if term[:prefixlength] == word[:prefixlength] and edit_distance(term, word, distance) <= distance
+    }
 
 
 @pytest.mark.parametrize("text", QUERIES + EXTRA_QUERIES)
@@ -103,13 +107,9 @@ def test_the_walk_over_a_segments_terms_finds_every_term_the_automaton_accepts(
         for leaf, _ in searcher.reader().leaf_readers():
             for word, distance in (("обследовние", 2), ("семяь", 1), ("петорв", 2), ("ьььььь", 1)):
                 automaton = engine.levenshtein_automaton(word, distance, 1).to_dfa()
-                within = {
-                    term
-                    for term in leaf.field_terms("text")
-                    if term[0] == word[0] and edit_distance(term, word, distance) <= distance
-                }
-                assert set(engine._accepted_terms(automaton, leaf.cursor("text"))) == within
-                assert within or word == "ьььььь"
+                terms = within(leaf, "text", word, distance, 1)
+                assert set(engine._accepted_terms(automaton, leaf.cursor("text"))) == terms
+                assert terms or word == "ьььььь"
 
 
 def test_a_typo_tolerant_word_builds_its_automaton_once_for_all_fields_and_segments(
