@@ -3,10 +3,14 @@ their words, the blobs the documents, the CA folder keys; none of it is for the 
 
 from __future__ import annotations
 
+import contextlib
 import os
+import secrets
 import stat
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 PRIVATE_UMASK = 0o077  # no permission bits for group and other
 
@@ -16,6 +20,30 @@ def restrict_new_files() -> None:
     whoosh, the job queue, the blob store). Called first thing where the app, the CLI and the worker start."""
     current = os.umask(PRIVATE_UMASK)
     os.umask(current | PRIVATE_UMASK)  # a stricter umask set by the operator stays
+
+
+@contextlib.contextmanager
+def atomic_file(path: Path, *, mode: int = 0o600) -> Iterator[BinaryIO]:
+    """A new file at `path` (created with `mode`, less the umask), there only once written whole and flushed to
+    disk: until then it is a hidden temporary file beside it, removed when writing fails."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".tmp-{path.name}.{secrets.token_hex(4)}")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise
+
+
+def write_atomically(path: Path, data: bytes, *, mode: int = 0o600) -> None:
+    with atomic_file(path, mode=mode) as handle:
+        handle.write(data)
 
 
 @dataclass

@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.dying import in_the_app
 
 REPO = Path(__file__).parents[2]
@@ -91,3 +93,23 @@ def test_init_takes_group_and_other_bits_off_what_is_there(tmp_path: Path) -> No
     assert shared(data, ca) == []
     assert stat.S_IMODE(outside.stat().st_mode) == 0o644  # a symbolic link is neither followed nor changed
     assert stat.S_IMODE((ca / "ca-key.pem").stat().st_mode) == 0o600
+
+
+def test_an_atomic_file_appears_whole_or_not_at_all(tmp_path: Path) -> None:
+    from webapp.filemodes import atomic_file, write_atomically
+
+    target = tmp_path / "keys" / "ca.pem"
+    write_atomically(target, b"old", mode=0o644)
+    assert target.read_bytes() == b"old"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644 & ~os.umask(os.umask(0))
+
+    with pytest.raises(OSError, match="disk full"), atomic_file(target) as handle:
+        handle.write(b"half of the new")
+        assert target.read_bytes() == b"old"  # not there until written whole
+        raise OSError("disk full")
+    assert target.read_bytes() == b"old"
+    assert [path.name for path in target.parent.iterdir()] == ["ca.pem"]  # no temporary file left
+
+    write_atomically(target, b"new")
+    assert target.read_bytes() == b"new"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600

@@ -16,14 +16,13 @@ import datetime as dt
 import fcntl
 import hashlib
 import json
-import os
 import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from webapp.backups.keys import BackupError
+from webapp.filemodes import write_atomically
 
 SETS = "sets"
 POOL = "blobs"
@@ -82,25 +81,7 @@ def read_manifest(root: Path, name: str) -> dict[str, Any]:
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
-    with atomic_file(path) as handle:
-        handle.write((json.dumps(data, indent=1, ensure_ascii=False) + "\n").encode())
-
-
-@contextlib.contextmanager
-def atomic_file(path: Path) -> Iterator[BinaryIO]:
-    """A new file at `path`, there only once it was written whole and flushed to disk."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    write_atomically(path, (json.dumps(data, indent=1, ensure_ascii=False) + "\n").encode())
 
 
 def file_sha256(path: Path) -> str:

@@ -39,6 +39,7 @@ from webapp.dbtypes import utcnow
 from webapp.documents.models import Document, DocumentVersion
 from webapp.exceptions import DomainError
 from webapp.extensions import db
+from webapp.filemodes import atomic_file, write_atomically
 from webapp.runtime import blob_store
 from webapp.signing.models import Signature
 
@@ -290,7 +291,7 @@ def _encrypt_stream(source: BinaryIO, root: Path, keys: Keys) -> _Copy:
 
 
 def _encrypt_file(plain: Path, target: Path, keys: Keys) -> dict[str, Any]:
-    with plain.open("rb") as source, archive.atomic_file(target) as out:
+    with plain.open("rb") as source, atomic_file(target) as out:
         reader = _Hashing(source)
         pyrage.encrypt_io(io.BufferedReader(reader, archive.CHUNK), out, keys.recipients)
     return {
@@ -301,8 +302,7 @@ def _encrypt_file(plain: Path, target: Path, keys: Keys) -> dict[str, Any]:
 
 
 def _encrypt_bytes(data: bytes, target: Path, keys: Keys) -> dict[str, Any]:
-    with archive.atomic_file(target) as out:
-        out.write(pyrage.encrypt(data, keys.recipients))
+    write_atomically(target, pyrage.encrypt(data, keys.recipients))
     return _file_entry(target, hashlib.sha256(data).hexdigest())
 
 
@@ -458,7 +458,7 @@ def _restore_secrets(root: Path, manifest: dict[str, Any], keys: Keys, settings:
             assert data is not None
             # The CA folder is empty (checked); the data folder's session key is the one loading the settings
             # just made for it, replaced by the backed-up one.
-            with archive.atomic_file(target) as out:
+            with atomic_file(target) as out:
                 out.write(data.read())
             restored.append(member.name)
     return f"{len(restored)} files (the CA folder {settings.ca_dir}, the session key)"

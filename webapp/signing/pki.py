@@ -26,7 +26,6 @@ import fcntl
 import hashlib
 import hmac
 import logging
-import os
 import secrets
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -38,6 +37,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from webapp.filemodes import write_atomically
 
 KEY_FILE = "ca-key.pem"
 CERT_FILE = "ca.pem"
@@ -164,8 +165,8 @@ class CertificateAuthority:
             if self._kept_seal(organization) is not None:
                 return False
             issued = self.issue(_seal_subject(organization))
-            _write_atomically(self.folder / SEAL_KEY_FILE, issued.encrypted_key_pem.encode("ascii"), mode=0o600)
-            _write_atomically(self.folder / SEAL_CERT_FILE, issued.pem.encode("ascii"), mode=0o644)
+            write_atomically(self.folder / SEAL_KEY_FILE, issued.encrypted_key_pem.encode("ascii"), mode=0o600)
+            write_atomically(self.folder / SEAL_CERT_FILE, issued.pem.encode("ascii"), mode=0o644)
             return True
 
     def _kept_seal(self, organization: str) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey] | None:
@@ -238,9 +239,9 @@ class CertificateAuthority:
                 serialization.PrivateFormat.PKCS8,
                 serialization.BestAvailableEncryption(self._secret),
             )
-            _write_atomically(self.folder / TSA_KEY_FILE, encrypted, mode=0o600)
+            write_atomically(self.folder / TSA_KEY_FILE, encrypted, mode=0o600)
             certificate_pem = certificate.public_bytes(serialization.Encoding.PEM)
-            _write_atomically(self.folder / TSA_CERT_FILE, certificate_pem, mode=0o644)
+            write_atomically(self.folder / TSA_CERT_FILE, certificate_pem, mode=0o644)
             return True
 
     def _kept_time_stamping(self, subject: x509.Name) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey] | None:
@@ -366,9 +367,9 @@ def _create(folder: Path, organization: str) -> None:
     key_pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    _write_atomically(folder / SECRET_FILE, secrets.token_hex(32).encode("ascii"), mode=0o600)
-    _write_atomically(folder / CERT_FILE, certificate.public_bytes(serialization.Encoding.PEM), mode=0o644)
-    _write_atomically(folder / KEY_FILE, key_pem, mode=0o600)  # last: its presence means the CA is complete
+    write_atomically(folder / SECRET_FILE, secrets.token_hex(32).encode("ascii"), mode=0o600)
+    write_atomically(folder / CERT_FILE, certificate.public_bytes(serialization.Encoding.PEM), mode=0o644)
+    write_atomically(folder / KEY_FILE, key_pem, mode=0o600)  # last: its presence means the CA is complete
 
 
 def _key_usage(
@@ -389,21 +390,6 @@ def _key_usage(
         encipher_only=False,
         decipher_only=False,
     )
-
-
-def _write_atomically(path: Path, data: bytes, *, mode: int) -> None:
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
-        raise
 
 
 @contextlib.contextmanager
