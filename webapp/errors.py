@@ -12,6 +12,7 @@ from typing import Any
 from flask import Flask, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -60,6 +61,8 @@ CORRUPTED = (
     "восстановить из резервной копии."
 )
 
+BUSY_RETRY_SECONDS = 5
+
 HTTP_MESSAGES = {
     400: "Некорректный запрос",
     401: "Требуется вход",
@@ -83,6 +86,7 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(IntegrityError, _integrity_error)
     app.register_error_handler(StaleDataError, _changed_meanwhile)  # a case's or document's revision moved on
     app.register_error_handler(OperationalError, _database_unavailable)
+    app.register_error_handler(PoolTimeout, _too_busy)
     app.register_error_handler(RecursionError, _input_out_of_range)
     app.register_error_handler(OverflowError, _input_out_of_range)  # SQLite: a number beyond 64 bits
     app.register_error_handler(DataError, _input_out_of_range)  # PostgreSQL: out of range for the column
@@ -153,6 +157,15 @@ def _changed_meanwhile(exc: StaleDataError) -> Response:
 def _database_unavailable(exc: OperationalError) -> Response:
     log.error("database error on %s %s: %s", request.method, request.url_rule, type(exc.orig).__name__)
     return error_response(503, "database_unavailable", "База данных недоступна, повторите позже")
+
+
+def _too_busy(exc: PoolTimeout) -> Response:
+    """Every database connection of the process stayed in use for the pool's timeout: more requests at once than
+    the process serves (`casefiles run` under load, a pool smaller than the server's threads)."""
+    log.warning("no database connection came free in time on %s %s", request.method, request.url_rule)
+    response = error_response(503, "busy", "Сервер перегружен, повторите через несколько секунд")
+    response.headers["Retry-After"] = str(BUSY_RETRY_SECONDS)
+    return response
 
 
 def _input_out_of_range(exc: Exception) -> Response:
