@@ -1,5 +1,6 @@
 """Owner-only modes for what casefiles keeps on disk: the database holds document texts and form values, the index
-their words, the blobs the documents, the CA folder keys; none of it is for the group or other users."""
+their words, the blobs the documents, the CA folder keys; none of it is for the group or other users. And files
+written whole or not at all (the CA folder's, the backups')."""
 
 from __future__ import annotations
 
